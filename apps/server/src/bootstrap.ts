@@ -1,0 +1,66 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { AppContext } from './context.ts';
+import { migrate, openDatabase, type Database, type DatabaseOptions } from './db/database.ts';
+import type { Db } from './db/schema.ts';
+import { RosterHooks } from './directory/roster-hooks.ts';
+import { ConsoleSms, HttpSms, type SmsSender } from './identity/sms.ts';
+import { LocalDiskStorage, type BlobStorage } from './storage/storage.ts';
+
+export function createLogger(config: Config): Logger {
+  return pino({ level: config.logLevel, base: { app: 'parta' }, redact: ['req.headers.authorization'] });
+}
+
+export function createSms(config: Config, log: Logger): SmsSender {
+  return config.sms.provider === 'http' ? new HttpSms(config.sms.httpUrl!, config.sms.httpToken, config.sms.sender) : new ConsoleSms(log);
+}
+
+/** The instance's secret: made once, kept in the database so every process shares it. */
+export async function instanceSecret(db: Db): Promise<string> {
+  await db
+    .insertInto('instance_settings')
+    .values({ key: 'secret', value: crypto.randomBytes(32).toString('hex') })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
+  const row = await db.selectFrom('instance_settings').select('value').where('key', '=', 'secret').executeTakeFirstOrThrow();
+  return row.value;
+}
+
+export interface Runtime {
+  ctx: AppContext;
+  database: Database;
+}
+
+export interface RuntimeOverrides {
+  database?: DatabaseOptions;
+  sms?: SmsSender;
+  storage?: BlobStorage;
+  log?: Logger;
+}
+
+/** Opens the database, applies migrations and wires the domains' dependencies. */
+export async function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Promise<Runtime> {
+  const log = overrides.log ?? createLogger(config);
+  const dbOptions = overrides.database ?? (config.databaseUrl ? { kind: 'postgres' as const, url: config.databaseUrl } : { kind: 'pglite' as const, dataDir: config.dataDir });
+  const database = await openDatabase(dbOptions);
+  try {
+    const applied = await migrate(database.db);
+    if (applied.length) log.info({ applied }, 'migrations applied');
+    const ctx: AppContext = {
+      config,
+      db: database.db,
+      dbKind: database.kind,
+      log,
+      sms: overrides.sms ?? createSms(config, log),
+      storage: overrides.storage ?? new LocalDiskStorage(path.join(config.dataDir, 'files')),
+      secret: await instanceSecret(database.db),
+      rosterHooks: new RosterHooks(),
+    };
+    return { ctx, database };
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}

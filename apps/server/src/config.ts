@@ -1,0 +1,88 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['0', '1', 'true', 'false', ''])
+  .optional()
+  .transform((v) => v === '1' || v === 'true');
+
+/**
+ * Every setting comes from an environment variable, validated at start.
+ * README.md lists them in a table; keep the two in step.
+ */
+const Env = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  PARTA_DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: z.string().url().optional(),
+  PARTA_DEV: bool,
+  PARTA_DEMO: z.enum(['auto', 'off']).default('auto'),
+  PARTA_PUBLIC_URL: z.string().url().optional(),
+  PARTA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PARTA_SMS_PROVIDER: z.enum(['console', 'http']).default('console'),
+  PARTA_SMS_HTTP_URL: z.string().url().optional(),
+  PARTA_SMS_HTTP_TOKEN: z.string().optional(),
+  PARTA_SMS_SENDER: z.string().default('Parta'),
+  PARTA_PHONE_COUNTRIES: z
+    .string()
+    .default('RU')
+    .transform((s) => s.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean)),
+  PARTA_AUTH_RATE_PER_IP: z.coerce.number().int().min(1).default(30),
+  PARTA_CODES_PER_PHONE_PER_HOUR: z.coerce.number().int().min(1).default(5),
+  PARTA_CODE_RESEND_SECONDS: z.coerce.number().int().min(0).default(60),
+  PARTA_MAX_PHOTO_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
+  REDIS_URL: z.string().optional(),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  dev: boolean;
+  demo: 'auto' | 'off';
+  publicUrl: string;
+  logLevel: string;
+  sms: { provider: 'console' | 'http'; httpUrl?: string; httpToken?: string; sender: string };
+  phoneCountries: string[];
+  limits: {
+    authPerIpPerMinute: number;
+    codesPerPhonePerHour: number;
+    codeResendSeconds: number;
+    maxPhotoBytes: number;
+  };
+  redisUrl: string | undefined;
+};
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (e.PARTA_SMS_PROVIDER === 'http' && !e.PARTA_SMS_HTTP_URL) {
+    throw new ConfigError('Invalid configuration:\n  PARTA_SMS_HTTP_URL: required when PARTA_SMS_PROVIDER=http');
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.PARTA_DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    dev: e.PARTA_DEV,
+    demo: e.PARTA_DEMO,
+    publicUrl: e.PARTA_PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+    logLevel: e.PARTA_LOG_LEVEL,
+    sms: { provider: e.PARTA_SMS_PROVIDER, httpUrl: e.PARTA_SMS_HTTP_URL, httpToken: e.PARTA_SMS_HTTP_TOKEN, sender: e.PARTA_SMS_SENDER },
+    phoneCountries: e.PARTA_PHONE_COUNTRIES,
+    limits: {
+      authPerIpPerMinute: e.PARTA_AUTH_RATE_PER_IP,
+      codesPerPhonePerHour: e.PARTA_CODES_PER_PHONE_PER_HOUR,
+      codeResendSeconds: e.PARTA_CODE_RESEND_SECONDS,
+      maxPhotoBytes: e.PARTA_MAX_PHOTO_BYTES,
+    },
+    redisUrl: e.REDIS_URL,
+  };
+}

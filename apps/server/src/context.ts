@@ -1,0 +1,19 @@
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { Db } from './db/schema.ts';
+import type { SmsSender } from './identity/sms.ts';
+import type { BlobStorage } from './storage/storage.ts';
+import type { RosterHooks } from './directory/roster-hooks.ts';
+
+/** Everything a domain needs, built once at start and handed to routes and services. */
+export interface AppContext {
+  config: Config;
+  db: Db;
+  dbKind: 'pglite' | 'postgres';
+  log: Logger;
+  sms: SmsSender;
+  storage: BlobStorage;
+  /** The instance's secret, for HMACs of short codes. */
+  secret: string;
+  rosterHooks: RosterHooks;
+}

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely/migration';
+import * as m0001 from './0001_foundation.ts';
+
+/**
+ * Every migration, in order. The same list runs on PGlite and on PostgreSQL.
+ * Add a new file per change (never edit an applied one) and list it here.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_foundation': m0001,
+};

@@ -1,0 +1,12 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { IdentityTables } from '../identity/tables.ts';
+import type { DirectoryTables } from '../directory/tables.ts';
+import type { MembershipTables } from '../membership/tables.ts';
+
+/** The whole database as Kysely sees it: each domain declares its own tables. */
+export interface DB extends IdentityTables, DirectoryTables, MembershipTables {}
+
+export type Db = Kysely<DB>;
+export type Tx = Transaction<DB>;
+/** Either the database or a transaction: store functions take this and never reach for the outer handle. */
+export type Queryable = Kysely<DB> | Transaction<DB>;

@@ -1,0 +1,117 @@
+import type { AppContext } from '../context.ts';
+import { assignTeacher, createClass, createPerson, createSchool } from '../directory/service.ts';
+
+/** The demo school's key people. Their phones are fixed: README and external checks rely on them. */
+export const DEMO_PHONES = {
+  admin: '+79000000001',
+  classTeacher5A: '+79000000002',
+  guardian5A: '+79000000003',
+  student5A: '+79000000004',
+  guardian6B: '+79000000005',
+  classTeacher6B: '+79000000006',
+  subjectTeacher: '+79000000007',
+} as const;
+
+const LAST = ['Иванов', 'Смирнов', 'Кузнецов', 'Попов', 'Васильев', 'Петров', 'Соколов', 'Михайлов', 'Новиков', 'Фёдоров', 'Морозов', 'Волков', 'Алексеев', 'Лебедев', 'Семёнов', 'Егоров', 'Павлов', 'Козлов', 'Степанов', 'Николаев', 'Орлов', 'Андреев', 'Макаров', 'Никитин', 'Захаров', 'Зайцев', 'Соловьёв', 'Борисов', 'Яковлев', 'Григорьев'];
+const BOYS = ['Артём', 'Максим', 'Михаил', 'Александр', 'Иван', 'Даниил', 'Дмитрий', 'Кирилл', 'Андрей', 'Егор', 'Никита', 'Илья', 'Матвей'];
+const GIRLS = ['Анна', 'Мария', 'София', 'Алиса', 'Виктория', 'Полина', 'Елизавета', 'Ева', 'Варвара', 'Дарья', 'Ксения', 'Вероника'];
+const MEN = ['Сергей', 'Андрей', 'Алексей', 'Дмитрий', 'Владимир', 'Игорь', 'Павел', 'Олег'];
+const WOMEN = ['Елена', 'Ольга', 'Наталья', 'Татьяна', 'Ирина', 'Светлана', 'Юлия', 'Анастасия'];
+const PATRON_M = ['Сергеевич', 'Андреевич', 'Алексеевич', 'Дмитриевич', 'Владимирович', 'Игоревич', 'Павлович', 'Олегович'];
+const PATRON_F = ['Сергеевна', 'Андреевна', 'Алексеевна', 'Дмитриевна', 'Владимировна', 'Игоревна', 'Павловна', 'Олеговна'];
+
+const feminine = (last: string) => (last.endsWith('ий') ? `${last.slice(0, -2)}ая` : `${last}а`);
+const pick = <T>(list: readonly T[], i: number): T => list[i % list.length]!;
+const phone = (prefix: string, n: number) => `+7900${prefix}${String(n).padStart(5, '0')}`;
+
+async function seedClass(
+  ctx: AppContext,
+  schoolId: string,
+  name: string,
+  birthYear: number,
+  index: number,
+  fixed: { firstStudentPhone?: string; firstGuardianPhone: string },
+) {
+  const cls = await createClass(ctx, schoolId, { name });
+  for (let i = 0; i < 25; i++) {
+    const seed = index * 100 + i;
+    const last = pick(LAST, seed * 7 + index);
+    const girl = i % 2 === 1;
+    const fatherName = pick(MEN, seed);
+    const student = await createPerson(ctx, schoolId, {
+      lastName: girl ? feminine(last) : last,
+      firstName: girl ? pick(GIRLS, seed) : pick(BOYS, seed),
+      middleName: girl ? pick(PATRON_F, seed) : pick(PATRON_M, seed),
+      roles: ['student'],
+      birthDate: `${birthYear}-${String((i % 8) + 1).padStart(2, '0')}-${String((i % 27) + 1).padStart(2, '0')}`,
+      phone: i === 0 && fixed.firstStudentPhone ? fixed.firstStudentPhone : i % 3 === 0 ? phone(`1${index}`, i + 1) : null,
+      classId: cls.id,
+    });
+    // The mother of every child; a father too for every third.
+    await createPerson(ctx, schoolId, {
+      lastName: feminine(last),
+      firstName: pick(WOMEN, seed),
+      middleName: pick(PATRON_F, seed + 3),
+      roles: ['guardian'],
+      phone: i === 0 ? fixed.firstGuardianPhone : phone(`2${index}`, i + 1),
+      childIds: [student.id],
+    });
+    if (i % 3 === 0) {
+      await createPerson(ctx, schoolId, {
+        lastName: last,
+        firstName: fatherName,
+        middleName: pick(PATRON_M, seed + 5),
+        roles: ['guardian'],
+        phone: phone(`3${index}`, i + 1),
+        childIds: [student.id],
+      });
+    }
+  }
+  return cls;
+}
+
+/** Creates the demo school on an empty database. Returns false when there is a school already. */
+export async function seedDemo(ctx: AppContext): Promise<boolean> {
+  const existing = await ctx.db.selectFrom('schools').select('id').limit(1).executeTakeFirst();
+  if (existing) return false;
+  const school = await createSchool(ctx, {
+    name: 'Школа № 1 (демо)',
+    shortName: 'Школа № 1',
+    timezone: 'Europe/Moscow',
+    admin: { lastName: 'Орлова', firstName: 'Марина', middleName: 'Викторовна', phone: DEMO_PHONES.admin },
+  });
+  try {
+    await seedPeople(ctx, school.id);
+  } catch (err) {
+    await ctx.db.deleteFrom('schools').where('id', '=', school.id).execute();
+    throw err;
+  }
+  return true;
+}
+
+async function seedPeople(ctx: AppContext, schoolId: string) {
+  const school = { id: schoolId };
+  const teacher = (lastName: string, firstName: string, middleName: string, p: string) =>
+    createPerson(ctx, school.id, { lastName, firstName, middleName, roles: ['teacher'], phone: p });
+  const t5a = await teacher('Смирнова', 'Елена', 'Петровна', DEMO_PHONES.classTeacher5A);
+  const t6b = await teacher('Кузнецов', 'Андрей', 'Игоревич', DEMO_PHONES.classTeacher6B);
+  const math = await teacher('Белова', 'Ольга', 'Николаевна', DEMO_PHONES.subjectTeacher);
+
+  const c5a = await seedClass(ctx, school.id, '5А', 2015, 1, { firstStudentPhone: DEMO_PHONES.student5A, firstGuardianPhone: DEMO_PHONES.guardian5A });
+  const c6b = await seedClass(ctx, school.id, '6Б', 2014, 2, { firstGuardianPhone: DEMO_PHONES.guardian6B });
+  await assignTeacher(ctx, school.id, c5a.id, { personId: t5a.id, subject: 'Русский язык', isClassTeacher: true });
+  await assignTeacher(ctx, school.id, c6b.id, { personId: t6b.id, subject: 'История', isClassTeacher: true });
+  for (const c of [c5a, c6b]) await assignTeacher(ctx, school.id, c.id, { personId: math.id, subject: 'Математика', isClassTeacher: false });
+}
+
+export const DEMO_GUIDE = `
+Demo school created: «Школа № 1 (демо)», classes 5А and 6Б.
+Sign in with one of these phones (the code is printed in this log; with PARTA_DEV=1 also at /api/v1/dev/sms):
+  ${DEMO_PHONES.admin}  school admin (Орлова Марина Викторовна)
+  ${DEMO_PHONES.classTeacher5A}  class teacher of 5А (Смирнова Елена Петровна)
+  ${DEMO_PHONES.guardian5A}  guardian of a 5А student
+  ${DEMO_PHONES.student5A}  a 5А student, aged 11
+  ${DEMO_PHONES.guardian6B}  guardian of a 6Б student
+  ${DEMO_PHONES.classTeacher6B}  class teacher of 6Б
+  ${DEMO_PHONES.subjectTeacher}  maths teacher of 5А and 6Б
+`;

@@ -1,0 +1,16 @@
+import type { Locale } from '@parta/protocol';
+
+/** Server-side text that reaches people (SMS, notifications). Russian first, English second. */
+const messages = {
+  sms_code: {
+    ru: (p: { code: string }) => `Parta: код для входа ${p.code}. Никому его не сообщайте.`,
+    en: (p: { code: string }) => `Parta: your sign-in code is ${p.code}. Do not share it.`,
+  },
+} as const;
+
+type Messages = typeof messages;
+
+export function t<K extends keyof Messages>(locale: Locale, key: K, params: Parameters<Messages[K]['ru']>[0]): string {
+  const entry = messages[key];
+  return (entry[locale] ?? entry.ru)(params);
+}

@@ -1,0 +1,162 @@
+import type { AppContext } from '../context.ts';
+import { AppError } from '../http/errors.ts';
+import { t } from '../i18n/messages.ts';
+import { linkByPhone } from '../membership/linking.ts';
+import { normalisePhone } from './phone.ts';
+import { SmsSendError } from './sms.ts';
+import { codeStats, findUserByPhone, latestOpenCode, spendCodeAttempt, upsertUserByPhone, type UserRow } from './store.ts';
+import { hashSmsCode, hashToken, newSessionToken, newSmsCode, safeEqual } from './tokens.ts';
+
+export const CODE_TTL_SECONDS = 5 * 60;
+export const CODE_MAX_ATTEMPTS = 5;
+
+/** Sends a one-time sign-in code to a phone. Rate-limited per phone here and per IP at the route. */
+export async function requestCode(ctx: AppContext, rawPhone: string, ip: string | null) {
+  const phone = normalisePhone(rawPhone, ctx.config.phoneCountries);
+  const { limits } = ctx.config;
+  const stats = await codeStats(ctx.db, phone, 3600);
+  if (stats.count >= limits.codesPerPhonePerHour) throw new AppError('rate_limited', 429, { retryAfterSeconds: 3600 });
+  if (stats.last) {
+    const wait = Math.ceil((stats.last.getTime() + limits.codeResendSeconds * 1000 - Date.now()) / 1000);
+    if (wait > 0) throw new AppError('code_resend_too_soon', 429, { retryAfterSeconds: wait });
+  }
+
+  const code = newSmsCode();
+  const existing = await findUserByPhone(ctx.db, phone);
+  const text = t(existing?.locale ?? 'ru', 'sms_code', { code });
+  const expiresAt = new Date(Date.now() + CODE_TTL_SECONDS * 1000);
+  const row = await ctx.db.transaction().execute(async (trx) => {
+    // A new code replaces every earlier one.
+    await trx.updateTable('auth_codes').set({ consumed_at: new Date() }).where('phone', '=', phone).where('consumed_at', 'is', null).execute();
+    const inserted = await trx
+      .insertInto('auth_codes')
+      .values({ phone, code_hash: hashSmsCode(ctx.secret, phone, code), expires_at: expiresAt, ip })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    if (ctx.config.dev) await trx.insertInto('dev_sms_outbox').values({ phone, text, code }).execute();
+    return inserted;
+  });
+
+  try {
+    await ctx.sms.send(phone, text);
+  } catch (err) {
+    await ctx.db.deleteFrom('auth_codes').where('id', '=', row.id).execute();
+    ctx.log.error({ err, phone }, 'SMS send failed');
+    throw new AppError('sms_send_failed', err instanceof SmsSendError ? 502 : 500);
+  }
+  return {
+    phone,
+    expiresAt: expiresAt.toISOString(),
+    resendAfter: new Date(Date.now() + limits.codeResendSeconds * 1000).toISOString(),
+  };
+}
+
+export interface DeviceInfo {
+  deviceName: string | null;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+/**
+ * Checks a code and opens a session on success. Each check spends one attempt, counted
+ * atomically before the comparison, so parallel guesses cannot exceed the limit.
+ */
+export async function signIn(ctx: AppContext, rawPhone: string, code: string, device: DeviceInfo) {
+  const phone = normalisePhone(rawPhone, ctx.config.phoneCountries);
+  const open = await latestOpenCode(ctx.db, phone);
+  if (!open) throw new AppError('code_invalid', 400);
+  if (open.expires_at.getTime() <= Date.now()) throw new AppError('code_expired', 400);
+  const spent = await spendCodeAttempt(ctx.db, open.id, CODE_MAX_ATTEMPTS);
+  if (!spent) throw new AppError('code_attempts_exceeded', 429);
+  if (!safeEqual(open.code_hash, hashSmsCode(ctx.secret, phone, code))) {
+    const attemptsLeft = CODE_MAX_ATTEMPTS - spent.attempts;
+    if (attemptsLeft <= 0) throw new AppError('code_attempts_exceeded', 429);
+    throw new AppError('code_invalid', 400, { attemptsLeft });
+  }
+
+  return ctx.db.transaction().execute(async (trx) => {
+    const consumed = await trx
+      .updateTable('auth_codes')
+      .set({ consumed_at: new Date() })
+      .where('id', '=', open.id)
+      .where('consumed_at', 'is', null)
+      .returning('id')
+      .executeTakeFirst();
+    if (!consumed) throw new AppError('code_invalid', 400);
+    const user = await upsertUserByPhone(trx, phone);
+    await linkByPhone(ctx, trx, user);
+    const token = newSessionToken();
+    const session = await trx
+      .insertInto('sessions')
+      .values({ user_id: user.id, token_hash: hashToken(token), device_name: device.deviceName, user_agent: device.userAgent, ip: device.ip })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return { token, sessionId: session.id, userId: user.id };
+  });
+}
+
+export interface AuthContext {
+  user: UserRow;
+  sessionId: string;
+}
+
+const TOUCH_INTERVAL_MS = 60_000;
+
+/** The account behind a bearer token, or null. Marks the session as seen at most once a minute. */
+export async function authenticate(ctx: AppContext, token: string): Promise<AuthContext | null> {
+  const row = await ctx.db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .selectAll('users')
+    .select(['sessions.id as session_id', 'sessions.last_seen_at as session_seen'])
+    .where('sessions.token_hash', '=', hashToken(token))
+    .where('sessions.revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (!row) return null;
+  const { session_id, session_seen, ...user } = row;
+  if (Date.now() - session_seen.getTime() > TOUCH_INTERVAL_MS) {
+    await ctx.db.updateTable('sessions').set({ last_seen_at: new Date() }).where('id', '=', session_id).execute();
+  }
+  return { user, sessionId: session_id };
+}
+
+export async function listSessions(ctx: AppContext, auth: AuthContext) {
+  const rows = await ctx.db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('user_id', '=', auth.user.id)
+    .where('revoked_at', 'is', null)
+    .orderBy('last_seen_at', 'desc')
+    .execute();
+  return rows.map((s) => ({
+    id: s.id,
+    deviceName: s.device_name,
+    userAgent: s.user_agent,
+    ip: s.ip,
+    createdAt: s.created_at.toISOString(),
+    lastSeenAt: s.last_seen_at.toISOString(),
+    current: s.id === auth.sessionId,
+  }));
+}
+
+export async function revokeSession(ctx: AppContext, auth: AuthContext, sessionId: string): Promise<void> {
+  const res = await ctx.db
+    .updateTable('sessions')
+    .set({ revoked_at: new Date() })
+    .where('id', '=', sessionId)
+    .where('user_id', '=', auth.user.id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) === 0) throw new AppError('session_not_found', 404);
+}
+
+export async function revokeOtherSessions(ctx: AppContext, auth: AuthContext): Promise<number> {
+  const res = await ctx.db
+    .updateTable('sessions')
+    .set({ revoked_at: new Date() })
+    .where('user_id', '=', auth.user.id)
+    .where('id', '!=', auth.sessionId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}

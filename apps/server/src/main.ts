@@ -1,0 +1,57 @@
+import { ConfigError, loadConfig } from './config.ts';
+import { createRuntime } from './bootstrap.ts';
+import { buildApp } from './app.ts';
+import { DataDirLockedError } from './db/lock.ts';
+import { DEMO_GUIDE, seedDemo } from './demo/seed.ts';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  let runtime;
+  try {
+    runtime = await createRuntime(config);
+  } catch (err) {
+    if (err instanceof DataDirLockedError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const { ctx, database } = runtime;
+  if (config.demo === 'auto' && (await seedDemo(ctx))) {
+    ctx.log.info('demo school created');
+    console.log(DEMO_GUIDE);
+  }
+  const app = await buildApp(ctx);
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    ctx.log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000).unref();
+    try {
+      await app.close();
+      await database.close();
+    } finally {
+      clearTimeout(force);
+      process.exit(0);
+    }
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  await app.listen({ port: config.port, host: config.host });
+  ctx.log.info({ url: config.publicUrl, database: database.kind, sms: ctx.sms.name, dev: config.dev }, 'Parta is running');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

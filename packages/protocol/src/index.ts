@@ -1,0 +1,6 @@
+export * from './common.ts';
+export * from './errors.ts';
+export * from './auth.ts';
+export * from './directory.ts';
+export * from './membership.ts';
+export * from './me.ts';
