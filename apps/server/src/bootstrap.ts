@@ -8,6 +8,7 @@ import type { Db } from './db/schema.ts';
 import { RosterHooks } from './directory/roster-hooks.ts';
 import { ConsoleSms, HttpSms, type SmsSender } from './identity/sms.ts';
 import { LocalDiskStorage, type BlobStorage } from './storage/storage.ts';
+import { InProcessPubSub, type PubSub } from './realtime/pubsub.ts';
 
 export function createLogger(config: Config): Logger {
   return pino({ level: config.logLevel, base: { app: 'parta' }, redact: ['req.headers.authorization'] });
@@ -38,6 +39,7 @@ export interface RuntimeOverrides {
   sms?: SmsSender;
   storage?: BlobStorage;
   log?: Logger;
+  pubsub?: PubSub;
 }
 
 /** Opens the database, applies migrations and wires the domains' dependencies. */
@@ -57,6 +59,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       storage: overrides.storage ?? new LocalDiskStorage(path.join(config.dataDir, 'files')),
       secret: await instanceSecret(database.db),
       rosterHooks: new RosterHooks(),
+      pubsub: overrides.pubsub ?? new InProcessPubSub(),
     };
     return { ctx, database };
   } catch (err) {

@@ -4,6 +4,7 @@ import type { Db } from './db/schema.ts';
 import type { SmsSender } from './identity/sms.ts';
 import type { BlobStorage } from './storage/storage.ts';
 import type { RosterHooks } from './directory/roster-hooks.ts';
+import type { PubSub } from './realtime/pubsub.ts';
 
 /** Everything a domain needs, built once at start and handed to routes and services. */
 export interface AppContext {
@@ -16,4 +17,6 @@ export interface AppContext {
   /** The instance's secret, for HMACs of short codes. */
   secret: string;
   rosterHooks: RosterHooks;
+  /** Cross-process fan-out: publish after commit, never inside a transaction. */
+  pubsub: PubSub;
 }
