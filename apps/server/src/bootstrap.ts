@@ -9,6 +9,7 @@ import { RosterHooks } from './directory/roster-hooks.ts';
 import { ConsoleSms, HttpSms, type SmsSender } from './identity/sms.ts';
 import { LocalDiskStorage, type BlobStorage } from './storage/storage.ts';
 import { InProcessPubSub, type PubSub } from './realtime/pubsub.ts';
+import { RedisPubSub } from './realtime/redis-pubsub.ts';
 
 export function createLogger(config: Config): Logger {
   return pino({ level: config.logLevel, base: { app: 'parta' }, redact: ['req.headers.authorization'] });
@@ -42,6 +43,11 @@ export interface RuntimeOverrides {
   pubsub?: PubSub;
 }
 
+/** In-process fan-out for one process; Redis when REDIS_URL is set, so several processes share it. */
+export function createPubSub(config: Config): PubSub {
+  return config.redisUrl ? new RedisPubSub(config.redisUrl) : new InProcessPubSub();
+}
+
 /** Opens the database, applies migrations and wires the domains' dependencies. */
 export async function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Promise<Runtime> {
   const log = overrides.log ?? createLogger(config);
@@ -59,7 +65,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       storage: overrides.storage ?? new LocalDiskStorage(path.join(config.dataDir, 'files')),
       secret: await instanceSecret(database.db),
       rosterHooks: new RosterHooks(),
-      pubsub: overrides.pubsub ?? new InProcessPubSub(),
+      pubsub: overrides.pubsub ?? createPubSub(config),
     };
     return { ctx, database };
   } catch (err) {

@@ -39,6 +39,7 @@ async function main() {
     const force = setTimeout(() => process.exit(1), 10_000).unref();
     try {
       await app.close();
+      await ctx.pubsub.close();
       await database.close();
     } finally {
       clearTimeout(force);

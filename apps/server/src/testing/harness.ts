@@ -139,6 +139,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     lastCode,
     close: async () => {
       await app.close();
+      await runtime.ctx.pubsub.close();
       await runtime.database.close();
       await drop();
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -1,0 +1,103 @@
+import { Redis } from 'ioredis';
+import type { PubSub, PubSubHandler } from './pubsub.ts';
+
+export interface RedisPubSubOptions {
+  /** Prefixed to every topic on the wire, so several instances (or tests) can share one Redis. */
+  prefix?: string;
+  /** Called after the subscriber connection came back from a loss: messages may have been missed meanwhile. */
+  onReconnect?: () => void;
+}
+
+interface TopicState {
+  handlers: Set<PubSubHandler>;
+  /** Resolves once Redis has confirmed the subscription. */
+  ready: Promise<unknown>;
+}
+
+/**
+ * Fan-out through Redis PUBLISH/SUBSCRIBE: one connection publishes, one subscribes to every topic
+ * this process has handlers for. Redis pub/sub is at-most-once: a subscriber that loses its
+ * connection misses what was published meanwhile, so `onReconnect` lets the gateway catch its
+ * clients up from the durable stream.
+ */
+export class RedisPubSub implements PubSub {
+  readonly name = 'redis';
+  private readonly pub: Redis;
+  private readonly sub: Redis;
+  private readonly prefix: string;
+  private readonly topics = new Map<string, TopicState>();
+  private closed = false;
+
+  constructor(url: string, options: RedisPubSubOptions = {}) {
+    this.prefix = options.prefix ?? 'parta:';
+    const common = { lazyConnect: false, maxRetriesPerRequest: null, enableAutoPipelining: true } as const;
+    this.pub = new Redis(url, { ...common, connectionName: 'parta-pub' });
+    this.sub = new Redis(url, { ...common, connectionName: 'parta-sub', enableAutoPipelining: false });
+    // Errors are retried by ioredis; without a listener they would be thrown as unhandled.
+    this.pub.on('error', () => {});
+    this.sub.on('error', () => {});
+    let connectedOnce = false;
+    this.sub.on('ready', () => {
+      if (connectedOnce) options.onReconnect?.();
+      connectedOnce = true;
+    });
+    this.sub.on('message', (channel: string, message: string) => {
+      if (!channel.startsWith(this.prefix)) return;
+      const topic = channel.slice(this.prefix.length);
+      const state = this.topics.get(topic);
+      if (!state) return;
+      for (const h of state.handlers) {
+        try {
+          h(topic, message);
+        } catch {
+          // One subscriber's failure must not keep the message from the others.
+        }
+      }
+    });
+  }
+
+  /** Both connections are up. Commands issued earlier are queued by ioredis anyway. */
+  async ready(): Promise<void> {
+    await Promise.all([this.pub.ping(), this.sub.ping()]);
+  }
+
+  async publish(topic: string, message: string): Promise<void> {
+    if (this.closed) throw new Error('pub/sub is closed');
+    await this.pub.publish(this.prefix + topic, message);
+  }
+
+  async subscribe(topic: string, handler: PubSubHandler): Promise<() => Promise<void>> {
+    if (this.closed) throw new Error('pub/sub is closed');
+    let state = this.topics.get(topic);
+    if (!state) {
+      state = { handlers: new Set(), ready: this.sub.subscribe(this.prefix + topic) };
+      this.topics.set(topic, state);
+    }
+    state.handlers.add(handler);
+    const own = state;
+    try {
+      await own.ready;
+    } catch (err) {
+      own.handlers.delete(handler);
+      if (own.handlers.size === 0 && this.topics.get(topic) === own) this.topics.delete(topic);
+      throw err;
+    }
+    let done = false;
+    return async () => {
+      if (done) return;
+      done = true;
+      own.handlers.delete(handler);
+      if (own.handlers.size === 0 && this.topics.get(topic) === own) {
+        this.topics.delete(topic);
+        if (!this.closed) await this.sub.unsubscribe(this.prefix + topic).catch(() => {});
+      }
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.topics.clear();
+    await Promise.allSettled([this.pub.quit(), this.sub.quit()]);
+  }
+}
