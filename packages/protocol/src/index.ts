@@ -4,3 +4,4 @@ export * from './auth.ts';
 export * from './directory.ts';
 export * from './membership.ts';
 export * from './me.ts';
+export * from './realtime.ts';
