@@ -30,7 +30,6 @@ export async function checkPersonPhone(db: Queryable, schoolId: string, phone: s
     .where('archived_at', 'is', null)
     .execute();
   const others = holders.filter((h) => h.id !== selfId);
-  if (others.some((h) => h.school_id === schoolId)) throw conflict('phone_taken_in_school');
   const account = await db.selectFrom('users').select('id').where('phone', '=', phone).executeTakeFirst();
   const linked = account
     ? await db.selectFrom('persons').select('roles').where('user_id', '=', account.id).where('archived_at', 'is', null).where('id', '!=', selfId ?? '00000000-0000-0000-0000-000000000000').execute()
@@ -38,6 +37,7 @@ export async function checkPersonPhone(db: Queryable, schoolId: string, phone: s
   const all = [...others, ...linked];
   if (isStudent(roles) && all.some((h) => isAdult(h.roles))) throw new AppError('student_phone_is_adults', 409);
   if (isAdult(roles) && all.some((h) => isStudent(h.roles))) throw new AppError('student_phone_is_adults', 409);
+  if (others.some((h) => h.school_id === schoolId)) throw conflict('phone_taken_in_school');
 }
 
 export async function createSchool(ctx: AppContext, body: z.infer<typeof CreateSchoolBody>) {

@@ -18,14 +18,6 @@ export async function checkLinkable(db: Queryable, person: PersonRow, user: User
   if (person.user_id && person.user_id !== user.id) throw new AppError('person_already_linked', 409);
   if (person.user_id === user.id) return;
 
-  const inSchool = await db
-    .selectFrom('persons')
-    .select('id')
-    .where('school_id', '=', person.school_id)
-    .where('user_id', '=', user.id)
-    .executeTakeFirst();
-  if (inSchool) throw new AppError('account_already_in_school', 409);
-
   // Everyone this account is, or whose phone it carries, across all rosters.
   const others = await db
     .selectFrom('persons')
@@ -42,6 +34,14 @@ export async function checkLinkable(db: Queryable, person: PersonRow, user: User
     // The phone is a child's: an adult's account cannot live on it either.
     throw new AppError('student_phone_is_adults', 403);
   }
+
+  const inSchool = await db
+    .selectFrom('persons')
+    .select('id')
+    .where('school_id', '=', person.school_id)
+    .where('user_id', '=', user.id)
+    .executeTakeFirst();
+  if (inSchool) throw new AppError('account_already_in_school', 409);
 }
 
 /** Links the account to the person (after checkLinkable). Fills an empty profile from the roster. */
