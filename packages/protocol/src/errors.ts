@@ -49,6 +49,20 @@ export const ErrorCodes = {
   join_request_pending: { ru: 'Заявка уже подана и ждёт решения', en: 'A request is already waiting for a decision' },
   join_request_decided: { ru: 'По заявке уже принято решение', en: 'The request has already been decided' },
   photo_invalid: { ru: 'Не удалось прочитать изображение', en: 'The image could not be read' },
+  chat_not_found: { ru: 'Чат не найден', en: 'Chat not found' },
+  message_not_found: { ru: 'Сообщение не найдено', en: 'Message not found' },
+  posting_not_allowed: { ru: 'В этом чате могут писать только учителя и администрация', en: 'Only teachers and the school administration may post in this chat' },
+  direct_not_allowed: { ru: 'Правила школы не разрешают написать этому человеку лично', en: 'The school rules do not allow a direct message to this person' },
+  group_member_not_allowed: { ru: 'В группу можно добавить только людей из ваших классов', en: 'Only people of your classes can be added to a group' },
+  message_empty: { ru: 'Сообщение пустое', en: 'The message is empty' },
+  message_edit_not_allowed: { ru: 'Изменить сообщение может только его автор', en: 'Only the author can edit a message' },
+  message_delete_not_allowed: { ru: 'Удалить сообщение может автор или модератор чата', en: 'Only the author or a moderator can delete a message' },
+  message_deleted: { ru: 'Сообщение удалено', en: 'The message was deleted' },
+  attachments_unavailable: { ru: 'Вложения пока не поддерживаются', en: 'Attachments are not available yet' },
+  attachment_invalid: { ru: 'Вложение не найдено или недоступно', en: 'The attachment was not found or is not available' },
+  mention_invalid: { ru: 'Упоминание указывает не на участника чата', en: 'A mention does not point to a member of the chat' },
+  client_id_reused: { ru: 'Этот идентификатор сообщения уже использован для другого текста', en: 'This client message id was already used for a different message' },
+  receipts_not_available: { ru: 'Отметки о прочтении видны автору в родительских чатах и каналах', en: 'Read receipts are shown to the author in parents\' chats and channels' },
 } as const satisfies Record<string, { ru: string; en: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;
