@@ -5,3 +5,4 @@ export * from './directory.ts';
 export * from './membership.ts';
 export * from './me.ts';
 export * from './realtime.ts';
+export * from './messaging.ts';
