@@ -1,12 +1,13 @@
 import { z } from 'zod';
+import { Update } from './messaging.ts';
 
 /**
  * The WebSocket protocol at /api/v1/ws (docs/subsystems/realtime.md).
  * Every frame is one JSON text message with a `type`.
  */
 
-/** A place in the user's update stream. Decimal digits; compare as integers, not as text. */
-export const WsPosition = z.string().regex(/^\d{1,19}$/);
+/** A place in the user's update stream (the `pos` of an update). 0 = before everything. */
+export const WsPosition = z.number().int().min(0);
 export type WsPosition = z.infer<typeof WsPosition>;
 
 // ---- client → server ----
@@ -31,19 +32,18 @@ export type WsClientFrame = z.infer<typeof WsClientFrame>;
 export const WsReady = z.object({
   type: z.literal('ready'),
   userId: z.uuid(),
-  position: WsPosition.nullable(),
+  position: WsPosition,
   heartbeatSeconds: z.number(),
 });
-/** One durable update of the user's stream. Apply in order; remember `position` to resume. */
+/** One durable update of the user's stream. Apply in order; remember `update.pos` to resume. */
 export const WsUpdate = z.object({
   type: z.literal('update'),
-  position: WsPosition,
-  update: z.unknown(),
+  update: Update,
 });
-/** The client is too far behind for the stream: reload state over HTTP, then reconnect with `position`. */
+/** The client is too far behind for the stream: reload state over HTTP; this connection goes on with the updates after `position`. */
 export const WsResync = z.object({
   type: z.literal('resync'),
-  position: WsPosition.nullable(),
+  position: WsPosition,
 });
 /** Ephemeral: someone is typing in a chat. Shown for a few seconds; may be dropped under load. */
 export const WsTypingEvent = z.object({
