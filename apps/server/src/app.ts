@@ -11,6 +11,7 @@ import { identityPublicRoutes, identityRoutes } from './identity/routes.ts';
 import { profileRoutes } from './identity/profile-routes.ts';
 import { directoryRoutes } from './directory/routes.ts';
 import { membershipRoutes } from './membership/routes.ts';
+import { messagingRoutes } from './messaging/routes.ts';
 import { registerWebClient } from './web/static.ts';
 
 export const API_VERSION = '0.1.0';
@@ -62,6 +63,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     profileRoutes(scope, ctx);
     directoryRoutes(scope, ctx);
     membershipRoutes(scope, ctx);
+    messagingRoutes(scope, ctx);
   });
   // The web client at `/` (after the API, whose routes take precedence).
   await registerWebClient(app);

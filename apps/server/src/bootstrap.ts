@@ -6,6 +6,7 @@ import type { AppContext } from './context.ts';
 import { migrate, openDatabase, type Database, type DatabaseOptions } from './db/database.ts';
 import type { Db } from './db/schema.ts';
 import { RosterHooks } from './directory/roster-hooks.ts';
+import { registerMessaging } from './messaging/provisioning.ts';
 import { ConsoleSms, HttpSms, type SmsSender } from './identity/sms.ts';
 import { LocalDiskStorage, type BlobStorage } from './storage/storage.ts';
 import { InProcessPubSub, type PubSub } from './realtime/pubsub.ts';
@@ -67,6 +68,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       rosterHooks: new RosterHooks(),
       pubsub: overrides.pubsub ?? createPubSub(config),
     };
+    await registerMessaging(ctx);
     return { ctx, database };
   } catch (err) {
     await database.close();

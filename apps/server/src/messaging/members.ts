@@ -1,0 +1,73 @@
+import type { Tx } from '../db/schema.ts';
+import type { PersonRow } from '../directory/access.ts';
+import type { ChatRow } from './access.ts';
+import { presentChat, presentPerson } from './present.ts';
+import type { Outbox } from './stream.ts';
+
+export type MemberPerson = Pick<PersonRow, 'id' | 'user_id' | 'last_name' | 'first_name' | 'middle_name' | 'roles'>;
+export interface Wanted {
+  person: MemberPerson & { user_id: string };
+  role: 'member' | 'moderator';
+}
+
+/**
+ * Makes the chat's current members exactly `wanted`: newcomers join (reading from now on),
+ * those no longer wanted leave at once. Each change is one chat event and one user event.
+ * With `onlyPersons`, only those people are considered (the rest stay as they are).
+ */
+export async function syncMembers(trx: Tx, outbox: Outbox, chat: ChatRow, wanted: Wanted[], onlyPersons?: ReadonlySet<string>): Promise<void> {
+  let q = trx.selectFrom('chat_members').selectAll().where('chat_id', '=', chat.id);
+  if (onlyPersons) {
+    if (onlyPersons.size === 0) return;
+    q = q.where('person_id', 'in', [...onlyPersons]);
+  }
+  const existing = await q.execute();
+  const current = new Map(existing.map((m) => [m.person_id, m]));
+  const want = new Map(wanted.filter((w) => !onlyPersons || onlyPersons.has(w.person.id)).map((w) => [w.person.id, w]));
+
+  for (const m of existing) {
+    if (m.left_at) continue;
+    const w = want.get(m.person_id);
+    if (w && w.person.user_id === m.user_id) {
+      if (w.role !== m.role) {
+        await trx.updateTable('chat_members').set({ role: w.role }).where('chat_id', '=', chat.id).where('person_id', '=', m.person_id).execute();
+        outbox.user(m.user_id, { type: 'chat.added', chatId: chat.id, chat: presentChat(chat, { role: w.role, last_read_seq: m.last_read_seq }) });
+      }
+      continue;
+    }
+    await trx.updateTable('chat_members').set({ left_at: new Date() }).where('chat_id', '=', chat.id).where('person_id', '=', m.person_id).execute();
+    outbox.chat(chat.id, { type: 'chat.member_left', chatId: chat.id, personId: m.person_id });
+    outbox.user(m.user_id, { type: 'chat.removed', chatId: chat.id });
+  }
+
+  for (const w of want.values()) {
+    const m = current.get(w.person.id);
+    if (m && !m.left_at && m.user_id === w.person.user_id) continue;
+    const values = { user_id: w.person.user_id, role: w.role, last_read_seq: chat.last_seq, joined_at: new Date(), left_at: null };
+    if (m) {
+      await trx.updateTable('chat_members').set(values).where('chat_id', '=', chat.id).where('person_id', '=', w.person.id).execute();
+    } else {
+      await trx.insertInto('chat_members').values({ chat_id: chat.id, person_id: w.person.id, ...values }).execute();
+    }
+    outbox.chat(chat.id, { type: 'chat.member_joined', chatId: chat.id, member: presentPerson(w.person) });
+    outbox.user(w.person.user_id, { type: 'chat.added', chatId: chat.id, chat: presentChat(chat, { role: w.role, last_read_seq: chat.last_seq }) });
+  }
+}
+
+/** Removes one member (archived person, unlinked account) from every chat they are in. */
+export async function leaveAll(trx: Tx, outbox: Outbox, personId: string, keepUserId: string | null, kinds?: readonly ChatRow['kind'][]): Promise<void> {
+  let q = trx
+    .selectFrom('chat_members')
+    .innerJoin('chats', 'chats.id', 'chat_members.chat_id')
+    .select(['chat_members.chat_id', 'chat_members.user_id'])
+    .where('chat_members.person_id', '=', personId)
+    .where('chat_members.left_at', 'is', null);
+  if (keepUserId) q = q.where('chat_members.user_id', '!=', keepUserId);
+  if (kinds) q = q.where('chats.kind', 'in', [...kinds]);
+  const rows = await q.execute();
+  for (const r of rows) {
+    await trx.updateTable('chat_members').set({ left_at: new Date() }).where('chat_id', '=', r.chat_id).where('person_id', '=', personId).execute();
+    outbox.chat(r.chat_id, { type: 'chat.member_left', chatId: r.chat_id, personId });
+    outbox.user(r.user_id, { type: 'chat.removed', chatId: r.chat_id });
+  }
+}

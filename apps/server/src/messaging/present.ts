@@ -1,0 +1,123 @@
+import type { Selectable } from 'kysely';
+import type { Chat, ChatPerson, Message, MessageAttachment, MessageEntity, SchoolRole } from '@parta/protocol';
+import type { Queryable } from '../db/schema.ts';
+import { fullName } from '../directory/rules.ts';
+import type { PersonRow } from '../directory/access.ts';
+import { isChannel, isStaffRoles, mayPost, type ChatMemberRow, type ChatRow } from './access.ts';
+import type { MessagesTable } from './tables.ts';
+
+export type MessageRow = Omit<Selectable<MessagesTable>, 'search'>;
+
+/** Every column of a message but its search vector. */
+export const MESSAGE_COLUMNS = [
+  'messages.id',
+  'messages.chat_id',
+  'messages.seq',
+  'messages.author_user_id',
+  'messages.author_person_id',
+  'messages.author_roles',
+  'messages.author_staff',
+  'messages.client_id',
+  'messages.text',
+  'messages.entities',
+  'messages.reply_to_id',
+  'messages.forward_from',
+  'messages.attachments',
+  'messages.attachment_ids',
+  'messages.has_attachments',
+  'messages.edited_at',
+  'messages.deleted_at',
+  'messages.created_at',
+] as const;
+
+export function presentPerson(p: Pick<PersonRow, 'id' | 'user_id' | 'last_name' | 'first_name' | 'middle_name' | 'roles'>): ChatPerson {
+  return { personId: p.id, userId: p.user_id, name: fullName(p), roles: p.roles as SchoolRole[], isStaff: isStaffRoles(p.roles) };
+}
+
+/** Messages with their authors, replies, reactions and (in channels) views, in a fixed number of queries. */
+export async function presentMessages(db: Queryable, rows: MessageRow[], opts: { channel?: boolean } = {}): Promise<Message[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const replyIds = [...new Set(rows.map((r) => r.reply_to_id).filter((x): x is string => x !== null))];
+  const replies = replyIds.length
+    ? await db.selectFrom('messages').select(['id', 'seq', 'text', 'author_person_id', 'deleted_at']).where('id', 'in', replyIds).execute()
+    : [];
+  const personIds = [...new Set([...rows.map((r) => r.author_person_id), ...replies.map((r) => r.author_person_id)])];
+  const [people, reactions, views] = await Promise.all([
+    db.selectFrom('persons').select(['id', 'user_id', 'last_name', 'first_name', 'middle_name', 'roles']).where('id', 'in', personIds).execute(),
+    db.selectFrom('message_reactions').select(['message_id', 'emoji', 'user_id']).where('message_id', 'in', ids).orderBy('created_at').execute(),
+    opts.channel
+      ? db
+          .selectFrom('messages')
+          .innerJoin('chat_members', (j) => j.onRef('chat_members.chat_id', '=', 'messages.chat_id').onRef('chat_members.last_read_seq', '>=', 'messages.seq'))
+          .select(['messages.id', (eb) => eb.fn.countAll<number>().as('n')])
+          .where('messages.id', 'in', ids)
+          .whereRef('chat_members.user_id', '!=', 'messages.author_user_id')
+          .groupBy('messages.id')
+          .execute()
+      : Promise.resolve([]),
+  ]);
+  const byPerson = new Map(people.map((p) => [p.id, p]));
+  const byReply = new Map(replies.map((r) => [r.id, r]));
+  const nameOf = (id: string) => {
+    const p = byPerson.get(id);
+    return p ? fullName(p) : '';
+  };
+  return rows.map((r) => {
+    const author = byPerson.get(r.author_person_id);
+    const reply = r.reply_to_id ? byReply.get(r.reply_to_id) : undefined;
+    const grouped = new Map<string, string[]>();
+    for (const x of reactions) if (x.message_id === r.id) grouped.set(x.emoji, [...(grouped.get(x.emoji) ?? []), x.user_id]);
+    return {
+      id: r.id,
+      chatId: r.chat_id,
+      seq: Number(r.seq),
+      clientId: r.client_id,
+      author: {
+        personId: r.author_person_id,
+        userId: r.author_user_id,
+        name: author ? fullName(author) : '',
+        roles: r.author_roles as SchoolRole[],
+        isStaff: r.author_staff,
+      },
+      text: r.deleted_at ? '' : r.text,
+      entities: r.deleted_at ? [] : (r.entities as MessageEntity[]),
+      replyTo: reply ? { id: reply.id, seq: Number(reply.seq), authorName: nameOf(reply.author_person_id), text: reply.deleted_at ? '' : reply.text.slice(0, 200) } : null,
+      forwardedFrom: r.deleted_at ? null : ((r.forward_from as Message['forwardedFrom']) ?? null),
+      attachments: r.deleted_at ? [] : (r.attachments as MessageAttachment[]),
+      reactions: [...grouped].map(([emoji, userIds]) => ({ emoji, count: userIds.length, userIds })),
+      views: opts.channel ? Number(views.find((v) => v.id === r.id)?.n ?? 0) : null,
+      createdAt: r.created_at.toISOString(),
+      editedAt: r.edited_at?.toISOString() ?? null,
+      deletedAt: r.deleted_at?.toISOString() ?? null,
+    };
+  });
+}
+
+export async function presentMessage(db: Queryable, row: MessageRow, chat: Pick<ChatRow, 'kind'>): Promise<Message> {
+  return (await presentMessages(db, [row], { channel: isChannel(chat.kind) }))[0]!;
+}
+
+/** A chat as one member sees it. `extra` carries what the caller has already counted. */
+export function presentChat(
+  chat: ChatRow,
+  member: Pick<ChatMemberRow, 'role' | 'last_read_seq'>,
+  extra: { title?: string | null; unreadCount?: number; memberCount?: number; lastMessage?: Message | null } = {},
+): Chat {
+  return {
+    id: chat.id,
+    schoolId: chat.school_id,
+    kind: chat.kind,
+    classId: chat.class_id,
+    title: extra.title !== undefined ? extra.title : chat.title,
+    lastSeq: Number(chat.last_seq),
+    lastReadSeq: Number(member.last_read_seq),
+    unreadCount: extra.unreadCount ?? 0,
+    memberCount: extra.memberCount ?? 0,
+    canPost: mayPost(chat, member.role),
+    isModerator: member.role === 'moderator',
+    pinnedMessageId: chat.pinned_message_id,
+    lastMessage: extra.lastMessage ?? null,
+    createdAt: chat.created_at.toISOString(),
+  };
+}

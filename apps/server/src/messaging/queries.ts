@@ -1,0 +1,134 @@
+import { sql } from 'kysely';
+import type { Chat, Message } from '@parta/protocol';
+import type { Queryable } from '../db/schema.ts';
+import { fullName } from '../directory/rules.ts';
+import { AppError } from '../http/errors.ts';
+import { isChannel, myChatIds, type ChatAccess } from './access.ts';
+import { MESSAGE_COLUMNS, presentChat, presentMessages, presentPerson } from './present.ts';
+import { streamHead } from './stream.ts';
+
+/** My chats, newest activity first, with unread counts (others' messages after my read marker). */
+export async function listChats(db: Queryable, userId: string): Promise<{ chats: Chat[]; position: number }> {
+  // The position first: everything the list shows is at or after it, so following the stream from it misses nothing.
+  const { head } = await streamHead(db);
+  const rows = await db
+    .selectFrom('chat_members as m')
+    .innerJoin('chats as c', 'c.id', 'm.chat_id')
+    .innerJoin('persons as p', 'p.id', 'm.person_id')
+    .selectAll('c')
+    .select(['m.role', 'm.last_read_seq', 'm.person_id as my_person_id'])
+    .select((eb) => [
+      eb
+        .selectFrom('messages as x')
+        .select(eb.fn.countAll<number>().as('n'))
+        .whereRef('x.chat_id', '=', 'c.id')
+        .whereRef('x.seq', '>', 'm.last_read_seq')
+        .where('x.deleted_at', 'is', null)
+        .where(sql<boolean>`x.author_user_id IS DISTINCT FROM m.user_id`)
+        .as('unread'),
+      eb.selectFrom('chat_members as y').select(eb.fn.countAll<number>().as('n')).whereRef('y.chat_id', '=', 'c.id').where('y.left_at', 'is', null).as('member_count'),
+    ])
+    .where('m.user_id', '=', userId)
+    .where('m.left_at', 'is', null)
+    .where('p.archived_at', 'is', null)
+    .execute();
+  if (rows.length === 0) return { chats: [], position: head };
+  const ids = rows.map((r) => r.id);
+  const lastRows = await db
+    .selectFrom('messages')
+    .select(MESSAGE_COLUMNS)
+    .distinctOn('messages.chat_id')
+    .where('messages.chat_id', 'in', ids)
+    .where('messages.deleted_at', 'is', null)
+    .orderBy('messages.chat_id')
+    .orderBy('messages.seq', 'desc')
+    .execute();
+  const last = new Map((await presentMessages(db, lastRows)).map((m) => [m.chatId, m]));
+  const directIds = rows.filter((r) => r.kind === 'direct').map((r) => r.id);
+  const others = directIds.length
+    ? await db
+        .selectFrom('chat_members')
+        .innerJoin('persons', 'persons.id', 'chat_members.person_id')
+        .select(['chat_members.chat_id', 'chat_members.person_id', 'persons.last_name', 'persons.first_name', 'persons.middle_name'])
+        .where('chat_members.chat_id', 'in', directIds)
+        .execute()
+    : [];
+  const chats = rows.map((r) => {
+    const mine = r.my_person_id;
+    const other = r.kind === 'direct' ? others.find((o) => o.chat_id === r.id && o.person_id !== mine) : undefined;
+    return presentChat(
+      { ...r, last_seq: Number(r.last_seq) },
+      { role: r.role, last_read_seq: Number(r.last_read_seq) },
+      { title: other ? fullName(other) : r.title, unreadCount: Number(r.unread ?? 0), memberCount: Number(r.member_count ?? 0), lastMessage: last.get(r.id) ?? null },
+    );
+  });
+  const when = (c: Chat) => c.lastMessage?.createdAt ?? c.createdAt;
+  chats.sort((a, b) => (when(a) < when(b) ? 1 : when(a) > when(b) ? -1 : 0));
+  return { chats, position: head };
+}
+
+export async function chatMembers(db: Queryable, chatId: string) {
+  const rows = await db
+    .selectFrom('chat_members')
+    .innerJoin('persons', 'persons.id', 'chat_members.person_id')
+    .select(['persons.id', 'persons.user_id', 'persons.last_name', 'persons.first_name', 'persons.middle_name', 'persons.roles', 'chat_members.role', 'chat_members.last_read_seq'])
+    .where('chat_members.chat_id', '=', chatId)
+    .where('chat_members.left_at', 'is', null)
+    .orderBy('persons.last_name')
+    .orderBy('persons.first_name')
+    .execute();
+  return rows.map((r) => ({ ...presentPerson(r), role: r.role, lastReadSeq: Number(r.last_read_seq) }));
+}
+
+/** A page of history, oldest first: before a seq (newest page when omitted) or after one. */
+export async function history(db: Queryable, access: ChatAccess, q: { before?: number; after?: number; limit: number; teachersOnly: boolean }) {
+  let query = db.selectFrom('messages').select(MESSAGE_COLUMNS).where('messages.chat_id', '=', access.chat.id);
+  if (q.teachersOnly) query = query.where('messages.author_staff', '=', true).where('messages.deleted_at', 'is', null);
+  if (q.before !== undefined) query = query.where('messages.seq', '<', q.before);
+  const forward = q.after !== undefined && q.before === undefined;
+  if (q.after !== undefined) query = query.where('messages.seq', '>', q.after);
+  const rows = await query.orderBy('messages.seq', forward ? 'asc' : 'desc').limit(q.limit + 1).execute();
+  const hasMore = rows.length > q.limit;
+  const page = rows.slice(0, q.limit);
+  if (!forward) page.reverse();
+  return { messages: await presentMessages(db, page, { channel: isChannel(access.chat.kind) }), hasMore };
+}
+
+/** "Read by N of M", and who has not read: for the author, in parents' chats and channels. */
+export async function receipts(db: Queryable, access: ChatAccess, messageId: string) {
+  const m = await db.selectFrom('messages').select(['id', 'seq', 'author_person_id']).where('id', '=', messageId).where('chat_id', '=', access.chat.id).executeTakeFirst();
+  if (!m) throw new AppError('message_not_found', 404);
+  const kinds = ['parents', 'school_channel', 'class_channel'];
+  if (!kinds.includes(access.chat.kind) || m.author_person_id !== access.person.id) throw new AppError('receipts_not_available', 403);
+  const members = (await chatMembers(db, access.chat.id)).filter((x) => x.personId !== access.person.id);
+  const notRead = members.filter((x) => x.lastReadSeq < Number(m.seq));
+  return {
+    messageId: m.id,
+    readCount: members.length - notRead.length,
+    memberCount: members.length,
+    notRead: notRead.map(({ personId, userId, name, roles, isStaff }) => ({ personId, userId, name, roles, isStaff })),
+  };
+}
+
+/**
+ * Full-text search with Russian morphology over the chats the account may read now.
+ * "собрания" finds "собрание": both reduce to the same stem.
+ */
+export async function search(
+  db: Queryable,
+  userId: string,
+  q: { q: string; chatId?: string; authorId?: string; teachersOnly: boolean; hasAttachment?: boolean; limit: number },
+): Promise<Message[]> {
+  let query = db
+    .selectFrom('messages')
+    .select(MESSAGE_COLUMNS)
+    .where('messages.chat_id', 'in', myChatIds(db, userId))
+    .where('messages.deleted_at', 'is', null)
+    .where(sql<boolean>`messages.search @@ websearch_to_tsquery('russian', ${q.q})`);
+  if (q.chatId) query = query.where('messages.chat_id', '=', q.chatId);
+  if (q.authorId) query = query.where('messages.author_person_id', '=', q.authorId);
+  if (q.teachersOnly) query = query.where('messages.author_staff', '=', true);
+  if (q.hasAttachment !== undefined) query = query.where('messages.has_attachments', '=', q.hasAttachment);
+  const rows = await query.orderBy('messages.created_at', 'desc').limit(q.limit).execute();
+  return presentMessages(db, rows);
+}

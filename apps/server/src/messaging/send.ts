@@ -1,0 +1,169 @@
+import type { Message, MessageEntity, SendMessageBody } from '@parta/protocol';
+import type { AppContext } from '../context.ts';
+import type { Queryable, Tx } from '../db/schema.ts';
+import { AppError } from '../http/errors.ts';
+import { t } from '../i18n/messages.ts';
+import { fullName } from '../directory/rules.ts';
+import { accessChat, type ChatAccess } from './access.ts';
+import { resolveAttachments } from './attachments.ts';
+import { getPolicy, mayWriteDirect } from './policy.ts';
+import { MESSAGE_COLUMNS, presentMessage, type MessageRow } from './present.ts';
+import { decideNotifications, formatResume } from './quiet.ts';
+import { withOutbox } from './stream.ts';
+
+const LINK = /\bhttps?:\/\/[^\s<>"'«»]+[^\s<>"'«».,;:!?)\]]/giu;
+
+/** Links found in plain text: shown as links by clients, never stored as markup. */
+export function linkEntities(text: string): MessageEntity[] {
+  return [...text.matchAll(LINK)].map((m) => ({ type: 'link' as const, offset: m.index, length: m[0].length, url: m[0] }));
+}
+
+/** Text is plain: no NUL, and not blank unless something else carries the message. */
+export function checkText(text: string, allowEmpty: boolean): void {
+  if (text.includes('\u0000')) throw new AppError('validation_failed', 400, { issues: [{ path: 'body.text', message: 'contains NUL' }] });
+  if (!allowEmpty && text.trim() === '') throw new AppError('message_empty', 400);
+}
+
+export async function findByClientId(db: Queryable, chatId: string, userId: string, clientId: string): Promise<MessageRow | undefined> {
+  return db.selectFrom('messages').select(MESSAGE_COLUMNS).where('chat_id', '=', chatId).where('author_user_id', '=', userId).where('client_id', '=', clientId).executeTakeFirst();
+}
+
+async function checkMentions(db: Queryable, chatId: string, text: string, mentions: NonNullable<SendMessageBody['mentions']>): Promise<MessageEntity[]> {
+  if (mentions.length === 0) return [];
+  for (const m of mentions) if (m.offset + m.length > text.length) throw new AppError('mention_invalid', 400);
+  const ids = [...new Set(mentions.map((m) => m.personId))];
+  const members = await db.selectFrom('chat_members').select('person_id').where('chat_id', '=', chatId).where('person_id', 'in', ids).where('left_at', 'is', null).execute();
+  if (members.length !== ids.length) throw new AppError('mention_invalid', 400);
+  return mentions.map((m) => ({ type: 'mention' as const, ...m }));
+}
+
+/** Checks that the direct chat's other member may still be written to under the school's policy. */
+async function checkDirect(db: Queryable, access: ChatAccess): Promise<string | null> {
+  if (access.chat.kind !== 'direct') return null;
+  const other = await db
+    .selectFrom('chat_members')
+    .innerJoin('persons', 'persons.id', 'chat_members.person_id')
+    .select(['persons.id', 'persons.roles', 'persons.school_id', 'chat_members.user_id'])
+    .where('chat_members.chat_id', '=', access.chat.id)
+    .where('chat_members.person_id', '!=', access.person.id)
+    .where('chat_members.left_at', 'is', null)
+    .executeTakeFirst();
+  if (!other || !(await mayWriteDirect(db, await getPolicy(db, access.schoolId), access.person, other))) throw new AppError('direct_not_allowed', 403);
+  return other.user_id;
+}
+
+class AlreadySent extends Error {
+  constructor(readonly row: MessageRow) {
+    super('already sent');
+  }
+}
+
+async function forwardSource(db: Queryable, userId: string, schoolId: string, messageId: string) {
+  const m = await db.selectFrom('messages').select(MESSAGE_COLUMNS).where('id', '=', messageId).where('deleted_at', 'is', null).executeTakeFirst();
+  if (!m) throw new AppError('message_not_found', 404);
+  const source = await accessChat(db, userId, m.chat_id).catch(() => null);
+  if (!source || source.schoolId !== schoolId) throw new AppError('message_not_found', 404);
+  const author = await db.selectFrom('persons').select(['last_name', 'first_name', 'middle_name']).where('id', '=', m.author_person_id).executeTakeFirstOrThrow();
+  return { m, forward: { messageId: m.id, chatId: m.chat_id, authorName: fullName(author), authorIsStaff: m.author_staff, sentAt: m.created_at.toISOString() } };
+}
+
+export type SendResult = Message & { notice?: { code: 'recipient_quiet_hours'; message: string; resumesAt: string; personId: string } };
+
+/**
+ * Sends a message. The chat row is locked to take the next `seq`, so a chat's sequence has no
+ * gaps; a retry with the same `clientId` returns the stored message instead of a second one.
+ */
+export async function sendMessage(ctx: AppContext, access: ChatAccess, userId: string, body: SendMessageBody): Promise<SendResult> {
+  const earlier = await findByClientId(ctx.db, access.chat.id, userId, body.clientId);
+  if (earlier) return sameOrConflict(ctx, access, earlier, body);
+  if (!access.canPost) throw new AppError('posting_not_allowed', 403);
+  const otherUserId = await checkDirect(ctx.db, access);
+
+  const source = body.forwardOf ? await forwardSource(ctx.db, userId, access.schoolId, body.forwardOf) : null;
+  const text = source ? source.m.text : body.text;
+  const fileIds = source ? source.m.attachment_ids : [...new Set(body.attachments ?? [])];
+  checkText(text, fileIds.length > 0);
+  const entities = source
+    ? (source.m.entities as MessageEntity[]).filter((e) => e.type === 'link')
+    : [...(await checkMentions(ctx.db, access.chat.id, text, body.mentions ?? [])), ...linkEntities(text)];
+  if (body.replyToId) {
+    const target = await ctx.db.selectFrom('messages').select('id').where('id', '=', body.replyToId).where('chat_id', '=', access.chat.id).executeTakeFirst();
+    if (!target) throw new AppError('message_not_found', 404);
+  }
+
+  let quiet: Awaited<ReturnType<typeof decideNotifications>>['quiet'] = [];
+  let row: MessageRow;
+  try {
+    row = await withOutbox(ctx, async (trx: Tx, outbox) => {
+      const chat = await trx
+        .updateTable('chats')
+        .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
+        .where('id', '=', access.chat.id)
+        .where('archived_at', 'is', null)
+        .returning('last_seq')
+        .executeTakeFirst();
+      if (!chat) throw new AppError('posting_not_allowed', 403);
+      // Same-chat sends are serialised by the lock just taken: a concurrent retry is seen here.
+      const raced = await findByClientId(trx, access.chat.id, userId, body.clientId);
+      if (raced) throw new AlreadySent(raced);
+      const attachments = source ? (source.m.attachments as unknown[]) : await resolveAttachments(trx, { userId, schoolId: access.schoolId, chatId: access.chat.id, fileIds });
+      const inserted = await trx
+        .insertInto('messages')
+        .values({
+          chat_id: access.chat.id,
+          seq: Number(chat.last_seq),
+          author_user_id: userId,
+          author_person_id: access.person.id,
+          author_roles: access.roles,
+          author_staff: access.isStaff,
+          client_id: body.clientId,
+          text,
+          entities: JSON.stringify(entities),
+          reply_to_id: body.replyToId ?? null,
+          forward_from: source ? JSON.stringify(source.forward) : null,
+          attachments: JSON.stringify(attachments),
+          attachment_ids: fileIds,
+        })
+        .returning(MESSAGE_COLUMNS)
+        .executeTakeFirstOrThrow();
+      await trx
+        .updateTable('chat_members')
+        .set({ last_read_seq: Number(chat.last_seq) })
+        .where('chat_id', '=', access.chat.id)
+        .where('person_id', '=', access.person.id)
+        .execute();
+      quiet = (await decideNotifications(trx, { id: inserted.id, chat_id: access.chat.id, author_user_id: userId }, inserted.created_at)).quiet;
+      outbox.chat(access.chat.id, { type: 'message.new', chatId: access.chat.id, message: await presentMessage(trx, inserted, access.chat) });
+      return inserted;
+    });
+  } catch (err) {
+    if (err instanceof AlreadySent) return sameOrConflict(ctx, access, err.row, body);
+    throw err;
+  }
+  const message: SendResult = await presentMessage(ctx.db, row, access.chat);
+  const notice = await quietNotice(ctx, access, otherUserId, quiet, userId);
+  if (notice) message.notice = notice;
+  return message;
+}
+
+async function sameOrConflict(ctx: AppContext, access: ChatAccess, row: MessageRow, body: SendMessageBody): Promise<SendResult> {
+  if (!body.forwardOf && row.text !== body.text && !row.deleted_at) throw new AppError('client_id_reused', 409);
+  return presentMessage(ctx.db, row, access.chat);
+}
+
+/** A guardian writing to a teacher outside the teacher's working hours is told when notifications resume. */
+async function quietNotice(ctx: AppContext, access: ChatAccess, otherUserId: string | null, quiet: { userId: string; personId: string; until: Date; timezone: string }[], userId: string) {
+  if (!otherUserId || !access.roles.includes('guardian')) return undefined;
+  const q = quiet.find((x) => x.userId === otherUserId);
+  if (!q) return undefined;
+  const teacher = await ctx.db.selectFrom('persons').select(['last_name', 'first_name', 'middle_name', 'roles']).where('id', '=', q.personId).executeTakeFirstOrThrow();
+  if (!teacher.roles.includes('teacher') && !teacher.roles.includes('admin')) return undefined;
+  const me = await ctx.db.selectFrom('users').select('locale').where('id', '=', userId).executeTakeFirstOrThrow();
+  const when = formatResume(q.until, q.timezone, me.locale);
+  return {
+    code: 'recipient_quiet_hours' as const,
+    message: t(me.locale, 'quiet_hours_notice', { name: [teacher.first_name, teacher.middle_name].filter(Boolean).join(' '), when }),
+    resumesAt: q.until.toISOString(),
+    personId: q.personId,
+  };
+}

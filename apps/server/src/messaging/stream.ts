@@ -1,0 +1,189 @@
+import { sql } from 'kysely';
+import type { Update } from '@parta/protocol';
+import type { AppContext } from '../context.ts';
+import type { Db, Queryable, Tx } from '../db/schema.ts';
+
+/**
+ * The resumable per-user update stream.
+ *
+ * Each event is one row: a chat event (`chat_events`, read by every member of the chat) or a
+ * user event (`user_events`, for one account). Both share one position space, taken from the
+ * counter row `stream_state.head` at the end of the writing transaction. The row lock is held to
+ * commit, so positions become visible in order and without gaps: a reader that has seen position
+ * P has seen every event below P. See docs/subsystems/sync.md.
+ */
+
+type Body<T> = T extends unknown ? Omit<T, 'pos'> : never;
+export type UpdateBody = Body<Update>;
+
+interface PendingChat {
+  kind: 'chat';
+  chatId: string;
+  body: UpdateBody;
+}
+interface PendingUser {
+  kind: 'user';
+  userId: string;
+  body: UpdateBody;
+}
+type Pending = PendingChat | PendingUser;
+
+export interface StoredEvent {
+  topic: string;
+  update: Update;
+}
+
+/** Events of one transaction: collected while it runs, written by `flush` as its last step, published after commit. */
+export class Outbox {
+  private pending: Pending[] = [];
+  private written: StoredEvent[] = [];
+
+  chat(chatId: string, body: UpdateBody): void {
+    this.pending.push({ kind: 'chat', chatId, body });
+  }
+
+  user(userId: string, body: UpdateBody): void {
+    this.pending.push({ kind: 'user', userId, body });
+  }
+
+  get size(): number {
+    return this.pending.length;
+  }
+
+  /** Takes positions and writes the rows. Call last in the transaction: the counter row stays locked until commit. */
+  async flush(trx: Tx): Promise<{ from: number; to: number } | null> {
+    const n = this.pending.length;
+    if (n === 0) return null;
+    const row = await trx
+      .updateTable('stream_state')
+      .set((eb) => ({ head: eb('head', '+', n) }))
+      .where('id', '=', 1)
+      .returning('head')
+      .executeTakeFirstOrThrow();
+    const to = Number(row.head);
+    const from = to - n + 1;
+    const chatRows: { pos: number; chat_id: string; type: string; payload: string }[] = [];
+    const userRows: { pos: number; user_id: string; type: string; payload: string }[] = [];
+    this.pending.forEach((p, i) => {
+      const pos = from + i;
+      const update = { ...p.body, pos } as Update;
+      const { type, ...rest } = p.body;
+      if (p.kind === 'chat') {
+        chatRows.push({ pos, chat_id: p.chatId, type, payload: JSON.stringify(rest) });
+        this.written.push({ topic: `chat:${p.chatId}`, update });
+      } else {
+        userRows.push({ pos, user_id: p.userId, type, payload: JSON.stringify(rest) });
+        this.written.push({ topic: `user:${p.userId}`, update });
+      }
+    });
+    for (let i = 0; i < chatRows.length; i += 500) await trx.insertInto('chat_events').values(chatRows.slice(i, i + 500)).execute();
+    for (let i = 0; i < userRows.length; i += 500) await trx.insertInto('user_events').values(userRows.slice(i, i + 500)).execute();
+    this.pending = [];
+    return { from, to };
+  }
+
+  /** After commit: tell every process (the WebSocket gateway) about the new events. */
+  async publish(ctx: AppContext): Promise<void> {
+    const events = this.written;
+    this.written = [];
+    for (const e of events) {
+      try {
+        await ctx.pubsub.publish(e.topic, JSON.stringify(e.update));
+      } catch (err) {
+        // The events are stored: clients catch up through readStream.
+        ctx.log.warn({ err, topic: e.topic }, 'publishing an update failed');
+      }
+    }
+  }
+}
+
+/**
+ * For listeners that run inside someone else's transaction (roster hooks): publishes the rows of
+ * positions [from, to] once they are committed, reading them back so that only committed content
+ * goes out. Gives up if the transaction rolled back.
+ */
+export function publishWhenCommitted(ctx: AppContext, range: { from: number; to: number }): void {
+  const attempt = async (tries: number): Promise<void> => {
+    const state = await ctx.db.selectFrom('stream_state').select('head').where('id', '=', 1).executeTakeFirstOrThrow();
+    if (Number(state.head) < range.to) {
+      if (tries < 200) setTimeout(() => void attempt(tries + 1).catch(report), Math.min(5 * 2 ** Math.min(tries, 6), 250));
+      return;
+    }
+    const events = await eventsBetween(ctx.db, range.from, range.to);
+    for (const e of events) await ctx.pubsub.publish(e.topic, JSON.stringify(e.update));
+  };
+  const report = (err: unknown) => ctx.log.warn({ err }, 'publishing roster updates failed');
+  setImmediate(() => void attempt(0).catch(report));
+}
+
+async function eventsBetween(db: Db, from: number, to: number): Promise<StoredEvent[]> {
+  const [chats, users] = await Promise.all([
+    db.selectFrom('chat_events').select(['pos', 'chat_id', 'type', 'payload']).where('pos', '>=', from).where('pos', '<=', to).execute(),
+    db.selectFrom('user_events').select(['pos', 'user_id', 'type', 'payload']).where('pos', '>=', from).where('pos', '<=', to).execute(),
+  ]);
+  return [
+    ...chats.map((r) => ({ topic: `chat:${r.chat_id}`, update: toUpdate(r) })),
+    ...users.map((r) => ({ topic: `user:${r.user_id}`, update: toUpdate(r) })),
+  ].sort((a, b) => a.update.pos - b.update.pos);
+}
+
+function toUpdate(r: { pos: number; type: string; payload: unknown }): Update {
+  return { ...(r.payload as object), type: r.type, pos: Number(r.pos) } as Update;
+}
+
+/** Runs a command's transaction with an outbox, and publishes its events after commit. */
+export async function withOutbox<T>(ctx: AppContext, work: (trx: Tx, outbox: Outbox) => Promise<T>): Promise<T> {
+  const outbox = new Outbox();
+  const result = await ctx.db.transaction().execute(async (trx) => {
+    const r = await work(trx, outbox);
+    await outbox.flush(trx);
+    return r;
+  });
+  await outbox.publish(ctx);
+  return result;
+}
+
+export async function streamHead(db: Queryable): Promise<{ head: number; floor: number }> {
+  const s = await db.selectFrom('stream_state').select(['head', 'floor']).where('id', '=', 1).executeTakeFirstOrThrow();
+  return { head: Number(s.head), floor: Number(s.floor) };
+}
+
+export type StreamPage = { resync: false; updates: Update[]; position: number; hasMore: boolean } | { resync: true; position: number };
+
+/**
+ * The updates visible to the account after position `after`, in order: events of the chats it is
+ * a member of now, and its own events. `{ resync: true }` when `after` is older than what is kept
+ * or ahead of the stream (unknown): the client reloads its state, then follows from `position`.
+ */
+export async function readStream(db: Queryable, userId: string, after: number, limit = 500): Promise<StreamPage> {
+  const { head, floor } = await streamHead(db);
+  if (after < floor || after > head) return { resync: true, position: head };
+  if (after === head) return { resync: false, updates: [], position: head, hasMore: false };
+  const rows = await sql<{ pos: number; type: string; payload: unknown }>`
+    (SELECT e.pos, e.type, e.payload FROM chat_events e
+      WHERE e.pos > ${after} AND e.pos <= ${head}
+        AND e.chat_id IN (SELECT m.chat_id FROM chat_members m WHERE m.user_id = ${userId} AND m.left_at IS NULL)
+      ORDER BY e.pos LIMIT ${limit + 1})
+    UNION ALL
+    (SELECT u.pos, u.type, u.payload FROM user_events u
+      WHERE u.user_id = ${userId} AND u.pos > ${after} AND u.pos <= ${head}
+      ORDER BY u.pos LIMIT ${limit + 1})
+    ORDER BY pos LIMIT ${limit + 1}`.execute(db);
+  const hasMore = rows.rows.length > limit;
+  const updates = rows.rows.slice(0, limit).map(toUpdate);
+  return { resync: false, updates, position: hasMore ? updates[updates.length - 1]!.pos : head, hasMore };
+}
+
+/** Drops events older than `before`; cursors below the dropped range get `resync`. */
+export async function pruneStream(db: Db, before: Date): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const c = await trx.selectFrom('chat_events').select((eb) => eb.fn.max('pos').as('m')).where('created_at', '<', before).executeTakeFirst();
+    const u = await trx.selectFrom('user_events').select((eb) => eb.fn.max('pos').as('m')).where('created_at', '<', before).executeTakeFirst();
+    const upTo = Math.max(Number(c?.m ?? 0), Number(u?.m ?? 0));
+    if (upTo === 0) return 0;
+    await trx.deleteFrom('chat_events').where('pos', '<=', upTo).execute();
+    await trx.deleteFrom('user_events').where('pos', '<=', upTo).execute();
+    await trx.updateTable('stream_state').set((eb) => ({ floor: sql`greatest(${eb.ref('floor')}, ${upTo})` })).where('id', '=', 1).execute();
+    return upTo;
+  });
+}

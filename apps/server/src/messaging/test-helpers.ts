@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import type { Chat, Message } from '@parta/protocol';
+import type { TestApp } from '../testing/harness.ts';
+
+/** Signed-in demo people and shortcuts over the messaging API, for the messaging tests. */
+export interface Actor {
+  token: string;
+  userId: string;
+  personId: string;
+  schoolId: string;
+}
+
+export async function actor(t: TestApp, phone: string): Promise<Actor> {
+  const s = await t.signIn(phone);
+  const me = await t.request('GET', '/api/v1/me', { token: s.token });
+  const school = me.json().schools[0];
+  return { ...s, personId: school?.personId, schoolId: school?.school.id };
+}
+
+export async function chats(t: TestApp, a: Pick<Actor, 'token'>): Promise<Chat[]> {
+  const res = await t.request('GET', '/api/v1/chats', { token: a.token });
+  assert.equal(res.statusCode, 200, res.body);
+  return res.json().chats;
+}
+
+export async function chatOf(t: TestApp, a: Pick<Actor, 'token'>, kind: Chat['kind'], title?: string): Promise<Chat> {
+  const found = (await chats(t, a)).find((c) => c.kind === kind && (title === undefined || c.title === title));
+  assert.ok(found, `no ${kind} chat ${title ?? ''}`);
+  return found;
+}
+
+let n = 0;
+export async function send(t: TestApp, a: Pick<Actor, 'token'>, chatId: string, text: string, extra: Record<string, unknown> = {}): Promise<Message> {
+  const res = await t.request('POST', `/api/v1/chats/${chatId}/messages`, { token: a.token, body: { clientId: `c-${Date.now()}-${n++}`, text, ...extra } });
+  assert.equal(res.statusCode, 201, res.body);
+  return res.json();
+}
