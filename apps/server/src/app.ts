@@ -12,6 +12,7 @@ import { profileRoutes } from './identity/profile-routes.ts';
 import { directoryRoutes } from './directory/routes.ts';
 import { membershipRoutes } from './membership/routes.ts';
 import { messagingRoutes } from './messaging/routes.ts';
+import { realtimeRoutes } from './realtime/routes.ts';
 import { registerWebClient } from './web/static.ts';
 
 export const API_VERSION = '0.1.0';
@@ -65,6 +66,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     membershipRoutes(scope, ctx);
     messagingRoutes(scope, ctx);
   });
+  // WebSocket at /api/v1/ws: authenticates inside the socket, so it stays outside the bearer scope.
+  await realtimeRoutes(app, ctx);
   // The web client at `/` (after the API, whose routes take precedence).
   await registerWebClient(app);
   return app;

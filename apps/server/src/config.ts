@@ -32,6 +32,8 @@ const Env = z.object({
   PARTA_CODE_RESEND_SECONDS: z.coerce.number().int().min(0).default(60),
   PARTA_MAX_PHOTO_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
   REDIS_URL: z.string().optional(),
+  PARTA_WS_HEARTBEAT_SECONDS: z.coerce.number().positive().max(3600).default(30),
+  PARTA_WS_MAX_BACKLOG_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
 });
 
 export type Config = {
@@ -52,6 +54,7 @@ export type Config = {
     maxPhotoBytes: number;
   };
   redisUrl: string | undefined;
+  realtime: { heartbeatSeconds: number; maxBacklogBytes: number };
 };
 
 export class ConfigError extends Error {}
@@ -84,5 +87,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxPhotoBytes: e.PARTA_MAX_PHOTO_BYTES,
     },
     redisUrl: e.REDIS_URL,
+    realtime: { heartbeatSeconds: e.PARTA_WS_HEARTBEAT_SECONDS, maxBacklogBytes: e.PARTA_WS_MAX_BACKLOG_BYTES },
   };
 }

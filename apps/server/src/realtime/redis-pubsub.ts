@@ -4,8 +4,6 @@ import type { PubSub, PubSubHandler } from './pubsub.ts';
 export interface RedisPubSubOptions {
   /** Prefixed to every topic on the wire, so several instances (or tests) can share one Redis. */
   prefix?: string;
-  /** Called after the subscriber connection came back from a loss: messages may have been missed meanwhile. */
-  onReconnect?: () => void;
 }
 
 interface TopicState {
@@ -27,6 +25,7 @@ export class RedisPubSub implements PubSub {
   private readonly prefix: string;
   private readonly topics = new Map<string, TopicState>();
   private closed = false;
+  private readonly reconnectListeners = new Set<() => void>();
 
   constructor(url: string, options: RedisPubSubOptions = {}) {
     this.prefix = options.prefix ?? 'parta:';
@@ -38,7 +37,7 @@ export class RedisPubSub implements PubSub {
     this.sub.on('error', () => {});
     let connectedOnce = false;
     this.sub.on('ready', () => {
-      if (connectedOnce) options.onReconnect?.();
+      if (connectedOnce) for (const l of this.reconnectListeners) l();
       connectedOnce = true;
     });
     this.sub.on('message', (channel: string, message: string) => {
@@ -54,6 +53,12 @@ export class RedisPubSub implements PubSub {
         }
       }
     });
+  }
+
+  /** Called after the subscriber connection came back from a loss: messages may have been missed meanwhile. */
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
   }
 
   /** Both connections are up. Commands issued earlier are queued by ioredis anyway. */

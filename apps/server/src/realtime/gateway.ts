@@ -1,0 +1,250 @@
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket, RawData } from 'ws';
+import { WsClientFrame, WsClose } from '@parta/protocol';
+import type { AppContext } from '../context.ts';
+import { authenticate } from '../identity/service.ts';
+import { AppError, errorBody } from '../http/errors.ts';
+import { accessChat, myChatIds } from '../messaging/access.ts';
+import { readStream, streamHead } from '../messaging/stream.ts';
+import { Connection, type StreamReader } from './connection.ts';
+import { decodeEvent, typingTopic, type RealtimeEvent } from './events.ts';
+import { TopicHub } from './hub.ts';
+
+export interface GatewayOptions {
+  /** Interval of WebSocket pings; a connection that has not answered the previous one is dropped. */
+  heartbeatMs: number;
+  /** Time allowed between the upgrade and the auth frame. */
+  authTimeoutMs: number;
+  /** Bytes handed to a socket and not yet flushed, above which frames wait in its outbox. */
+  highWaterBytes: number;
+  /** Durable bytes waiting in one outbox above which the connection is closed with 4409. */
+  maxBacklogBytes: number;
+  /** How often open sessions are checked for revocation. */
+  sessionCheckMs: number;
+  /** One typing event per chat per connection per this interval; more are ignored. */
+  typingIntervalMs: number;
+}
+
+export const defaultGatewayOptions: GatewayOptions = {
+  heartbeatMs: 30_000,
+  authTimeoutMs: 10_000,
+  highWaterBytes: 256 * 1024,
+  maxBacklogBytes: 4 * 1024 * 1024,
+  sessionCheckMs: 60_000,
+  typingIntervalMs: 2_000,
+};
+
+interface Socket {
+  ws: WebSocket;
+  alive: boolean;
+  conn: Connection | null;
+}
+
+/**
+ * The WebSocket gateway (docs/subsystems/realtime.md): authenticates a connection with its session
+ * token, carries the user's update stream to it from a position, relays typing, and keeps
+ * connections honest with heartbeats and bounded outboxes.
+ */
+export class Gateway {
+  private readonly sockets = new Set<Socket>();
+  private readonly hub: TopicHub<RealtimeEvent>;
+  private readonly stream: StreamReader;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private closing = false;
+
+  constructor(
+    private readonly ctx: AppContext,
+    readonly options: GatewayOptions = defaultGatewayOptions,
+  ) {
+    this.hub = new TopicHub(ctx.pubsub, decodeEvent, ctx.log);
+    this.stream = {
+      chatIds: async (userId) => (await myChatIds(ctx.db, userId).execute()).map((r) => r.chat_id),
+      read: (userId, after, limit) => readStream(ctx.db, userId, after, limit),
+      head: async () => (await streamHead(ctx.db)).head,
+    };
+    this.timers.push(setInterval(() => this.heartbeat(), options.heartbeatMs).unref());
+    this.timers.push(setInterval(() => void this.checkSessions().catch((err) => ctx.log.warn({ err }, 'session check failed')), options.sessionCheckMs).unref());
+  }
+
+  stats() {
+    let authenticated = 0;
+    let droppedEphemeral = 0;
+    let backlogBytes = 0;
+    for (const s of this.sockets) {
+      if (!s.conn) continue;
+      authenticated++;
+      droppedEphemeral += s.conn.outbox.droppedEphemeral;
+      backlogBytes += s.conn.outbox.durableBacklogBytes;
+    }
+    return { sockets: this.sockets.size, authenticated, topics: this.hub.topicCount, droppedEphemeral, backlogBytes };
+  }
+
+  /** Pub/sub lost its connection for a while: every connection reads what it may have missed. */
+  refreshAll(): void {
+    for (const s of this.sockets) if (s.conn) void s.conn.refresh().catch(() => {});
+  }
+
+  accept(ws: WebSocket, _request: IncomingMessage): void {
+    if (this.closing) {
+      ws.close(WsClose.goingAway, 'shutting down');
+      return;
+    }
+    const socket: Socket = { ws, alive: true, conn: null };
+    this.sockets.add(socket);
+    const authTimer = setTimeout(() => {
+      if (!socket.conn) ws.close(WsClose.authTimeout, 'auth timeout');
+    }, this.options.authTimeoutMs);
+    let authenticating = false;
+
+    ws.on('pong', () => {
+      socket.alive = true;
+    });
+    ws.on('close', () => {
+      clearTimeout(authTimer);
+      this.sockets.delete(socket);
+      socket.conn?.stop();
+    });
+    ws.on('error', (err) => this.ctx.log.debug({ err }, 'websocket error'));
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      socket.alive = true;
+      const frame = parseFrame(data, isBinary);
+      if (!frame) {
+        ws.close(WsClose.badFrame, 'bad frame');
+        return;
+      }
+      if (!socket.conn) {
+        if (authenticating) return;
+        if (frame.type !== 'auth') {
+          ws.close(WsClose.unauthenticated, 'auth first');
+          return;
+        }
+        authenticating = true;
+        void this.authenticateSocket(socket, frame.token, frame.after ?? null)
+          .catch((err) => {
+            this.ctx.log.error({ err }, 'websocket start failed');
+            ws.close(WsClose.internal, 'internal error');
+          })
+          .finally(() => clearTimeout(authTimer));
+        return;
+      }
+      void this.onFrame(socket.conn, frame).catch((err) => this.ctx.log.error({ err }, 'websocket frame failed'));
+    });
+  }
+
+  private async authenticateSocket(socket: Socket, token: string, after: number | null): Promise<void> {
+    const auth = await authenticate(this.ctx, token);
+    if (socket.ws.readyState !== socket.ws.OPEN) return;
+    if (!auth) {
+      socket.ws.close(WsClose.unauthenticated, 'unauthenticated');
+      return;
+    }
+    const conn = new Connection(socket.ws, auth.user.id, auth.sessionId, this.hub, this.stream, this.options, (c) => this.overflow(c));
+    conn.locale = auth.user.locale === 'en' ? 'en' : 'ru';
+    socket.conn = conn;
+    if (!this.sockets.has(socket)) {
+      // Closed while authenticating.
+      conn.stop();
+      return;
+    }
+    const position = await conn.start(after);
+    if (conn.closed) return;
+    conn.outbox.send(JSON.stringify({ type: 'ready', userId: auth.user.id, position, heartbeatSeconds: this.options.heartbeatMs / 1000 }), true);
+  }
+
+  private async onFrame(conn: Connection, frame: WsClientFrame): Promise<void> {
+    switch (frame.type) {
+      case 'ping':
+        conn.outbox.send(JSON.stringify({ type: 'pong', ...(frame.id !== undefined ? { id: frame.id } : {}) }), false);
+        return;
+      case 'auth':
+        this.refuse(conn, 'auth', new AppError('validation_failed', 400));
+        return;
+      case 'typing': {
+        if (!conn.typingAllowed(frame.chatId, Date.now(), this.options.typingIntervalMs)) return;
+        try {
+          await accessChat(this.ctx.db, conn.userId, frame.chatId);
+        } catch (err) {
+          if (err instanceof AppError) return this.refuse(conn, 'typing', err);
+          throw err;
+        }
+        await this.ctx.pubsub.publish(typingTopic(frame.chatId), JSON.stringify({ chatId: frame.chatId, userId: conn.userId }));
+        return;
+      }
+    }
+  }
+
+  private refuse(conn: Connection, frameType: string, err: AppError): void {
+    const body = errorBody(err.code, conn.locale).error;
+    conn.outbox.send(JSON.stringify({ type: 'error', code: body.code, message: body.message, frame: frameType }), false);
+  }
+
+  private overflow(conn: Connection): void {
+    this.ctx.log.info({ userId: conn.userId }, 'websocket backlog overflow: closing');
+    conn.socket.close(WsClose.backlogOverflow, 'backlog overflow: resume');
+    // The close frame waits behind the unread data; do not wait for it for long.
+    setTimeout(() => conn.socket.terminate(), 5_000).unref();
+  }
+
+  private heartbeat(): void {
+    for (const s of this.sockets) {
+      if (!s.alive) {
+        s.ws.terminate();
+        continue;
+      }
+      s.alive = false;
+      try {
+        s.ws.ping();
+      } catch {
+        s.ws.terminate();
+      }
+    }
+  }
+
+  private async checkSessions(): Promise<void> {
+    const bySession = new Map<string, Socket[]>();
+    for (const s of this.sockets) if (s.conn) bySession.set(s.conn.sessionId, [...(bySession.get(s.conn.sessionId) ?? []), s]);
+    const ids = [...bySession.keys()];
+    for (let i = 0; i < ids.length; i += 1000) {
+      const chunk = ids.slice(i, i + 1000);
+      const live = await this.ctx.db.selectFrom('sessions').select('id').where('id', 'in', chunk).where('revoked_at', 'is', null).execute();
+      const liveIds = new Set(live.map((r) => r.id));
+      for (const id of chunk) if (!liveIds.has(id)) for (const s of bySession.get(id) ?? []) s.ws.close(WsClose.unauthenticated, 'session ended');
+    }
+  }
+
+  /** Closes every connection with 1001: clients reconnect (to another process) and resume. */
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const timer of this.timers) clearInterval(timer);
+    const open = [...this.sockets];
+    await Promise.all(
+      open.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            if (s.ws.readyState === s.ws.CLOSED) return resolve();
+            const force = setTimeout(() => {
+              s.ws.terminate();
+              resolve();
+            }, 1_000);
+            s.ws.once('close', () => {
+              clearTimeout(force);
+              resolve();
+            });
+            s.ws.close(WsClose.goingAway, 'server shutting down');
+          }),
+      ),
+    );
+  }
+}
+
+function parseFrame(data: RawData, isBinary: boolean): WsClientFrame | null {
+  if (isBinary) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString());
+  } catch {
+    return null;
+  }
+  const parsed = WsClientFrame.safeParse(json);
+  return parsed.success ? parsed.data : null;
+}

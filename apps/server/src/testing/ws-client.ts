@@ -1,0 +1,93 @@
+import { WebSocket, type ClientOptions } from 'ws';
+
+export interface Frame {
+  type: string;
+  [key: string]: unknown;
+}
+
+/**
+ * A real WebSocket client for tests: keeps every frame it received and lets a test wait for the
+ * frames it expects. Waits end with the socket: a closed socket rejects pending waits.
+ */
+export class WsTestClient {
+  readonly frames: Frame[] = [];
+  readonly ws: WebSocket;
+  closed: { code: number; reason: string } | null = null;
+  private waiters: { check: () => boolean; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private readonly opened: Promise<void>;
+
+  constructor(url: string, options: ClientOptions = {}) {
+    this.ws = new WebSocket(url, options);
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.once('open', () => resolve());
+      this.ws.once('error', reject);
+    });
+    this.ws.on('error', () => {});
+    this.ws.on('message', (data) => {
+      this.frames.push(JSON.parse(data.toString()) as Frame);
+      this.poke();
+    });
+    this.ws.on('close', (code, reason) => {
+      this.closed = { code, reason: reason.toString() };
+      this.poke();
+      for (const w of this.waiters) w.reject(new Error(`socket closed (${code} ${reason.toString()}) while waiting`));
+      this.waiters = [];
+    });
+  }
+
+  static async open(url: string, options: ClientOptions = {}): Promise<WsTestClient> {
+    const c = new WsTestClient(url, options);
+    await c.opened;
+    return c;
+  }
+
+  /** Opens, authenticates and waits for `ready`. */
+  static async connect(url: string, token: string, after?: number): Promise<WsTestClient> {
+    const c = await WsTestClient.open(url);
+    c.send({ type: 'auth', token, ...(after !== undefined ? { after } : {}) });
+    await c.waitFor((f) => f.type === 'ready');
+    return c;
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(JSON.stringify(frame));
+  }
+
+  of(type: string): Frame[] {
+    return this.frames.filter((f) => f.type === type);
+  }
+
+  /** Updates received, in arrival order. */
+  updates(): { pos: number; type: string; chatId?: string; message?: { id: string; text: string; seq: number } }[] {
+    return this.of('update').map((f) => f.update as { pos: number; type: string });
+  }
+
+  waitFor(match: (f: Frame) => boolean, count = 1): Promise<Frame[]> {
+    const found = () => this.frames.filter(match);
+    return this.until(() => found().length >= count).then(found);
+  }
+
+  /** Resolves when `check` holds; rejects if the socket closes first (unless `check` holds then). */
+  until(check: () => boolean): Promise<void> {
+    if (check()) return Promise.resolve();
+    if (this.closed) return Promise.reject(new Error(`socket closed (${this.closed.code}) while waiting`));
+    return new Promise((resolve, reject) => this.waiters.push({ check, resolve, reject }));
+  }
+
+  waitClosed(): Promise<{ code: number; reason: string }> {
+    if (this.closed) return Promise.resolve(this.closed);
+    return new Promise((resolve) => this.ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  }
+
+  close(): void {
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.terminate();
+  }
+
+  private poke(): void {
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.check()) return true;
+      w.resolve();
+      return false;
+    });
+  }
+}
