@@ -23,3 +23,67 @@ describe('chats provisioned from the roster', () => {
     assert.deepEqual(await kinds(admin), ['school_channel:', 'staff:']);
   });
 });
+
+describe('membership follows the roster', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await createTestApp({ demo: true });
+  });
+  after(() => t.close());
+
+  test('a student who changes class leaves the old class chats at once and joins the new ones; so do the guardians', async () => {
+    const admin = await actor(t, DEMO_PHONES.admin);
+    const student = await actor(t, DEMO_PHONES.student5A);
+    const guardian = await actor(t, DEMO_PHONES.guardian5A);
+    const old = await chatOf(t, student, 'class', '5А');
+    const oldParents = await chatOf(t, guardian, 'parents', '5А');
+    const classes = (await t.request('GET', `/api/v1/schools/${admin.schoolId}/classes`, { token: admin.token })).json().classes;
+    const c6b = classes.find((c: { name: string }) => c.name === '6Б');
+    const moved = await t.request('POST', `/api/v1/schools/${admin.schoolId}/classes/${c6b.id}/students`, { token: admin.token, body: { studentId: student.personId } });
+    assert.equal(moved.statusCode, 204);
+    const refused = await t.request('GET', `/api/v1/chats/${old.id}/messages`, { token: student.token });
+    assert.equal(refused.statusCode, 404);
+    assert.equal(refused.json().error.code, 'chat_not_found');
+    assert.equal((await t.request('GET', `/api/v1/chats/${oldParents.id}/messages`, { token: guardian.token })).statusCode, 404);
+    assert.ok(await chatOf(t, student, 'class', '6Б'));
+    assert.ok(await chatOf(t, guardian, 'parents', '6Б'));
+    const members = await t.request('GET', `/api/v1/chats/${old.id}/members`, { token: (await actor(t, DEMO_PHONES.classTeacher5A)).token });
+    assert.ok(!members.json().members.some((m: { personId: string }) => m.personId === student.personId));
+  });
+
+  test('a person who links an account later joins their chats then', async () => {
+    const admin = await actor(t, DEMO_PHONES.admin);
+    const people = (await t.request('GET', `/api/v1/schools/${admin.schoolId}/people?role=guardian`, { token: admin.token })).json().people;
+    const unlinked = people.find((p: { linked: boolean; phone: string | null; classIds: string[]; childIds: string[] }) => !p.linked && p.phone && p.childIds.length > 0 && p.phone.startsWith('+790021'));
+    assert.ok(unlinked);
+    const teacher = await actor(t, DEMO_PHONES.classTeacher5A);
+    const parents = await chatOf(t, teacher, 'parents', '5А');
+    const before = (await t.request('GET', `/api/v1/chats/${parents.id}/members`, { token: teacher.token })).json().members.length;
+    const g = await actor(t, unlinked.phone);
+    assert.ok(await chatOf(t, g, 'parents', '5А'));
+    const after = (await t.request('GET', `/api/v1/chats/${parents.id}/members`, { token: teacher.token })).json().members.length;
+    assert.equal(after, before + 1);
+  });
+
+  test('a removed teacher loses the class chats; an archived person loses every chat', async () => {
+    const admin = await actor(t, DEMO_PHONES.admin);
+    const maths = await actor(t, DEMO_PHONES.subjectTeacher);
+    const cls = await chatOf(t, maths, 'class', '5А');
+    const res = await t.request('DELETE', `/api/v1/schools/${admin.schoolId}/classes/${cls.classId}/teachers/${maths.personId}`, { token: admin.token });
+    assert.equal(res.statusCode, 204);
+    assert.equal((await t.request('GET', `/api/v1/chats/${cls.id}/messages`, { token: maths.token })).statusCode, 404);
+    assert.ok(await chatOf(t, maths, 'class', '6Б'));
+    await t.request('DELETE', `/api/v1/schools/${admin.schoolId}/people/${maths.personId}`, { token: admin.token });
+    assert.deepEqual(await chats(t, maths), []);
+  });
+
+  test('a new class gets its chats, and the class teacher moderates them', async () => {
+    const admin = await actor(t, DEMO_PHONES.admin);
+    const teacher = await actor(t, DEMO_PHONES.classTeacher6B);
+    const created = await t.request('POST', `/api/v1/schools/${admin.schoolId}/classes`, { token: admin.token, body: { name: '7В' } });
+    assert.equal(created.statusCode, 201);
+    await t.request('POST', `/api/v1/schools/${admin.schoolId}/classes/${created.json().id}/teachers`, { token: admin.token, body: { personId: teacher.personId, isClassTeacher: true } });
+    const kinds = (await chats(t, teacher)).filter((c) => c.title === '7В').map((c) => [c.kind, c.isModerator]);
+    assert.deepEqual(kinds.sort(), [['class', true], ['class_channel', true], ['parents', true]]);
+  });
+});

@@ -1,0 +1,134 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Update } from '@parta/protocol';
+import { createTestApp, type TestApp } from '../testing/harness.ts';
+import { DEMO_PHONES } from '../demo/seed.ts';
+import { actor, chatOf, send, type Actor } from './test-helpers.ts';
+import { pruneStream, readStream, streamHead } from './stream.ts';
+
+const count = async (t: TestApp, table: 'chat_events' | 'user_events') =>
+  Number((await t.runtime.ctx.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+
+describe('the resumable update stream', () => {
+  let t: TestApp;
+  let teacher: Actor, guardian: Actor, student: Actor;
+  before(async () => {
+    t = await createTestApp({ demo: true });
+    teacher = await actor(t, DEMO_PHONES.classTeacher5A);
+    guardian = await actor(t, DEMO_PHONES.guardian5A);
+    student = await actor(t, DEMO_PHONES.student5A);
+    // Many guardians of 5А sign in, so the parents' chat has many members.
+    for (let i = 1; i <= 25; i++) await actor(t, `+79002${1}${String(i).padStart(5, '0')}`);
+  });
+  after(() => t.close());
+
+  test('a message to a chat of many members is one event row, not one per member', async () => {
+    const chat = await chatOf(t, teacher, 'parents', '5А');
+    assert.ok(chat.memberCount >= 20, `members: ${chat.memberCount}`);
+    const [chatEvents, userEvents] = [await count(t, 'chat_events'), await count(t, 'user_events')];
+    await send(t, teacher, chat.id, 'Всем родителям: собрание в четверг');
+    assert.equal(await count(t, 'chat_events'), chatEvents + 1);
+    assert.equal(await count(t, 'user_events'), userEvents);
+  });
+
+  test('a client resuming from its last position gets exactly what it missed, in order', async () => {
+    const db = t.runtime.ctx.db;
+    const start = (await streamHead(db)).head;
+    const parents = await chatOf(t, guardian, 'parents', '5А');
+    const cls = await chatOf(t, teacher, 'class', '5А');
+    const a = await send(t, teacher, parents.id, 'первое');
+    await send(t, teacher, cls.id, 'в классный чат, родителю не видно');
+    const b = await send(t, guardian, parents.id, 'второе');
+    await t.request('POST', `/api/v1/chats/${parents.id}/messages/${a.id}/reactions`, { token: teacher.token, body: { emoji: '❤' } });
+    await t.request('PATCH', `/api/v1/chats/${parents.id}/messages/${a.id}`, { token: teacher.token, body: { text: 'первое (исправлено)' } });
+    const c = await send(t, teacher, parents.id, 'третье');
+    await t.request('POST', `/api/v1/chats/${parents.id}/read`, { token: guardian.token, body: { seq: c.seq } });
+    await t.request('DELETE', `/api/v1/chats/${parents.id}/messages/${b.id}`, { token: guardian.token });
+
+    const page = await readStream(db, guardian.userId, start, 100);
+    assert.equal(page.resync, false);
+    if (page.resync) return;
+    assert.deepEqual(
+      page.updates.map((u) => u.type),
+      ['message.new', 'message.new', 'message.reactions', 'message.edited', 'message.new', 'chat.read', 'message.deleted'],
+    );
+    const positions = page.updates.map((u) => u.pos);
+    assert.deepEqual(positions, [...positions].sort((x, y) => x - y));
+    // Resuming in the middle returns the rest, and nothing else.
+    const mid = positions[2]!;
+    const rest = await readStream(db, guardian.userId, mid, 100);
+    assert.ok(!rest.resync && rest.updates.map((u) => u.pos).join() === positions.slice(3).join());
+    // Paging: one at a time reaches the same end.
+    let after = start;
+    const seen: number[] = [];
+    for (;;) {
+      const p = await readStream(db, guardian.userId, after, 1);
+      assert.ok(!p.resync);
+      if (p.resync) break;
+      seen.push(...p.updates.map((u) => u.pos));
+      after = p.position;
+      if (!p.hasMore) break;
+    }
+    assert.deepEqual(seen, positions);
+    // Over HTTP too.
+    const http = await t.request('GET', `/api/v1/updates?after=${start}`, { token: guardian.token });
+    assert.equal(http.statusCode, 200);
+    assert.deepEqual(http.json().updates.map((u: Update) => u.pos), positions);
+  });
+
+  test('an unknown or pruned cursor answers resync', async () => {
+    const db = t.runtime.ctx.db;
+    const { head } = await streamHead(db);
+    const ahead = await t.request('GET', `/api/v1/updates?after=${head + 1000}`, { token: guardian.token });
+    assert.deepEqual(ahead.json(), { resync: true, position: head });
+    const chat = await chatOf(t, guardian, 'parents', '5А');
+    await send(t, teacher, chat.id, 'до очистки');
+    await pruneStream(db, new Date(Date.now() + 1000));
+    const old = await readStream(db, guardian.userId, head - 1);
+    assert.equal(old.resync, true);
+    const after = await send(t, teacher, chat.id, 'после очистки');
+    const fresh = await readStream(db, guardian.userId, (await streamHead(db)).head - 1);
+    assert.ok(!fresh.resync && fresh.updates.length === 1 && fresh.updates[0]!.type === 'message.new');
+    assert.ok(!fresh.resync && fresh.updates[0]!.type === 'message.new' && fresh.updates[0]!.message.id === after.id);
+  });
+
+  test('a removed member gets chat.removed, then nothing more of that chat', async () => {
+    const db = t.runtime.ctx.db;
+    const admin = await actor(t, DEMO_PHONES.admin);
+    const cls = await chatOf(t, student, 'class', '5А');
+    const start = (await streamHead(db)).head;
+    await t.request('DELETE', `/api/v1/schools/${admin.schoolId}/classes/${cls.classId}/students/${student.personId}`, { token: admin.token });
+    await send(t, teacher, cls.id, 'после ухода ученика');
+    const page = await readStream(db, student.userId, start);
+    assert.ok(!page.resync);
+    if (page.resync) return;
+    assert.ok(page.updates.some((u) => u.type === 'chat.removed' && u.chatId === cls.id));
+    assert.ok(!page.updates.some((u) => u.type === 'message.new' && u.chatId === cls.id));
+    const teacherView = await readStream(db, teacher.userId, start);
+    assert.ok(!teacherView.resync && teacherView.updates.some((u) => u.type === 'chat.member_left' && u.personId === student.personId));
+  });
+
+  test('events are published on chat:<id> and user:<id> after commit', async () => {
+    const ps = t.runtime.ctx.pubsub;
+    const g6 = await actor(t, DEMO_PHONES.guardian6B);
+    const t6 = await actor(t, DEMO_PHONES.classTeacher6B);
+    const chat = await chatOf(t, g6, 'parents', '6Б');
+    const got: Update[] = [];
+    const offChat = await ps.subscribe(`chat:${chat.id}`, (_t, m) => got.push(JSON.parse(m)));
+    const offUser = await ps.subscribe(`user:${g6.userId}`, (_t, m) => got.push(JSON.parse(m)));
+    const m = await send(t, t6, chat.id, 'опубликовано');
+    await t.request('POST', `/api/v1/chats/${chat.id}/read`, { token: g6.token, body: { seq: m.seq } });
+    // A roster change (the guardian's child leaves 6Б) is published once its transaction commits.
+    const admin = await actor(t, DEMO_PHONES.admin);
+    const child = (await t.request('GET', '/api/v1/me', { token: g6.token })).json().schools[0].children[0];
+    const left = await t.request('DELETE', `/api/v1/schools/${admin.schoolId}/classes/${chat.classId}/students/${child.personId}`, { token: admin.token });
+    assert.equal(left.statusCode, 204);
+    for (let i = 0; i < 100 && !got.some((u) => u.type === 'chat.removed'); i++) await new Promise((r) => setTimeout(r, 20));
+    await offChat();
+    await offUser();
+    const newMsg = got.find((u) => u.type === 'message.new');
+    assert.ok(newMsg && newMsg.type === 'message.new' && newMsg.message.id === m.id && newMsg.pos > 0);
+    assert.ok(got.some((u) => u.type === 'chat.read' && u.seq === m.seq));
+    assert.ok(got.some((u) => u.type === 'chat.removed' && u.chatId === chat.id));
+  });
+});
