@@ -1,0 +1,103 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { createTestApp, type TestApp } from '../testing/harness.ts';
+import { DEMO_PHONES } from '../demo/seed.ts';
+import { actor, chatOf, send, type Actor } from './test-helpers.ts';
+import { canReadAttachment } from './attachments.ts';
+import { readStream, streamHead } from './stream.ts';
+
+/**
+ * The authorisation matrix: people who are not members of a chat try every action on it over
+ * HTTP. Each is refused with the same 404 `chat_not_found` a chat that does not exist gets, and
+ * search finds nothing of it.
+ */
+describe('authorisation matrix', () => {
+  let t: TestApp;
+  let teacher: Actor, member: Actor;
+  const actors: Record<string, Actor> = {};
+  let classChat: string, parentsChat: string, directChat: string;
+  let messageIds: Record<string, string> = {};
+  const SECRET = 'секретнаяконтрольная';
+  const fileId = crypto.randomUUID();
+
+  before(async () => {
+    t = await createTestApp({ demo: true });
+    teacher = await actor(t, DEMO_PHONES.classTeacher5A);
+    member = await actor(t, DEMO_PHONES.student5A);
+    actors.outsider = await actor(t, '+79009999999');
+    actors.studentOfAnotherClass = await actor(t, '+79001200001');
+    actors.guardianOfAnotherClass = await actor(t, DEMO_PHONES.guardian6B);
+    actors.removedMember = await actor(t, '+79001100004');
+    classChat = (await chatOf(t, teacher, 'class', '5А')).id;
+    parentsChat = (await chatOf(t, teacher, 'parents', '5А')).id;
+    const dm = await t.request('POST', `/api/v1/schools/${teacher.schoolId}/directs`, { token: teacher.token, body: { personId: (await actor(t, DEMO_PHONES.guardian5A)).personId } });
+    directChat = dm.json().chatId;
+    messageIds = {
+      [classChat]: (await send(t, teacher, classChat, `${SECRET} в классе`)).id,
+      [parentsChat]: (await send(t, teacher, parentsChat, `${SECRET} для родителей`)).id,
+      [directChat]: (await send(t, teacher, directChat, `${SECRET} лично`)).id,
+    };
+    // A file attached to the class chat's message.
+    await t.runtime.ctx.db.updateTable('messages').set({ attachment_ids: [fileId] }).where('id', '=', messageIds[classChat]!).execute();
+    // The removed member was in 5А, then left the class.
+    const admin = await actor(t, DEMO_PHONES.admin);
+    const cls = await chatOf(t, teacher, 'class', '5А');
+    const left = await t.request('DELETE', `/api/v1/schools/${admin.schoolId}/classes/${cls.classId}/students/${actors.removedMember.personId}`, { token: admin.token });
+    assert.equal(left.statusCode, 204);
+    // A student tries a direct message the policy forbids (to another class's teacher): refused, no chat made.
+    actors.forbiddenDirect = member;
+    const t6 = await actor(t, DEMO_PHONES.classTeacher6B);
+    const dmTry = await t.request('POST', `/api/v1/schools/${member.schoolId}/directs`, { token: member.token, body: { personId: t6.personId } });
+    assert.equal(dmTry.statusCode, 403);
+    assert.equal(dmTry.json().error.code, 'direct_not_allowed');
+  });
+  after(() => t.close());
+
+  const attempts = (chatId: string, messageId: string) => [
+    ['GET', `/api/v1/chats/${chatId}`, undefined],
+    ['GET', `/api/v1/chats/${chatId}/messages`, undefined],
+    ['GET', `/api/v1/chats/${chatId}/members`, undefined],
+    ['POST', `/api/v1/chats/${chatId}/messages`, { clientId: crypto.randomUUID(), text: 'пусти' }],
+    ['POST', `/api/v1/chats/${chatId}/messages/${messageId}/reactions`, { emoji: '👍' }],
+    ['PATCH', `/api/v1/chats/${chatId}/messages/${messageId}`, { text: 'правка' }],
+    ['DELETE', `/api/v1/chats/${chatId}/messages/${messageId}`, undefined],
+    ['GET', `/api/v1/chats/${chatId}/messages/${messageId}/receipts`, undefined],
+    ['POST', `/api/v1/chats/${chatId}/read`, { seq: 1 }],
+    ['PUT', `/api/v1/chats/${chatId}/pin`, { messageId }],
+  ] as const;
+
+  for (const who of ['outsider', 'studentOfAnotherClass', 'guardianOfAnotherClass', 'removedMember', 'forbiddenDirect']) {
+    test(`${who}: every action on chats not theirs is 404 chat_not_found, search and stream show nothing`, async () => {
+      const a = actors[who]!;
+      const targets = who === 'forbiddenDirect' ? [parentsChat, directChat] : [classChat, parentsChat, directChat];
+      const start = (await streamHead(t.runtime.ctx.db)).head;
+      for (const chatId of [...targets, crypto.randomUUID()]) {
+        for (const [method, url, body] of attempts(chatId, messageIds[chatId] ?? crypto.randomUUID())) {
+          const res = await t.request(method, url, { token: a.token, body });
+          assert.equal(res.statusCode, 404, `${who} ${method} ${url}: ${res.statusCode}`);
+          assert.equal(res.json().error.code, 'chat_not_found', `${who} ${method} ${url}`);
+        }
+      }
+      if (targets.includes(classChat)) assert.equal(await canReadAttachment(t.runtime.ctx.db, a.userId, fileId), false);
+      const found = await t.request('GET', `/api/v1/search?q=${encodeURIComponent(SECRET)}`, { token: a.token });
+      assert.equal(found.statusCode, 200);
+      const visible = found.json().messages.filter((m: { chatId: string }) => targets.includes(m.chatId));
+      assert.deepEqual(visible, []);
+      const scoped = await t.request('GET', `/api/v1/search?q=${encodeURIComponent(SECRET)}&chatId=${targets[0]}`, { token: a.token });
+      assert.deepEqual(scoped.json().messages, []);
+      await send(t, teacher, targets[0]!, 'новое после проверки');
+      const stream = await readStream(t.runtime.ctx.db, a.userId, start);
+      assert.ok(!stream.resync && stream.updates.every((u) => !('chatId' in u) || !targets.includes(u.chatId)));
+      // Nothing they tried changed anything.
+      const stored = await t.runtime.ctx.db.selectFrom('messages').select(['text', 'deleted_at']).where('id', 'in', Object.values(messageIds)).execute();
+      assert.ok(stored.every((m) => m.deleted_at === null && m.text.startsWith(SECRET)));
+    });
+  }
+
+  test('a member can do what the others cannot', async () => {
+    assert.equal(await canReadAttachment(t.runtime.ctx.db, member.userId, fileId), true);
+    const found = await t.request('GET', `/api/v1/search?q=${encodeURIComponent(SECRET)}`, { token: member.token });
+    assert.deepEqual(found.json().messages.map((m: { chatId: string }) => m.chatId), [classChat]);
+  });
+});
