@@ -29,12 +29,12 @@ export async function registerWebClient(app: FastifyInstance, dir = webDistDir()
     wildcard: false,
     index: ['index.html'],
     cacheControl: false,
-    setHeaders(res, filePath) {
+    setHeaders(reply, filePath) {
       const rel = path.relative(dir, filePath).split(path.sep).join('/');
-      if (rel.startsWith('assets/')) res.setHeader('cache-control', 'public, max-age=31536000, immutable');
-      else res.setHeader('cache-control', 'no-cache');
-      if (rel === 'sw.js') res.setHeader('service-worker-allowed', '/');
-      res.setHeader('x-content-type-options', 'nosniff');
+      if (rel.startsWith('assets/')) reply.header('cache-control', 'public, max-age=31536000, immutable');
+      else reply.header('cache-control', 'no-cache');
+      if (rel === 'sw.js') reply.header('service-worker-allowed', '/');
+      reply.header('x-content-type-options', 'nosniff');
     },
   });
   // Any other GET: the client's own routes get index.html; unknown API paths keep the API's 404.

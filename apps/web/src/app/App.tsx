@@ -1,0 +1,142 @@
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
+import { I18nContext, translator, useI18n } from '../i18n/index.ts';
+import { useStore } from '../lib/store.ts';
+import { match, navigate, useLocation } from '../lib/router.ts';
+import { api, currentMembership, loadMe, localeStore, meStore, schoolStore, signOutLocally, tokenStore } from './state.ts';
+import { SyncEngine } from '../sync/engine.ts';
+import { EngineContext } from './engine-context.ts';
+import { SignIn } from '../screens/SignIn.tsx';
+import { Link } from '../screens/Link.tsx';
+import { ChatsScreen } from '../screens/Chats.tsx';
+import { SyncBadge } from '../ui/SyncBadge.tsx';
+import { Icon } from '../ui/kit.tsx';
+
+const Settings = lazy(() => import('../screens/Settings.tsx'));
+const Admin = lazy(() => import('../screens/Admin.tsx'));
+const Search = lazy(() => import('../screens/Search.tsx'));
+
+export function App() {
+  const locale = useStore(localeStore);
+  const i18n = useMemo(() => translator(locale), [locale]);
+  useEffect(() => {
+    document.documentElement.lang = locale;
+    document.title = i18n.t('app.name');
+  }, [locale, i18n]);
+  return (
+    <I18nContext.Provider value={i18n}>
+      <Root />
+    </I18nContext.Provider>
+  );
+}
+
+function Root() {
+  const { t, error } = useI18n();
+  const token = useStore(tokenStore);
+  const me = useStore(meStore);
+  const [loadErr, setLoadErr] = useState<unknown>(null);
+
+  useEffect(() => {
+    if (!token || me) return;
+    setLoadErr(null);
+    loadMe().catch((e) => setLoadErr(e));
+  }, [token, me]);
+
+  if (!token) return <SignIn />;
+  if (!me) {
+    return (
+      <main className="center" id="main">
+        {loadErr ? (
+          <div className="stack">
+            <p role="alert">{error(loadErr)}</p>
+            <button className="btn btn-primary" type="button" onClick={() => { setLoadErr(null); loadMe().catch(setLoadErr); }}>{t('common.retry')}</button>
+          </div>
+        ) : (
+          <p aria-live="polite">{t('common.loading')}</p>
+        )}
+      </main>
+    );
+  }
+  if (me.schools.length === 0) return <Link />;
+  return <SignedIn key={me.user.id} userId={me.user.id} token={token} />;
+}
+
+function SignedIn({ userId, token }: { userId: string; token: string }) {
+  const engine = useMemo(
+    () =>
+      new SyncEngine({
+        api,
+        token,
+        userId,
+        wsUrl: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/ws`,
+        onSignedOut: signOutLocally,
+      }),
+    [userId, token],
+  );
+  useEffect(() => {
+    engine.start();
+    return () => engine.stop();
+  }, [engine]);
+  return (
+    <EngineContext.Provider value={engine}>
+      <Shell />
+    </EngineContext.Provider>
+  );
+}
+
+function Shell() {
+  const { t } = useI18n();
+  const { path } = useLocation();
+  const me = useStore(meStore);
+  const schoolId = useStore(schoolStore);
+  const membership = currentMembership(me, schoolId);
+  const isStaff = !!membership?.roles.some((r) => r === 'admin' || r === 'teacher');
+  const section = path.startsWith('/settings') ? 'settings' : path.startsWith('/admin') ? 'admin' : path.startsWith('/search') ? 'search' : path.startsWith('/channels') ? 'channels' : 'chats';
+  const chatMatch = match('/chats/:id', path) ?? match('/channels/:id', path);
+  const nav = [
+    { id: 'chats', href: '/chats', label: t('nav.chats'), icon: 'chats' as const },
+    { id: 'channels', href: '/channels', label: t('nav.channels'), icon: 'channels' as const },
+    { id: 'search', href: '/search', label: t('nav.search'), icon: 'search' as const },
+    ...(isStaff ? [{ id: 'admin', href: '/admin', label: t('nav.admin'), icon: 'admin' as const }] : []),
+    { id: 'settings', href: '/settings', label: t('nav.settings'), icon: 'settings' as const },
+  ];
+  useEffect(() => {
+    if (path === '/' || path === '') navigate('/chats', { replace: true });
+  }, [path]);
+
+  let body;
+  if (section === 'settings') body = <Settings />;
+  else if (section === 'admin') body = isStaff ? <Admin /> : null;
+  else if (section === 'search') body = <Search />;
+  else body = <ChatsScreen mode={section === 'channels' ? 'channels' : 'chats'} chatId={chatMatch?.id ?? null} />;
+
+  return (
+    <div className={`shell ${chatMatch ? 'has-chat' : ''}`}>
+      <a className="skip" href="#main">{t('nav.skip')}</a>
+      <header className="topbar">
+        <span className="brand">
+          <img src="/icons/icon.svg" alt="" width="28" height="28" />
+          <span className="brand-name">{membership?.school.shortName ?? membership?.school.name ?? t('app.name')}</span>
+        </span>
+        <SyncBadge />
+      </header>
+      <nav className="mainnav" aria-label={t('nav.main')}>
+        {nav.map((n) => (
+          <a
+            key={n.id}
+            href={n.href}
+            aria-current={section === n.id ? 'page' : undefined}
+            onClick={(e) => {
+              if (e.metaKey || e.ctrlKey || e.shiftKey) return;
+              e.preventDefault();
+              navigate(n.href);
+            }}
+          >
+            <Icon name={n.icon} />
+            <span>{n.label}</span>
+          </a>
+        ))}
+      </nav>
+      <Suspense fallback={<main id="main" className="center"><p>{t('common.loading')}</p></main>}>{body}</Suspense>
+    </div>
+  );
+}

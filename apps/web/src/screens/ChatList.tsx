@@ -1,0 +1,94 @@
+import { useMemo, useState } from 'react';
+import type { Chat } from '@parta/protocol';
+import { useEngine } from '../app/engine-context.ts';
+import { useI18n } from '../i18n/index.ts';
+import { useStore } from '../lib/store.ts';
+import { navigate } from '../lib/router.ts';
+import { currentMembership, meStore, schoolStore } from '../app/state.ts';
+import { mentions } from '../sync/messages.ts';
+import { chatTitle, isChannel, preview, sectionOf, shortName, type Section } from '../ui/chat-format.ts';
+
+const ORDER: Section[] = ['classes', 'parents', 'channels', 'direct'];
+
+export function ChatList({ mode, activeId }: { mode: 'chats' | 'channels'; activeId: string | null }) {
+  const { t, plural, time, day } = useI18n();
+  const engine = useEngine();
+  const chats = useStore(engine.chats);
+  const queue = useStore(engine.outbox);
+  const me = useStore(meStore);
+  const schoolId = useStore(schoolStore);
+  const personId = currentMembership(me, schoolId)?.personId;
+  const [filter, setFilter] = useState('');
+
+  const groups = useMemo(() => {
+    const q = filter.trim().toLocaleLowerCase();
+    const list = (chats ?? [])
+      .filter((c) => (mode === 'channels' ? isChannel(c.kind) : true))
+      .filter((c) => !schoolId || c.schoolId === schoolId)
+      .map((c) => ({ chat: c, title: chatTitle(c, t) }))
+      .filter(({ chat, title }) => !q || title.toLocaleLowerCase().includes(q) || (chat.lastMessage?.text ?? '').toLocaleLowerCase().includes(q))
+      .sort((a, b) => (b.chat.lastMessage?.createdAt ?? b.chat.createdAt).localeCompare(a.chat.lastMessage?.createdAt ?? a.chat.createdAt));
+    const out = new Map<Section, { chat: Chat; title: string }[]>();
+    for (const item of list) {
+      const s = sectionOf(item.chat.kind);
+      out.set(s, [...(out.get(s) ?? []), item]);
+    }
+    return ORDER.filter((s) => out.has(s)).map((s) => ({ section: s, items: out.get(s)! }));
+  }, [chats, filter, mode, schoolId, t]);
+
+  const base = mode === 'channels' ? '/channels' : '/chats';
+  return (
+    <div className="chatlist">
+      <div className="chatlist-filter">
+        <label className="sr-only" htmlFor="chat-filter">{t('chats.filter')}</label>
+        <input id="chat-filter" type="search" placeholder={t('chats.filter')} value={filter} onChange={(e) => setFilter(e.target.value)} />
+      </div>
+      {chats === null && <p className="muted pad">{t('common.loading')}</p>}
+      {chats !== null && groups.length === 0 && <p className="muted pad">{filter ? t('chats.nothingFound') : t('chats.empty')}</p>}
+      {groups.map(({ section, items }) => (
+        <section key={section} aria-labelledby={`sec-${section}`}>
+          <h2 className="section-title" id={`sec-${section}`}>{t(`chats.section.${section}`)}</h2>
+          <ul className="plain">
+            {items.map(({ chat, title }) => {
+              const m = chat.lastMessage;
+              const mentioned = chat.unreadCount > 0 && !!m && mentions(m, personId);
+              const pending = queue.filter((q) => q.chatId === chat.id).length;
+              return (
+                <li key={chat.id}>
+                  <a
+                    href={`${base}/${chat.id}`}
+                    className={`chatrow ${chat.id === activeId ? 'active' : ''} ${chat.unreadCount ? 'unread' : ''}`}
+                    aria-current={chat.id === activeId ? 'page' : undefined}
+                    onClick={(e) => {
+                      if (e.metaKey || e.ctrlKey) return;
+                      e.preventDefault();
+                      navigate(`${base}/${chat.id}`);
+                    }}
+                  >
+                    <span className="chatrow-top">
+                      <span className="chatrow-title">{title}</span>
+                      {m && <time className="chatrow-time" dateTime={m.createdAt}>{isToday(m.createdAt) ? time(m.createdAt) : day(m.createdAt)}</time>}
+                    </span>
+                    <span className="chatrow-bottom">
+                      <span className="chatrow-preview">
+                        {m && !m.deletedAt && !isChannel(chat.kind) && chat.kind !== 'direct' && <span className="chatrow-author">{shortName(m.author.name)}: </span>}
+                        {preview(m, t)}
+                      </span>
+                      {pending > 0 && <span className="badge badge-queue" title={plural('outbox.waiting', pending)}>{pending}</span>}
+                      {mentioned && <span className="badge badge-mention" aria-label={t('chats.mentioned')}>@</span>}
+                      {chat.unreadCount > 0 && <span className="badge" aria-label={plural('chats.unread', chat.unreadCount)}>{chat.unreadCount > 999 ? '999+' : chat.unreadCount}</span>}
+                    </span>
+                  </a>
+                </li>
+              );
+            })}
+          </ul>
+        </section>
+      ))}
+    </div>
+  );
+}
+
+function isToday(iso: string) {
+  return new Date(iso).toDateString() === new Date().toDateString();
+}

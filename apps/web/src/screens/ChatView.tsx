@@ -1,0 +1,253 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { ChatMember, MessagePage, Receipts, type Chat, type Message } from '@parta/protocol';
+import { z } from 'zod';
+import { useEngine } from '../app/engine-context.ts';
+import { api, currentMembership, meStore, schoolStore } from '../app/state.ts';
+import { useI18n } from '../i18n/index.ts';
+import { useStore } from '../lib/store.ts';
+import { navigate, useLocation } from '../lib/router.ts';
+import { mergeMessages } from '../sync/messages.ts';
+import { paths } from '../sync/paths.ts';
+import type { Outgoing } from '../sync/outbox.ts';
+import { chatTitle, isChannel } from '../ui/chat-format.ts';
+import { Icon } from '../ui/kit.tsx';
+import { VirtualList } from '../ui/VirtualList.tsx';
+import { MessageRow, PendingRow } from '../ui/MessageRow.tsx';
+import { Composer, type ComposerTarget } from '../ui/Composer.tsx';
+
+export type Row =
+  | { key: string; kind: 'day'; date: string }
+  | { key: string; kind: 'msg'; message: Message; grouped: boolean }
+  | { key: string; kind: 'pending'; item: Outgoing }
+  | { key: string; kind: 'top'; loading: boolean; more: boolean };
+
+const MemberList = z.object({ members: z.array(ChatMember) });
+
+export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'channels' }) {
+  const i18n = useI18n();
+  const { t, plural } = i18n;
+  const engine = useEngine();
+  const chats = useStore(engine.chats);
+  const histories = useStore(engine.histories);
+  const queue = useStore(engine.outbox);
+  const sync = useStore(engine.sync);
+  const ticks = useStore(engine.chatTicks);
+  const notices = useStore(engine.notices);
+  const me = useStore(meStore);
+  const schoolId = useStore(schoolStore);
+  const myPersonId = currentMembership(me, schoolId)?.personId;
+  const { query } = useLocation();
+  const chat = chats?.find((c) => c.id === chatId) ?? null;
+  const history = histories[chatId];
+  const [teachersOnly, setTeachersOnly] = useState(false);
+  const [teacherPage, setTeacherPage] = useState<Message[] | null>(null);
+  const [target, setTarget] = useState<ComposerTarget>(null);
+  const [members, setMembers] = useState<ChatMember[] | null>(null);
+  const [jump, setJump] = useState<{ key: string; nonce: number } | null>(null);
+  const [highlight, setHighlight] = useState<string | null>(null);
+  const [atBottom, setAtBottom] = useState(true);
+  const jumpedFor = useRef<string | null>(null);
+
+  useEffect(() => {
+    if (!history?.loaded && !history?.loading) void engine.loadLatest(chatId);
+  }, [chatId, engine, history?.loaded, history?.loading]);
+
+  // Members: for mentions, names of typists and read receipts.
+  useEffect(() => {
+    let live = true;
+    api.get(paths.members(chatId), MemberList).then((r) => live && setMembers(r.members), () => undefined);
+    return () => {
+      live = false;
+    };
+  }, [chatId, chat?.memberCount]);
+
+  // Arriving from search: load around the message and scroll to it.
+  const wanted = query.get('m');
+  const wantedSeq = Number(query.get('seq'));
+  useEffect(() => {
+    if (!wanted || jumpedFor.current === wanted) return;
+    if (history?.messages.some((m) => m.id === wanted)) {
+      jumpedFor.current = wanted;
+      setJump({ key: wanted, nonce: Date.now() });
+      setHighlight(wanted);
+      setTimeout(() => setHighlight(null), 4000);
+    } else if (history?.loaded && wantedSeq > 0) {
+      void engine.loadAround(chatId, wantedSeq);
+    }
+  }, [wanted, wantedSeq, history, chatId, engine]);
+
+  useEffect(() => {
+    if (!teachersOnly) {
+      setTeacherPage(null);
+      return;
+    }
+    let live = true;
+    api.get(`${paths.messages(chatId)}?teachersOnly=true&limit=200`, MessagePage).then((p) => live && setTeacherPage(p.messages), () => live && setTeacherPage([]));
+    return () => {
+      live = false;
+    };
+  }, [teachersOnly, chatId]);
+
+  const messages = useMemo(() => {
+    const all = history?.messages ?? [];
+    if (!teachersOnly) return all;
+    return mergeMessages(teacherPage ?? [], all.filter((m) => m.author.isStaff));
+  }, [history, teachersOnly, teacherPage]);
+
+  const pending = useMemo(() => queue.filter((q) => q.chatId === chatId), [queue, chatId]);
+
+  const rows = useMemo(() => {
+    const out: Row[] = [];
+    if (!teachersOnly) out.push({ key: 'top', kind: 'top', loading: !!history?.loading, more: !!history?.hasMoreBefore });
+    let lastDay = '';
+    let prev: Message | null = null;
+    for (const m of messages) {
+      const day = new Date(m.createdAt).toDateString();
+      if (day !== lastDay) {
+        out.push({ key: `d${day}`, kind: 'day', date: m.createdAt });
+        lastDay = day;
+        prev = null;
+      }
+      const grouped = !!prev && prev.author.personId === m.author.personId && !prev.deletedAt && Date.parse(m.createdAt) - Date.parse(prev.createdAt) < 5 * 60_000;
+      out.push({ key: m.id, kind: 'msg', message: m, grouped });
+      prev = m;
+    }
+    if (!teachersOnly) for (const p of pending) out.push({ key: `p${p.clientId}`, kind: 'pending', item: p });
+    return out;
+  }, [messages, pending, history?.loading, history?.hasMoreBefore, teachersOnly]);
+
+  // Read up to the newest message while it is in view.
+  const newestSeq = history?.messages.at(-1)?.seq ?? 0;
+  useEffect(() => {
+    if (!atBottom || !chat || newestSeq <= chat.lastReadSeq || document.visibilityState !== 'visible') return;
+    void engine.markRead(chatId, newestSeq);
+  }, [atBottom, newestSeq, chat, chatId, engine]);
+
+  const onNearTop = useCallback(() => {
+    if (!teachersOnly) void engine.loadOlder(chatId);
+  }, [engine, chatId, teachersOnly]);
+
+  const typing = useStore(engine.typing)[chatId]?.filter((x) => x.until > Date.now()) ?? [];
+  const typingNames = typing.map((x) => members?.find((m) => m.userId === x.userId)?.name).filter(Boolean) as string[];
+
+  if (!chat) {
+    return (
+      <div className="center muted">
+        <p>{chats === null ? t('common.loading') : t('chat.notFound')}</p>
+      </div>
+    );
+  }
+  const title = chatTitle(chat, t);
+  const showReceipts = chat.kind === 'parents' || chat.kind === 'parents_only' || isChannel(chat.kind) || chat.kind === 'group';
+  const chatNotices = notices.filter((n) => n.chatId === chatId);
+  const back = mode === 'channels' ? '/channels' : '/chats';
+
+  return (
+    <div className={`chat ${isChannel(chat.kind) ? 'chat-channel' : ''}`}>
+      <header className="chat-head">
+        <a
+          className="btn btn-ghost icon-only back"
+          href={back}
+          aria-label={t('common.back')}
+          onClick={(e) => {
+            e.preventDefault();
+            navigate(back);
+          }}
+        >
+          <Icon name="back" />
+        </a>
+        <div className="chat-head-title">
+          <h2>{title}</h2>
+          <p className="muted small">{plural('chat.members', chat.memberCount)}</p>
+        </div>
+        <button type="button" className={`btn btn-secondary toggle ${teachersOnly ? 'on' : ''}`} aria-pressed={teachersOnly} onClick={() => setTeachersOnly((v) => !v)}>
+          <span className="teacher-badge" aria-hidden="true">
+            <svg viewBox="0 0 24 24" width="16" height="16"><path fill="currentColor" d="M12 3 1 8.5 12 14l9-4.5V16h2V8.5L12 3zm-6.5 8.8V16c0 1.9 2.9 3.5 6.5 3.5s6.5-1.6 6.5-3.5v-4.2L12 15.1l-6.5-3.3z" /></svg>
+          </span>
+          <span className="toggle-label">{t('chat.teachersOnly')}</span>
+        </button>
+      </header>
+      {chatNotices.map((n) => (
+        <div key={n.id} className="notice" role="status">
+          <Icon name="clock" />
+          <span>{n.text}</span>
+          <button type="button" className="btn btn-ghost icon-only" aria-label={t('common.close')} onClick={() => engine.dismissNotice(n.id)}>
+            <Icon name="close" size={16} />
+          </button>
+        </div>
+      ))}
+      {teachersOnly && teacherPage !== null && messages.length === 0 && <p className="muted pad">{t('chat.noTeacherMessages')}</p>}
+      <VirtualList
+        items={rows}
+        label={t('chat.history', { title })}
+        onNearTop={onNearTop}
+        jumpTo={jump}
+        onAtBottom={setAtBottom}
+        className="history"
+        render={(row) => {
+          switch (row.kind) {
+            case 'top':
+              return <div className="history-top muted small">{row.loading ? t('common.loading') : row.more ? '' : t('chat.start')}</div>;
+            case 'day':
+              return (
+                <div className="day-sep" role="separator">
+                  <span>{i18n.day(row.date)}</span>
+                </div>
+              );
+            case 'pending':
+              return <PendingRow item={row.item} onRetry={() => engine.retry(row.item.clientId)} onDiscard={() => engine.discard(row.item.clientId)} />;
+            case 'msg':
+              return (
+                <MessageRow
+                  chat={chat}
+                  message={row.message}
+                  grouped={row.grouped}
+                  highlighted={highlight === row.message.id}
+                  myUserId={me!.user.id}
+                  myPersonId={myPersonId}
+                  showReceipts={showReceipts}
+                  tick={ticks[chatId] ?? 0}
+                  onReply={() => setTarget({ kind: 'reply', message: row.message })}
+                  onEdit={() => setTarget({ kind: 'edit', message: row.message })}
+                  onJump={(id) => {
+                    setJump({ key: id, nonce: Date.now() });
+                    setHighlight(id);
+                  }}
+                />
+              );
+          }
+        }}
+      />
+      {!atBottom && (
+        <button type="button" className="btn btn-secondary to-bottom" onClick={() => setJump(rows.length ? { key: rows[rows.length - 1]!.key, nonce: Date.now() } : null)} aria-label={t('chat.toNewest')}>
+          ↓
+        </button>
+      )}
+      <p className="typing small muted" aria-live="polite">
+        {typingNames.length ? t('chat.typing', { names: typingNames.join(', ') }) : ''}
+      </p>
+      {chat.canPost ? (
+        <Composer chat={chat} members={members ?? []} target={target} onTargetDone={() => setTarget(null)} offline={sync.status !== 'live'} />
+      ) : (
+        <p className="readonly muted small">{t('chat.readOnly')}</p>
+      )}
+    </div>
+  );
+}
+
+export function useReceipts(chat: Chat, message: Message, enabled: boolean, tick: number) {
+  const [receipts, setReceipts] = useState<z.infer<typeof Receipts> | null>(null);
+  useEffect(() => {
+    if (!enabled) return;
+    let live = true;
+    const load = () => api.get(paths.receipts(chat.id, message.id), Receipts).then((r) => live && setReceipts(r), () => undefined);
+    void load();
+    // Others' reads reach the author through the stream when the server reports them; refresh as well while shown.
+    const id = setInterval(load, 4000);
+    return () => {
+      live = false;
+      clearInterval(id);
+    };
+  }, [chat.id, message.id, enabled, tick]);
+  return receipts;
+}

@@ -1,0 +1,277 @@
+import { memo, useEffect, useState } from 'react';
+import type { Chat, Message, MessageAttachment } from '@parta/protocol';
+import { api } from '../app/state.ts';
+import { useI18n } from '../i18n/index.ts';
+import { filePaths, paths } from '../sync/paths.ts';
+import type { Outgoing } from '../sync/outbox.ts';
+import { useReceipts } from '../screens/ChatView.tsx';
+import { colourOf, initials, isChannel, shortName } from './chat-format.ts';
+import { Icon, TeacherBadge } from './kit.tsx';
+import { MessageText } from './MessageText.tsx';
+
+export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🙏', '👏', '😮'];
+
+interface Props {
+  chat: Chat;
+  message: Message;
+  grouped: boolean;
+  highlighted: boolean;
+  myUserId: string;
+  myPersonId?: string;
+  showReceipts: boolean;
+  tick: number;
+  onReply: () => void;
+  onEdit: () => void;
+  onJump: (messageId: string) => void;
+}
+
+export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, highlighted, myUserId, myPersonId, showReceipts, tick, onReply, onEdit, onJump }: Props) {
+  const { t, time, plural, error } = useI18n();
+  const mine = m.author.userId === myUserId;
+  const deleted = !!m.deletedAt;
+  const [picking, setPicking] = useState(false);
+  const [err, setErr] = useState<string | null>(null);
+  const channel = isChannel(chat.kind);
+
+  async function react(emoji: string) {
+    setPicking(false);
+    const had = m.reactions.find((r) => r.emoji === emoji)?.userIds.includes(myUserId);
+    try {
+      if (had) await api.delete(paths.reaction(chat.id, m.id, emoji));
+      else await api.post(paths.reactions(chat.id, m.id), null, { emoji });
+    } catch (e) {
+      setErr(error(e));
+    }
+  }
+
+  async function remove() {
+    if (!window.confirm(t('message.confirmDelete'))) return;
+    try {
+      await api.delete(paths.message(chat.id, m.id));
+    } catch (e) {
+      setErr(error(e));
+    }
+  }
+
+  return (
+    <article
+      className={`msg ${mine ? 'mine' : ''} ${grouped ? 'grouped' : ''} ${highlighted ? 'highlight' : ''} ${deleted ? 'deleted' : ''}`}
+      aria-label={`${m.author.name}, ${time(m.createdAt)}`}
+      data-message-id={m.id}
+      data-seq={m.seq}
+      tabIndex={-1}
+    >
+      {!grouped ? (
+        <span className="avatar" style={{ background: colourOf(m.author.personId) }} aria-hidden="true">
+          {initials(m.author.name)}
+        </span>
+      ) : (
+        <span className="avatar-space" aria-hidden="true" />
+      )}
+      <div className="msg-body">
+        {!grouped && (
+          <div className="msg-meta">
+            <span className="msg-author">{shortName(m.author.name)}</span>
+            {m.author.isStaff && <TeacherBadge label={t('role.teacherBadge')} />}
+            <time dateTime={m.createdAt} className="muted small">{time(m.createdAt)}</time>
+          </div>
+        )}
+        {m.forwardedFrom && <p className="small muted">{t('message.forwardedFrom', { name: m.forwardedFrom.authorName })}</p>}
+        {m.replyTo && (
+          <button type="button" className="reply-quote" onClick={() => onJump(m.replyTo!.id)}>
+            <span className="reply-author">{shortName(m.replyTo.authorName)}</span>
+            <span className="reply-text">{m.replyTo.text || t('message.attachment')}</span>
+          </button>
+        )}
+        {deleted ? (
+          <p className="msg-text muted"><em>{t('message.deleted')}</em></p>
+        ) : (
+          <>
+            {m.text && (
+              <p className="msg-text">
+                <MessageText text={m.text} entities={m.entities} myPersonId={myPersonId} />
+              </p>
+            )}
+            {m.attachments.map((a) => (
+              <AttachmentView key={a.id} a={a} />
+            ))}
+          </>
+        )}
+        <div className="msg-foot">
+          {grouped && <time dateTime={m.createdAt} className="muted small">{time(m.createdAt)}</time>}
+          {m.editedAt && !deleted && <span className="muted small">{t('message.edited')}</span>}
+          {channel && m.views !== null && <span className="muted small views">{plural('message.views', m.views)}</span>}
+          {mine && showReceipts && !deleted && <ReceiptLine chat={chat} message={m} tick={tick} />}
+        </div>
+        {m.reactions.length > 0 && (
+          <div className="reactions">
+            {m.reactions.map((r) => (
+              <button
+                key={r.emoji}
+                type="button"
+                className={`reaction ${r.userIds.includes(myUserId) ? 'on' : ''}`}
+                aria-pressed={r.userIds.includes(myUserId)}
+                aria-label={t('message.reactionCount', { emoji: r.emoji, n: r.count })}
+                onClick={() => void react(r.emoji)}
+              >
+                {r.emoji} {r.count}
+              </button>
+            ))}
+          </div>
+        )}
+        {err && <p className="error small" role="alert">{err}</p>}
+      </div>
+      {!deleted && (
+        <div className="msg-actions" role="toolbar" aria-label={t('message.actions')}>
+          {chat.canPost && (
+            <button type="button" className="btn btn-ghost icon-only" aria-label={t('message.reply')} title={t('message.reply')} onClick={onReply}>
+              <Icon name="reply" size={18} />
+            </button>
+          )}
+          <button type="button" className="btn btn-ghost icon-only" aria-label={t('message.react')} title={t('message.react')} aria-expanded={picking} onClick={() => setPicking((p) => !p)}>
+            <Icon name="smile" size={18} />
+          </button>
+          {mine && m.text && (
+            <button type="button" className="btn btn-ghost icon-only" aria-label={t('message.edit')} title={t('message.edit')} onClick={onEdit}>
+              <Icon name="edit" size={18} />
+            </button>
+          )}
+          {(mine || chat.isModerator) && (
+            <button type="button" className="btn btn-ghost icon-only" aria-label={t('message.delete')} title={t('message.delete')} onClick={() => void remove()}>
+              <Icon name="delete" size={18} />
+            </button>
+          )}
+          {picking && (
+            <div className="emoji-pick" role="group" aria-label={t('message.react')}>
+              {QUICK_REACTIONS.map((e) => (
+                <button key={e} type="button" className="btn btn-ghost" onClick={() => void react(e)} aria-label={e}>
+                  {e}
+                </button>
+              ))}
+            </div>
+          )}
+        </div>
+      )}
+    </article>
+  );
+});
+
+function ReceiptLine({ chat, message, tick }: { chat: Chat; message: Message; tick: number }) {
+  const { t } = useI18n();
+  const [open, setOpen] = useState(false);
+  const r = useReceipts(chat, message, true, tick);
+  if (!r) return null;
+  return (
+    <span className="receipts">
+      <button type="button" className="link-btn small" aria-expanded={open} onClick={() => setOpen((o) => !o)} data-receipts={`${r.readCount}/${r.memberCount}`}>
+        <Icon name="check" size={14} /> {t('message.readBy', { n: r.readCount, m: r.memberCount })}
+      </button>
+      {open && (
+        <span className="receipts-pop" role="dialog" aria-label={t('message.notRead')}>
+          <strong>{t('message.notRead')}</strong>
+          {r.notRead.length === 0 ? (
+            <span>{t('message.everyoneRead')}</span>
+          ) : (
+            <ul className="plain">
+              {r.notRead.map((p) => (
+                <li key={p.personId}>{p.name}</li>
+              ))}
+            </ul>
+          )}
+        </span>
+      )}
+    </span>
+  );
+}
+
+/** Images show a preview; other files a download button. Both are fetched with the session (never public links). */
+function AttachmentView({ a }: { a: MessageAttachment }) {
+  const { t, error } = useI18n();
+  const [src, setSrc] = useState<string | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+  const visual = a.kind === 'image' || a.kind === 'sticker';
+  useEffect(() => {
+    if (!visual) return;
+    let url: string | null = null;
+    let live = true;
+    api.blobUrl(a.kind === 'image' ? filePaths.thumbnail(a.id) : filePaths.download(a.id)).then(
+      (u) => {
+        url = u;
+        if (live) setSrc(u);
+        else URL.revokeObjectURL(u);
+      },
+      () => live && setErr('x'),
+    );
+    return () => {
+      live = false;
+      if (url) URL.revokeObjectURL(url);
+    };
+  }, [a.id, a.kind, visual]);
+
+  async function download() {
+    try {
+      const url = await api.blobUrl(filePaths.download(a.id));
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = a.name;
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (e) {
+      setErr(error(e));
+    }
+  }
+
+  if (a.kind === 'sticker') {
+    return src ? <img className="sticker" src={src} alt={t('message.sticker')} width={128} height={128} /> : <span className="sticker sticker-empty" aria-label={t('message.sticker')} />;
+  }
+  if (a.kind === 'image') {
+    const ratio = a.width && a.height ? a.height / a.width : 0.75;
+    return (
+      <button type="button" className="image-att" onClick={() => void download()} aria-label={t('message.openImage', { name: a.name })}>
+        {src ? <img src={src} alt={a.name} style={{ aspectRatio: `${1 / ratio}` }} /> : <span className="image-ph" style={{ aspectRatio: `${1 / ratio}` }} aria-hidden="true" />}
+      </button>
+    );
+  }
+  return (
+    <div className="file-att">
+      <Icon name="attach" size={18} />
+      <button type="button" className="link-btn" onClick={() => void download()} aria-label={t('message.download', { name: a.name })} data-download={a.id}>
+        {a.name}
+      </button>
+      <span className="muted small">{formatSize(a.size)}</span>
+      {err && <span className="error small">{err}</span>}
+    </div>
+  );
+}
+
+export function formatSize(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+export function PendingRow({ item, onRetry, onDiscard }: { item: Outgoing; onRetry: () => void; onDiscard: () => void }) {
+  const { t, time } = useI18n();
+  return (
+    <article className={`msg mine pending ${item.status}`} aria-label={t('outbox.pendingMessage')} data-client-id={item.clientId}>
+      <span className="avatar-space" aria-hidden="true" />
+      <div className="msg-body">
+        <p className="msg-text">{item.text || t('message.attachment')}</p>
+        <div className="msg-foot small">
+          <Icon name="clock" size={14} />
+          <span className="pending-state">
+            {item.status === 'failed' ? t('outbox.failed') : item.status === 'sending' ? t('outbox.sending') : t('outbox.queued')} · {time(item.createdAt)}
+          </span>
+          {item.status === 'failed' && (
+            <>
+              <button type="button" className="link-btn" onClick={onRetry}>{t('common.retry')}</button>
+              <button type="button" className="link-btn" onClick={onDiscard}>{t('outbox.discard')}</button>
+            </>
+          )}
+        </div>
+      </div>
+    </article>
+  );
+}
