@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
@@ -8,7 +7,8 @@ import type { Db } from './db/schema.ts';
 import { RosterHooks } from './directory/roster-hooks.ts';
 import { registerMessaging } from './messaging/provisioning.ts';
 import { ConsoleSms, HttpSms, type SmsSender } from './identity/sms.ts';
-import { LocalDiskStorage, type BlobStorage } from './storage/storage.ts';
+import type { BlobStorage } from './storage/storage.ts';
+import { createStorage } from './storage/create.ts';
 import { InProcessPubSub, type PubSub } from './realtime/pubsub.ts';
 import { RedisPubSub } from './realtime/redis-pubsub.ts';
 
@@ -63,11 +63,12 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       dbKind: database.kind,
       log,
       sms: overrides.sms ?? createSms(config, log),
-      storage: overrides.storage ?? new LocalDiskStorage(path.join(config.dataDir, 'files')),
+      storage: overrides.storage ?? createStorage(config),
       secret: await instanceSecret(database.db),
       rosterHooks: new RosterHooks(),
       pubsub: overrides.pubsub ?? createPubSub(config),
     };
+    await ctx.storage.prepare();
     await registerMessaging(ctx);
     return { ctx, database };
   } catch (err) {

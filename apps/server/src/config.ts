@@ -34,6 +34,14 @@ const Env = z.object({
   REDIS_URL: z.string().optional(),
   PARTA_WS_HEARTBEAT_SECONDS: z.coerce.number().positive().max(3600).default(30),
   PARTA_WS_MAX_BACKLOG_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+  PARTA_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
+  PARTA_STORAGE: z.enum(['local', 's3']).default('local'),
+  PARTA_S3_ENDPOINT: z.string().url().optional(),
+  PARTA_S3_BUCKET: z.string().min(3).max(63).optional(),
+  PARTA_S3_REGION: z.string().default('us-east-1'),
+  PARTA_S3_ACCESS_KEY: z.string().optional(),
+  PARTA_S3_SECRET_KEY: z.string().optional(),
+  PARTA_S3_FORCE_PATH_STYLE: bool,
 });
 
 export type Config = {
@@ -52,9 +60,21 @@ export type Config = {
     codesPerPhonePerHour: number;
     codeResendSeconds: number;
     maxPhotoBytes: number;
+    maxUploadBytes: number;
   };
   redisUrl: string | undefined;
   realtime: { heartbeatSeconds: number; maxBacklogBytes: number };
+  storage:
+    | { kind: 'local' }
+    | {
+        kind: 's3';
+        endpoint?: string;
+        bucket: string;
+        region: string;
+        accessKeyId?: string;
+        secretAccessKey?: string;
+        forcePathStyle: boolean;
+      };
 };
 
 export class ConfigError extends Error {}
@@ -68,6 +88,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   if (e.PARTA_SMS_PROVIDER === 'http' && !e.PARTA_SMS_HTTP_URL) {
     throw new ConfigError('Invalid configuration:\n  PARTA_SMS_HTTP_URL: required when PARTA_SMS_PROVIDER=http');
+  }
+  if (e.PARTA_STORAGE === 's3' && !e.PARTA_S3_BUCKET) {
+    throw new ConfigError('Invalid configuration:\n  PARTA_S3_BUCKET: required when PARTA_STORAGE=s3');
+  }
+  if (Boolean(e.PARTA_S3_ACCESS_KEY) !== Boolean(e.PARTA_S3_SECRET_KEY)) {
+    throw new ConfigError('Invalid configuration:\n  PARTA_S3_ACCESS_KEY and PARTA_S3_SECRET_KEY: give both or neither');
   }
   return {
     port: e.PORT,
@@ -85,8 +111,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       codesPerPhonePerHour: e.PARTA_CODES_PER_PHONE_PER_HOUR,
       codeResendSeconds: e.PARTA_CODE_RESEND_SECONDS,
       maxPhotoBytes: e.PARTA_MAX_PHOTO_BYTES,
+      maxUploadBytes: e.PARTA_MAX_UPLOAD_BYTES,
     },
     redisUrl: e.REDIS_URL,
     realtime: { heartbeatSeconds: e.PARTA_WS_HEARTBEAT_SECONDS, maxBacklogBytes: e.PARTA_WS_MAX_BACKLOG_BYTES },
+    storage:
+      e.PARTA_STORAGE === 's3'
+        ? {
+            kind: 's3',
+            endpoint: e.PARTA_S3_ENDPOINT,
+            bucket: e.PARTA_S3_BUCKET!,
+            region: e.PARTA_S3_REGION,
+            accessKeyId: e.PARTA_S3_ACCESS_KEY,
+            secretAccessKey: e.PARTA_S3_SECRET_KEY,
+            forcePathStyle: e.PARTA_S3_FORCE_PATH_STYLE,
+          }
+        : { kind: 'local' },
   };
 }
