@@ -20,7 +20,7 @@ export function lockDataDir(dir: string): () => void {
   };
   if (!tryTake()) {
     const holder = Number(fs.readFileSync(file, 'utf8').trim());
-    if (holder && holder !== process.pid && isAlive(holder)) {
+    if (holder && (holder === process.pid || isAlive(holder))) {
       throw new DataDirLockedError(
         `The data folder ${dir} is in use by process ${holder}. Stop it first, or point PARTA_DATA_DIR elsewhere.`,
       );
