@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
+import { Redis } from 'ioredis';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -40,7 +41,10 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(rateLimit, { global: false });
+  // Per-IP limits live in Redis when several processes serve one site, else in memory.
+  const limiterStore = ctx.config.redisUrl ? new Redis(ctx.config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }) : undefined;
+  if (limiterStore) app.addHook('onClose', async () => void limiterStore.quit());
+  await app.register(rateLimit, { global: false, ...(limiterStore ? { redis: limiterStore, nameSpace: 'parta-rl:' } : {}) });
   await app.register(multipart, { limits: { fileSize: ctx.config.limits.maxPhotoBytes, files: 1, fields: 10 } });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));

@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTestApp, type TestApp } from '../testing/harness.ts';
 import { HttpSms } from './sms.ts';
+import { redisUrlForTests } from '../testing/services.ts';
 
 describe('sign-in with a one-time code', () => {
   let t: TestApp;
@@ -130,7 +131,7 @@ describe('sign-in with a one-time code', () => {
     const doc = (await t.request('GET', '/api/openapi.json')).json();
     assert.ok(doc.paths['/api/v1/auth/code'].post);
     assert.ok(doc.paths['/api/v1/me'].get);
-    assert.equal((await t.request('GET', '/nope')).json().error.code, 'route_not_found');
+    assert.equal((await t.request('GET', '/api/v1/nope')).json().error.code, 'route_not_found');
   });
 });
 
@@ -219,6 +220,27 @@ describe('SMS providers', () => {
       assert.equal(res.statusCode, 404);
     } finally {
       await t.close();
+    }
+  });
+});
+
+describe('rate limits shared through Redis', async () => {
+  const redisUrl = await redisUrlForTests();
+  test('two app instances on one Redis share the per-IP budget', { skip: redisUrl ? false : 'Redis is not running here' }, async () => {
+    const env = { REDIS_URL: redisUrl!, PARTA_AUTH_RATE_PER_IP: '4', PARTA_CODE_RESEND_SECONDS: '0' };
+    const a = await createTestApp({ env });
+    const b = await createTestApp({ env });
+    try {
+      const ip = `10.77.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
+      const statuses = [];
+      for (let i = 0; i < 5; i++) {
+        const app = i % 2 === 0 ? a : b;
+        statuses.push((await app.request('POST', '/api/v1/auth/code', { body: { phone: `+7900444550${i}` }, ip })).statusCode);
+      }
+      assert.deepEqual(statuses, [202, 202, 202, 202, 429]);
+    } finally {
+      await a.close();
+      await b.close();
     }
   });
 });

@@ -1,21 +1,24 @@
 import net from 'node:net';
 
 /**
- * The Redis that tests may use: REDIS_URL when set, else a Redis answering on 127.0.0.1:6379,
- * else none (tests that need it are skipped).
+ * Tests of the production path need Redis. On a developer's machine without it they are skipped
+ * with a note; in CI (CI=true) a missing service is a failure, never a silent skip.
  */
 export async function redisUrlForTests(): Promise<string | null> {
-  if (process.env.REDIS_URL) return process.env.REDIS_URL;
-  const fallback = 'redis://127.0.0.1:6379';
-  const reachable = await new Promise<boolean>((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port: 6379 });
-    const done = (ok: boolean) => {
+  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const { hostname, port } = new URL(url);
+  const up = await new Promise<boolean>((resolve) => {
+    const socket = net.connect({ host: hostname, port: Number(port || 6379) }, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+    socket.setTimeout(1000, () => {
       socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
+      resolve(false);
+    });
   });
-  return reachable ? fallback : null;
+  if (up) return url;
+  if (process.env.CI === 'true') throw new Error(`Redis is required in CI but does not answer at ${url}`);
+  return null;
 }
