@@ -232,3 +232,88 @@ describe('WebSocket gateway: delivery, resume and resync', () => {
     assert.equal(typist.of('typing').length, 0);
   });
 });
+
+describe('WebSocket gateway: heartbeats', () => {
+  let t: TestApp;
+  let url: string;
+  const clients: WsTestClient[] = [];
+  before(async () => {
+    // Short heartbeats, so that a dead client is dropped within a test.
+    t = await createTestApp({ demo: true, env: { PARTA_WS_HEARTBEAT_SECONDS: '0.2' } });
+    url = await listen(t);
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    await t.close();
+  });
+
+  test('a client that stops answering pings is dropped; one that answers stays', async () => {
+    const { token } = await t.signIn(DEMO_PHONES.guardian5A);
+    const healthy = await WsTestClient.connect(url, token);
+    const dead = await WsTestClient.open(url, { autoPong: false });
+    clients.push(healthy, dead);
+    dead.send({ type: 'auth', token });
+    await dead.waitFor((f) => f.type === 'ready');
+    const closed = await dead.waitClosed();
+    assert.equal(closed.code, 1006, 'terminated without a close frame');
+    // At least two heartbeat intervals have passed; the answering client is still connected and served.
+    assert.equal(healthy.closed, null);
+    healthy.send({ type: 'ping', id: 'still-here' });
+    await healthy.waitFor((f) => f.type === 'pong');
+  });
+});
+
+describe('WebSocket gateway: slow clients', () => {
+  let t: TestApp;
+  let url: string;
+  const clients: WsTestClient[] = [];
+  before(async () => {
+    // A small backlog cap, so that an overflow shows within a test.
+    t = await createTestApp({ demo: true, env: { PARTA_WS_MAX_BACKLOG_BYTES: '65536' } });
+    url = await listen(t);
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    await t.close();
+  });
+
+  test('a slow client does not hold up a fast one, and never silently loses durable updates', async () => {
+    const teacher = await t.signIn(DEMO_PHONES.classTeacher5A);
+    const student = await t.signIn(DEMO_PHONES.student5A);
+    const chatId = (await chats(t, student.token)).find((c) => c.kind === 'class')!.id;
+    const fast = await WsTestClient.connect(url, student.token);
+    const slow = await WsTestClient.connect(url, student.token);
+    clients.push(fast, slow);
+    // The slow client stops reading: its kernel buffers fill, then its outbox on the server.
+    slow.ws.pause();
+    const text = 'Ж'.repeat(4000);
+    const sent: string[] = [];
+    for (let i = 0; i < 60; i++) sent.push((await send(t, teacher.token, chatId, `${i} ${text}`)).id);
+    // The fast client has everything, in order, while the slow one has read nothing since it paused.
+    await fast.waitFor((f) => f.type === 'update' && (f.update as { message?: { id: string } }).message?.id === sent[sent.length - 1]);
+    assert.deepEqual(
+      fast.updates().filter((u) => u.type === 'message.new').map((u) => u.message!.id),
+      sent,
+    );
+    assert.equal(slow.updates().length, 0);
+    // Once it reads again it gets every update in order, unless its backlog overflowed: then it was
+    // told so with 4409, to resume from its position.
+    slow.ws.resume();
+    const last = sent[sent.length - 1];
+    await slow.until(() => slow.closed !== null || slow.updates().some((u) => u.message?.id === last));
+    if (slow.closed) {
+      assert.equal(slow.closed.code, WsClose.backlogOverflow);
+      const position = Math.max(0, ...slow.updates().map((u) => u.pos));
+      const resumed = await WsTestClient.connect(url, student.token, position);
+      clients.push(resumed);
+      const got = [...slow.updates(), ...resumed.updates()].filter((u) => u.type === 'message.new').map((u) => u.message!.id);
+      assert.deepEqual(got, sent);
+    } else {
+      assert.deepEqual(
+        slow.updates().filter((u) => u.type === 'message.new').map((u) => u.message!.id),
+        sent,
+      );
+    }
+    assert.equal(fast.closed, null);
+  });
+});

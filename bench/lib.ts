@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import { WebSocket } from 'ws';
+
+/** Latency samples in milliseconds. */
+export class Histogram {
+  private values: number[] = [];
+  add(ms: number): void {
+    this.values.push(ms);
+  }
+  get count(): number {
+    return this.values.length;
+  }
+  percentile(p: number): number {
+    if (this.values.length === 0) return NaN;
+    const sorted = Float64Array.from(this.values).sort();
+    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  }
+}
+
+const CLK_TCK = 100;
+
+/** CPU time (seconds, user + system) and RSS (bytes) of a process, from /proc. */
+export function procUsage(pid: number): { cpuSeconds: number; rssBytes: number } {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return { cpuSeconds, rssBytes: rssKb * 1024 };
+}
+
+export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+
+/** Runs `task` over `items` with at most `limit` at a time. */
+export async function pool<T>(items: T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await task(items[i]!, i);
+      }
+    }),
+  );
+}
+
+export function openSocket(url: string, timeoutMs = 30_000): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error('connect timeout'));
+    }, timeoutMs);
+    ws.once('open', () => {
+      clearTimeout(timer);
+      resolve(ws);
+    });
+    ws.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function args(argv: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('--')) continue;
+    const [k, v] = a.slice(2).split('=', 2) as [string, string | undefined];
+    if (v !== undefined) out[k] = v;
+    else if (argv[i + 1] && !argv[i + 1]!.startsWith('--')) out[k] = argv[++i]!;
+    else out[k] = 'true';
+  }
+  return out;
+}
+
+export interface StepResult {
+  rate: number;
+  sent: number;
+  failed: number;
+  expected: number;
+  received: number;
+  loss: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  deliveriesPerSecond: number;
+  cpuPercent?: number;
+  rssBytes?: number;
+}
+
+export function printStep(label: string, r: StepResult): void {
+  const f = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
+  const server = r.cpuPercent !== undefined ? `  server CPU ${r.cpuPercent.toFixed(0)}%  RSS ${mib(r.rssBytes ?? 0)}` : '';
+  console.log(
+    `${label.padEnd(6)} S=${String(r.rate).padStart(5)}/s  sent ${r.sent}${r.failed ? ` (failed ${r.failed})` : ''}  deliveries expected ${r.expected} received ${r.received} loss ${r.loss}  ` +
+      `latency p50 ${f(r.p50)} p95 ${f(r.p95)} p99 ${f(r.p99)} ms  ${r.deliveriesPerSecond.toFixed(0)} deliveries/s${server}`,
+  );
+}
+
+/** Passing step: no loss, no failed sends, p99 within the bound. */
+export const passes = (r: StepResult, p99BoundMs: number) => r.loss === 0 && r.failed === 0 && r.p99 <= p99BoundMs;

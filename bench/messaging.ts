@@ -1,0 +1,363 @@
+/**
+ * Messaging benchmark (issue 3). Uses only the public protocol against a real Parta process on
+ * PostgreSQL: HTTP sign-in through the development outbox, HTTP sends, one WebSocket per member.
+ *
+ *   npm run bench:messaging                      # ramp: R=100 chats x M=30 members, then the bare ws reference
+ *   npm run bench:messaging -- --rate 200        # one step at S=200 messages/s
+ *   npm run bench:messaging -- --idle 10000      # 10,000 idle authenticated connections: server RSS
+ *
+ * Options: --chats R --members M --start S0 --factor F --steps N --step-seconds D --p99 MS --skip-bare
+ * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres): a scratch database is created next to it and dropped.
+ *
+ * Seeding: a school with R classes of M students who have phones (and a class teacher without an account),
+ * created through the server's own directory services (the same code as the admin API), so the
+ * messaging core provisions one class chat of M members per class.
+ */
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pino from 'pino';
+import type { WebSocket } from 'ws';
+import { loadConfig } from '../apps/server/src/config.ts';
+import { createRuntime } from '../apps/server/src/bootstrap.ts';
+import { assignTeacher, createClass, createPerson, createSchool } from '../apps/server/src/directory/service.ts';
+import { createPostgresDatabase, freePort, repoRoot, signInOverHttp, startServer, type ServerProcess } from '../apps/server/src/testing/processes.ts';
+import { args, Histogram, mib, openSocket, passes, pool, printStep, procUsage, sleep, type StepResult } from './lib.ts';
+
+const opt = args(process.argv.slice(2));
+const R = Number(opt.chats ?? 100);
+const M = Number(opt.members ?? 30);
+const STEP_SECONDS = Number(opt['step-seconds'] ?? 10);
+const P99_BOUND = Number(opt.p99 ?? 100);
+const baseDb = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+interface Member {
+  phone: string;
+  token?: string;
+  ws?: WebSocket;
+}
+interface Room {
+  chatId: string;
+  members: Member[];
+}
+
+const phoneOf = (n: number) => `+7910${String(n).padStart(7, '0')}`;
+
+async function seed(databaseUrl: string, classes: number, perClass: number, concurrency = 1): Promise<Member[][]> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parta-bench-seed-'));
+  const config = loadConfig({ DATABASE_URL: databaseUrl, PARTA_DATA_DIR: dataDir, PARTA_LOG_LEVEL: 'warn', PARTA_DEMO: 'off' });
+  const { ctx, database } = await createRuntime(config, { log: pino({ level: 'warn' }) });
+  try {
+    const school = await createSchool(ctx, {
+      name: 'Школа для нагрузочного теста',
+      timezone: 'Europe/Moscow',
+      admin: { lastName: 'Админова', firstName: 'Анна', phone: phoneOf(9_999_999) },
+    });
+    const rooms: Member[][] = [];
+    let n = 0;
+    const plan = Array.from({ length: classes }, (_, r) => ({ r, base: (n += perClass) - perClass }));
+    await pool(plan, concurrency, async ({ r, base }) => {
+      const cls = await createClass(ctx, school.id, { name: `${(r % 11) + 1}-${r}`, grade: (r % 11) + 1 });
+      // The class chat is provisioned with the class teacher; the teacher has no account here, so the chat's members are the M students.
+      const teacher = await createPerson(ctx, school.id, { lastName: 'Учитель', firstName: `№${r}`, roles: ['teacher'] });
+      await assignTeacher(ctx, school.id, cls.id, { personId: teacher.id, subject: 'Русский язык', isClassTeacher: true });
+      const members: Member[] = [];
+      for (let i = 0; i < perClass; i++) {
+        const phone = phoneOf(base + i);
+        await createPerson(ctx, school.id, { lastName: 'Ученик', firstName: `№${r}-${i}`, roles: ['student'], birthDate: '2010-03-01', phone, classId: cls.id });
+        members.push({ phone });
+      }
+      rooms[r] = members;
+    });
+    return rooms;
+  } finally {
+    await ctx.pubsub.close();
+    await database.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function startParta(databaseUrl: string): Promise<ServerProcess> {
+  return startServer(
+    {
+      DATABASE_URL: databaseUrl,
+      PARTA_DEV: '1',
+      PARTA_DEMO: 'off',
+      PARTA_LOG_LEVEL: 'warn',
+      PARTA_AUTH_RATE_PER_IP: '10000000',
+      PARTA_CODES_PER_PHONE_PER_HOUR: '1000',
+      PARTA_CODE_RESEND_SECONDS: '0',
+    },
+    { readyTimeoutMs: 120_000 },
+  );
+}
+
+/** Signs every member in and opens its authenticated WebSocket; calls `onFrame` for each frame. */
+async function connectAll(server: ServerProcess, members: Member[], onFrame: (data: string) => void, signInConcurrency = 1): Promise<void> {
+  const t0 = performance.now();
+  // One at a time: sign-in links the account to the roster and updates chat memberships.
+  await pool(members, signInConcurrency, async (m) => {
+    m.token = (await signInOverHttp(server.baseUrl, m.phone)).token;
+  });
+  const t1 = performance.now();
+  await pool(members, 64, async (m) => {
+    const ws = await openSocket(server.wsUrl);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no ready frame')), 60_000);
+      ws.on('message', (data) => {
+        const text = data.toString();
+        if (text.startsWith('{"type":"ready"')) {
+          clearTimeout(timer);
+          resolve();
+        } else onFrame(text);
+      });
+      ws.once('close', (code) => reject(new Error(`closed ${code}`)));
+      ws.send(JSON.stringify({ type: 'auth', token: m.token }));
+    });
+    m.ws = ws;
+  });
+  console.log(`  ${members.length} signed in in ${((t1 - t0) / 1000).toFixed(1)} s, connected in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+}
+
+/** One open-loop step: `rate` messages per second for `seconds`, then waits for deliveries to settle. */
+async function runStep(
+  rate: number,
+  seconds: number,
+  rooms: number,
+  sendOne: (room: number, id: number) => Promise<boolean>,
+  counters: { received: number; latency: Histogram },
+  pid: number | null,
+): Promise<StepResult> {
+  counters.received = 0;
+  counters.latency = new Histogram();
+  const usage0 = pid ? procUsage(pid) : null;
+  const start = performance.now();
+  let due = 0;
+  let sent = 0;
+  let failed = 0;
+  let ok = 0;
+  const inFlight = new Set<Promise<void>>();
+  while (performance.now() - start < seconds * 1000) {
+    due = Math.floor(((performance.now() - start) / 1000) * rate);
+    while (sent < due) {
+      const id = nextId++;
+      sent++;
+      const p = sendOne(Math.floor(Math.random() * rooms), id)
+        .then((success) => {
+          if (success) ok++;
+          else failed++;
+        })
+        .catch(() => {
+          failed++;
+        })
+        .finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+    await sleep(5);
+  }
+  const sendEnd = performance.now();
+  await Promise.race([Promise.all(inFlight), sleep(60_000)]);
+  // Deliveries settle: stop when all arrived, or nothing arrived for 3 s (bounded at 60 s).
+  const expected = () => ok * M;
+  let last = counters.received;
+  let quietSince = performance.now();
+  const settleStart = performance.now();
+  while (counters.received < expected() && performance.now() - quietSince < 3_000 && performance.now() - settleStart < 60_000) {
+    await sleep(50);
+    if (counters.received !== last) {
+      last = counters.received;
+      quietSince = performance.now();
+    }
+  }
+  const elapsed = (Math.max(sendEnd, performance.now() - (performance.now() - quietSince)) - start) / 1000;
+  const usage1 = pid ? procUsage(pid) : null;
+  const wall = (performance.now() - start) / 1000;
+  return {
+    rate,
+    sent,
+    failed,
+    expected: expected(),
+    received: counters.received,
+    loss: Math.max(0, expected() - counters.received),
+    p50: counters.latency.percentile(50),
+    p95: counters.latency.percentile(95),
+    p99: counters.latency.percentile(99),
+    deliveriesPerSecond: counters.received / Math.max(seconds, elapsed),
+    ...(usage0 && usage1 ? { cpuPercent: ((usage1.cpuSeconds - usage0.cpuSeconds) / wall) * 100, rssBytes: usage1.rssBytes } : {}),
+  };
+}
+
+let nextId = 1;
+let failures = 0;
+
+async function ramp(label: string, sendOne: (room: number, id: number) => Promise<boolean>, counters: { received: number; latency: Histogram }, pid: number | null): Promise<StepResult | null> {
+  let rate = Number(opt.rate ?? opt.start ?? 50);
+  const factor = Number(opt.factor ?? 1.5);
+  const steps = opt.rate ? 1 : Number(opt.steps ?? 10);
+  let best: StepResult | null = null;
+  for (let i = 0; i < steps; i++) {
+    const r = await runStep(Math.round(rate), STEP_SECONDS, R, sendOne, counters, pid);
+    printStep(label, r);
+    if (!passes(r, P99_BOUND)) break;
+    best = r;
+    rate *= factor;
+  }
+  return best;
+}
+
+async function benchParta(databaseUrl: string): Promise<StepResult | null> {
+  console.log(`seeding ${R} classes x ${M} members through the directory services…`);
+  const t0 = performance.now();
+  const memberRooms = await seed(databaseUrl, R, M);
+  console.log(`  seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const server = await startParta(databaseUrl);
+  const sockets: WebSocket[] = [];
+  try {
+    const counters = { received: 0, latency: new Histogram() };
+    const sentAt = new Map<number, number>();
+    const onFrame = (text: string) => {
+      const i = text.indexOf('"text":"b:');
+      if (i < 0) return;
+      const id = Number(text.slice(i + 10, text.indexOf(' ', i + 10)));
+      const t = sentAt.get(id);
+      if (t === undefined) return;
+      counters.received++;
+      counters.latency.add(performance.now() - t);
+    };
+    const all = memberRooms.flat();
+    console.log(`signing in and connecting ${all.length} members to Parta…`);
+    await connectAll(server, all, onFrame);
+    for (const m of all) sockets.push(m.ws!);
+    const rooms: Room[] = [];
+    for (const members of memberRooms) {
+      const res = await fetch(`${server.baseUrl}/api/v1/chats`, { headers: { authorization: `Bearer ${members[0]!.token}` } });
+      const list = ((await res.json()) as { chats: { id: string; kind: string; memberCount?: number }[] }).chats;
+      const chat = list.find((c) => c.kind === 'class');
+      if (!chat) throw new Error(`class chat missing: is the messaging core provisioning chats? (${JSON.stringify(list.map((c) => c.kind))})`);
+      rooms.push({ chatId: chat.id, members });
+    }
+    const base = procUsage(server.child.pid!);
+    console.log(`Parta: ${all.length} connections open, server RSS ${mib(base.rssBytes)}`);
+    const sendOne = async (room: number, id: number) => {
+      const r = rooms[room]!;
+      const sender = r.members[Math.floor(Math.random() * r.members.length)]!;
+      sentAt.set(id, performance.now());
+      const res = await fetch(`${server.baseUrl}/api/v1/chats/${r.chatId}/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${sender.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ clientId: crypto.randomUUID(), text: `b:${id} Родительское собрание в четверг в 18:00, кабинет 21.` }),
+      });
+      const body = await res.text();
+      if (!res.ok && failures++ < 3) console.log(`  send failed: ${res.status} ${body.slice(0, 200)}`);
+      return res.ok;
+    };
+    return await ramp('parta', sendOne, counters, server.child.pid!);
+  } finally {
+    for (const ws of sockets) ws.terminate();
+    await server.stop();
+  }
+}
+
+async function benchBare(): Promise<StepResult | null> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'bench/bare-server.ts'), String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`bare server exited ${code}`)));
+  });
+  const sockets: WebSocket[][] = [];
+  try {
+    const counters = { received: 0, latency: new Histogram() };
+    const sentAt = new Map<number, number>();
+    console.log(`connecting ${R * M} sockets to the bare ws fan-out…`);
+    await pool(
+      Array.from({ length: R }, (_, r) => r),
+      8,
+      async (r) => {
+        const room: WebSocket[] = [];
+        for (let i = 0; i < M; i++) {
+          const ws = await openSocket(`ws://127.0.0.1:${port}`);
+          await new Promise<void>((resolve) => {
+            ws.once('message', () => resolve());
+            ws.send(JSON.stringify({ join: String(r) }));
+          });
+          ws.on('message', (data) => {
+            const text = data.toString();
+            const id = Number(text.slice(text.indexOf('"id":') + 5, text.indexOf(',', text.indexOf('"id":'))));
+            const t = sentAt.get(id);
+            if (t === undefined) return;
+            counters.received++;
+            counters.latency.add(performance.now() - t);
+          });
+          room.push(ws);
+        }
+        sockets[r] = room;
+      },
+    );
+    const sendOne = async (room: number, id: number) => {
+      const members = sockets[room]!;
+      sentAt.set(id, performance.now());
+      members[Math.floor(Math.random() * members.length)]!.send(JSON.stringify({ room: String(room), id, text: `b:${id} Родительское собрание в четверг в 18:00, кабинет 21.` }));
+      return true;
+    };
+    return await ramp('bare', sendOne, counters, child.pid!);
+  } finally {
+    for (const room of sockets) for (const ws of room ?? []) ws.terminate();
+    child.kill('SIGTERM');
+  }
+}
+
+async function benchIdle(databaseUrl: string, count: number): Promise<void> {
+  const classes = Math.ceil(count / M);
+  console.log(`seeding ${classes} classes x ${M} members (${classes * M} accounts)…`);
+  const t0 = performance.now();
+  // Idle connections need accounts, not chat memberships: seed and sign in in parallel.
+  const memberRooms = await seed(databaseUrl, classes, M, 4);
+  console.log(`  seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const server = await startParta(databaseUrl);
+  const all = memberRooms.flat().slice(0, count);
+  try {
+    const before = procUsage(server.child.pid!);
+    console.log(`server RSS before connections: ${mib(before.rssBytes)}`);
+    await connectAll(server, all, () => {}, 32);
+    await sleep(10_000);
+    const after = procUsage(server.child.pid!);
+    const open = all.filter((m) => m.ws && m.ws.readyState === m.ws.OPEN).length;
+    console.log(`idle: ${open} authenticated connections open on one process; server RSS ${mib(after.rssBytes)} (${((after.rssBytes - before.rssBytes) / open / 1024).toFixed(1)} KiB per connection over the baseline); target < 1536 MiB`);
+  } finally {
+    for (const m of all) m.ws?.terminate();
+    await server.stop();
+  }
+}
+
+async function main() {
+  const db = await createPostgresDatabase(baseDb, 'parta_bench');
+  console.log(`database: ${new URL(db.url).pathname.slice(1)} (PostgreSQL), ${os.cpus().length} CPUs, Node ${process.version}`);
+  try {
+    if (opt.idle) {
+      await benchIdle(db.url, Number(opt.idle === 'true' ? 10_000 : opt.idle));
+      return;
+    }
+    const parta = await benchParta(db.url);
+    if (opt['skip-bare']) return;
+    const bare = await benchBare();
+    console.log('');
+    console.log(`highest passing step (p99 <= ${P99_BOUND} ms, no loss):`);
+    console.log(`  Parta: ${parta ? `S=${parta.rate}/s, ${parta.deliveriesPerSecond.toFixed(0)} deliveries/s` : 'none'}`);
+    console.log(`  bare ws fan-out: ${bare ? `S=${bare.rate}/s, ${bare.deliveriesPerSecond.toFixed(0)} deliveries/s` : 'none'}`);
+    if (parta && bare) console.log(`  ratio Parta / bare deliveries/s: ${(parta.deliveriesPerSecond / bare.deliveriesPerSecond).toFixed(2)}`);
+  } finally {
+    await db.drop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
