@@ -11,9 +11,13 @@ describe('direct chats under the school policy, and group chats', () => {
   const open = (a: Actor, personId: string) => t.request('POST', `/api/v1/schools/${a.schoolId}/directs`, { token: a.token, body: { personId } });
   before(async () => {
     t = await createTestApp({ demo: true });
-    [admin, teacher5a, teacher6b, maths, guardian5a, guardian6b, student5a] = await Promise.all(
-      [DEMO_PHONES.admin, DEMO_PHONES.classTeacher5A, DEMO_PHONES.classTeacher6B, DEMO_PHONES.subjectTeacher, DEMO_PHONES.guardian5A, DEMO_PHONES.guardian6B, DEMO_PHONES.student5A].map((p) => actor(t, p)),
-    );
+    admin = await actor(t, DEMO_PHONES.admin);
+    teacher5a = await actor(t, DEMO_PHONES.classTeacher5A);
+    teacher6b = await actor(t, DEMO_PHONES.classTeacher6B);
+    maths = await actor(t, DEMO_PHONES.subjectTeacher);
+    guardian5a = await actor(t, DEMO_PHONES.guardian5A);
+    guardian6b = await actor(t, DEMO_PHONES.guardian6B);
+    student5a = await actor(t, DEMO_PHONES.student5A);
     classmate = await actor(t, '+79001100004'); // the 4th student of 5А has a phone
     otherGuardian5a = await actor(t, '+79002100002');
   });

@@ -138,11 +138,16 @@ describe('messages', () => {
     assert.equal(res.json().error.code, 'message_not_found');
   });
 
-  test('attachments are refused until the files domain resolves them', async () => {
+  test('an attachment the files domain does not vouch for is refused, and nothing is stored', async () => {
     const chat = await chatOf(t, teacher, 'class', '5А');
     const res = await t.request('POST', `/api/v1/chats/${chat.id}/messages`, { token: teacher.token, body: { clientId: 'att-1', text: 'файл', attachments: ['00000000-0000-4000-8000-000000000000'] } });
     assert.equal(res.statusCode, 400);
-    assert.equal(res.json().error.code, 'attachments_unavailable');
+    // Without a resolver: attachments_unavailable; with the files domain: the id is not the sender's upload.
+    assert.ok(['attachments_unavailable', 'attachment_invalid'].includes(res.json().error.code), res.body);
+    const stored = await t.runtime.ctx.db.selectFrom('messages').select('id').where('client_id', '=', 'att-1').execute();
+    assert.deepEqual(stored, []);
+    const after = await chatOf(t, teacher, 'class', '5А');
+    assert.equal(after.lastSeq, chat.lastSeq);
   });
 
   test('channels: teachers post, others read, views are counted', async () => {

@@ -13,7 +13,6 @@ import { groupEligible } from './groups.ts';
  * channel. Their members follow the roster in the same transaction that changes it.
  */
 const CLASS_KINDS = ['class', 'parents', 'parents_only', 'class_channel'] as const satisfies readonly ChatKind[];
-const SCHOOL_KINDS = ['staff', 'school_channel'] as const satisfies readonly ChatKind[];
 
 type Linked = MemberPerson & { user_id: string };
 const PERSON_COLUMNS = ['p.id', 'p.user_id', 'p.last_name', 'p.first_name', 'p.middle_name', 'p.roles'] as const;

@@ -37,7 +37,7 @@ import { addGroupMembers, createGroup, openDirect } from './groups.ts';
 import { getPolicy, setPolicy } from './policy.ts';
 import { chatMembers, history, listChats, receipts, search } from './queries.ts';
 import { presentHours, setWorkingHours } from './quiet.ts';
-import { findByClientId, sendMessage } from './send.ts';
+import { sendMessage } from './send.ts';
 import { readStream } from './stream.ts';
 
 const tags = ['messaging'];
@@ -73,9 +73,8 @@ export function messagingRoutes(app: FastifyInstance, ctx: AppContext): void {
   r.post('/api/v1/chats/:id/messages', { schema: { tags, summary: 'Send a message; a retry with the same clientId returns the stored one (200)', params: ChatParams, body: SendMessageBody, response: { 200: SentMessage, 201: SentMessage, ...errors } } }, async (request, reply) => {
     const userId = me(request).user.id;
     const access = await chat(userId, request.params.id);
-    const replay = await findByClientId(ctx.db, access.chat.id, userId, request.body.clientId);
-    const message = await sendMessage(ctx, access, userId, request.body);
-    return reply.status(replay ? 200 : 201).send(message);
+    const { message, created } = await sendMessage(ctx, access, userId, request.body);
+    return reply.status(created ? 201 : 200).send(message);
   });
 
   r.patch('/api/v1/chats/:id/messages/:messageId', { schema: { tags, summary: 'Edit my message', params: MessageParams, body: EditMessageBody, response: { 200: Message, ...errors } } }, async (request) => {

@@ -73,9 +73,9 @@ export type SendResult = Message & { notice?: { code: 'recipient_quiet_hours'; m
  * Sends a message. The chat row is locked to take the next `seq`, so a chat's sequence has no
  * gaps; a retry with the same `clientId` returns the stored message instead of a second one.
  */
-export async function sendMessage(ctx: AppContext, access: ChatAccess, userId: string, body: SendMessageBody): Promise<SendResult> {
+export async function sendMessage(ctx: AppContext, access: ChatAccess, userId: string, body: SendMessageBody): Promise<{ message: SendResult; created: boolean }> {
   const earlier = await findByClientId(ctx.db, access.chat.id, userId, body.clientId);
-  if (earlier) return sameOrConflict(ctx, access, earlier, body);
+  if (earlier) return { message: await sameOrConflict(ctx, access, earlier, body), created: false };
   if (!access.canPost) throw new AppError('posting_not_allowed', 403);
   const otherUserId = await checkDirect(ctx.db, access);
 
@@ -92,9 +92,9 @@ export async function sendMessage(ctx: AppContext, access: ChatAccess, userId: s
   }
 
   let quiet: Awaited<ReturnType<typeof decideNotifications>>['quiet'] = [];
-  let row: MessageRow;
+  let message: SendResult;
   try {
-    row = await withOutbox(ctx, async (trx: Tx, outbox) => {
+    message = await withOutbox(ctx, async (trx: Tx, outbox) => {
       const chat = await trx
         .updateTable('chats')
         .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
@@ -133,17 +133,17 @@ export async function sendMessage(ctx: AppContext, access: ChatAccess, userId: s
         .where('person_id', '=', access.person.id)
         .execute();
       quiet = (await decideNotifications(trx, { id: inserted.id, chat_id: access.chat.id, author_user_id: userId }, inserted.created_at)).quiet;
-      outbox.chat(access.chat.id, { type: 'message.new', chatId: access.chat.id, message: await presentMessage(trx, inserted, access.chat) });
-      return inserted;
+      const presented = await presentMessage(trx, inserted, access.chat);
+      outbox.chat(access.chat.id, { type: 'message.new', chatId: access.chat.id, message: presented });
+      return { ...presented };
     });
   } catch (err) {
-    if (err instanceof AlreadySent) return sameOrConflict(ctx, access, err.row, body);
+    if (err instanceof AlreadySent) return { message: await sameOrConflict(ctx, access, err.row, body), created: false };
     throw err;
   }
-  const message: SendResult = await presentMessage(ctx.db, row, access.chat);
   const notice = await quietNotice(ctx, access, otherUserId, quiet, userId);
   if (notice) message.notice = notice;
-  return message;
+  return { message, created: true };
 }
 
 async function sameOrConflict(ctx: AppContext, access: ChatAccess, row: MessageRow, body: SendMessageBody): Promise<SendResult> {
