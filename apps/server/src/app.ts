@@ -13,6 +13,7 @@ import { profileRoutes } from './identity/profile-routes.ts';
 import { directoryRoutes } from './directory/routes.ts';
 import { membershipRoutes } from './membership/routes.ts';
 import { messagingRoutes } from './messaging/routes.ts';
+import { filesRoutes } from './files/routes.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
 import { registerWebClient } from './web/static.ts';
 
@@ -69,6 +70,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     directoryRoutes(scope, ctx);
     membershipRoutes(scope, ctx);
     messagingRoutes(scope, ctx);
+    filesRoutes(scope, ctx);
   });
   // WebSocket at /api/v1/ws: authenticates inside the socket, so it stays outside the bearer scope.
   await realtimeRoutes(app, ctx);

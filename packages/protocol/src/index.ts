@@ -6,3 +6,4 @@ export * from './membership.ts';
 export * from './me.ts';
 export * from './realtime.ts';
 export * from './messaging.ts';
+export * from './files.ts';

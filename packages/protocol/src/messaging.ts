@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id, Iso, SchoolRole } from './common.ts';
+import { StickerId } from './files.ts';
 
 /**
  * Messaging: chats, members, messages and the per-user update stream.
@@ -35,13 +36,15 @@ export type MessageEntity = z.infer<typeof MessageEntity>;
 
 /** A file attached to a message, as the files domain describes it when the message is sent. */
 export const MessageAttachment = z.object({
-  id: Id,
+  id: z.string().describe('A file id (uuid), or the sticker id for kind `sticker`'),
   kind: z.enum(['file', 'image', 'sticker']),
   name: z.string(),
   contentType: z.string(),
   size: z.number().int(),
   width: z.number().int().nullable().optional(),
   height: z.number().int().nullable().optional(),
+  url: z.string().optional().describe('Download (files) or the SVG (stickers), GET with the session token'),
+  thumbnailUrl: z.string().nullable().optional().describe('Images: a small WebP preview'),
 });
 export type MessageAttachment = z.infer<typeof MessageAttachment>;
 
@@ -113,7 +116,8 @@ export const SendMessageBody = z.object({
   text: z.string().max(MAX_MESSAGE_LENGTH).default(''),
   replyToId: Id.optional(),
   forwardOf: Id.optional().describe('A message of another chat of mine to forward'),
-  attachments: z.array(Id).max(10).optional(),
+  attachments: z.array(Id).max(10).optional().describe('Files uploaded by me into this chat (POST /chats/:id/files)'),
+  sticker: StickerId.optional().describe('A sticker of the pack (GET /stickers), sent alone'),
   mentions: z.array(z.object({ offset: z.number().int().min(0), length: z.number().int().min(1), personId: Id })).max(50).optional(),
 });
 export type SendMessageBody = z.infer<typeof SendMessageBody>;

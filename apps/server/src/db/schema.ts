@@ -3,9 +3,10 @@ import type { IdentityTables } from '../identity/tables.ts';
 import type { DirectoryTables } from '../directory/tables.ts';
 import type { MembershipTables } from '../membership/tables.ts';
 import type { MessagingTables } from '../messaging/tables.ts';
+import type { FilesTables } from '../files/tables.ts';
 
 /** The whole database as Kysely sees it: each domain declares its own tables. */
-export interface DB extends IdentityTables, DirectoryTables, MembershipTables, MessagingTables {}
+export interface DB extends IdentityTables, DirectoryTables, MembershipTables, MessagingTables, FilesTables {}
 
 export type Db = Kysely<DB>;
 export type Tx = Transaction<DB>;

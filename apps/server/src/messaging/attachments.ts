@@ -11,6 +11,8 @@ import { AppError } from '../http/errors.ts';
  */
 export interface AttachmentResolver {
   resolve(trx: Tx, input: { userId: string; schoolId: string; chatId: string; fileIds: string[] }): Promise<MessageAttachment[]>;
+  /** Describes a sticker of the pack as an attachment of kind `sticker`; throws `sticker_not_found`. */
+  sticker(stickerId: string): MessageAttachment;
 }
 
 let resolver: AttachmentResolver | null = null;
@@ -25,6 +27,11 @@ export async function resolveAttachments(trx: Tx, input: { userId: string; schoo
   const resolved = await resolver.resolve(trx, input);
   if (resolved.length !== new Set(input.fileIds).size || resolved.some((a) => !input.fileIds.includes(a.id))) throw new AppError('attachment_invalid', 400);
   return resolved;
+}
+
+export function resolveSticker(stickerId: string): MessageAttachment {
+  if (!resolver) throw new AppError('attachments_unavailable', 400);
+  return resolver.sticker(stickerId);
 }
 
 /**

@@ -5,7 +5,7 @@ import { AppError } from '../http/errors.ts';
 import { t } from '../i18n/messages.ts';
 import { fullName } from '../directory/rules.ts';
 import { accessChat, type ChatAccess } from './access.ts';
-import { resolveAttachments } from './attachments.ts';
+import { resolveAttachments, resolveSticker } from './attachments.ts';
 import { getPolicy, mayWriteDirect } from './policy.ts';
 import { MESSAGE_COLUMNS, presentMessage, type MessageRow } from './present.ts';
 import { decideNotifications, formatResume } from './quiet.ts';
@@ -82,7 +82,9 @@ export async function sendMessage(ctx: AppContext, access: ChatAccess, userId: s
   const source = body.forwardOf ? await forwardSource(ctx.db, userId, access.schoolId, body.forwardOf) : null;
   const text = source ? source.m.text : body.text;
   const fileIds = source ? source.m.attachment_ids : [...new Set(body.attachments ?? [])];
-  checkText(text, fileIds.length > 0);
+  if (body.sticker && !source && (fileIds.length > 0 || text.trim() !== '')) throw new AppError('sticker_must_be_alone', 400);
+  const sticker = body.sticker && !source ? resolveSticker(body.sticker) : null;
+  checkText(text, fileIds.length > 0 || sticker !== null || (source !== null && (source.m.attachments as unknown[]).length > 0));
   const entities = source
     ? (source.m.entities as MessageEntity[]).filter((e) => e.type === 'link')
     : [...(await checkMentions(ctx.db, access.chat.id, text, body.mentions ?? [])), ...linkEntities(text)];
@@ -106,7 +108,11 @@ export async function sendMessage(ctx: AppContext, access: ChatAccess, userId: s
       // Same-chat sends are serialised by the lock just taken: a concurrent retry is seen here.
       const raced = await findByClientId(trx, access.chat.id, userId, body.clientId);
       if (raced) throw new AlreadySent(raced);
-      const attachments = source ? (source.m.attachments as unknown[]) : await resolveAttachments(trx, { userId, schoolId: access.schoolId, chatId: access.chat.id, fileIds });
+      const attachments = source
+        ? (source.m.attachments as unknown[])
+        : sticker
+          ? [sticker]
+          : await resolveAttachments(trx, { userId, schoolId: access.schoolId, chatId: access.chat.id, fileIds });
       const inserted = await trx
         .insertInto('messages')
         .values({
