@@ -11,6 +11,7 @@ import type { BlobStorage } from './storage/storage.ts';
 import { createStorage } from './storage/create.ts';
 import { InProcessPubSub, type PubSub } from './realtime/pubsub.ts';
 import { RedisPubSub } from './realtime/redis-pubsub.ts';
+import { disabledMedia, type MediaRuntime } from './media/runtime.ts';
 
 export function createLogger(config: Config): Logger {
   return pino({ level: config.logLevel, base: { app: 'parta' }, redact: ['req.headers.authorization'] });
@@ -42,6 +43,8 @@ export interface RuntimeOverrides {
   storage?: BlobStorage;
   log?: Logger;
   pubsub?: PubSub;
+  /** The media plane; main.ts starts Janus, tests pass their own (default: video not configured). */
+  media?: MediaRuntime;
 }
 
 /** In-process fan-out for one process; Redis when REDIS_URL is set, so several processes share it. */
@@ -67,6 +70,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       secret: await instanceSecret(database.db),
       rosterHooks: new RosterHooks(),
       pubsub: overrides.pubsub ?? createPubSub(config),
+      media: overrides.media ?? disabledMedia(config, 'not configured'),
     };
     await ctx.storage.prepare();
     await registerMessaging(ctx);

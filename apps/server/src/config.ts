@@ -42,7 +42,20 @@ const Env = z.object({
   PARTA_S3_ACCESS_KEY: z.string().optional(),
   PARTA_S3_SECRET_KEY: z.string().optional(),
   PARTA_S3_FORCE_PATH_STYLE: bool,
+  PARTA_JANUS: z.enum(['auto', 'off']).default('auto'),
+  PARTA_JANUS_URL: z.string().url().optional(),
+  PARTA_JANUS_API_SECRET: z.string().optional(),
+  PARTA_JANUS_ADMIN_KEY: z.string().optional(),
+  PARTA_JANUS_RTP_PORTS: z.string().regex(/^\d+-\d+$/).default('20000-20200'),
+  PARTA_JANUS_ICE_IP: z.string().optional(),
+  PARTA_JANUS_NAT_IP: z.string().optional(),
+  PARTA_STUN_URLS: z.string().optional(),
+  PARTA_TURN_URLS: z.string().optional(),
+  PARTA_TURN_SECRET: z.string().optional(),
+  PARTA_TURN_TTL_SECONDS: z.coerce.number().int().min(60).default(6 * 3600),
 });
+
+const list = (s: string | undefined) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 
 export type Config = {
   port: number;
@@ -75,6 +88,20 @@ export type Config = {
         secretAccessKey?: string;
         forcePathStyle: boolean;
       };
+  /** Video meetings: the Janus SFU and the STUN/TURN servers browsers are told about. */
+  media: {
+    janus: 'auto' | 'off';
+    janusUrl?: string;
+    janusApiSecret?: string;
+    janusAdminKey?: string;
+    rtpPorts: string;
+    iceIp?: string;
+    natIp?: string;
+    stunUrls: string[];
+    turnUrls: string[];
+    turnSecret?: string;
+    turnTtlSeconds: number;
+  };
 };
 
 export class ConfigError extends Error {}
@@ -127,5 +154,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             forcePathStyle: e.PARTA_S3_FORCE_PATH_STYLE,
           }
         : { kind: 'local' },
+    media: {
+      janus: e.PARTA_JANUS,
+      janusUrl: e.PARTA_JANUS_URL,
+      janusApiSecret: e.PARTA_JANUS_API_SECRET,
+      janusAdminKey: e.PARTA_JANUS_ADMIN_KEY,
+      rtpPorts: e.PARTA_JANUS_RTP_PORTS,
+      iceIp: e.PARTA_JANUS_ICE_IP,
+      natIp: e.PARTA_JANUS_NAT_IP,
+      stunUrls: list(e.PARTA_STUN_URLS),
+      turnUrls: list(e.PARTA_TURN_URLS),
+      turnSecret: e.PARTA_TURN_SECRET,
+      turnTtlSeconds: e.PARTA_TURN_TTL_SECONDS,
+    },
   };
 }

@@ -3,6 +3,8 @@ import { createRuntime } from './bootstrap.ts';
 import { buildApp } from './app.ts';
 import { DataDirLockedError } from './db/lock.ts';
 import { DEMO_GUIDE, seedDemo } from './demo/seed.ts';
+import { createLogger } from './bootstrap.ts';
+import { startMedia } from './media/runtime.ts';
 
 async function main() {
   let config;
@@ -16,9 +18,12 @@ async function main() {
     throw err;
   }
   let runtime;
+  const log = createLogger(config);
+  const media = await startMedia(config, log);
   try {
-    runtime = await createRuntime(config);
+    runtime = await createRuntime(config, { log, media });
   } catch (err) {
+    await media.close();
     if (err instanceof DataDirLockedError) {
       console.error(err.message);
       process.exit(1);
@@ -40,6 +45,7 @@ async function main() {
     try {
       await app.close();
       await ctx.pubsub.close();
+      await ctx.media.close();
       await database.close();
     } finally {
       clearTimeout(force);
