@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: builds the web client when its build is missing, then runs the server,
 // which serves the client at `/` and the API under `/api`.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -13,10 +13,11 @@ const require = createRequire(import.meta.url);
 
 if (!process.env.PARTA_WEB_DIR && !fs.existsSync(path.join(web, 'dist/index.html'))) {
   console.log('Building the web client (apps/web/dist is missing)…');
-  const vite = require.resolve('vite/bin/vite.js', { paths: [web] });
-  const res = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: web, stdio: 'inherit' });
-  if (res.status !== 0) {
-    console.error('The web client did not build; starting the API only.');
+  try {
+    const { build } = await import(require.resolve('vite', { paths: [web] }));
+    await build({ root: web, logLevel: 'warn' });
+  } catch (err) {
+    console.error('The web client did not build; starting the API only.', err);
   }
 }
 

@@ -245,7 +245,7 @@ function People({ sid, classes, people, reload, isAdmin }: { sid: string; classe
         </select>
       </div>
       <p className="muted small">{t('admin.shown', { n: shown.length, total: people.length })}</p>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label={t('admin.tab.people')}>
         <table className="table">
           <caption className="sr-only">{t('admin.tab.people')}</caption>
           <thead>

@@ -6,7 +6,7 @@ import { ChatView } from './ChatView.tsx';
 export function ChatsScreen({ mode, chatId }: { mode: 'chats' | 'channels'; chatId: string | null }) {
   const { t } = useI18n();
   return (
-    <div className="split">
+    <div className={`split ${chatId ? "with-chat" : ""}`}>
       <aside className="split-list" aria-label={mode === 'channels' ? t('nav.channels') : t('nav.chats')}>
         <h1 className="sr-only">{mode === 'channels' ? t('nav.channels') : t('nav.chats')}</h1>
         <ChatList mode={mode} activeId={chatId} />

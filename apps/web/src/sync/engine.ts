@@ -83,12 +83,14 @@ export class SyncEngine {
   start(): void {
     this.stopped = false;
     window.addEventListener('online', this.onOnline);
+    window.addEventListener('offline', this.onOffline);
     this.connect();
   }
 
   stop(): void {
     this.stopped = true;
     window.removeEventListener('online', this.onOnline);
+    window.removeEventListener('offline', this.onOffline);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.stopHeartbeat();
     this.ws?.close(1000);
@@ -99,6 +101,11 @@ export class SyncEngine {
     if (this.ws || this.stopped) return;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.connect();
+  };
+
+  /** The browser knows the network is gone: do not wait for the heartbeat to notice. */
+  private onOffline = () => {
+    if (this.ws) this.lost(this.ws, 4000);
   };
 
   private connect(): void {
@@ -123,21 +130,27 @@ export class SyncEngine {
       const frame = WsServerFrame.safeParse(data);
       if (frame.success) this.onFrame(frame.data);
     };
-    ws.onclose = (ev) => {
-      if (this.ws !== ws) return;
-      this.ws = null;
-      this.stopHeartbeat();
-      this.buffer = null;
-      if (ev.code === WsClose.unauthenticated) {
-        this.o.onSignedOut();
-        return;
-      }
-      const wasLoaded = this.sync.get().loaded;
-      this.dispatch({ type: 'closed' });
-      if (!wasLoaded && this.chats.get() === null) void this.loadCachedChats();
-      if (this.stopped) return;
-      this.reconnectTimer = setTimeout(() => this.connect(), backoffMs(this.sync.get().attempts));
-    };
+    ws.onclose = (ev) => this.lost(ws, ev.code);
+  }
+
+  /** The connection is gone (closed by either side, or given up as dead): reconnect with backoff. */
+  private lost(ws: WebSocket, code: number): void {
+    if (this.ws !== ws) return;
+    this.ws = null;
+    ws.onclose = ws.onmessage = ws.onopen = null;
+    if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(4000);
+    this.stopHeartbeat();
+    this.buffer = null;
+    if (code === WsClose.unauthenticated) {
+      this.o.onSignedOut();
+      return;
+    }
+    const wasLoaded = this.sync.get().loaded;
+    this.dispatch({ type: 'closed' });
+    if (!wasLoaded && this.chats.get() === null) void this.loadCachedChats();
+    if (this.stopped) return;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => this.connect(), backoffMs(this.sync.get().attempts));
   }
 
   private send(frame: WsClientFrame): void {
@@ -154,7 +167,7 @@ export class SyncEngine {
     this.heartbeatTimer = setInterval(() => {
       if (Date.now() - this.lastFrameAt > every * 2.5) {
         // No answer for too long: the connection is dead even if the browser has not noticed.
-        this.ws?.close(4000);
+        if (this.ws) this.lost(this.ws, 4000);
         return;
       }
       this.send({ type: 'ping' });
@@ -215,7 +228,7 @@ export class SyncEngine {
       this.dispatch({ type: 'loaded' });
     } catch {
       this.buffer = null;
-      if (this.ws === ws) ws?.close(4000);
+      if (ws && this.ws === ws) this.lost(ws, 4000);
     }
   }
 
@@ -342,6 +355,7 @@ export class SyncEngine {
             text: next.text,
             ...(next.replyToId ? { replyToId: next.replyToId } : {}),
             ...(next.attachments?.length ? { attachments: next.attachments } : {}),
+            ...(next.sticker ? { sticker: next.sticker } : {}),
             ...(next.mentions?.length ? { mentions: next.mentions } : {}),
           });
           this.received(sent);

@@ -9,6 +9,8 @@ export interface Outgoing {
   text: string;
   replyToId?: string;
   attachments?: string[];
+  /** A sticker of the pack, sent alone. */
+  sticker?: string;
   mentions?: { offset: number; length: number; personId: string }[];
   createdAt: string;
   /** queued: waiting for the connection; sending: request in flight; failed: refused by the server (not retried). */

@@ -15,7 +15,7 @@ export const paths = {
 
 /** Files and stickers. */
 export const filePaths = {
-  upload: () => '/api/v1/files',
+  upload: (chatId: string) => `/api/v1/chats/${chatId}/files`,
   download: (id: string) => `/api/v1/files/${id}`,
   thumbnail: (id: string) => `/api/v1/files/${id}/thumbnail`,
   stickers: () => '/api/v1/stickers',

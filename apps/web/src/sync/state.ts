@@ -50,8 +50,8 @@ export function needsLoad(s: SyncState): boolean {
   return !s.loaded;
 }
 
-/** Delay before reconnect attempt `n` (1-based): 0.5 s doubling to 15 s, with jitter. */
+/** Delay before reconnect attempt `n` (1-based): 0.5 s doubling to 8 s, with jitter. */
 export function backoffMs(attempt: number, random = Math.random): number {
-  const base = Math.min(15_000, 500 * 2 ** Math.max(0, attempt - 1));
+  const base = Math.min(8_000, 500 * 2 ** Math.max(0, attempt - 1));
   return Math.round(base * (0.75 + random() * 0.5));
 }

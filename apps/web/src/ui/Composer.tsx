@@ -165,7 +165,7 @@ export function Composer({ chat, members, target, onTargetDone, offline }: { cha
 
   function sendSticker(id: string) {
     setStickers(false);
-    engine.write({ chatId: chat.id, text: '', attachments: [id] });
+    engine.write({ chatId: chat.id, text: '', sticker: id });
   }
 
   const listId = `mentions-${chat.id}`;

@@ -194,7 +194,8 @@ function AttachmentView({ a }: { a: MessageAttachment }) {
     if (!visual) return;
     let url: string | null = null;
     let live = true;
-    api.blobUrl(a.kind === 'image' ? filePaths.thumbnail(a.id) : filePaths.download(a.id)).then(
+    const src = a.kind === 'image' ? (a.thumbnailUrl ?? filePaths.thumbnail(a.id)) : (a.url ?? filePaths.download(a.id));
+    api.blobUrl(src).then(
       (u) => {
         url = u;
         if (live) setSrc(u);
@@ -206,11 +207,11 @@ function AttachmentView({ a }: { a: MessageAttachment }) {
       live = false;
       if (url) URL.revokeObjectURL(url);
     };
-  }, [a.id, a.kind, visual]);
+  }, [a.id, a.kind, a.url, a.thumbnailUrl, visual]);
 
   async function download() {
     try {
-      const url = await api.blobUrl(filePaths.download(a.id));
+      const url = await api.blobUrl(a.url ?? filePaths.download(a.id));
       const link = document.createElement('a');
       link.href = url;
       link.download = a.name;

@@ -1,15 +1,14 @@
 import { useEffect, useRef, useState } from 'react';
-import { z } from 'zod';
+import { StickerPack } from '@parta/protocol';
 import { api } from '../app/state.ts';
 import { useI18n } from '../i18n/index.ts';
 import { filePaths } from '../sync/paths.ts';
 
-const StickerList = z.object({ stickers: z.array(z.object({ id: z.uuid(), name: z.string() })) });
 
-/** The school's sticker pack: a grid of buttons, arrow keys and Escape work. */
+/** The school's sticker pack: a grid of buttons; arrow keys move, Escape closes. */
 export function StickerPicker({ onPick, onClose }: { onPick: (id: string) => void; onClose: () => void }) {
-  const { t, error } = useI18n();
-  const [list, setList] = useState<z.infer<typeof StickerList>['stickers'] | null>(null);
+  const { t, error, locale } = useI18n();
+  const [pack, setPack] = useState<StickerPack | null>(null);
   const [urls, setUrls] = useState<Record<string, string>>({});
   const [err, setErr] = useState<string | null>(null);
   const box = useRef<HTMLDivElement>(null);
@@ -17,12 +16,12 @@ export function StickerPicker({ onPick, onClose }: { onPick: (id: string) => voi
   useEffect(() => {
     let live = true;
     const made: string[] = [];
-    api.get(filePaths.stickers(), StickerList).then(
-      (r) => {
+    api.get(filePaths.stickers(), StickerPack).then(
+      (p) => {
         if (!live) return;
-        setList(r.stickers);
-        for (const s of r.stickers) {
-          api.blobUrl(filePaths.download(s.id)).then((u) => {
+        setPack(p);
+        for (const s of p.stickers) {
+          api.blobUrl(s.url).then((u) => {
             made.push(u);
             if (live) setUrls((x) => ({ ...x, [s.id]: u }));
           }, () => undefined);
@@ -37,8 +36,8 @@ export function StickerPicker({ onPick, onClose }: { onPick: (id: string) => voi
   }, [error]);
 
   useEffect(() => {
-    if (list?.length) box.current?.querySelector('button')?.focus();
-  }, [list]);
+    if (pack?.stickers.length) box.current?.querySelector('button')?.focus();
+  }, [pack]);
 
   return (
     <div
@@ -58,10 +57,10 @@ export function StickerPicker({ onPick, onClose }: { onPick: (id: string) => voi
       }}
     >
       {err && <p className="error small">{err}</p>}
-      {!list && !err && <p className="muted small">{t('common.loading')}</p>}
+      {!pack && !err && <p className="muted small">{t('common.loading')}</p>}
       <div className="sticker-grid">
-        {list?.map((s) => (
-          <button key={s.id} type="button" className="btn btn-ghost" aria-label={s.name} title={s.name} onClick={() => onPick(s.id)}>
+        {pack?.stickers.map((s) => (
+          <button key={s.id} type="button" className="btn btn-ghost" aria-label={s.name[locale]} title={s.name[locale]} onClick={() => onPick(s.id)}>
             {urls[s.id] ? <img src={urls[s.id]} alt="" width={64} height={64} /> : <span className="sticker-empty" />}
           </button>
         ))}

@@ -1,0 +1,151 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repoRoot = path.resolve(here, '../../..');
+export const artifacts = path.join(repoRoot, 'test-artifacts');
+const require = createRequire(import.meta.url);
+
+export const PHONES = { admin: '+79000000001', teacher: '+79000000002', parent: '+79000000003', student: '+79000000004' } as const;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+/** A real Parta server (PARTA_DEV=1, demo school) on a random port over a temporary data directory. */
+export class TestServer {
+  private proc: ChildProcess | null = null;
+  readonly dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parta-e2e-'));
+  port = 0;
+  log = '';
+
+  get url() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    if (!this.port) this.port = await freePort();
+    const tsx = require.resolve('tsx', { paths: [path.join(repoRoot, 'apps/server')] });
+    const proc = spawn(process.execPath, ['--import', tsx, path.join(repoRoot, 'apps/server/src/main.ts')], {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        PORT: String(this.port),
+        HOST: '127.0.0.1',
+        PARTA_DEV: '1',
+        PARTA_DATA_DIR: this.dataDir,
+        PARTA_LOG_LEVEL: 'warn',
+        PARTA_CODE_RESEND_SECONDS: '0',
+        PARTA_CODES_PER_PHONE_PER_HOUR: '100',
+        PARTA_AUTH_RATE_PER_IP: '1000',
+        PARTA_WEB_DIR: path.join(repoRoot, 'apps/web/dist'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.proc = proc;
+    proc.stdout!.on('data', (d) => (this.log += d));
+    proc.stderr!.on('data', (d) => (this.log += d));
+    const deadline = Date.now() + 180_000;
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`server exited (${proc.exitCode}):\n${this.log}`);
+      try {
+        const res = await fetch(`${this.url}/readyz`);
+        if (res.ok) return;
+      } catch {
+        /* not listening yet */
+      }
+      if (Date.now() > deadline) throw new Error(`server did not start:\n${this.log}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+    this.proc = null;
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    fs.rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  /** The newest sign-in code sent to a phone (development outbox). */
+  async code(phone: string): Promise<string> {
+    const res = await fetch(`${this.url}/api/v1/dev/sms?phone=${encodeURIComponent(phone)}`);
+    const body = (await res.json()) as { messages: { code: string | null }[] };
+    const code = body.messages[0]?.code;
+    if (!code) throw new Error(`no code for ${phone}`);
+    return code;
+  }
+}
+
+export async function launch(): Promise<Browser> {
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!fs.existsSync(executablePath)) throw new Error(`Chromium not found at ${executablePath}: apt-get install -y chromium`);
+  return chromium.launch({
+    executablePath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+  });
+}
+
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 360, height: 740 };
+
+export async function newContext(browser: Browser, viewport = DESKTOP): Promise<BrowserContext> {
+  const ctx = await browser.newContext({ viewport, locale: 'ru-RU', timezoneId: 'Europe/Moscow', serviceWorkers: 'allow' });
+  ctx.setDefaultTimeout(15_000);
+  return ctx;
+}
+
+/** Signs in through the UI: phone, then the code from the development outbox. */
+export async function signIn(page: Page, server: TestServer, phone: string): Promise<void> {
+  await page.goto(server.url + '/');
+  await page.getByLabel('Номер телефона').fill(phone);
+  await page.getByRole('button', { name: 'Получить код' }).click();
+  await page.getByLabel('Код из СМС').waitFor();
+  await page.getByLabel('Код из СМС').fill(await server.code(phone));
+  await page.getByRole('button', { name: 'Войти' }).click();
+  await page.locator('.shell').waitFor();
+  await waitLive(page);
+}
+
+export async function waitLive(page: Page, timeout = 20_000): Promise<void> {
+  await page.locator('[data-sync="live"]').waitFor({ timeout });
+}
+
+/** Runs axe-core in the page; returns serious and critical violations (WCAG 2.1 A/AA and best practice). */
+export async function axe(page: Page): Promise<{ id: string; impact: string; help: string; nodes: string[] }[]> {
+  const source = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  await page.addScriptTag({ content: source });
+  const result = await page.evaluate(async () => {
+    const w = window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } };
+    const r = await w.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
+  });
+  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`) });
+}
