@@ -134,6 +134,19 @@ describe('files: upload, download, attachments', () => {
     assert.equal((await t.request('GET', `/api/v1/files/${crypto.randomUUID()}`, { token: teacher.token })).statusCode, 404);
   });
 
+  test('a forwarded attachment is readable by the members of the chat it was forwarded to', async () => {
+    const guardian = await actor(t, DEMO_PHONES.guardian5A);
+    const parentsChat = (await chatOf(t, teacher, 'parents', '5А')).id;
+    const file = (await upload(t, teacher.token, classChat, 'памятка.txt', Buffer.from('Сменная обувь\n'))).json();
+    const original = await send(t, teacher, classChat, 'Памятка', { attachments: [file.id] });
+    assert.equal((await t.request('GET', file.url, { token: guardian.token })).statusCode, 404, 'the guardian is not in the class chat');
+    const forwarded = await send(t, teacher, parentsChat, '', { forwardOf: original.id });
+    assert.equal(forwarded.attachments[0]!.id, file.id);
+    const got = await t.request('GET', file.url, { token: guardian.token });
+    assert.equal(got.statusCode, 200);
+    assert.equal(got.rawPayload.toString(), 'Сменная обувь\n');
+  });
+
   test('a file of a message deleted for everyone is no longer served', async () => {
     const file = (await upload(t, teacher.token, classChat, 'ошибка.txt', Buffer.from('не то\n'))).json();
     const message = await send(t, teacher, classChat, 'упс', { attachments: [file.id] });
