@@ -83,7 +83,9 @@ function classWanted(kind: (typeof CLASS_KINDS)[number], people: Awaited<ReturnT
 }
 
 async function syncClass(trx: Tx, outbox: Outbox, schoolId: string, classId: string): Promise<void> {
-  const cls = await trx.selectFrom('classes').selectAll().where('id', '=', classId).where('school_id', '=', schoolId).executeTakeFirst();
+  // The class row is locked until commit: concurrent roster changes of one class (two parents
+  // signing in at once) are applied one after the other, each seeing the other's committed links.
+  const cls = await trx.selectFrom('classes').selectAll().where('id', '=', classId).where('school_id', '=', schoolId).forUpdate().executeTakeFirst();
   if (!cls) return;
   if (cls.archived_at) {
     // An archived class's chats stay readable for their members, and take no new messages.
@@ -99,6 +101,8 @@ async function syncClass(trx: Tx, outbox: Outbox, schoolId: string, classId: str
 
 /** The staff room and the school channel, for the given people only (or everyone). */
 async function syncSchool(trx: Tx, outbox: Outbox, schoolId: string, personIds: string[] | null): Promise<void> {
+  // Serialises syncs of the school-wide chats, as syncClass does for a class.
+  await trx.selectFrom('schools').select('id').where('id', '=', schoolId).forUpdate().executeTakeFirst();
   let q = trx
     .selectFrom('persons as p')
     .select(PERSON_COLUMNS)
@@ -145,7 +149,8 @@ async function syncPersonChats(trx: Tx, outbox: Outbox, schoolId: string, person
 }
 
 export async function applyRosterChange(trx: Tx, outbox: Outbox, change: RosterChange): Promise<void> {
-  for (const classId of [...new Set(change.classIds)]) await syncClass(trx, outbox, change.schoolId, classId);
+  // Sorted, so that transactions lock classes in one order and never deadlock.
+  for (const classId of [...new Set(change.classIds)].sort()) await syncClass(trx, outbox, change.schoolId, classId);
   const personIds = [...new Set(change.personIds)];
   await syncSchool(trx, outbox, change.schoolId, personIds);
   for (const personId of personIds) await syncPersonChats(trx, outbox, change.schoolId, personId);
