@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { PHONES, PHONE, TestServer, axe, launch, newContext, screenshot, signIn, waitLive } from './harness.ts';
+import { PHONES, PHONE, TestServer, launch, newContext, repoRoot, screenshot, signIn, waitLive } from './harness.ts';
 
 /**
  * The web client against a real server, in Debian's Chromium: two people talking in the parents'
@@ -25,8 +25,6 @@ after(async () => {
   await server.dispose();
 });
 
-const t0 = Date.now();
-const mark = (label: string) => process.env.PARTA_E2E_TRACE && console.log(`${((Date.now() - t0) / 1000).toFixed(1)}s ${label}`);
 const messages = (page: Page, text: string) => page.locator('article[data-message-id] .msg-text', { hasText: text });
 
 async function openParentsChat(page: Page) {
@@ -48,46 +46,32 @@ test('a teacher and a parent exchange messages in the parents’ chat; the read 
   teacher = await (await newContext(browser)).newPage();
   parent = await (await newContext(browser, PHONE)).newPage();
   await signIn(teacher, server, PHONES.teacher);
-  mark('await signIn(teacher, server, PHONES.teacher);');
   await signIn(parent, server, PHONES.parent);
-  mark('await signIn(parent, server, PHONES.parent);');
 
   await openParentsChat(teacher);
-  mark('await openParentsChat(teacher);');
   parentsChatUrl = new URL(teacher.url()).pathname;
   await send(teacher, 'Добрый вечер! Родительское собрание в четверг в 18:00.');
-  mark("await send(teacher, 'Добрый вечер! Родительское собрание в ч");
   await messages(teacher, 'Родительское собрание в четверг').waitFor();
-  mark("await messages(teacher, 'Родительское собрание в четверг').w");
   const receipt = teacher.locator('[data-receipts]').last();
   await receipt.filter({ hasText: 'Прочитали 0 из 1' }).waitFor();
-  mark("await receipt.filter({ hasText: 'Прочитали 0 из 1' }).waitFo");
 
   // The parent sees the chat unread in the list, opens it and reads the message.
   const row = parent.getByRole('link', { name: /5А — родители/ });
   await row.locator('.badge').filter({ hasText: '1' }).waitFor();
-  mark("await row.locator('.badge').filter({ hasText: '1' }).waitFor");
   await openParentsChat(parent);
-  mark('await openParentsChat(parent);');
   await messages(parent, 'Родительское собрание в четверг').waitFor();
-  mark("await messages(parent, 'Родительское собрание в четверг').wa");
 
   // Without reloading, the teacher's receipt moves to "read by 1 of 1".
   await receipt.filter({ hasText: 'Прочитали 1 из 1' }).waitFor({ timeout: 15_000 });
-  mark("await receipt.filter({ hasText: 'Прочитали 1 из 1' }).waitFo");
 
   await send(parent, 'Спасибо, буду обязательно.');
-  mark("await send(parent, 'Спасибо, буду обязательно.');");
   await messages(teacher, 'Спасибо, буду обязательно.').waitFor();
-  mark("await messages(teacher, 'Спасибо, буду обязательно.').waitFo");
   assert.equal(await messages(parent, 'Спасибо, буду обязательно.').count(), 1);
   assert.equal(await messages(teacher, 'Родительское собрание').count(), 1);
   // The teacher badge marks the teacher's message on the parent's side.
   assert.equal(await parent.locator('article', { hasText: 'Родительское собрание' }).locator('.teacher-badge').count(), 1);
   await screenshot(teacher, 'chat-teacher-desktop');
-  mark("await screenshot(teacher, 'chat-teacher-desktop');");
   await screenshot(parent, 'chat-parent-phone');
-  mark("await screenshot(parent, 'chat-parent-phone');");
 });
 
 test('an attachment is sent and downloaded', async () => {
@@ -96,7 +80,7 @@ test('an attachment is sent and downloaded', async () => {
   const content = `Домашнее задание: упражнения 12–15.\n${'x'.repeat(2000)}\n`;
   fs.writeFileSync(file, content);
   await teacher.locator('[data-testid="file-input"]').setInputFiles(file);
-  await teacher.locator('.upload progress[value="1"]').waitFor();
+  await teacher.locator('.upload[data-uploaded="yes"]').waitFor();
   await send(teacher, 'Задание во вложении');
   const link = parent.locator('article', { hasText: 'Задание во вложении' }).getByRole('button', { name: 'Скачать homework.txt' });
   await link.waitFor();
@@ -105,6 +89,20 @@ test('an attachment is sent and downloaded', async () => {
   await download.saveAs(saved);
   assert.equal(fs.readFileSync(saved, 'utf8'), content);
   fs.rmSync(dir, { recursive: true, force: true });
+
+  // An image shows a preview (its thumbnail, fetched with the session).
+  await teacher.locator('[data-testid="file-input"]').setInputFiles(path.join(repoRoot, 'apps/web/public/icons/icon-512.png'));
+  await teacher.locator('.upload[data-uploaded="yes"]').waitFor();
+  await send(teacher, 'Фото доски');
+  const preview = parent.locator('article', { hasText: 'Фото доски' }).locator('.image-att img');
+  await preview.waitFor();
+  assert.ok(await preview.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0));
+
+  // A sticker from the picker.
+  await teacher.getByRole('button', { name: 'Стикеры' }).click();
+  await teacher.locator('.sticker-grid button img').first().waitFor();
+  await teacher.locator('.sticker-grid button').first().click();
+  await parent.locator('article img.sticker').first().waitFor();
 });
 
 test('a message written offline waits in a visible queue and is sent on reconnect', async () => {
@@ -116,6 +114,11 @@ test('a message written offline waits in a visible queue and is sent on reconnec
   await pending.waitFor();
   assert.match(await pending.innerText(), /Ждёт связи/);
   await parent.locator('.sync-queue', { hasText: '1 сообщение ждёт отправки' }).waitFor();
+  // Reopened while offline: the service worker serves the app, the last chat list and history; the queue is still there.
+  await parent.reload();
+  await parent.locator('article[data-message-id]', { hasText: 'Родительское собрание' }).waitFor();
+  await pending.waitFor();
+  await parent.locator('[data-sync="reconnecting"]').waitFor();
   // Meanwhile the teacher writes: the parent must get it after reconnecting (resume from its position).
   await send(teacher, 'Пока вас не было: принесите сменную обувь.');
   await messages(teacher, 'Пока вас не было').waitFor();
@@ -181,4 +184,41 @@ test('a student cannot see parents’ chats', async () => {
   await student.getByText('Чат не найден').waitFor();
   assert.equal(await student.getByText('Родительское собрание').count(), 0);
   await student.context().close();
+});
+
+test('replies, reactions, edits and deletes reach the other side live; a direct chat opens from the member list', async () => {
+  await teacher.goto(server.url + parentsChatUrl);
+  await parent.goto(server.url + parentsChatUrl);
+  await waitLive(teacher);
+  await waitLive(parent);
+  const on = (page: Page, text: string) => page.locator('article[data-message-id]', { hasText: text });
+
+  await on(teacher, 'Спасибо, буду обязательно.').hover();
+  await on(teacher, 'Спасибо, буду обязательно.').getByRole('button', { name: 'Ответить' }).click();
+  await send(teacher, 'Ждём вас!');
+  await on(parent, 'Ждём вас!').locator('.reply-quote', { hasText: 'Спасибо, буду' }).waitFor();
+
+  await on(parent, 'Ждём вас!').hover();
+  await on(parent, 'Ждём вас!').getByRole('button', { name: 'Реакция' }).click();
+  await on(parent, 'Ждём вас!').getByRole('button', { name: '👍' }).click();
+  await on(teacher, 'Ждём вас!').locator('.reaction', { hasText: '👍 1' }).waitFor();
+
+  await on(teacher, 'Ждём вас!').hover();
+  await on(teacher, 'Ждём вас!').getByRole('button', { name: 'Изменить' }).click();
+  await send(teacher, 'Ждём вас в четверг!');
+  await on(parent, 'Ждём вас в четверг!').locator('text=изменено').waitFor();
+
+  teacher.once('dialog', (d) => void d.accept());
+  await on(teacher, 'Перед перезапуском').hover();
+  await on(teacher, 'Перед перезапуском').getByRole('button', { name: 'Удалить' }).click();
+  await parent.locator('article .msg-text', { hasText: 'Сообщение удалено' }).waitFor();
+  assert.equal(await on(parent, 'Перед перезапуском').count(), 0);
+
+  // The parent writes to the teacher privately.
+  await parent.locator('.chat-head').getByRole('button', { name: /участник/ }).click();
+  await parent.getByRole('button', { name: 'Написать лично: Смирнова Елена Петровна' }).click();
+  await parent.getByRole('heading', { name: /Смирнова/ }).waitFor();
+  await send(parent, 'Можно личный вопрос?');
+  const direct = teacher.locator('section', { has: teacher.getByRole('heading', { name: 'Личные' }) }).locator('.chatrow', { hasText: 'Можно личный вопрос?' });
+  await direct.locator('.badge', { hasText: '1' }).waitFor();
 });

@@ -39,10 +39,12 @@ export class TestServer {
   async start(): Promise<void> {
     if (!this.port) this.port = await freePort();
     const tsx = require.resolve('tsx', { paths: [path.join(repoRoot, 'apps/server')] });
+    // Always PGlite in its own data directory, in-process pub/sub: the browser tests need no services.
+    const { DATABASE_URL: _db, REDIS_URL: _redis, ...inherited } = process.env;
     const proc = spawn(process.execPath, ['--import', tsx, path.join(repoRoot, 'apps/server/src/main.ts')], {
       cwd: repoRoot,
       env: {
-        ...process.env,
+        ...inherited,
         NODE_ENV: 'production',
         PORT: String(this.port),
         HOST: '127.0.0.1',

@@ -117,6 +117,9 @@ export const en: Record<MessageKey, string> = {
   'chat.start': 'Start of the conversation',
   'chat.toNewest': 'To the newest messages',
   'chat.typing': '{names} is typing…',
+  'chat.membersTitle': 'Members',
+  'chat.write': 'Message',
+  'chat.writeTo': 'Message privately: {name}',
   'chat.readOnly': 'Teachers and the school post in this channel',
 
   'message.deleted': 'Message deleted',

@@ -118,6 +118,9 @@ export const ru = {
   'chat.start': 'Начало переписки',
   'chat.toNewest': 'К новым сообщениям',
   'chat.typing': '{names} печатает…',
+  'chat.membersTitle': 'Участники',
+  'chat.write': 'Написать',
+  'chat.writeTo': 'Написать лично: {name}',
   'chat.readOnly': 'В этом канале пишут учителя и администрация',
 
   'message.deleted': 'Сообщение удалено',

@@ -14,6 +14,7 @@ import { Icon } from '../ui/kit.tsx';
 import { VirtualList } from '../ui/VirtualList.tsx';
 import { MessageRow, PendingRow } from '../ui/MessageRow.tsx';
 import { Composer, type ComposerTarget } from '../ui/Composer.tsx';
+import { MembersPanel } from '../ui/MembersPanel.tsx';
 
 export type Row =
   | { key: string; kind: 'day'; date: string }
@@ -46,6 +47,7 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
   const [jump, setJump] = useState<{ key: string; nonce: number } | null>(null);
   const [highlight, setHighlight] = useState<string | null>(null);
   const [atBottom, setAtBottom] = useState(true);
+  const [showMembers, setShowMembers] = useState(false);
   const jumpedFor = useRef<string | null>(null);
 
   useEffect(() => {
@@ -158,7 +160,9 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
         </a>
         <div className="chat-head-title">
           <h2>{title}</h2>
-          <p className="muted small">{plural('chat.members', chat.memberCount)}</p>
+          <button type="button" className="link-btn muted small" aria-expanded={showMembers} onClick={() => setShowMembers((v) => !v)}>
+            {plural('chat.members', chat.memberCount)}
+          </button>
         </div>
         <button type="button" className={`btn btn-secondary toggle ${teachersOnly ? 'on' : ''}`} aria-pressed={teachersOnly} onClick={() => setTeachersOnly((v) => !v)}>
           <span className="teacher-badge" aria-hidden="true">
@@ -167,6 +171,7 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
           <span className="toggle-label">{t('chat.teachersOnly')}</span>
         </button>
       </header>
+      {showMembers && members && <MembersPanel chat={chat} members={members} myUserId={me!.user.id} onClose={() => setShowMembers(false)} />}
       {chatNotices.map((n) => (
         <div key={n.id} className="notice" role="status">
           <Icon name="clock" />

@@ -82,6 +82,7 @@ export function applyToChats(chats: readonly Chat[], u: Update, myUserId: string
     default:
       return chats as Chat[];
   }
+  if (next === c) return chats as Chat[];
   const out = chats.slice();
   out[i] = next;
   return out;

@@ -37,7 +37,7 @@ export function nextSyncState(s: SyncState, e: SyncEvent): SyncState {
     case 'loaded':
       return { ...s, loaded: true, status: 'live', attempts: 0 };
     case 'closed':
-      return { ...s, status: s.status === 'resync' ? 'resync' : s.loaded || s.attempts > 0 || s.status !== 'connecting' ? 'reconnecting' : 'connecting', attempts: s.attempts + 1 };
+      return { ...s, status: s.status === 'resync' ? 'resync' : 'reconnecting', attempts: s.attempts + 1 };
     case 'resync':
       return { ...s, status: 'resync', loaded: false };
     case 'stop':

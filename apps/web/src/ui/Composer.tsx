@@ -10,6 +10,7 @@ import { StickerPicker } from './StickerPicker.tsx';
 import { uploadFile } from './upload.ts';
 import { formatSize } from './MessageRow.tsx';
 import { shortName } from './chat-format.ts';
+import { placeMentions } from './mentions.ts';
 
 export type ComposerTarget = { kind: 'reply' | 'edit'; message: z.infer<typeof Message> } | null;
 
@@ -20,19 +21,6 @@ interface Upload {
   progress: number;
   id: string | null;
   error: string | null;
-}
-
-/** Finds each chosen mention's text in the message, so offsets stay right whatever was edited around them. */
-export function placeMentions(text: string, chosen: readonly { label: string; personId: string }[]) {
-  const out: { offset: number; length: number; personId: string }[] = [];
-  let from = 0;
-  for (const c of chosen) {
-    const at = text.indexOf(c.label, from);
-    if (at < 0) continue;
-    out.push({ offset: at, length: c.label.length, personId: c.personId });
-    from = at + c.label.length;
-  }
-  return out;
 }
 
 export function Composer({ chat, members, target, onTargetDone, offline }: { chat: Chat; members: ChatMember[]; target: ComposerTarget; onTargetDone: () => void; offline: boolean }) {
@@ -187,7 +175,7 @@ export function Composer({ chat, members, target, onTargetDone, offline }: { cha
       {uploads.length > 0 && (
         <ul className="uploads plain">
           {uploads.map((u) => (
-            <li key={u.key} className="upload">
+            <li key={u.key} className="upload" data-uploaded={u.id ? "yes" : "no"}>
               <span className="upload-name">{u.name}</span>
               <span className="muted small">{formatSize(u.size)}</span>
               {u.error ? (

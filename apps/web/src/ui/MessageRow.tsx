@@ -160,7 +160,7 @@ function ReceiptLine({ chat, message, tick }: { chat: Chat; message: Message; ti
   const { t } = useI18n();
   const [open, setOpen] = useState(false);
   const r = useReceipts(chat, message, true, tick);
-  if (!r) return null;
+  if (!r || r.memberCount === 0) return null;
   return (
     <span className="receipts">
       <button type="button" className="link-btn small" aria-expanded={open} onClick={() => setOpen((o) => !o)} data-receipts={`${r.readCount}/${r.memberCount}`}>
