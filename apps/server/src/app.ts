@@ -14,6 +14,7 @@ import { directoryRoutes } from './directory/routes.ts';
 import { membershipRoutes } from './membership/routes.ts';
 import { messagingRoutes } from './messaging/routes.ts';
 import { filesRoutes } from './files/routes.ts';
+import { meetingsRoutes } from './meetings/routes.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
 import { registerWebClient } from './web/static.ts';
 
@@ -71,6 +72,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     membershipRoutes(scope, ctx);
     messagingRoutes(scope, ctx);
     filesRoutes(scope, ctx);
+    meetingsRoutes(scope, ctx);
   });
   // WebSocket at /api/v1/ws: authenticates inside the socket, so it stays outside the bearer scope.
   await realtimeRoutes(app, ctx);

@@ -7,3 +7,4 @@ export * from './me.ts';
 export * from './realtime.ts';
 export * from './messaging.ts';
 export * from './files.ts';
+export * from './meetings.ts';

@@ -36,8 +36,8 @@ export type MessageEntity = z.infer<typeof MessageEntity>;
 
 /** A file attached to a message, as the files domain describes it when the message is sent. */
 export const MessageAttachment = z.object({
-  id: z.string().describe('A file id (uuid), or the sticker id for kind `sticker`'),
-  kind: z.enum(['file', 'image', 'sticker']),
+  id: z.string().describe('A file id (uuid), the sticker id for kind `sticker`, the meeting or poll id for kinds `meeting` and `poll` (cards)'),
+  kind: z.enum(['file', 'image', 'sticker', 'meeting', 'poll']),
   name: z.string(),
   contentType: z.string(),
   size: z.number().int(),

@@ -4,9 +4,10 @@ import type { DirectoryTables } from '../directory/tables.ts';
 import type { MembershipTables } from '../membership/tables.ts';
 import type { MessagingTables } from '../messaging/tables.ts';
 import type { FilesTables } from '../files/tables.ts';
+import type { MeetingsTables } from '../meetings/tables.ts';
 
 /** The whole database as Kysely sees it: each domain declares its own tables. */
-export interface DB extends IdentityTables, DirectoryTables, MembershipTables, MessagingTables, FilesTables {}
+export interface DB extends IdentityTables, DirectoryTables, MembershipTables, MessagingTables, FilesTables, MeetingsTables {}
 
 export type Db = Kysely<DB>;
 export type Tx = Transaction<DB>;

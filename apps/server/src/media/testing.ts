@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findJanusBinary, launchJanus, type JanusInstance } from './janus-process.ts';
+import { JanusAdapter } from './janus.ts';
+import type { MediaRuntime } from './runtime.ts';
 
 /**
  * For tests that need a real Janus: starts one on free ports, or says why it cannot.
@@ -58,4 +60,10 @@ export function sdpOffer(): string {
     'a=ssrc:2222 cname:parta',
     '',
   ].join('\r\n');
+}
+
+/** A media runtime over a Janus started by a test. */
+export function testMediaRuntime(janus: JanusInstance): MediaRuntime {
+  const adapter = new JanusAdapter({ url: janus.wsUrl, apiSecret: janus.apiSecret, adminKey: janus.adminKey });
+  return { adapter, reason: null, iceServers: () => [], close: () => adapter.close() };
 }

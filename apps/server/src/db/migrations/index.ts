@@ -2,6 +2,7 @@ import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001_foundation.ts';
 import * as m0010 from './0010_messaging.ts';
 import * as m0020 from './0020_files.ts';
+import * as m0030 from './0030_meetings.ts';
 
 /**
  * Every migration, in order. The same list runs on PGlite and on PostgreSQL.
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0010_messaging': m0010,
   '0020_files': m0020,
+  '0030_meetings': m0030,
 };

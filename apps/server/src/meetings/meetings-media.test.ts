@@ -1,0 +1,98 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { createTestApp, type TestApp } from '../testing/harness.ts';
+import { DEMO_PHONES } from '../demo/seed.ts';
+import { actor, chatOf, type Actor } from '../messaging/test-helpers.ts';
+import type { JanusInstance } from '../media/janus-process.ts';
+import type { MediaRuntime } from '../media/runtime.ts';
+import { sdpOffer, startTestJanus, testMediaRuntime } from '../media/testing.ts';
+import { PRESENCE_TIMEOUT_MS, sweepAbsent } from './service.ts';
+
+/** Joining, publishing, host controls and attendance with a real Janus behind Parta. */
+describe('meetings with a media server', async () => {
+  const started = await startTestJanus();
+  if ('skip' in started) {
+    test('meetings with Janus', { skip: started.skip }, () => {});
+    return;
+  }
+  const { janus, dir } = started as { janus: JanusInstance; dir: string };
+  let media: MediaRuntime;
+  let t: TestApp;
+  let teacher: Actor, guardian: Actor, father: Actor, other: Actor;
+  let chatId: string;
+  before(async () => {
+    media = testMediaRuntime(janus);
+    t = await createTestApp({ demo: true, overrides: { media } });
+    teacher = await actor(t, DEMO_PHONES.classTeacher5A);
+    guardian = await actor(t, DEMO_PHONES.guardian5A);
+    father = await actor(t, '+79003100001');
+    other = await actor(t, DEMO_PHONES.guardian6B);
+    chatId = (await chatOf(t, teacher, 'parents')).id;
+  });
+  after(async () => {
+    await t.close();
+    await media.close();
+    await janus.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const call = (a: Actor, method: string, path: string, body?: object) => t.request(method, path, { token: a.token, ...(body ? { body } : {}) });
+
+  test('members join, publish through Parta, the host mutes and removes; attendance is recorded', async () => {
+    const m = (await call(teacher, 'POST', `/api/v1/chats/${chatId}/meetings`, { title: 'Собрание', startsAt: new Date(Date.now() + 5 * 60_000).toISOString(), durationMinutes: 30 })).json();
+    assert.equal(m.videoConfigured, true);
+    assert.equal((await call(other, 'POST', `/api/v1/meetings/${m.id}/join`, {})).statusCode, 404);
+    assert.equal((await call(guardian, 'POST', `/api/v1/meetings/${m.id}/publish`, { sdp: sdpOffer() })).json().error.code, 'meeting_not_joined');
+
+    const joined = await call(teacher, 'POST', `/api/v1/meetings/${m.id}/join`, {});
+    assert.equal(joined.statusCode, 200, joined.body);
+    assert.equal(joined.json().meeting.status, 'live');
+    assert.ok((await media.adapter!.roomExists(Number((await t.runtime.ctx.db.selectFrom('meetings').select('room').where('id', '=', m.id).executeTakeFirstOrThrow()).room))));
+    for (const a of [guardian, father]) assert.equal((await call(a, 'POST', `/api/v1/meetings/${m.id}/join`, {})).statusCode, 200);
+
+    const pub = await call(guardian, 'POST', `/api/v1/meetings/${m.id}/publish`, { kind: 'camera', sdp: sdpOffer() });
+    assert.equal(pub.statusCode, 200, pub.body);
+    assert.match(pub.json().sdp, /^v=0/);
+    // Feeds are offered to others only once their media flows (the browser test proves that part).
+    assert.equal((await call(father, 'POST', `/api/v1/meetings/${m.id}/subscribe`, { feedId: pub.json().feedId })).statusCode, 404);
+
+    assert.equal((await call(father, 'POST', `/api/v1/meetings/${m.id}/host`, { action: 'mute', personId: guardian.personId })).statusCode, 403);
+    assert.equal((await call(teacher, 'POST', `/api/v1/meetings/${m.id}/host`, { action: 'mute', personId: guardian.personId })).statusCode, 200);
+    const state = (await call(guardian, 'GET', `/api/v1/meetings/${m.id}/live`)).json();
+    assert.equal(state.me.audioMutedByHost, true);
+    assert.equal(state.participants.length, 3);
+
+    // Raised hands keep their order.
+    await call(father, 'POST', `/api/v1/meetings/${m.id}/hand`, { raised: true });
+    await call(guardian, 'POST', `/api/v1/meetings/${m.id}/hand`, { raised: true });
+    await call(father, 'POST', `/api/v1/meetings/${m.id}/reactions`, { emoji: '👍' });
+    const hands = (await call(teacher, 'GET', `/api/v1/meetings/${m.id}/live`)).json();
+    assert.deepEqual(hands.hands.map((h: { personId: string }) => h.personId), [father.personId, guardian.personId]);
+    assert.deepEqual(hands.reactions.map((r: { emoji: string }) => r.emoji), ['👍']);
+
+    assert.equal((await call(teacher, 'POST', `/api/v1/meetings/${m.id}/host`, { action: 'remove', personId: father.personId })).statusCode, 200);
+    assert.equal((await call(father, 'GET', `/api/v1/meetings/${m.id}/live`)).json().me.removed, true);
+    assert.equal((await call(father, 'POST', `/api/v1/meetings/${m.id}/join`, {})).json().error.code, 'meeting_removed');
+
+    // The guardian's network drops: after the presence timeout the row closes; they come back.
+    const gone = new Date(Date.now() + PRESENCE_TIMEOUT_MS + 10_000);
+    await call(teacher, 'GET', `/api/v1/meetings/${m.id}/live`);
+    assert.ok((await sweepAbsent(t.runtime.ctx, gone)) >= 2);
+    assert.equal((await call(guardian, 'POST', `/api/v1/meetings/${m.id}/join`, {})).statusCode, 200);
+    await call(guardian, 'POST', `/api/v1/meetings/${m.id}/leave`);
+
+    const a = (await call(teacher, 'GET', `/api/v1/meetings/${m.id}/attendance`)).json();
+    const g = a.attended.find((r: { personId: string }) => r.personId === guardian.personId);
+    assert.equal(g.sessions, 2);
+    assert.equal(a.attended.length, 3);
+    // The family of the guardian and father came; the other 24 families of 5А did not.
+    assert.equal(a.absentFamilies.length, 24);
+    const csv = await call(teacher, 'GET', `/api/v1/meetings/${m.id}/attendance.csv`);
+    assert.match(csv.body, /вошёл/);
+
+    assert.equal((await call(teacher, 'POST', `/api/v1/meetings/${m.id}/host`, { action: 'end' })).statusCode, 200);
+    const room = Number((await t.runtime.ctx.db.selectFrom('meetings').select('room').where('id', '=', m.id).executeTakeFirstOrThrow()).room);
+    assert.equal(await media.adapter!.roomExists(room), false);
+  });
+});

@@ -1,0 +1,630 @@
+import crypto from 'node:crypto';
+import type { Selectable } from 'kysely';
+import type { Attendance, HostAction, LiveState, Meeting, ScheduleMeetingBody } from '@parta/protocol';
+import type { AppContext } from '../context.ts';
+import type { Queryable } from '../db/schema.ts';
+import { fullName } from '../directory/rules.ts';
+import { AppError } from '../http/errors.ts';
+import { accessChat, isStaffRoles, type ChatAccess } from '../messaging/access.ts';
+import { withOutbox } from '../messaging/stream.ts';
+import { MediaError, sdpMids } from '../media/adapter.ts';
+import { postCard } from './cards.ts';
+import { live, type LiveFeedState, type LiveParticipantState } from './live.ts';
+import type { MeetingsTable } from './tables.ts';
+
+export type MeetingRow = Selectable<MeetingsTable>;
+
+/** Joining opens this long before the start. */
+export const OPENS_BEFORE_MS = 15 * 60_000;
+/** A participant whose client has not been heard from for this long has left (network gone). */
+export const PRESENCE_TIMEOUT_MS = 30_000;
+const REACTION_TTL_MS = 15_000;
+
+const CHANNEL_KINDS = ['school_channel', 'class_channel'];
+
+function media(ctx: AppContext) {
+  const adapter = ctx.media.adapter;
+  if (!adapter) throw new AppError('video_not_configured', 503);
+  return adapter;
+}
+
+/** Media-server failures become 503 `media_unavailable`; refusals of ours pass through. */
+async function viaMedia<T>(ctx: AppContext, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof MediaError) {
+      ctx.log.warn({ err: err.message, code: err.code }, 'media server request failed');
+      throw new AppError('media_unavailable', 503);
+    }
+    throw err;
+  }
+}
+
+/** The meeting, if the account may see it (a current member of its chat); else 404. */
+export async function accessMeeting(ctx: AppContext, userId: string, meetingId: string): Promise<{ meeting: MeetingRow; access: ChatAccess }> {
+  if (!/^[0-9a-f-]{36}$/i.test(meetingId)) throw new AppError('meeting_not_found', 404);
+  const meeting = await ctx.db.selectFrom('meetings').selectAll().where('id', '=', meetingId).executeTakeFirst();
+  if (!meeting) throw new AppError('meeting_not_found', 404);
+  const access = await accessChat(ctx.db, userId, meeting.chat_id).catch((err: unknown) => {
+    if (err instanceof AppError && err.status === 404) throw new AppError('meeting_not_found', 404);
+    throw err;
+  });
+  return { meeting: { ...meeting, room: Number(meeting.room) }, access };
+}
+
+export async function presentMeetings(ctx: AppContext, rows: MeetingRow[], personId: string): Promise<Meeting[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const rsvps = await ctx.db
+    .selectFrom('meeting_rsvps')
+    .innerJoin('persons', 'persons.id', 'meeting_rsvps.person_id')
+    .select(['meeting_rsvps.meeting_id', 'meeting_rsvps.person_id', 'meeting_rsvps.answer', 'persons.last_name', 'persons.first_name', 'persons.middle_name'])
+    .where('meeting_id', 'in', ids)
+    .orderBy('meeting_rsvps.updated_at')
+    .execute();
+  return rows.map((m) => {
+    const mine = rsvps.filter((r) => r.meeting_id === m.id);
+    const isHost = m.host_person_id === personId;
+    return {
+      id: m.id,
+      chatId: m.chat_id,
+      kind: m.kind,
+      title: m.title,
+      agenda: m.agenda,
+      startsAt: m.starts_at.toISOString(),
+      durationMinutes: m.duration_minutes,
+      status: m.ended_at ? 'ended' : m.started_at ? 'live' : 'scheduled',
+      hostPersonId: m.host_person_id,
+      locked: m.locked,
+      opensAt: new Date(m.starts_at.getTime() - OPENS_BEFORE_MS).toISOString(),
+      endedAt: m.ended_at?.toISOString() ?? null,
+      myRsvp: mine.find((r) => r.person_id === personId)?.answer ?? null,
+      rsvp: {
+        yes: mine.filter((r) => r.answer === 'yes').length,
+        no: mine.filter((r) => r.answer === 'no').length,
+        ...(isHost ? { names: { yes: mine.filter((r) => r.answer === 'yes').map(fullName), no: mine.filter((r) => r.answer === 'no').map(fullName) } } : {}),
+      },
+      isHost,
+      videoConfigured: ctx.media.adapter !== null,
+    };
+  });
+}
+
+export async function presentMeeting(ctx: AppContext, row: MeetingRow, personId: string): Promise<Meeting> {
+  return (await presentMeetings(ctx, [row], personId))[0]!;
+}
+
+function defaultKind(chatKind: string): Meeting['kind'] {
+  if (chatKind === 'class') return 'lesson';
+  if (chatKind === 'parents' || chatKind === 'parents_only') return 'parents';
+  return 'meeting';
+}
+
+async function insertMeeting(ctx: AppContext, access: ChatAccess, userId: string, m: { kind: Meeting['kind']; title: string; agenda: string[]; startsAt: Date; durationMinutes: number }) {
+  return withOutbox(ctx, async (trx, outbox) => {
+    const row = await trx
+      .insertInto('meetings')
+      .values({
+        school_id: access.schoolId,
+        chat_id: access.chat.id,
+        kind: m.kind,
+        title: m.title,
+        agenda: JSON.stringify(m.agenda),
+        starts_at: m.startsAt,
+        duration_minutes: m.durationMinutes,
+        created_by_person_id: access.person.id,
+        host_person_id: access.person.id,
+        room: crypto.randomInt(1, 2 ** 47),
+        room_secret: crypto.randomBytes(18).toString('base64url'),
+        room_pin: crypto.randomBytes(18).toString('base64url'),
+        ...(m.kind === 'call' ? { started_at: new Date(), reminded_at: new Date() } : {}),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const messageId = await postCard(trx, outbox, { ...access, userId }, { kind: 'meeting', id: row.id, title: row.title, variant: m.kind === 'call' ? 'call' : 'invite', clientId: `meeting:${row.id}` });
+    await trx.updateTable('meetings').set({ message_id: messageId }).where('id', '=', row.id).execute();
+    return { ...row, room: Number(row.room), message_id: messageId };
+  });
+}
+
+/** A teacher (or the administration) schedules a meeting in a chat; a card appears in the chat. */
+export async function scheduleMeeting(ctx: AppContext, access: ChatAccess, userId: string, body: ScheduleMeetingBody): Promise<MeetingRow> {
+  if (!access.isStaff || CHANNEL_KINDS.includes(access.chat.kind) || access.chat.archived_at) throw new AppError('meeting_schedule_not_allowed', 403);
+  return insertMeeting(ctx, access, userId, {
+    kind: body.kind ?? defaultKind(access.chat.kind),
+    title: body.title,
+    agenda: body.agenda,
+    startsAt: new Date(body.startsAt),
+    durationMinutes: body.durationMinutes,
+  });
+}
+
+/** An ad-hoc call in a direct chat or group: open at once; a call already running there is reused. */
+export async function startCall(ctx: AppContext, access: ChatAccess, userId: string): Promise<MeetingRow> {
+  if (!['direct', 'group'].includes(access.chat.kind) || !access.canPost) throw new AppError('meeting_call_not_allowed', 403);
+  const running = await ctx.db.selectFrom('meetings').selectAll().where('chat_id', '=', access.chat.id).where('kind', '=', 'call').where('ended_at', 'is', null).orderBy('created_at', 'desc').executeTakeFirst();
+  if (running) return { ...running, room: Number(running.room) };
+  return insertMeeting(ctx, access, userId, { kind: 'call', title: access.chat.title ?? 'Звонок', agenda: [], startsAt: new Date(), durationMinutes: 60 });
+}
+
+export async function listMeetings(ctx: AppContext, access: ChatAccess): Promise<MeetingRow[]> {
+  const rows = await ctx.db.selectFrom('meetings').selectAll().where('chat_id', '=', access.chat.id).orderBy('starts_at', 'desc').limit(50).execute();
+  return rows.map((r) => ({ ...r, room: Number(r.room) }));
+}
+
+export async function rsvp(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, answer: 'yes' | 'no'): Promise<void> {
+  if (meeting.ended_at) throw new AppError('meeting_ended', 409);
+  await ctx.db
+    .insertInto('meeting_rsvps')
+    .values({ meeting_id: meeting.id, person_id: access.person.id, answer })
+    .onConflict((oc) => oc.columns(['meeting_id', 'person_id']).doUpdateSet({ answer, updated_at: new Date() }))
+    .execute();
+}
+
+async function ensureRoom(ctx: AppContext, meeting: MeetingRow): Promise<void> {
+  const adapter = media(ctx);
+  const state = live.meeting(meeting.id);
+  if (state.roomReady && adapter.ready()) return;
+  await viaMedia(ctx, async () => {
+    if (!(await adapter.roomExists(meeting.room))) {
+      const members = await ctx.db.selectFrom('chat_members').select((eb) => eb.fn.countAll<number>().as('n')).where('chat_id', '=', meeting.chat_id).where('left_at', 'is', null).executeTakeFirstOrThrow();
+      await adapter.createRoom({
+        room: meeting.room,
+        secret: meeting.room_secret,
+        pin: meeting.room_pin,
+        description: meeting.id,
+        // Every member may publish a camera; a few screen shares on top.
+        publishers: Math.min(Number(members.n) + 4, 100),
+        bitrate: 768_000,
+        simulcast: true,
+      });
+    }
+  });
+  state.roomReady = true;
+}
+
+function checkOpen(meeting: MeetingRow, now: Date): void {
+  if (meeting.ended_at) throw new AppError('meeting_ended', 409);
+  if (now.getTime() < meeting.starts_at.getTime() - OPENS_BEFORE_MS) throw new AppError('meeting_not_open', 409);
+}
+
+/**
+ * Enters the meeting: only members of the chat (accessMeeting), only from shortly before the
+ * start until the host ends it, not when locked (the host always may), not after being removed.
+ * Opens an attendance row; media comes next (publish / subscribe).
+ */
+export async function joinMeeting(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, userId: string, now = new Date()): Promise<{ participantId: string }> {
+  checkOpen(meeting, now);
+  const isHost = meeting.host_person_id === access.person.id;
+  if (meeting.locked && !isHost) throw new AppError('meeting_locked', 403);
+  if (!isHost) {
+    const removed = await ctx.db.selectFrom('meeting_attendance').select('id').where('meeting_id', '=', meeting.id).where('person_id', '=', access.person.id).where('removed', '=', true).executeTakeFirst();
+    if (removed) throw new AppError('meeting_removed', 403);
+  }
+  media(ctx);
+  await ensureRoom(ctx, meeting);
+  if (!meeting.started_at) await ctx.db.updateTable('meetings').set({ started_at: now }).where('id', '=', meeting.id).where('started_at', 'is', null).execute();
+  const open = await ctx.db.selectFrom('meeting_attendance').select('id').where('meeting_id', '=', meeting.id).where('person_id', '=', access.person.id).where('left_at', 'is', null).executeTakeFirst();
+  let participantId = open?.id;
+  if (open) await ctx.db.updateTable('meeting_attendance').set({ seen_at: now }).where('id', '=', open.id).execute();
+  else {
+    const row = await ctx.db
+      .insertInto('meeting_attendance')
+      .values({ meeting_id: meeting.id, person_id: access.person.id, user_id: userId, joined_at: now, seen_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    participantId = row.id;
+  }
+  const p = live.participant(meeting.id, access.person.id, participantId!);
+  p.name = fullName(access.person);
+  p.isStaff = access.isStaff;
+  return { participantId: participantId! };
+}
+
+async function openParticipant(ctx: AppContext, meeting: MeetingRow, access: ChatAccess): Promise<LiveParticipantState> {
+  if (meeting.ended_at) throw new AppError('meeting_ended', 409);
+  const open = await ctx.db.selectFrom('meeting_attendance').select(['id']).where('meeting_id', '=', meeting.id).where('person_id', '=', access.person.id).where('left_at', 'is', null).executeTakeFirst();
+  if (!open) throw new AppError('meeting_not_joined', 409);
+  const p = live.participant(meeting.id, access.person.id, open.id);
+  p.name = fullName(access.person);
+  p.isStaff = access.isStaff;
+  return p;
+}
+
+/** Publishes a camera (or a screen share) with the browser's offer; returns Janus's answer. */
+export async function publish(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, kind: 'camera' | 'screen', sdp: string): Promise<{ feedId: number; sdp: string }> {
+  const adapter = media(ctx);
+  const p = await openParticipant(ctx, meeting, access);
+  await ensureRoom(ctx, meeting);
+  for (const [feedId, f] of p.feeds) {
+    if (f.kind === kind) {
+      p.feeds.delete(feedId);
+      live.dropHandle(f.handleId);
+      await adapter.leave(f.handleId);
+    }
+  }
+  const pub = await viaMedia(ctx, async () => {
+    try {
+      return await adapter.publish({ room: meeting.room, pin: meeting.room_pin, display: `${p.name}${kind === 'screen' ? ' (screen)' : ''}`, offer: sdp, bitrate: kind === 'screen' ? 1_200_000 : undefined });
+    } catch (err) {
+      // The room vanished (the media server restarted): make it again, once.
+      if (err instanceof MediaError && err.code === 426) {
+        live.meeting(meeting.id).roomReady = false;
+        await ensureRoom(ctx, meeting);
+        return adapter.publish({ room: meeting.room, pin: meeting.room_pin, display: p.name, offer: sdp });
+      }
+      throw err;
+    }
+  });
+  const mids = sdpMids(sdp);
+  const feed: LiveFeedState = { kind, handleId: pub.handleId, audioMid: mids.audioMid, videoMid: mids.videoMid, up: false, audioMuted: false, videoStopped: false };
+  p.feeds.set(pub.feedId, feed);
+  live.trackHandle(pub.handleId, meeting.id, access.person.id, pub.feedId);
+  if (kind === 'camera' && p.audioMutedByHost && feed.audioMid) await moderateFeed(ctx, meeting, pub.feedId, feed, 'audio', true);
+  if (kind === 'camera' && p.videoStoppedByHost && feed.videoMid) await moderateFeed(ctx, meeting, pub.feedId, feed, 'video', true);
+  return { feedId: pub.feedId, sdp: pub.answer };
+}
+
+export async function unpublish(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, kind: 'camera' | 'screen'): Promise<void> {
+  const p = await openParticipant(ctx, meeting, access);
+  for (const [feedId, f] of p.feeds) {
+    if (f.kind !== kind) continue;
+    p.feeds.delete(feedId);
+    live.dropHandle(f.handleId);
+    await ctx.media.adapter?.leave(f.handleId);
+  }
+}
+
+function findFeed(meetingId: string, feedId: number): LiveFeedState | undefined {
+  for (const p of live.meeting(meetingId).participants.values()) {
+    const f = p.feeds.get(feedId);
+    if (f) return f;
+  }
+  return undefined;
+}
+
+/** Subscribes to another participant's feed; Janus's offer goes back to the browser. */
+export async function subscribe(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, o: { feedId: number; audioOnly: boolean; substream?: number }): Promise<{ subscriptionId: string; sdp: string }> {
+  const adapter = media(ctx);
+  const p = await openParticipant(ctx, meeting, access);
+  const feed = findFeed(meeting.id, o.feedId);
+  if (!feed) throw new AppError('meeting_feed_not_found', 404);
+  const mids = o.audioOnly && feed.audioMid ? [feed.audioMid] : undefined;
+  const sub = await viaMedia(ctx, async () => {
+    try {
+      return await adapter.subscribe({ room: meeting.room, pin: meeting.room_pin, feedId: o.feedId, mids, substream: o.substream });
+    } catch (err) {
+      if (err instanceof MediaError && err.code === 428) throw new AppError('meeting_feed_not_found', 404);
+      throw err;
+    }
+  });
+  p.subscriptions.add(sub.handleId);
+  return { subscriptionId: sub.handleId, sdp: sub.offer };
+}
+
+async function ownSubscription(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, subscriptionId: string) {
+  const p = await openParticipant(ctx, meeting, access);
+  if (!p.subscriptions.has(subscriptionId)) throw new AppError('not_found', 404);
+  return p;
+}
+
+export async function answerSubscription(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, subscriptionId: string, sdp: string): Promise<void> {
+  await ownSubscription(ctx, meeting, access, subscriptionId);
+  await viaMedia(ctx, () => media(ctx).startSubscription(subscriptionId, sdp));
+}
+
+export async function setSubstream(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, subscriptionId: string, substream: number): Promise<void> {
+  await ownSubscription(ctx, meeting, access, subscriptionId);
+  await viaMedia(ctx, () => media(ctx).setSubstream(subscriptionId, substream));
+}
+
+export async function closeSubscription(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, subscriptionId: string): Promise<void> {
+  const p = await ownSubscription(ctx, meeting, access, subscriptionId);
+  p.subscriptions.delete(subscriptionId);
+  await ctx.media.adapter?.leave(subscriptionId);
+}
+
+/** Drops a participant's media handles (left, removed, timed out, meeting ended). */
+async function dropMedia(ctx: AppContext, meetingId: string, personId: string): Promise<void> {
+  const p = live.meeting(meetingId).participants.get(personId);
+  if (!p) return;
+  live.meeting(meetingId).participants.delete(personId);
+  for (const [, f] of p.feeds) {
+    live.dropHandle(f.handleId);
+    await ctx.media.adapter?.leave(f.handleId).catch(() => {});
+  }
+  for (const s of p.subscriptions) await ctx.media.adapter?.leave(s).catch(() => {});
+}
+
+async function closeAttendance(ctx: AppContext, meetingId: string, personId: string, at: Date, removed = false): Promise<void> {
+  await ctx.db
+    .updateTable('meeting_attendance')
+    .set({ left_at: at, ...(removed ? { removed: true } : {}) })
+    .where('meeting_id', '=', meetingId)
+    .where('person_id', '=', personId)
+    .where('left_at', 'is', null)
+    .execute();
+  await ctx.db.deleteFrom('meeting_hands').where('meeting_id', '=', meetingId).where('person_id', '=', personId).execute();
+}
+
+export async function leaveMeeting(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, now = new Date()): Promise<void> {
+  await closeAttendance(ctx, meeting.id, access.person.id, now);
+  await dropMedia(ctx, meeting.id, access.person.id);
+}
+
+/**
+ * Participants not heard from within PRESENCE_TIMEOUT_MS have left at the moment last seen: a
+ * dropped network ends the attendance row; when the client returns it joins again (a new row).
+ */
+export async function sweepAbsent(ctx: AppContext, now = new Date()): Promise<number> {
+  const stale = await ctx.db
+    .selectFrom('meeting_attendance')
+    .select(['id', 'meeting_id', 'person_id', 'seen_at'])
+    .where('left_at', 'is', null)
+    .where('seen_at', '<', new Date(now.getTime() - PRESENCE_TIMEOUT_MS))
+    .execute();
+  for (const s of stale) {
+    await ctx.db.updateTable('meeting_attendance').set({ left_at: s.seen_at }).where('id', '=', s.id).where('left_at', 'is', null).execute();
+    await ctx.db.deleteFrom('meeting_hands').where('meeting_id', '=', s.meeting_id).where('person_id', '=', s.person_id).execute();
+    await dropMedia(ctx, s.meeting_id, s.person_id);
+  }
+  return stale.length;
+}
+
+async function moderateFeed(ctx: AppContext, meeting: MeetingRow, feedId: number, f: LiveFeedState, what: 'audio' | 'video', mute: boolean) {
+  const mid = what === 'audio' ? f.audioMid : f.videoMid;
+  if (!mid) return;
+  await viaMedia(ctx, () => media(ctx).moderate({ room: meeting.room, secret: meeting.room_secret, feedId, mid, mute }));
+  if (what === 'audio') f.audioMuted = mute;
+  else f.videoStopped = mute;
+}
+
+async function checkHostTarget(ctx: AppContext, meeting: MeetingRow, personId: string): Promise<void> {
+  const target = await ctx.db
+    .selectFrom('chat_members')
+    .innerJoin('persons', 'persons.id', 'chat_members.person_id')
+    .select(['persons.roles'])
+    .where('chat_members.chat_id', '=', meeting.chat_id)
+    .where('chat_members.person_id', '=', personId)
+    .where('chat_members.left_at', 'is', null)
+    .where('persons.archived_at', 'is', null)
+    .executeTakeFirst();
+  if (!target || !isStaffRoles(target.roles)) throw new AppError('meeting_host_target_invalid', 400);
+}
+
+/** Host controls. Everyone else gets 403 `meeting_host_only`. */
+export async function hostAction(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, a: HostAction, now = new Date()): Promise<void> {
+  if (meeting.host_person_id !== access.person.id) throw new AppError('meeting_host_only', 403);
+  if (meeting.ended_at) throw new AppError('meeting_ended', 409);
+  const state = live.meeting(meeting.id);
+  const person = (id: string) => state.participants.get(id);
+  switch (a.action) {
+    case 'mute':
+    case 'unmute': {
+      const mute = a.action === 'mute';
+      const p = person(a.personId);
+      if (!p) throw new AppError('person_not_found', 404);
+      p.audioMutedByHost = mute;
+      for (const [feedId, f] of p.feeds) if (f.kind === 'camera') await moderateFeed(ctx, meeting, feedId, f, 'audio', mute);
+      return;
+    }
+    case 'mute_all':
+      for (const [personId, p] of state.participants) {
+        if (personId === access.person.id) continue;
+        p.audioMutedByHost = true;
+        for (const [feedId, f] of p.feeds) if (f.kind === 'camera') await moderateFeed(ctx, meeting, feedId, f, 'audio', true);
+      }
+      return;
+    case 'stop_video': {
+      const p = person(a.personId);
+      if (!p) throw new AppError('person_not_found', 404);
+      p.videoStoppedByHost = true;
+      for (const [feedId, f] of p.feeds) await moderateFeed(ctx, meeting, feedId, f, 'video', true);
+      return;
+    }
+    case 'remove': {
+      if (a.personId === access.person.id) throw new AppError('validation_failed', 400);
+      const p = person(a.personId);
+      if (p) for (const [feedId] of p.feeds) await viaMedia(ctx, () => media(ctx).kick({ room: meeting.room, secret: meeting.room_secret, feedId }));
+      await closeAttendance(ctx, meeting.id, a.personId, now, true);
+      await ctx.db.updateTable('meeting_attendance').set({ removed: true }).where('meeting_id', '=', meeting.id).where('person_id', '=', a.personId).execute();
+      await dropMedia(ctx, meeting.id, a.personId);
+      return;
+    }
+    case 'lock':
+    case 'unlock':
+      await ctx.db.updateTable('meetings').set({ locked: a.action === 'lock' }).where('id', '=', meeting.id).execute();
+      return;
+    case 'end':
+      await endMeeting(ctx, meeting, now);
+      return;
+    case 'hand_over':
+      await checkHostTarget(ctx, meeting, a.personId);
+      await ctx.db.updateTable('meetings').set({ host_person_id: a.personId }).where('id', '=', meeting.id).execute();
+      return;
+    case 'lower_hand':
+      await ctx.db.deleteFrom('meeting_hands').where('meeting_id', '=', meeting.id).where('person_id', '=', a.personId).execute();
+      return;
+  }
+}
+
+export async function endMeeting(ctx: AppContext, meeting: MeetingRow, now = new Date()): Promise<void> {
+  await ctx.db.updateTable('meetings').set({ ended_at: now, started_at: meeting.started_at ?? now }).where('id', '=', meeting.id).where('ended_at', 'is', null).execute();
+  await ctx.db.updateTable('meeting_attendance').set({ left_at: now }).where('meeting_id', '=', meeting.id).where('left_at', 'is', null).execute();
+  await ctx.db.deleteFrom('meeting_hands').where('meeting_id', '=', meeting.id).execute();
+  for (const personId of [...live.meeting(meeting.id).participants.keys()]) await dropMedia(ctx, meeting.id, personId);
+  live.forget(meeting.id);
+  if (ctx.media.adapter?.ready()) await ctx.media.adapter.destroyRoom(meeting.room, meeting.room_secret).catch((err: Error) => ctx.log.warn({ err: err.message }, 'destroying a media room failed'));
+}
+
+export async function raiseHand(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, raised: boolean): Promise<void> {
+  await openParticipant(ctx, meeting, access);
+  if (raised) await ctx.db.insertInto('meeting_hands').values({ meeting_id: meeting.id, person_id: access.person.id }).onConflict((oc) => oc.doNothing()).execute();
+  else await ctx.db.deleteFrom('meeting_hands').where('meeting_id', '=', meeting.id).where('person_id', '=', access.person.id).execute();
+}
+
+export async function react(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, emoji: string, now = new Date()): Promise<void> {
+  await openParticipant(ctx, meeting, access);
+  const state = live.meeting(meeting.id);
+  state.reactions = state.reactions.filter((r) => now.getTime() - r.at.getTime() < REACTION_TTL_MS);
+  state.reactions.push({ personId: access.person.id, emoji, at: now });
+  if (state.reactions.length > 200) state.reactions.splice(0, state.reactions.length - 200);
+}
+
+/** What a participant's client polls: who is in, their feeds, hands in order, recent reactions. Also the presence heartbeat. */
+export async function liveState(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, now = new Date()): Promise<LiveState> {
+  const mine = await ctx.db
+    .updateTable('meeting_attendance')
+    .set({ seen_at: now })
+    .where('meeting_id', '=', meeting.id)
+    .where('person_id', '=', access.person.id)
+    .where('left_at', 'is', null)
+    .returning('id')
+    .executeTakeFirst();
+  const removed = !mine && Boolean(await ctx.db.selectFrom('meeting_attendance').select('id').where('meeting_id', '=', meeting.id).where('person_id', '=', access.person.id).where('removed', '=', true).executeTakeFirst());
+  const fresh = await ctx.db.selectFrom('meetings').selectAll().where('id', '=', meeting.id).executeTakeFirstOrThrow();
+  const row = { ...fresh, room: Number(fresh.room) };
+  const [present, hands] = await Promise.all([
+    ctx.db
+      .selectFrom('meeting_attendance')
+      .innerJoin('persons', 'persons.id', 'meeting_attendance.person_id')
+      .select(['meeting_attendance.id', 'meeting_attendance.person_id', 'persons.last_name', 'persons.first_name', 'persons.middle_name', 'persons.roles'])
+      .where('meeting_id', '=', meeting.id)
+      .where('left_at', 'is', null)
+      .orderBy('meeting_attendance.joined_at')
+      .execute(),
+    ctx.db
+      .selectFrom('meeting_hands')
+      .innerJoin('persons', 'persons.id', 'meeting_hands.person_id')
+      .select(['meeting_hands.person_id', 'meeting_hands.raised_at', 'persons.last_name', 'persons.first_name', 'persons.middle_name'])
+      .where('meeting_id', '=', meeting.id)
+      .orderBy('raised_at')
+      .execute(),
+  ]);
+  const state = live.meeting(meeting.id);
+  const handOf = new Map(hands.map((h) => [h.person_id, h.raised_at.toISOString()]));
+  const meP = state.participants.get(access.person.id);
+  return {
+    meeting: await presentMeeting(ctx, row, access.person.id),
+    participants: present.map((r) => {
+      const p = state.participants.get(r.person_id);
+      return {
+        participantId: r.id,
+        personId: r.person_id,
+        name: fullName(r),
+        isHost: r.person_id === row.host_person_id,
+        isStaff: isStaffRoles(r.roles),
+        handRaisedAt: handOf.get(r.person_id) ?? null,
+        feeds: p ? [...p.feeds].filter(([, f]) => f.up).map(([feedId, f]) => ({ feedId, kind: f.kind, audioMuted: f.audioMuted, videoStopped: f.videoStopped })) : [],
+      };
+    }),
+    hands: hands.map((h) => ({ personId: h.person_id, name: fullName(h), at: h.raised_at.toISOString() })),
+    reactions: state.reactions.filter((r) => now.getTime() - r.at.getTime() < REACTION_TTL_MS).map((r) => ({ personId: r.personId, emoji: r.emoji, at: r.at.toISOString() })),
+    me: { participantId: mine?.id ?? null, removed, audioMutedByHost: meP?.audioMutedByHost ?? false, videoStoppedByHost: meP?.videoStoppedByHost ?? false },
+  };
+}
+
+/** Reminders 15 minutes before: one card per meeting, claimed atomically so one process sends it. */
+export async function sendDueReminders(ctx: AppContext, now = new Date()): Promise<number> {
+  const due = await ctx.db
+    .updateTable('meetings')
+    .set({ reminded_at: now })
+    .where('reminded_at', 'is', null)
+    .where('ended_at', 'is', null)
+    .where('starts_at', '<=', new Date(now.getTime() + OPENS_BEFORE_MS))
+    .where('starts_at', '>', new Date(now.getTime() - 5 * 60_000))
+    .returningAll()
+    .execute();
+  for (const m of due) {
+    const host = await ctx.db.selectFrom('persons').selectAll().where('id', '=', m.host_person_id).executeTakeFirstOrThrow();
+    if (!host.user_id) continue;
+    const access = await accessChat(ctx.db, host.user_id, m.chat_id).catch(() => null);
+    if (!access) continue;
+    await withOutbox(ctx, (trx, outbox) => postCard(trx, outbox, { ...access, userId: host.user_id! }, { kind: 'meeting', id: m.id, title: m.title, variant: 'reminder', clientId: `meeting-reminder:${m.id}` }));
+  }
+  return due.length;
+}
+
+/** Who attended and for how long; which families (a student and their guardians) did not come at all. */
+export async function attendance(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, now = new Date()): Promise<Attendance> {
+  if (meeting.host_person_id !== access.person.id && !access.isStaff) throw new AppError('meeting_host_only', 403);
+  return attendanceOf(ctx.db, meeting, now);
+}
+
+export async function attendanceOf(db: Queryable, meeting: MeetingRow, now = new Date()): Promise<Attendance> {
+  const rows = await db
+    .selectFrom('meeting_attendance')
+    .innerJoin('persons', 'persons.id', 'meeting_attendance.person_id')
+    .select(['meeting_attendance.person_id', 'meeting_attendance.joined_at', 'meeting_attendance.left_at', 'persons.last_name', 'persons.first_name', 'persons.middle_name', 'persons.roles'])
+    .where('meeting_id', '=', meeting.id)
+    .orderBy('meeting_attendance.joined_at')
+    .execute();
+  const byPerson = new Map<string, Attendance['attended'][number]>();
+  for (const r of rows) {
+    const end = r.left_at ?? now;
+    const cur = byPerson.get(r.person_id) ?? { personId: r.person_id, name: fullName(r), roles: r.roles, firstJoinedAt: r.joined_at.toISOString(), lastLeftAt: null, seconds: 0, sessions: 0 };
+    cur.seconds += Math.max(0, Math.round((end.getTime() - r.joined_at.getTime()) / 1000));
+    cur.sessions += 1;
+    cur.lastLeftAt = r.left_at ? r.left_at.toISOString() : null;
+    byPerson.set(r.person_id, cur);
+  }
+  const attended = new Set(byPerson.keys());
+  const members = await db
+    .selectFrom('chat_members')
+    .innerJoin('persons', 'persons.id', 'chat_members.person_id')
+    .select(['persons.id', 'persons.last_name', 'persons.first_name', 'persons.middle_name', 'persons.roles'])
+    .where('chat_members.chat_id', '=', meeting.chat_id)
+    .where('chat_members.left_at', 'is', null)
+    .execute();
+  const memberIds = members.map((m) => m.id);
+  // Families: students who are members, and the children of guardians who are members.
+  const links = memberIds.length
+    ? await db.selectFrom('guardianships').select(['guardian_id', 'student_id']).where((eb) => eb.or([eb('guardian_id', 'in', memberIds), eb('student_id', 'in', memberIds)])).execute()
+    : [];
+  const chat = await db.selectFrom('chats').select(['class_id', 'kind']).where('id', '=', meeting.chat_id).executeTakeFirstOrThrow();
+  // A class's chats: every enrolled student's family counts, signed in or not.
+  const enrolled =
+    chat.class_id && ['class', 'parents', 'parents_only'].includes(chat.kind)
+      ? await db.selectFrom('enrolments').select('student_id').where('class_id', '=', chat.class_id).where('left_at', 'is', null).execute()
+      : [];
+  const classLinks = enrolled.length ? await db.selectFrom('guardianships').select(['guardian_id', 'student_id']).where('student_id', 'in', enrolled.map((e) => e.student_id)).execute() : [];
+  links.push(...classLinks.filter((l) => !links.some((x) => x.guardian_id === l.guardian_id && x.student_id === l.student_id)));
+  const studentIds = new Set([
+    ...enrolled.map((e) => e.student_id),
+    ...members.filter((m) => m.roles.includes('student')).map((m) => m.id),
+    ...links.filter((l) => memberIds.includes(l.guardian_id)).map((l) => l.student_id),
+  ]);
+  const people = studentIds.size || links.length
+    ? await db.selectFrom('persons').select(['id', 'last_name', 'first_name', 'middle_name']).where('id', 'in', [...studentIds, ...links.map((l) => l.guardian_id), '00000000-0000-0000-0000-000000000000']).execute()
+    : [];
+  const nameOf = new Map(people.map((p) => [p.id, fullName(p)]));
+  const absentFamilies: Attendance['absentFamilies'] = [];
+  for (const s of studentIds) {
+    const guardians = links.filter((l) => l.student_id === s).map((l) => l.guardian_id);
+    if (attended.has(s) || guardians.some((g) => attended.has(g))) continue;
+    absentFamilies.push({ studentId: s, studentName: nameOf.get(s) ?? '', guardians: guardians.map((g) => nameOf.get(g) ?? '') });
+  }
+  absentFamilies.sort((a, b) => a.studentName.localeCompare(b.studentName, 'ru'));
+  return {
+    meetingId: meeting.id,
+    attended: [...byPerson.values()],
+    absentFamilies,
+    absentMembers: members.filter((m) => !attended.has(m.id)).map((m) => ({ personId: m.id, name: fullName(m) })),
+  };
+}
+
+const csvCell = (v: string | number) => {
+  const s = String(v);
+  // Plain text out; a leading formula character is neutralised for spreadsheets.
+  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+  return /[",\n;]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+};
+
+export function attendanceCsv(a: Attendance, locale: 'ru' | 'en'): string {
+  const h = locale === 'en' ? ['name', 'roles', 'joined', 'left', 'minutes', 'sessions', 'status'] : ['ФИО', 'роли', 'вошёл', 'вышел', 'минут', 'подключений', 'статус'];
+  const lines = [h.map(csvCell).join(',')];
+  for (const r of a.attended) lines.push([r.name, r.roles.join(' '), r.firstJoinedAt ?? '', r.lastLeftAt ?? '', Math.round(r.seconds / 60), r.sessions, locale === 'en' ? 'attended' : 'был'].map(csvCell).join(','));
+  for (const f of a.absentFamilies) lines.push([`${f.studentName}${f.guardians.length ? ` (${f.guardians.join('; ')})` : ''}`, 'family', '', '', 0, 0, locale === 'en' ? 'family absent' : 'семья не была'].map(csvCell).join(','));
+  return '\uFEFF' + lines.join('\r\n') + '\r\n';
+}
