@@ -32,6 +32,7 @@ const Env = z.object({
   PARTA_CODE_RESEND_SECONDS: z.coerce.number().int().min(0).default(60),
   PARTA_MAX_PHOTO_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
   REDIS_URL: z.string().optional(),
+  PARTA_STREAM_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(14),
   PARTA_WS_HEARTBEAT_SECONDS: z.coerce.number().positive().max(3600).default(30),
   PARTA_WS_MAX_BACKLOG_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
   PARTA_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
@@ -76,6 +77,8 @@ export type Config = {
     maxUploadBytes: number;
   };
   redisUrl: string | undefined;
+  /** How long the update stream keeps events for clients that resume. */
+  streamRetentionDays: number;
   realtime: { heartbeatSeconds: number; maxBacklogBytes: number };
   storage:
     | { kind: 'local' }
@@ -141,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxUploadBytes: e.PARTA_MAX_UPLOAD_BYTES,
     },
     redisUrl: e.REDIS_URL,
+    streamRetentionDays: e.PARTA_STREAM_RETENTION_DAYS,
     realtime: { heartbeatSeconds: e.PARTA_WS_HEARTBEAT_SECONDS, maxBacklogBytes: e.PARTA_WS_MAX_BACKLOG_BYTES },
     storage:
       e.PARTA_STORAGE === 's3'

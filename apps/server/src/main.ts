@@ -3,6 +3,7 @@ import { createRuntime } from './bootstrap.ts';
 import { buildApp } from './app.ts';
 import { DataDirLockedError } from './db/lock.ts';
 import { DEMO_GUIDE, seedDemo } from './demo/seed.ts';
+import { scheduleMaintenance } from './platform/maintenance.ts';
 import { createLogger } from './bootstrap.ts';
 import { startMedia } from './media/runtime.ts';
 
@@ -55,6 +56,8 @@ async function main() {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   await app.listen({ port: config.port, host: config.host });
+  const stopMaintenance = scheduleMaintenance(ctx);
+  process.once('exit', stopMaintenance);
   ctx.log.info({ url: config.publicUrl, database: database.kind, sms: ctx.sms.name, dev: config.dev }, 'Parta is running');
 }
 
