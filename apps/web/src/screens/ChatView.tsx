@@ -242,17 +242,22 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
 
 export function useReceipts(chat: Chat, message: Message, enabled: boolean, tick: number) {
   const [receipts, setReceipts] = useState<z.infer<typeof Receipts> | null>(null);
+  const complete = !!receipts && receipts.readCount >= receipts.memberCount;
   useEffect(() => {
     if (!enabled) return;
     let live = true;
-    const load = () => api.get(paths.receipts(chat.id, message.id), Receipts).then((r) => live && setReceipts(r), () => undefined);
-    void load();
-    // Others' reads reach the author through the stream when the server reports them; refresh as well while shown.
-    const id = setInterval(load, 4000);
+    const load = () => {
+      if (document.visibilityState !== 'visible') return;
+      api.get(paths.receipts(chat.id, message.id), Receipts).then((r) => live && setReceipts(r), () => undefined);
+    };
+    load();
+    // Others' read markers are not in the author's stream: while the message is shown and not read
+    // by everyone, ask again every few seconds (only rows in view exist, so this stays small).
+    const id = complete ? null : setInterval(load, 4000);
     return () => {
       live = false;
-      clearInterval(id);
+      if (id) clearInterval(id);
     };
-  }, [chat.id, message.id, enabled, tick]);
+  }, [chat.id, message.id, enabled, tick, complete]);
   return receipts;
 }

@@ -36,6 +36,8 @@ export interface EngineOptions {
 }
 
 const PAGE = 50;
+/** Older history comes in bigger pages: scrolling back through thousands of messages takes fewer requests. */
+const OLDER_PAGE = 200;
 
 /**
  * Keeps the client's chats and histories in step with the server:
@@ -285,7 +287,7 @@ export class SyncEngine {
     if (oldest === undefined) return;
     this.histories.set((all) => ({ ...all, [chatId]: { ...all[chatId]!, loading: true } }));
     try {
-      const page = await this.o.api.get(`/api/v1/chats/${chatId}/messages?before=${oldest}&limit=${PAGE}`, MessagePage);
+      const page = await this.o.api.get(`/api/v1/chats/${chatId}/messages?before=${oldest}&limit=${OLDER_PAGE}`, MessagePage);
       this.histories.set((all) => ({ ...all, [chatId]: { ...all[chatId]!, messages: mergeMessages(all[chatId]!.messages, page.messages), hasMoreBefore: page.hasMore, loading: false } }));
     } catch {
       this.histories.set((all) => ({ ...all, [chatId]: { ...all[chatId]!, loading: false } }));
