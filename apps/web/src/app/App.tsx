@@ -14,6 +14,8 @@ import { Icon } from '../ui/kit.tsx';
 const Settings = lazy(() => import('../screens/Settings.tsx'));
 const Admin = lazy(() => import('../screens/Admin.tsx'));
 const Search = lazy(() => import('../screens/Search.tsx'));
+const MeetingScreen = lazy(() => import('../meetings/MeetingScreen.tsx'));
+const ChatMeetings = lazy(() => import('../meetings/ChatMeetings.tsx'));
 
 export function App() {
   const locale = useStore(localeStore);
@@ -90,7 +92,7 @@ function Shell() {
   const schoolId = useStore(schoolStore);
   const membership = currentMembership(me, schoolId);
   const isStaff = !!membership?.roles.some((r) => r === 'admin' || r === 'teacher');
-  const section = path.startsWith('/settings') ? 'settings' : path.startsWith('/admin') ? 'admin' : path.startsWith('/search') ? 'search' : path.startsWith('/channels') ? 'channels' : 'chats';
+  const section = path.startsWith('/settings') ? 'settings' : path.startsWith('/admin') ? 'admin' : path.startsWith('/search') ? 'search' : path.startsWith('/channels') ? 'channels' : path.startsWith('/meetings') ? 'meetings' : 'chats';
   const chatMatch = match('/chats/:id', path) ?? match('/channels/:id', path);
   const nav = [
     { id: 'chats', href: '/chats', label: t('nav.chats'), icon: 'chats' as const },
@@ -107,6 +109,11 @@ function Shell() {
   if (section === 'settings') body = <Settings />;
   else if (section === 'admin') body = isStaff ? <Admin /> : null;
   else if (section === 'search') body = <Search />;
+  else if (section === 'meetings') {
+    const chatMeetings = match('/meetings/chat/:id', path);
+    const meeting = match('/meetings/:id', path);
+    body = chatMeetings ? <ChatMeetings chatId={chatMeetings.id!} /> : meeting ? <MeetingScreen key={meeting.id} meetingId={meeting.id!} /> : null;
+  }
   else body = <ChatsScreen mode={section === 'channels' ? 'channels' : 'chats'} chatId={chatMatch?.id ?? null} />;
 
   return (

@@ -8,6 +8,7 @@ import { useReceipts } from '../screens/ChatView.tsx';
 import { colourOf, initials, isChannel, shortName } from './chat-format.ts';
 import { Icon, TeacherBadge } from './kit.tsx';
 import { MessageText } from './MessageText.tsx';
+import { CardAttachment } from '../meetings/Cards.tsx';
 
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🙏', '👏', '😮'];
 
@@ -92,9 +93,7 @@ export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, 
                 <MessageText text={m.text} entities={m.entities} myPersonId={myPersonId} />
               </p>
             )}
-            {m.attachments.map((a) => (
-              <AttachmentView key={a.id} a={a} />
-            ))}
+            {m.attachments.map((a) => (a.kind === 'meeting' || a.kind === 'poll' ? <CardAttachment key={a.id} a={a} /> : <AttachmentView key={a.id} a={a} />))}
           </>
         )}
         <div className="msg-foot">

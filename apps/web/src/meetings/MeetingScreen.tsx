@@ -1,0 +1,233 @@
+import './meetings.css';
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { Attendance, type HostAction } from '@parta/protocol';
+import { api, currentMembership, meStore, schoolStore } from '../app/state.ts';
+import { useStore } from '../lib/store.ts';
+import { navigate, useLocation } from '../lib/router.ts';
+import { useMt } from './i18n.ts';
+import { MeetingClient, type RemoteTile } from './rtc.ts';
+import { NewPoll, PollList, PollView } from './Polls.tsx';
+
+const EMOJI = ['👍', '👏', '❤️', '😂', '😮', '🙋'] as const;
+
+function Video({ stream, muted, label, highlight, kind }: { stream: MediaStream | null; muted?: boolean; label: string; highlight?: boolean; kind?: string }) {
+  const ref = useRef<HTMLVideoElement>(null);
+  useEffect(() => {
+    if (ref.current && ref.current.srcObject !== stream) ref.current.srcObject = stream;
+  }, [stream]);
+  return (
+    <figure className={`tile ${highlight ? 'tile-speaking' : ''} ${kind === 'screen' ? 'tile-screen' : ''}`}>
+      <video ref={ref} autoPlay playsInline muted={muted} />
+      <figcaption>{label}</figcaption>
+    </figure>
+  );
+}
+
+/** The call: tiles (grid or speaker), own controls, host controls, hands, reactions, polls, attendance. */
+export default function MeetingScreen({ meetingId }: { meetingId: string }) {
+  const { mt, error } = useMt();
+  const { query } = useLocation();
+  const me = useStore(meStore);
+  const schoolId = useStore(schoolStore);
+  const personId = currentMembership(me, schoolId)?.personId ?? null;
+  const audioOnly = query.get('audio') === '1';
+  const client = useMemo(() => new MeetingClient(meetingId, { audioOnly }), [meetingId, audioOnly]);
+  const view = useSyncExternalStore(
+    (l) => client.subscribe(l),
+    () => client.view,
+  );
+  const [layout, setLayout] = useState<'grid' | 'speaker'>('grid');
+  const [panel, setPanel] = useState<'none' | 'people' | 'polls' | 'attendance' | 'devices'>('none');
+  const [devices, setDevices] = useState<MediaDeviceInfo[]>([]);
+  const [attendance, setAttendance] = useState<Attendance | null>(null);
+  const [polls, setPolls] = useState<string[]>([]);
+  const [err, setErr] = useState<unknown>(null);
+
+  useEffect(() => {
+    if (!personId) return;
+    void client.start(personId);
+    const leave = () => void client.stop(true);
+    window.addEventListener('pagehide', leave);
+    return () => {
+      window.removeEventListener('pagehide', leave);
+      void client.stop(true);
+    };
+  }, [client, personId]);
+
+  const live = view.live;
+  const meeting = live?.meeting;
+  const isHost = !!meeting?.isHost;
+  const myHand = live?.hands.some((h) => h.personId === personId) ?? false;
+  const host = (a: HostAction) => api.post(`/api/v1/meetings/${meetingId}/host`, null, a).catch(setErr);
+
+  const loadAttendance = () => api.get(`/api/v1/meetings/${meetingId}/attendance`, Attendance).then(setAttendance, setErr);
+  const downloadCsv = async () => {
+    try {
+      const url = await api.blobUrl(`/api/v1/meetings/${meetingId}/attendance.csv?lang=${me?.user.locale ?? 'ru'}`);
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `attendance-${meetingId}.csv`;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (e) {
+      setErr(e);
+    }
+  };
+  const loadPolls = () => meeting && api.get(`/api/v1/chats/${meeting.chatId}/polls`, PollList).then((r) => setPolls(r.polls.map((p) => p.id)), setErr);
+
+  if (view.phase === 'ended' || view.phase === 'removed' || view.phase === 'error') {
+    return (
+      <main id="main" className="center meeting-over">
+        <p role="alert" data-phase={view.phase}>{view.phase === 'ended' ? mt('m.ended') : view.phase === 'removed' ? mt('m.removed') : error(view.error)}</p>
+        {view.phase === 'ended' && isHost && (
+          <button type="button" className="btn btn-secondary" onClick={() => void downloadCsv()}>{mt('m.csv')}</button>
+        )}
+        <button type="button" className="btn btn-primary" onClick={() => navigate(meeting ? `/chats/${meeting.chatId}` : '/chats')}>{mt('m.chat')}</button>
+      </main>
+    );
+  }
+
+  const tiles = view.tiles;
+  const screenTile = tiles.find((t) => t.kind === 'screen');
+  const speaker: RemoteTile | undefined = screenTile ?? tiles.find((t) => t.personId === view.speakerPersonId) ?? tiles[0];
+  const shown = layout === 'speaker' && speaker ? [speaker] : tiles;
+  const strip = layout === 'speaker' ? tiles.filter((t) => t !== speaker) : [];
+  const recent = live?.reactions.slice(-6) ?? [];
+  const nameOf = (id: string) => live?.participants.find((p) => p.personId === id)?.name ?? '';
+
+  return (
+    <main id="main" className={`meeting meeting-${layout}`} data-phase={view.phase}>
+      <header className="meeting-head">
+        <h2>{meeting?.title ?? mt('m.connecting')}</h2>
+        {view.phase !== 'live' && <p className="muted" aria-live="polite">{view.phase === 'reconnecting' ? mt('m.reconnecting') : mt('m.connecting')}</p>}
+        {live?.me.audioMutedByHost && <p className="note" role="status">{mt('m.mutedByHost')}</p>}
+        {live?.me.videoStoppedByHost && <p className="note" role="status">{mt('m.videoStoppedByHost')}</p>}
+      </header>
+      <section className="tiles" aria-label={mt('m.participants', { n: live?.participants.length ?? 0 })}>
+        {shown.map((t) => (
+          <Video key={t.key} stream={t.stream} label={`${t.name}${t.kind === 'screen' ? ` (${mt('m.screen')})` : ''}${t.audioMuted ? ' 🔇' : ''}`} highlight={t.personId === view.speakerPersonId && t.kind === 'camera'} kind={t.kind} />
+        ))}
+        {view.local && !view.audioOnly && <Video stream={view.local} muted label={mt('m.you')} />}
+      </section>
+      {strip.length > 0 && (
+        <section className="tiles tiles-strip">
+          {strip.map((t) => (
+            <Video key={t.key} stream={t.stream} label={t.name} highlight={t.personId === view.speakerPersonId} kind={t.kind} />
+          ))}
+        </section>
+      )}
+      {recent.length > 0 && (
+        <p className="reactions-float" aria-live="polite">
+          {recent.map((r, i) => (
+            <span key={i} title={nameOf(r.personId)}>{r.emoji}</span>
+          ))}
+        </p>
+      )}
+      <nav className="meeting-controls" aria-label={mt('m.hostControls')}>
+        <button type="button" className="btn btn-secondary" aria-pressed={!view.micOn} onClick={() => client.toggleMic()}>{view.micOn ? mt('m.mic.on') : mt('m.mic.off')}</button>
+        {!view.audioOnly && <button type="button" className="btn btn-secondary" aria-pressed={!view.camOn} onClick={() => client.toggleCam()}>{view.camOn ? mt('m.cam.on') : mt('m.cam.off')}</button>}
+        <button type="button" className="btn btn-secondary" data-screen onClick={() => void (view.screen ? client.stopScreen() : client.startScreen()).catch(setErr)}>{view.screen ? mt('m.screen.stop') : mt('m.screen.start')}</button>
+        <button type="button" className="btn btn-secondary" onClick={() => setLayout(layout === 'grid' ? 'speaker' : 'grid')}>{layout === 'grid' ? mt('m.view.speaker') : mt('m.view.grid')}</button>
+        <label className="small"><input type="checkbox" checked={view.audioOnly} onChange={(e) => void client.setAudioOnly(e.target.checked).catch(setErr)} /> {mt('m.audioOnly')}</label>
+        <label className="small"><input type="checkbox" checked={view.lowBandwidth} onChange={(e) => void client.setLowBandwidth(e.target.checked)} /> {mt('m.lowBandwidth')}</label>
+        <button type="button" className="btn btn-secondary" aria-pressed={myHand} onClick={() => void api.post(`/api/v1/meetings/${meetingId}/hand`, null, { raised: !myHand }).catch(setErr)}>{myHand ? mt('m.hand.lower') : mt('m.hand.raise')}</button>
+        <span role="group" aria-label={mt('m.reactions')}>
+          {EMOJI.map((e) => (
+            <button key={e} type="button" className="btn btn-ghost" onClick={() => void api.post(`/api/v1/meetings/${meetingId}/reactions`, null, { emoji: e }).catch(setErr)}>{e}</button>
+          ))}
+        </span>
+        <button type="button" className="btn btn-ghost" onClick={() => { setPanel(panel === 'people' ? 'none' : 'people'); }}>{mt('m.participants', { n: live?.participants.length ?? 0 })}</button>
+        <button type="button" className="btn btn-ghost" onClick={() => { setPanel('polls'); void loadPolls(); }}>{mt('m.polls')}</button>
+        <button type="button" className="btn btn-ghost" onClick={() => { setPanel('devices'); void navigator.mediaDevices.enumerateDevices().then(setDevices); }}>{mt('m.devices')}</button>
+        {(isHost || meeting?.isHost) && <button type="button" className="btn btn-ghost" onClick={() => { setPanel('attendance'); void loadAttendance(); }}>{mt('m.attendance')}</button>}
+        {meeting && <button type="button" className="btn btn-ghost" onClick={() => navigate(`/chats/${meeting.chatId}`)}>{mt('m.chat')}</button>}
+        <button type="button" className="btn btn-danger" onClick={() => void client.stop(true).then(() => navigate(meeting ? `/chats/${meeting.chatId}` : '/chats'))}>{mt('m.leave')}</button>
+        {isHost && (
+          <>
+            <button type="button" className="btn btn-secondary" onClick={() => void host({ action: 'mute_all' })}>{mt('m.muteAll')}</button>
+            <button type="button" className="btn btn-secondary" onClick={() => void host({ action: meeting?.locked ? 'unlock' : 'lock' })}>{meeting?.locked ? mt('m.unlock') : mt('m.lock')}</button>
+            <button type="button" className="btn btn-danger" onClick={() => void host({ action: 'end' })}>{mt('m.end')}</button>
+          </>
+        )}
+      </nav>
+      {err !== null && <p role="alert">{error(err)}</p>}
+      {live && live.hands.length > 0 && (
+        <section aria-label={mt('m.hands')} className="hands">
+          <h3>{mt('m.hands')}</h3>
+          <ol>
+            {live.hands.map((h) => (
+              <li key={h.personId}>
+                {h.name}
+                {isHost && <button type="button" className="btn btn-ghost small" onClick={() => void host({ action: 'lower_hand', personId: h.personId })}>{mt('m.lowerHand')}</button>}
+              </li>
+            ))}
+          </ol>
+        </section>
+      )}
+      {panel === 'people' && live && (
+        <aside className="meeting-panel" aria-label={mt('m.participants', { n: live.participants.length })}>
+          <ul>
+            {live.participants.map((p) => {
+              const cam = p.feeds.find((f) => f.kind === 'camera');
+              return (
+                <li key={p.personId} data-person={p.personId}>
+                  {p.name} {p.isHost && <span className="muted small">({mt('m.host')})</span>} {p.personId === personId && <span className="muted small">({mt('m.you')})</span>}
+                  {p.personId === view.speakerPersonId && <span className="small"> · {mt('m.speaking')}</span>}
+                  {isHost && p.personId !== personId && (
+                    <span className="row">
+                      <button type="button" className="btn btn-ghost small" data-mute={p.personId} onClick={() => void host({ action: cam?.audioMuted ? 'unmute' : 'mute', personId: p.personId })}>{cam?.audioMuted ? mt('m.unmute') : mt('m.mute')}</button>
+                      <button type="button" className="btn btn-ghost small" onClick={() => void host({ action: 'stop_video', personId: p.personId })}>{mt('m.stopVideo')}</button>
+                      <button type="button" className="btn btn-ghost small" onClick={() => void host({ action: 'remove', personId: p.personId })}>{mt('m.remove')}</button>
+                      {p.isStaff && <button type="button" className="btn btn-ghost small" onClick={() => void host({ action: 'hand_over', personId: p.personId })}>{mt('m.handOver')}</button>}
+                    </span>
+                  )}
+                </li>
+              );
+            })}
+          </ul>
+        </aside>
+      )}
+      {panel === 'polls' && meeting && (
+        <aside className="meeting-panel stack" aria-label={mt('m.polls')}>
+          <NewPoll path={`/api/v1/meetings/${meetingId}/polls`} onCreated={() => void loadPolls()} />
+          {polls.map((id) => (
+            <PollView key={id} pollId={id} />
+          ))}
+        </aside>
+      )}
+      {panel === 'devices' && (
+        <aside className="meeting-panel stack" aria-label={mt('m.devices')}>
+          <label>
+            {mt('m.camera')}
+            <select onChange={(e) => void client.chooseDevice('video', e.target.value).catch(setErr)}>
+              {devices.filter((d) => d.kind === 'videoinput').map((d, i) => <option key={d.deviceId || i} value={d.deviceId}>{d.label || `${mt('m.camera')} ${i + 1}`}</option>)}
+            </select>
+          </label>
+          <label>
+            {mt('m.microphone')}
+            <select onChange={(e) => void client.chooseDevice('audio', e.target.value).catch(setErr)}>
+              {devices.filter((d) => d.kind === 'audioinput').map((d, i) => <option key={d.deviceId || i} value={d.deviceId}>{d.label || `${mt('m.microphone')} ${i + 1}`}</option>)}
+            </select>
+          </label>
+        </aside>
+      )}
+      {panel === 'attendance' && attendance && (
+        <aside className="meeting-panel stack" aria-label={mt('m.attendance')}>
+          <button type="button" className="btn btn-secondary" onClick={() => void downloadCsv()}>{mt('m.csv')}</button>
+          <h3>{mt('m.attended')}</h3>
+          <ul>
+            {attendance.attended.map((r) => (
+              <li key={r.personId}>{r.name} — {mt('m.minutes', { n: Math.round(r.seconds / 60) })}</li>
+            ))}
+          </ul>
+          <h3>{mt('m.absentFamilies')}</h3>
+          <ul>
+            {attendance.absentFamilies.map((f) => (
+              <li key={f.studentId}>{f.studentName}{f.guardians.length ? ` (${f.guardians.join(', ')})` : ''}</li>
+            ))}
+          </ul>
+        </aside>
+      )}
+    </main>
+  );
+}

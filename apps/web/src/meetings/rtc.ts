@@ -1,0 +1,367 @@
+import { JoinedMeeting, LiveState, Published, Subscribed } from '@parta/protocol';
+import type { z } from 'zod';
+import { api } from '../app/state.ts';
+import { ApiError } from '../lib/api.ts';
+
+type Ice = z.infer<typeof JoinedMeeting>['iceServers'];
+
+export interface RemoteTile {
+  key: string;
+  feedId: number;
+  personId: string;
+  name: string;
+  kind: 'camera' | 'screen';
+  stream: MediaStream;
+  audioMuted: boolean;
+  videoStopped: boolean;
+}
+
+export interface MeetingView {
+  phase: 'joining' | 'live' | 'reconnecting' | 'ended' | 'removed' | 'error';
+  error: unknown;
+  live: LiveState | null;
+  tiles: RemoteTile[];
+  local: MediaStream | null;
+  screen: MediaStream | null;
+  micOn: boolean;
+  camOn: boolean;
+  audioOnly: boolean;
+  lowBandwidth: boolean;
+  speakerPersonId: string | null;
+}
+
+interface Sub {
+  id: string;
+  pc: RTCPeerConnection;
+  stream: MediaStream;
+  feedId: number;
+}
+
+const POLL_MS = 1500;
+
+/** Waits for ICE gathering to finish (no trickle: the SDP goes to Parta once, complete). */
+function gathered(pc: RTCPeerConnection, timeoutMs = 3000): Promise<void> {
+  if (pc.iceGatheringState === 'complete') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      if (pc.iceGatheringState !== 'complete') return;
+      pc.removeEventListener('icegatheringstatechange', done);
+      resolve();
+    };
+    pc.addEventListener('icegatheringstatechange', done);
+    setTimeout(resolve, timeoutMs);
+  });
+}
+
+/**
+ * One participant's side of a meeting. Every SDP goes through Parta's API, which checks
+ * membership and forwards it to the media server; media flows straight between the browser and
+ * the SFU. Publishing uses simulcast (three VP8 layers); each remote feed is its own subscription.
+ */
+export class MeetingClient {
+  view: MeetingView = { phase: 'joining', error: null, live: null, tiles: [], local: null, screen: null, micOn: true, camOn: true, audioOnly: false, lowBandwidth: false, speakerPersonId: null };
+  private listeners = new Set<() => void>();
+  private ice: Ice = [];
+  private pub: RTCPeerConnection | null = null;
+  private screenPub: RTCPeerConnection | null = null;
+  private subs = new Map<number, Sub>();
+  private pending = new Set<number>();
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private speakerTimer: ReturnType<typeof setInterval> | null = null;
+  private stopped = false;
+  private myPersonId: string | null = null;
+  private devices = { audio: undefined as string | undefined, video: undefined as string | undefined };
+
+  constructor(
+    readonly meetingId: string,
+    opts: { audioOnly?: boolean } = {},
+  ) {
+    this.view.audioOnly = Boolean(opts.audioOnly);
+    if (opts.audioOnly) this.view.camOn = false;
+  }
+
+  subscribe(l: () => void) {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+  private set(patch: Partial<MeetingView>) {
+    this.view = { ...this.view, ...patch };
+    this.listeners.forEach((l) => l());
+  }
+  private path(p = '') {
+    return `/api/v1/meetings/${this.meetingId}${p}`;
+  }
+
+  async start(myPersonId: string): Promise<void> {
+    this.myPersonId = myPersonId;
+    try {
+      const joined = await api.post(this.path('/join'), JoinedMeeting, { audioOnly: this.view.audioOnly });
+      this.ice = joined.iceServers;
+      await this.openLocal();
+      await this.publishCamera();
+      this.set({ phase: 'live' });
+    } catch (err) {
+      this.set({ phase: 'error', error: err });
+      return;
+    }
+    await this.poll();
+    this.timer = setInterval(() => void this.poll(), POLL_MS);
+    this.speakerTimer = setInterval(() => void this.detectSpeaker(), 1000);
+  }
+
+  private async openLocal() {
+    const wantVideo = !this.view.audioOnly;
+    const stream = await navigator.mediaDevices.getUserMedia({
+      audio: this.devices.audio ? { deviceId: { exact: this.devices.audio } } : true,
+      video: wantVideo ? (this.devices.video ? { deviceId: { exact: this.devices.video }, width: 640, height: 480 } : { width: 640, height: 480 }) : false,
+    });
+    stream.getAudioTracks().forEach((t) => (t.enabled = this.view.micOn && !this.view.live?.me.audioMutedByHost));
+    stream.getVideoTracks().forEach((t) => (t.enabled = this.view.camOn));
+    this.view.local?.getTracks().forEach((t) => t.stop());
+    this.set({ local: stream });
+  }
+
+  private newPc() {
+    return new RTCPeerConnection({ iceServers: this.ice, bundlePolicy: 'max-bundle' });
+  }
+
+  private async publishCamera(): Promise<void> {
+    this.pub?.close();
+    const pc = this.newPc();
+    this.pub = pc;
+    const local = this.view.local!;
+    const audio = local.getAudioTracks()[0];
+    if (audio) pc.addTransceiver(audio, { direction: 'sendonly', streams: [local] });
+    const video = local.getVideoTracks()[0];
+    if (video) {
+      pc.addTransceiver(video, {
+        direction: 'sendonly',
+        streams: [local],
+        // Simulcast: weak subscribers get a lower layer from the SFU.
+        sendEncodings: [
+          { rid: 'l', scaleResolutionDownBy: 4, maxBitrate: 120_000 },
+          { rid: 'm', scaleResolutionDownBy: 2, maxBitrate: 350_000 },
+          { rid: 'h', maxBitrate: 900_000 },
+        ],
+      });
+    }
+    await this.negotiatePublish(pc, 'camera');
+    pc.addEventListener('connectionstatechange', () => {
+      if (pc.connectionState === 'failed' && this.pub === pc && !this.stopped) void this.recover();
+    });
+  }
+
+  private async negotiatePublish(pc: RTCPeerConnection, kind: 'camera' | 'screen') {
+    await pc.setLocalDescription(await pc.createOffer());
+    await gathered(pc);
+    const answer = await api.post(this.path('/publish'), Published, { kind, sdp: pc.localDescription!.sdp, simulcast: kind === 'camera' });
+    await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
+  }
+
+  /** A dropped network or a restarted media server: join again and publish again. */
+  private async recover() {
+    if (this.view.phase === 'reconnecting') return;
+    this.set({ phase: 'reconnecting' });
+    for (const s of this.subs.values()) s.pc.close();
+    this.subs.clear();
+    this.set({ tiles: [] });
+    for (let attempt = 0; !this.stopped; attempt++) {
+      try {
+        await api.post(this.path('/join'), JoinedMeeting, { audioOnly: this.view.audioOnly });
+        await this.publishCamera();
+        if (this.view.screen) await this.publishScreen(this.view.screen);
+        this.set({ phase: 'live' });
+        return;
+      } catch (err) {
+        if (err instanceof ApiError && ['meeting_ended', 'meeting_removed', 'meeting_not_found'].includes(err.code)) {
+          this.set({ phase: err.code === 'meeting_removed' ? 'removed' : 'ended' });
+          await this.stop(false);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** attempt, 10_000)));
+      }
+    }
+  }
+
+  private async poll(): Promise<void> {
+    if (this.stopped) return;
+    let live: LiveState;
+    try {
+      live = await api.get(this.path('/live'), LiveState);
+    } catch (err) {
+      if (err instanceof ApiError && err.isNetwork && this.view.phase === 'live') this.set({ phase: 'reconnecting' });
+      return;
+    }
+    if (this.stopped) return;
+    if (live.meeting.status === 'ended') {
+      this.set({ live, phase: 'ended' });
+      await this.stop(false);
+      return;
+    }
+    if (live.me.removed) {
+      this.set({ live, phase: 'removed' });
+      await this.stop(false);
+      return;
+    }
+    if (!live.me.participantId && this.view.phase === 'live') {
+      // The server timed us out (network gap): join again.
+      void this.recover();
+    }
+    if (this.view.phase === 'reconnecting' && live.me.participantId && this.pub?.connectionState === 'connected') this.set({ phase: 'live' });
+    const audioTrack = this.view.local?.getAudioTracks()[0];
+    if (audioTrack) audioTrack.enabled = this.view.micOn && !live.me.audioMutedByHost;
+    if (live.me.audioMutedByHost && this.view.micOn) this.view.micOn = false;
+    const videoTrack = this.view.local?.getVideoTracks()[0];
+    if (videoTrack && live.me.videoStoppedByHost) {
+      videoTrack.enabled = false;
+      this.view.camOn = false;
+    }
+    const remote = live.participants.filter((p) => p.personId !== this.myPersonId).flatMap((p) => p.feeds.map((f) => ({ p, f })));
+    const wanted = new Set(remote.map((r) => r.f.feedId));
+    for (const [feedId, s] of this.subs) {
+      if (wanted.has(feedId)) continue;
+      s.pc.close();
+      this.subs.delete(feedId);
+      void api.delete(this.path(`/subscriptions/${s.id}`)).catch(() => {});
+    }
+    for (const { f } of remote) if (!this.subs.has(f.feedId) && !this.pending.has(f.feedId)) void this.subscribeFeed(f.feedId, f.kind);
+    const tiles: RemoteTile[] = [];
+    for (const { p, f } of remote) {
+      const s = this.subs.get(f.feedId);
+      if (s) tiles.push({ key: `${f.feedId}`, feedId: f.feedId, personId: p.personId, name: p.name, kind: f.kind, stream: s.stream, audioMuted: f.audioMuted, videoStopped: f.videoStopped });
+    }
+    this.set({ live, tiles });
+  }
+
+  private async subscribeFeed(feedId: number, kind: 'camera' | 'screen') {
+    this.pending.add(feedId);
+    try {
+      const audioOnly = this.view.audioOnly && kind === 'camera';
+      const many = this.subs.size >= 4;
+      const substream = this.view.lowBandwidth || many ? 0 : 2;
+      const sub = await api.post(this.path('/subscribe'), Subscribed, { feedId, audioOnly, substream });
+      const pc = this.newPc();
+      const stream = new MediaStream();
+      pc.addEventListener('track', (e) => stream.addTrack(e.track));
+      await pc.setRemoteDescription({ type: 'offer', sdp: sub.sdp });
+      await pc.setLocalDescription(await pc.createAnswer());
+      await gathered(pc);
+      await api.post(this.path(`/subscriptions/${sub.subscriptionId}/answer`), null, { sdp: pc.localDescription!.sdp });
+      pc.addEventListener('connectionstatechange', () => {
+        if (pc.connectionState === 'failed' && this.subs.get(feedId)?.pc === pc) {
+          pc.close();
+          this.subs.delete(feedId);
+        }
+      });
+      if (this.stopped) pc.close();
+      else this.subs.set(feedId, { id: sub.subscriptionId, pc, stream, feedId });
+    } catch {
+      /* Not flowing yet, or gone: the next poll tries again. */
+    } finally {
+      this.pending.delete(feedId);
+    }
+  }
+
+  /** The loudest remote participant over the last second (inbound audio level). */
+  private async detectSpeaker() {
+    let best: { personId: string; level: number } | null = null;
+    for (const t of this.view.tiles) {
+      const s = this.subs.get(t.feedId);
+      if (!s || t.kind !== 'camera') continue;
+      const stats = await s.pc.getStats();
+      stats.forEach((r: { type: string; kind?: string; audioLevel?: number }) => {
+        if (r.type === 'inbound-rtp' && r.kind === 'audio' && (r.audioLevel ?? 0) > 0.02 && (!best || (r.audioLevel ?? 0) > best.level)) best = { personId: t.personId, level: r.audioLevel ?? 0 };
+      });
+    }
+    const chosen = best as { personId: string } | null;
+    const id = chosen ? chosen.personId : this.view.speakerPersonId;
+    if (id !== this.view.speakerPersonId) this.set({ speakerPersonId: id });
+  }
+
+  toggleMic() {
+    if (this.view.live?.me.audioMutedByHost && !this.view.micOn) return;
+    const on = !this.view.micOn;
+    this.view.local?.getAudioTracks().forEach((t) => (t.enabled = on));
+    this.set({ micOn: on });
+  }
+
+  toggleCam() {
+    if (this.view.audioOnly) return;
+    const on = !this.view.camOn;
+    this.view.local?.getVideoTracks().forEach((t) => (t.enabled = on));
+    this.set({ camOn: on });
+  }
+
+  async setLowBandwidth(on: boolean) {
+    this.set({ lowBandwidth: on });
+    for (const s of this.subs.values()) await api.post(this.path(`/subscriptions/${s.id}/substream`), null, { substream: on ? 0 : 2 }).catch(() => {});
+  }
+
+  /** Switches between audio-only and audio with video: publishes again and resubscribes. */
+  async setAudioOnly(on: boolean) {
+    this.set({ audioOnly: on, camOn: !on });
+    await this.openLocal();
+    await this.publishCamera();
+    for (const s of this.subs.values()) {
+      s.pc.close();
+      void api.delete(this.path(`/subscriptions/${s.id}`)).catch(() => {});
+    }
+    this.subs.clear();
+    await this.poll();
+  }
+
+  async chooseDevice(kind: 'audio' | 'video', deviceId: string) {
+    this.devices[kind] = deviceId;
+    const track = (await navigator.mediaDevices.getUserMedia(kind === 'audio' ? { audio: { deviceId: { exact: deviceId } } } : { video: { deviceId: { exact: deviceId }, width: 640, height: 480 } })).getTracks()[0]!;
+    track.enabled = kind === 'audio' ? this.view.micOn : this.view.camOn;
+    const sender = this.pub?.getSenders().find((s) => s.track?.kind === track.kind);
+    await sender?.replaceTrack(track);
+    const local = this.view.local;
+    if (local) {
+      for (const old of kind === 'audio' ? local.getAudioTracks() : local.getVideoTracks()) {
+        old.stop();
+        local.removeTrack(old);
+      }
+      local.addTrack(track);
+      this.set({ local: new MediaStream(local.getTracks()) });
+    }
+  }
+
+  async startScreen() {
+    const stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+    stream.getVideoTracks()[0]?.addEventListener('ended', () => void this.stopScreen());
+    await this.publishScreen(stream);
+    this.set({ screen: stream });
+  }
+
+  private async publishScreen(stream: MediaStream) {
+    this.screenPub?.close();
+    const pc = this.newPc();
+    this.screenPub = pc;
+    for (const t of stream.getVideoTracks()) pc.addTransceiver(t, { direction: 'sendonly', streams: [stream] });
+    await this.negotiatePublish(pc, 'screen');
+  }
+
+  async stopScreen() {
+    this.view.screen?.getTracks().forEach((t) => t.stop());
+    this.screenPub?.close();
+    this.screenPub = null;
+    this.set({ screen: null });
+    await api.post(this.path('/unpublish'), null, { kind: 'screen' }).catch(() => {});
+  }
+
+  async stop(leave = true) {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.speakerTimer) clearInterval(this.speakerTimer);
+    for (const s of this.subs.values()) s.pc.close();
+    this.subs.clear();
+    this.pub?.close();
+    this.screenPub?.close();
+    this.view.local?.getTracks().forEach((t) => t.stop());
+    this.view.screen?.getTracks().forEach((t) => t.stop());
+    if (leave) await api.post(this.path('/leave'), null).catch(() => {});
+    this.set({ tiles: [], local: null, screen: null });
+  }
+}
