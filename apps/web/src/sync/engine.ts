@@ -1,4 +1,5 @@
 import {
+  Chat as ChatSchema,
   ChatList,
   MessagePage,
   SentMessage,
@@ -257,6 +258,18 @@ export class SyncEngine {
     }
     if (u.type === 'message.new' && u.message.author.userId === this.o.userId) {
       this.outbox.set((q) => outbox.settle(q, [u.message.clientId]));
+    }
+  }
+
+  /** A chat not in the list yet (just opened, or its update is still on the way): fetch it. False when it is not mine. */
+  async ensureChat(chatId: string): Promise<boolean> {
+    if (this.chats.get()?.some((c) => c.id === chatId)) return true;
+    try {
+      const chat = await this.o.api.get(`/api/v1/chats/${chatId}`, ChatSchema);
+      this.chats.set((list) => (list && !list.some((c) => c.id === chat.id) ? [...list, chat] : list));
+      return true;
+    } catch {
+      return false;
     }
   }
 
