@@ -15,6 +15,7 @@ import { VirtualList } from '../ui/VirtualList.tsx';
 import { MessageRow, PendingRow } from '../ui/MessageRow.tsx';
 import { Composer, type ComposerTarget } from '../ui/Composer.tsx';
 import { MembersPanel } from '../ui/MembersPanel.tsx';
+import { MeetingsLink } from '../meetings/MeetingsLink.tsx';
 
 export type Row =
   | { key: string; kind: 'day'; date: string }
@@ -177,6 +178,7 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
             {plural('chat.members', chat.memberCount)}
           </button>
         </div>
+        <MeetingsLink chatId={chat.id} />
         <button type="button" className={`btn btn-secondary toggle ${teachersOnly ? 'on' : ''}`} aria-pressed={teachersOnly} onClick={() => setTeachersOnly((v) => !v)}>
           <span className="teacher-badge" aria-hidden="true">
             <svg viewBox="0 0 24 24" width="16" height="16"><path fill="currentColor" d="M12 3 1 8.5 12 14l9-4.5V16h2V8.5L12 3zm-6.5 8.8V16c0 1.9 2.9 3.5 6.5 3.5s6.5-1.6 6.5-3.5v-4.2L12 15.1l-6.5-3.3z" /></svg>
