@@ -4,7 +4,7 @@ import type { Update } from '@parta/protocol';
 import { createTestApp, type TestApp } from '../testing/harness.ts';
 import { DEMO_PHONES } from '../demo/seed.ts';
 import { actor, chatOf, send, type Actor } from './test-helpers.ts';
-import { pruneStream, readStream, streamHead } from './stream.ts';
+import { pruneStream, readStream, STREAM_TOPIC, streamHead } from './stream.ts';
 
 const count = async (t: TestApp, table: 'chat_events' | 'user_events') =>
   Number((await t.runtime.ctx.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
@@ -108,27 +108,28 @@ describe('the resumable update stream', () => {
     assert.ok(!teacherView.resync && teacherView.updates.some((u) => u.type === 'chat.member_left' && u.personId === student.personId));
   });
 
-  test('events are published on chat:<id> and user:<id> after commit', async () => {
+  test('every commit publishes one wake-up on `stream` with the highest committed position', async () => {
     const ps = t.runtime.ctx.pubsub;
+    const db = t.runtime.ctx.db;
     const g6 = await actor(t, DEMO_PHONES.guardian6B);
     const t6 = await actor(t, DEMO_PHONES.classTeacher6B);
     const chat = await chatOf(t, g6, 'parents', '6Б');
-    const got: Update[] = [];
-    const offChat = await ps.subscribe(`chat:${chat.id}`, (_t, m) => got.push(JSON.parse(m)));
-    const offUser = await ps.subscribe(`user:${g6.userId}`, (_t, m) => got.push(JSON.parse(m)));
-    const m = await send(t, t6, chat.id, 'опубликовано');
-    await t.request('POST', `/api/v1/chats/${chat.id}/read`, { token: g6.token, body: { seq: m.seq } });
+    const got: number[] = [];
+    const off = await ps.subscribe(STREAM_TOPIC, (_t, m) => got.push((JSON.parse(m) as { pos: number }).pos));
+    await send(t, t6, chat.id, 'опубликовано');
+    const afterSend = (await streamHead(db)).head;
+    for (let i = 0; i < 100 && !got.includes(afterSend); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(got.includes(afterSend), 'the send woke the tailers with its position');
     // A roster change (the guardian's child leaves 6Б) is published once its transaction commits.
     const admin = await actor(t, DEMO_PHONES.admin);
     const child = (await t.request('GET', '/api/v1/me', { token: g6.token })).json().schools[0].children[0];
     const left = await t.request('DELETE', `/api/v1/schools/${admin.schoolId}/classes/${chat.classId}/students/${child.personId}`, { token: admin.token });
     assert.equal(left.statusCode, 204);
-    for (let i = 0; i < 100 && !got.some((u) => u.type === 'chat.removed'); i++) await new Promise((r) => setTimeout(r, 20));
-    await offChat();
-    await offUser();
-    const newMsg = got.find((u) => u.type === 'message.new');
-    assert.ok(newMsg && newMsg.type === 'message.new' && newMsg.message.id === m.id && newMsg.pos > 0);
-    assert.ok(got.some((u) => u.type === 'chat.read' && u.seq === m.seq));
-    assert.ok(got.some((u) => u.type === 'chat.removed' && u.chatId === chat.id));
+    const afterRoster = (await streamHead(db)).head;
+    for (let i = 0; i < 100 && !got.includes(afterRoster); i++) await new Promise((r) => setTimeout(r, 20));
+    await off();
+    assert.ok(afterRoster > afterSend && got.includes(afterRoster), 'the roster change woke the tailers once committed');
+    const page = await readStream(db, g6.userId, afterSend);
+    assert.ok(!page.resync && page.updates.some((u) => u.type === 'chat.removed' && u.chatId === chat.id));
   });
 });

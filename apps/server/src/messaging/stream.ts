@@ -28,15 +28,28 @@ interface PendingUser {
 }
 type Pending = PendingChat | PendingUser;
 
-export interface StoredEvent {
-  topic: string;
-  update: Update;
+/**
+ * The pub/sub topic that wakes every process's stream tailer (realtime/tailer.ts) after a commit.
+ * Its message is `{"pos":N}`, the highest position committed: the updates themselves are read
+ * from the tables, in position order, never taken from pub/sub.
+ */
+export const STREAM_TOPIC = 'stream';
+
+/** Tells every process that positions up to `pos` are committed. A hint: the tables are the truth. */
+export async function publishCommitted(ctx: AppContext, pos: number): Promise<void> {
+  try {
+    await ctx.pubsub.publish(STREAM_TOPIC, `{"pos":${pos}}`);
+  } catch (err) {
+    // The events are stored: tailers poll, and clients catch up through readStream.
+    ctx.log.warn({ err }, 'publishing a stream wake-up failed');
+  }
 }
 
 /** Events of one transaction: collected while it runs, written by `flush` as its last step, published after commit. */
 export class Outbox {
   private pending: Pending[] = [];
-  private written: StoredEvent[] = [];
+  /** The highest position written, published after commit. */
+  private written = 0;
 
   chat(chatId: string, body: UpdateBody): void {
     this.pending.push({ kind: 'chat', chatId, body });
@@ -66,41 +79,28 @@ export class Outbox {
     const userRows: { pos: number; user_id: string; type: string; payload: string }[] = [];
     this.pending.forEach((p, i) => {
       const pos = from + i;
-      const update = { ...p.body, pos } as Update;
       const { type, ...rest } = p.body;
-      if (p.kind === 'chat') {
-        chatRows.push({ pos, chat_id: p.chatId, type, payload: JSON.stringify(rest) });
-        this.written.push({ topic: `chat:${p.chatId}`, update });
-      } else {
-        userRows.push({ pos, user_id: p.userId, type, payload: JSON.stringify(rest) });
-        this.written.push({ topic: `user:${p.userId}`, update });
-      }
+      if (p.kind === 'chat') chatRows.push({ pos, chat_id: p.chatId, type, payload: JSON.stringify(rest) });
+      else userRows.push({ pos, user_id: p.userId, type, payload: JSON.stringify(rest) });
     });
+    this.written = to;
     for (let i = 0; i < chatRows.length; i += 500) await trx.insertInto('chat_events').values(chatRows.slice(i, i + 500)).execute();
     for (let i = 0; i < userRows.length; i += 500) await trx.insertInto('user_events').values(userRows.slice(i, i + 500)).execute();
     this.pending = [];
     return { from, to };
   }
 
-  /** After commit: tell every process (the WebSocket gateway) about the new events. */
+  /** After commit: wake every process's stream tailer (the WebSocket gateway), once per transaction. */
   async publish(ctx: AppContext): Promise<void> {
-    const events = this.written;
-    this.written = [];
-    for (const e of events) {
-      try {
-        await ctx.pubsub.publish(e.topic, JSON.stringify(e.update));
-      } catch (err) {
-        // The events are stored: clients catch up through readStream.
-        ctx.log.warn({ err, topic: e.topic }, 'publishing an update failed');
-      }
-    }
+    const pos = this.written;
+    this.written = 0;
+    if (pos > 0) await publishCommitted(ctx, pos);
   }
 }
 
 /**
- * For listeners that run inside someone else's transaction (roster hooks): publishes the rows of
- * positions [from, to] once they are committed, reading them back so that only committed content
- * goes out. Gives up if the transaction rolled back.
+ * For listeners that run inside someone else's transaction (roster hooks): publishes the wake-up
+ * for positions [from, to] once they are committed. Gives up if the transaction rolled back.
  */
 export function publishWhenCommitted(ctx: AppContext, range: { from: number; to: number }): void {
   const attempt = async (tries: number): Promise<void> => {
@@ -109,22 +109,10 @@ export function publishWhenCommitted(ctx: AppContext, range: { from: number; to:
       if (tries < 200) setTimeout(() => void attempt(tries + 1).catch(report), Math.min(5 * 2 ** Math.min(tries, 6), 250));
       return;
     }
-    const events = await eventsBetween(ctx.db, range.from, range.to);
-    for (const e of events) await ctx.pubsub.publish(e.topic, JSON.stringify(e.update));
+    await publishCommitted(ctx, range.to);
   };
   const report = (err: unknown) => ctx.log.warn({ err }, 'publishing roster updates failed');
   setImmediate(() => void attempt(0).catch(report));
-}
-
-async function eventsBetween(db: Db, from: number, to: number): Promise<StoredEvent[]> {
-  const [chats, users] = await Promise.all([
-    db.selectFrom('chat_events').select(['pos', 'chat_id', 'type', 'payload']).where('pos', '>=', from).where('pos', '<=', to).execute(),
-    db.selectFrom('user_events').select(['pos', 'user_id', 'type', 'payload']).where('pos', '>=', from).where('pos', '<=', to).execute(),
-  ]);
-  return [
-    ...chats.map((r) => ({ topic: `chat:${r.chat_id}`, update: toUpdate(r) })),
-    ...users.map((r) => ({ topic: `user:${r.user_id}`, update: toUpdate(r) })),
-  ].sort((a, b) => a.update.pos - b.update.pos);
 }
 
 function toUpdate(r: { pos: number; type: string; payload: unknown }): Update {

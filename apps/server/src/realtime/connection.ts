@@ -1,8 +1,9 @@
 import type { WebSocket } from 'ws';
 import type { Locale, Update } from '@parta/protocol';
-import { chatTopic, typingTopic, updateFrame, userTopic, type RealtimeEvent, type UpdateEvent } from './events.ts';
+import { typingTopic, updateFrame, type RealtimeEvent } from './events.ts';
 import type { TopicHub } from './hub.ts';
 import { Outbox, type OutboxLimits } from './outbox.ts';
+import type { StreamTailer, TailedUpdate, TailListener } from './tailer.ts';
 
 /** The durable stream as the gateway reads it (messaging/stream.ts behind it). */
 export interface StreamReader {
@@ -12,32 +13,30 @@ export interface StreamReader {
 }
 
 const PAGE = 500;
-const MAX_PAGES = 10_000;
-const RECENT = 512;
+/** Reads of one catch-up, pages and re-reads together; past it the connection is closed and the client resumes. */
+const MAX_READS = 10_000;
 
 /**
- * One authenticated WebSocket: the topics it follows, its place in the user's stream and its outbox.
+ * One authenticated WebSocket: the chats it follows, its place in the user's stream and its outbox.
  *
- * Catch-up: the connection subscribes first and buffers live events, then reads the stream from the
- * client's position, then delivers the buffered events that the read did not cover. A read returns
- * everything committed up to its `position` (positions are assigned in commit order), so buffered
- * events at or below it are either already delivered or not the user's.
+ * Catch-up: the connection registers with the process's stream tailer first, then reads the
+ * user's stream from the client's position with `readStream`, applying `chat.added` /
+ * `chat.removed` as it goes. When a read has reached its end, it checks, in the same synchronous
+ * step, that the tailer has not dispatched past the position read; if it has, it reads again from
+ * there. Then it goes live: from the next tailer dispatch on, every update is above the position
+ * read, dispatched in position order, and the set of followed chats is exactly the membership at
+ * that position. Updates at or below the highest position sent are dropped.
  */
-export class Connection {
+export class Connection implements TailListener {
   readonly chats = new Set<string>();
   closed = false;
   /** The language of error texts sent to this connection. */
   locale: Locale = 'ru';
   /** Everything visible to the user up to here has been sent (or the client was told to resync). */
-  private covered = 0;
-  /** The highest position sent. */
   private highest = 0;
-  private readonly recent = new Set<number>();
-  private readonly recentOrder: number[] = [];
   private syncing = true;
-  private buffered: UpdateEvent[] = [];
   private work: Promise<void> = Promise.resolve();
-  private readonly listener = (_topic: string, event: RealtimeEvent) => this.onEvent(event);
+  private readonly typingListener = (_topic: string, event: RealtimeEvent) => this.onTyping(event);
   readonly outbox: Outbox;
   private readonly typingSent = new Map<string, number>();
 
@@ -46,6 +45,7 @@ export class Connection {
     readonly userId: string,
     readonly sessionId: string,
     private readonly hub: TopicHub<RealtimeEvent>,
+    private readonly tailer: StreamTailer,
     private readonly stream: StreamReader,
     limits: OutboxLimits,
     private readonly onOverflow: (c: Connection) => void,
@@ -53,11 +53,13 @@ export class Connection {
     this.outbox = new Outbox(socket, limits, () => this.onOverflow(this));
   }
 
-  /** Subscribes, catches up from `after` (null: from now on) and goes live. Resolves with the position reached. */
+  /** Registers, catches up from `after` (null: from now on) and goes live. Resolves with the position reached. */
   start(after: number | null): Promise<number> {
     return this.serial(async () => {
-      await this.hub.add(userTopic(this.userId), this.listener);
+      this.tailer.addUser(this);
+      await this.tailer.ready;
       const ids = await this.stream.chatIds(this.userId);
+      // Typing subscriptions are awaited here only, so typing works as soon as `ready` is sent.
       await Promise.all(ids.map((id) => this.follow(id)));
       await this.catchUp(after);
     }).then(() => this.highest);
@@ -66,8 +68,8 @@ export class Connection {
   /** Stops following everything. */
   stop(): void {
     this.closed = true;
-    this.hub.remove(userTopic(this.userId), this.listener);
-    for (const id of this.chats) this.unfollow(id);
+    this.tailer.removeUser(this);
+    for (const id of [...this.chats]) this.unfollow(id);
     this.outbox.clear();
   }
 
@@ -80,12 +82,15 @@ export class Connection {
     return true;
   }
 
-  /** Catch up again from the highest position sent: pub/sub may have lost messages (its connection dropped). */
-  refresh(): Promise<void> {
-    return this.serial(async () => {
-      this.syncing = true;
-      await this.catchUp(this.highest);
-    });
+  /** One update from the process's stream tailer, in position order. */
+  onTail(u: TailedUpdate): void {
+    // While catching up, the catch-up covers what the tailer dispatches (see the class comment).
+    if (this.closed || this.syncing || u.pos <= this.highest) return;
+    if (u.chatId !== null) {
+      if (u.type === 'chat.removed') this.unfollow(u.chatId);
+      else if (u.type === 'chat.added') void this.follow(u.chatId).catch(() => {});
+    }
+    this.deliver(u.pos, u.frame);
   }
 
   private serial(task: () => Promise<void>): Promise<void> {
@@ -94,86 +99,66 @@ export class Connection {
     return run;
   }
 
-  private async follow(chatId: string): Promise<void> {
-    if (this.chats.has(chatId)) return;
+  /** Follows a chat's updates at once (tailer index); resolves when its typing topic is subscribed. */
+  private follow(chatId: string): Promise<void> {
+    if (this.chats.has(chatId) || this.closed) return Promise.resolve();
     this.chats.add(chatId);
-    await Promise.all([this.hub.add(chatTopic(chatId), this.listener), this.hub.add(typingTopic(chatId), this.listener)]);
+    this.tailer.follow(chatId, this);
+    return this.hub.add(typingTopic(chatId), this.typingListener);
   }
 
   private unfollow(chatId: string): void {
     if (!this.chats.delete(chatId)) return;
-    this.hub.remove(chatTopic(chatId), this.listener);
-    this.hub.remove(typingTopic(chatId), this.listener);
+    this.tailer.unfollow(chatId, this);
+    this.hub.remove(typingTopic(chatId), this.typingListener);
   }
 
   private async catchUp(after: number | null): Promise<void> {
     this.syncing = true;
     let cursor = after ?? (await this.stream.head());
-    if (after !== null) {
-      for (let page = 0; page < MAX_PAGES && !this.closed; page++) {
-        const res = await this.stream.read(this.userId, cursor, PAGE);
-        if (res.resync) {
-          cursor = res.position;
-          this.outbox.send(JSON.stringify({ type: 'resync', position: res.position }), true);
-          // The client reloads its state; the chats it follows may have changed too.
-          const ids = new Set(await this.stream.chatIds(this.userId));
-          for (const id of [...this.chats]) if (!ids.has(id)) this.unfollow(id);
-          await Promise.all([...ids].map((id) => this.follow(id)));
-          break;
-        }
-        for (const u of res.updates) {
-          if (u.type === 'chat.added') await this.follow(u.chatId);
-          else if (u.type === 'chat.removed') this.unfollow(u.chatId);
-          this.deliver(u.pos, updateFrame(JSON.stringify(u)));
-        }
-        cursor = res.position;
-        if (!res.hasMore) break;
-        await this.outbox.drained();
+    // Without a position, the client starts at the head: read only if the tailer is already past it.
+    let mustRead = after !== null;
+    for (let reads = 0; reads < MAX_READS && !this.closed; reads++) {
+      if (!mustRead && this.tailer.position <= cursor) {
+        // Synchronous from here to going live: the tailer cannot dispatch in between.
+        this.highest = Math.max(this.highest, cursor);
+        this.syncing = false;
+        return;
       }
+      const res = await this.stream.read(this.userId, cursor, PAGE);
+      if (this.closed) return;
+      if (res.resync) {
+        cursor = res.position;
+        this.highest = Math.max(this.highest, cursor);
+        this.outbox.send(JSON.stringify({ type: 'resync', position: res.position }), true);
+        // The client reloads its state; the chats it follows may have changed too. Membership is
+        // read after the head, so read the stream once more from the head to apply what followed.
+        const ids = new Set(await this.stream.chatIds(this.userId));
+        for (const id of [...this.chats]) if (!ids.has(id)) this.unfollow(id);
+        for (const id of ids) void this.follow(id).catch(() => {});
+        mustRead = true;
+        continue;
+      }
+      for (const u of res.updates) {
+        if (u.type === 'chat.added') void this.follow(u.chatId).catch(() => {});
+        else if (u.type === 'chat.removed') this.unfollow(u.chatId);
+        this.deliver(u.pos, updateFrame(JSON.stringify(u)));
+      }
+      cursor = res.position;
+      mustRead = res.hasMore;
+      if (res.hasMore) await this.outbox.drained();
     }
-    this.covered = Math.max(this.covered, cursor);
-    this.highest = Math.max(this.highest, cursor);
-    const buffered = this.buffered.sort((a, b) => a.pos - b.pos);
-    this.buffered = [];
-    this.syncing = false;
-    for (const e of buffered) this.onUpdate(e);
+    if (!this.closed) throw new Error('catch-up did not converge');
   }
 
-  private onEvent(event: RealtimeEvent): void {
-    if (this.closed) return;
-    if (event.kind === 'typing') {
-      if (!this.syncing && event.userId !== this.userId && this.chats.has(event.chatId)) this.outbox.send(event.frame, false);
-      return;
-    }
-    if (this.syncing) {
-      this.buffered.push(event);
-      return;
-    }
-    this.onUpdate(event);
-  }
-
-  private onUpdate(e: UpdateEvent): void {
-    if (e.pos <= this.covered || this.recent.has(e.pos)) return;
-    if (!e.personal && (e.chatId === null || !this.chats.has(e.chatId))) return;
-    if (e.follow === 'remove' && e.chatId) this.unfollow(e.chatId);
-    this.deliver(e.pos, e.frame);
-    if (e.follow === 'add' && e.chatId && !this.chats.has(e.chatId)) {
-      // Messages of the new chat may have been published before this process followed it: read them from the stream.
-      const chatId = e.chatId;
-      this.syncing = true;
-      void this.serial(async () => {
-        await this.follow(chatId);
-        await this.catchUp(e.pos);
-      }).catch(() => {});
-    }
+  private onTyping(event: RealtimeEvent): void {
+    if (this.closed || this.syncing) return;
+    if (event.userId !== this.userId && this.chats.has(event.chatId)) this.outbox.send(event.frame, false);
   }
 
   private deliver(pos: number, frame: string): void {
-    if (this.recent.has(pos)) return;
-    this.recent.add(pos);
-    this.recentOrder.push(pos);
-    if (this.recentOrder.length > RECENT) this.recent.delete(this.recentOrder.shift()!);
-    if (pos > this.highest) this.highest = pos;
+    if (pos <= this.highest) return;
+    this.highest = pos;
     this.outbox.send(frame, true);
   }
 }

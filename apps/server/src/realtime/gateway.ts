@@ -9,6 +9,7 @@ import { readStream, streamHead } from '../messaging/stream.ts';
 import { Connection, type StreamReader } from './connection.ts';
 import { decodeEvent, typingTopic, type RealtimeEvent } from './events.ts';
 import { TopicHub } from './hub.ts';
+import { defaultTailerOptions, StreamTailer, type TailerOptions } from './tailer.ts';
 
 export interface GatewayOptions {
   /** Interval of WebSocket pings; a connection that has not answered the previous one is dropped. */
@@ -48,6 +49,7 @@ interface Socket {
 export class Gateway {
   private readonly sockets = new Set<Socket>();
   private readonly hub: TopicHub<RealtimeEvent>;
+  readonly tailer: StreamTailer;
   private readonly stream: StreamReader;
   private readonly timers: NodeJS.Timeout[] = [];
   private closing = false;
@@ -55,8 +57,10 @@ export class Gateway {
   constructor(
     private readonly ctx: AppContext,
     readonly options: GatewayOptions = defaultGatewayOptions,
+    tailerOptions: TailerOptions = defaultTailerOptions,
   ) {
     this.hub = new TopicHub(ctx.pubsub, decodeEvent, ctx.log);
+    this.tailer = new StreamTailer(ctx.db, ctx.pubsub, ctx.log, tailerOptions);
     this.stream = {
       chatIds: async (userId) => (await myChatIds(ctx.db, userId).execute()).map((r) => r.chat_id),
       read: (userId, after, limit) => readStream(ctx.db, userId, after, limit),
@@ -76,12 +80,21 @@ export class Gateway {
       droppedEphemeral += s.conn.outbox.droppedEphemeral;
       backlogBytes += s.conn.outbox.durableBacklogBytes;
     }
-    return { sockets: this.sockets.size, authenticated, topics: this.hub.topicCount, droppedEphemeral, backlogBytes };
+    return {
+      sockets: this.sockets.size,
+      authenticated,
+      topics: this.hub.topicCount,
+      followedChats: this.tailer.followedChats,
+      streamPosition: this.tailer.position,
+      streamReads: this.tailer.reads,
+      droppedEphemeral,
+      backlogBytes,
+    };
   }
 
-  /** Pub/sub lost its connection for a while: every connection reads what it may have missed. */
+  /** Pub/sub lost its connection for a while: the tailer reads what was committed meanwhile. */
   refreshAll(): void {
-    for (const s of this.sockets) if (s.conn) void s.conn.refresh().catch(() => {});
+    this.tailer.wake();
   }
 
   accept(ws: WebSocket, _request: IncomingMessage): void {
@@ -138,7 +151,7 @@ export class Gateway {
       socket.ws.close(WsClose.unauthenticated, 'unauthenticated');
       return;
     }
-    const conn = new Connection(socket.ws, auth.user.id, auth.sessionId, this.hub, this.stream, this.options, (c) => this.overflow(c));
+    const conn = new Connection(socket.ws, auth.user.id, auth.sessionId, this.hub, this.tailer, this.stream, this.options, (c) => this.overflow(c));
     conn.locale = auth.user.locale === 'en' ? 'en' : 'ru';
     socket.conn = conn;
     if (!this.sockets.has(socket)) {
@@ -216,6 +229,7 @@ export class Gateway {
   async close(): Promise<void> {
     this.closing = true;
     for (const timer of this.timers) clearInterval(timer);
+    await this.tailer.close();
     const open = [...this.sockets];
     await Promise.all(
       open.map(
