@@ -89,6 +89,29 @@ async function renderImage(file: string): Promise<Rendered> {
   }
 }
 
+const STRIPPED_FORMATS: Record<string, 'jpeg' | 'png' | 'webp' | 'avif' | 'heif'> = {
+  'image/jpeg': 'jpeg',
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'image/avif': 'avif',
+  'image/heic': 'heif',
+  'image/heif': 'heif',
+};
+
+/** The picture turned upright and written again in its own format, at high quality, with no metadata. */
+async function stripMetadata(file: string, format: (typeof STRIPPED_FORMATS)[string]): Promise<Buffer> {
+  try {
+    const img = sharp(file, { limitInputPixels: MAX_PIXELS }).autoOrient();
+    if (format === 'jpeg') return await img.jpeg({ quality: 92, mozjpeg: true }).toBuffer();
+    if (format === 'png') return await img.png({ compressionLevel: 9 }).toBuffer();
+    if (format === 'webp') return await img.webp({ quality: 92 }).toBuffer();
+    if (format === 'avif') return await img.avif({ quality: 80 }).toBuffer();
+    return await img.heif({ quality: 80, compression: 'hevc' }).toBuffer();
+  } catch {
+    throw new AppError('image_invalid', 415);
+  }
+}
+
 export interface IncomingFile {
   filename: string | undefined;
   stream: Readable;
@@ -114,10 +137,18 @@ export async function uploadFile(ctx: AppContext, access: ChatAccess, userId: st
     const m = meter(limit);
     await pipeline(incoming.stream, m.stream, createWriteStream(spool, { flags: 'wx' }));
     if (incoming.truncated()) throw new AppError('payload_too_large', 413, { maxBytes: limit });
-    const { size, sha256 } = m.result();
+    let { size, sha256 } = m.result();
     const name = cleanFileName(incoming.filename);
     const type = await detectType(spool, name);
     const image = type.isImage ? await renderImage(spool) : null;
+    if (image && STRIPPED_FORMATS[type.contentType]) {
+      // Photos from phones carry EXIF: the place and time they were taken. The stored original
+      // is re-encoded upright without any metadata, so a child's photo never gives away where.
+      const clean = await stripMetadata(spool, STRIPPED_FORMATS[type.contentType]!);
+      await fs.writeFile(spool, clean);
+      size = clean.length;
+      sha256 = crypto.createHash('sha256').update(clean).digest('hex');
+    }
 
     await ctx.storage.putStream(fileKey(id), createReadStream(spool), size, type.contentType);
     stored.push(fileKey(id));
