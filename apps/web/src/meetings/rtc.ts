@@ -69,6 +69,7 @@ export class MeetingClient {
   private timer: ReturnType<typeof setInterval> | null = null;
   private speakerTimer: ReturnType<typeof setInterval> | null = null;
   private stopped = false;
+  private recovering = false;
   private myPersonId: string | null = null;
   private devices = { audio: undefined as string | undefined, video: undefined as string | undefined };
 
@@ -160,8 +161,17 @@ export class MeetingClient {
 
   /** A dropped network or a restarted media server: join again and publish again. */
   private async recover() {
-    if (this.view.phase === 'reconnecting') return;
+    if (this.recovering) return;
+    this.recovering = true;
     this.set({ phase: 'reconnecting' });
+    try {
+      await this.rejoin();
+    } finally {
+      this.recovering = false;
+    }
+  }
+
+  private async rejoin() {
     for (const s of this.subs.values()) s.pc.close();
     this.subs.clear();
     this.set({ tiles: [] });
@@ -203,7 +213,7 @@ export class MeetingClient {
       await this.stop(false);
       return;
     }
-    if (!live.me.participantId && this.view.phase === 'live') {
+    if (!live.me.participantId && !this.recovering) {
       // The server timed us out (network gap): join again.
       void this.recover();
     }
