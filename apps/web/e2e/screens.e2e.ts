@@ -129,6 +129,30 @@ test('chat list, chat, channels, search, settings', async () => {
   await open(parent, '/settings', '#profile-h');
   await parent.locator('.sessions li').first().waitFor();
   await check(parent, 'settings');
+
+  // Photo: choose, move the crop with the keyboard, save; the avatar shows the photo.
+  await parent.locator('input[type="file"]').setInputFiles(path.join(repoRoot, 'apps/web/public/icons/icon-512.png'));
+  const frame = parent.getByRole('img', { name: /Кадр фото/ });
+  await frame.waitFor();
+  await parent.getByLabel('Масштаб').fill('2');
+  await frame.focus();
+  await frame.press('ArrowRight');
+  await check(parent, 'settings-photo-crop');
+  await parent.getByRole('button', { name: 'Сохранить фото' }).click();
+  await parent.locator('.profile-photo img.avatar').waitFor();
+  await parent.getByRole('button', { name: 'Удалить фото' }).waitFor();
+
+  // Working hours.
+  await parent.getByLabel('Включить рабочие часы').check();
+  await parent.getByLabel('С', { exact: true }).fill('09:00');
+  await parent.locator('section', { hasText: 'Рабочие часы' }).getByRole('button', { name: 'Сохранить' }).click();
+  await parent.locator('section', { hasText: 'Рабочие часы' }).getByRole('status').filter({ hasText: 'Сохранено' }).waitFor();
+
+  // Language: English at once, then back.
+  await parent.getByRole('radio', { name: 'English' }).check();
+  await parent.getByRole('heading', { name: 'Settings' }).waitFor();
+  await parent.getByRole('radio', { name: 'Русский' }).check();
+  await parent.getByRole('heading', { name: 'Настройки' }).waitFor();
   await parent.context().close();
 
   if (process.env.PARTA_README_SHOTS === '1') {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Browser tests: builds the web client when needed, then runs apps/web/e2e/*.e2e.ts with Node's
 // test runner (one file at a time: each starts its own server and Chromium) and prints the totals.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -16,8 +16,14 @@ if (process.env.PARTA_E2E_BUILD !== '0' || !fs.existsSync(path.join(web, 'dist/i
 const filter = process.argv[2];
 const files = fs.readdirSync(path.join(web, 'e2e')).filter((f) => f.endsWith('.e2e.ts') && (!filter || f.includes(filter))).sort().map((f) => path.join(web, 'e2e', f));
 const tsx = require.resolve('tsx', { paths: [web] });
-const res = spawnSync(process.execPath, ['--import', tsx, '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-process.stdout.write(res.stdout);
-const count = (name) => Number(new RegExp(`ℹ ${name} (\\d+)`).exec(res.stdout)?.[1] ?? 0);
+// Output is shown as it comes and kept to count the results.
+let out = '';
+const child = spawn(process.execPath, ['--import', tsx, '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { stdio: ['ignore', 'pipe', 'inherit'] });
+child.stdout.on('data', (d) => {
+  out += d;
+  process.stdout.write(d);
+});
+const status = await new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+const count = (name) => Number(new RegExp(`ℹ ${name} (\\d+)`).exec(out)?.[1] ?? 0);
 console.log(`${count('pass')} passed, ${count('fail') + count('cancelled')} failed`);
-process.exit(res.status ?? 1);
+process.exit(status);

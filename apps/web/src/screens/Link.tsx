@@ -16,7 +16,7 @@ type JR = z.infer<typeof JoinRequest>;
 export function Link() {
   const { t, error, date } = useI18n();
   const me = useStore(meStore);
-  const [code, setCode] = useState(() => new URLSearchParams(location.search).get('invite') ?? '');
+  const [code, setCode] = useState(() => new URLSearchParams(location.search).get('code') ?? '');
   const [codeErr, setCodeErr] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [requests, setRequests] = useState<JR[]>([]);

@@ -60,7 +60,7 @@ export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, 
       aria-label={`${m.author.name}, ${time(m.createdAt)}`}
       data-message-id={m.id}
       data-seq={m.seq}
-      tabIndex={-1}
+      tabIndex={0}
     >
       {!grouped ? (
         <span className="avatar" style={{ background: colourOf(m.author.personId) }} aria-hidden="true">
