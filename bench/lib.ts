@@ -88,16 +88,20 @@ export interface StepResult {
   p95: number;
   p99: number;
   deliveriesPerSecond: number;
+  /** Time from the send request to its answer, where measured (Parta's HTTP POST). */
+  sendP50?: number;
+  sendP99?: number;
   cpuPercent?: number;
   rssBytes?: number;
 }
 
 export function printStep(label: string, r: StepResult): void {
   const f = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
+  const send = r.sendP50 !== undefined ? `  send answered p50 ${f(r.sendP50)} p99 ${f(r.sendP99 ?? NaN)} ms` : '';
   const server = r.cpuPercent !== undefined ? `  server CPU ${r.cpuPercent.toFixed(0)}%  RSS ${mib(r.rssBytes ?? 0)}` : '';
   console.log(
     `${label.padEnd(6)} S=${String(r.rate).padStart(5)}/s  sent ${r.sent}${r.failed ? ` (failed ${r.failed})` : ''}  deliveries expected ${r.expected} received ${r.received} loss ${r.loss}  ` +
-      `latency p50 ${f(r.p50)} p95 ${f(r.p95)} p99 ${f(r.p99)} ms  ${r.deliveriesPerSecond.toFixed(0)} deliveries/s${server}`,
+      `latency p50 ${f(r.p50)} p95 ${f(r.p95)} p99 ${f(r.p99)} ms  ${r.deliveriesPerSecond.toFixed(0)} deliveries/s${send}${server}`,
   );
 }
 

@@ -7,6 +7,7 @@
  *   npm run bench:messaging -- --idle 10000      # 10,000 idle authenticated connections: server RSS
  *
  * Options: --chats R --members M --start S0 --factor F --steps N --step-seconds D --p99 MS --skip-bare
+ *          --seed-concurrency C (classes seeded at once, default 8) --signin-concurrency C (default 32)
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres): a scratch database is created next to it and dropped.
  *
  * Seeding: a school with R classes of M students who have phones (and a class teacher without an account),
@@ -32,6 +33,8 @@ const R = Number(opt.chats ?? 100);
 const M = Number(opt.members ?? 30);
 const STEP_SECONDS = Number(opt['step-seconds'] ?? 10);
 const P99_BOUND = Number(opt.p99 ?? 100);
+const SEED_CONCURRENCY = Number(opt['seed-concurrency'] ?? 8);
+const SIGNIN_CONCURRENCY = Number(opt['signin-concurrency'] ?? 32);
 const baseDb = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 interface Member {
@@ -46,7 +49,15 @@ interface Room {
 
 const phoneOf = (n: number) => `+7910${String(n).padStart(7, '0')}`;
 
-async function seed(databaseUrl: string, classes: number, perClass: number, concurrency = 1): Promise<Member[][]> {
+/** Members of all classes taken in turn (one of each class, then the next of each): concurrent sign-ins then rarely wait on one class's roster lock. */
+const interleaved = <T>(rooms: T[][]): T[] => {
+  const out: T[] = [];
+  const longest = Math.max(0, ...rooms.map((r) => r.length));
+  for (let i = 0; i < longest; i++) for (const r of rooms) if (i < r.length) out.push(r[i]!);
+  return out;
+};
+
+async function seed(databaseUrl: string, classes: number, perClass: number, concurrency = SEED_CONCURRENCY): Promise<Member[][]> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parta-bench-seed-'));
   const config = loadConfig({ DATABASE_URL: databaseUrl, PARTA_DATA_DIR: dataDir, PARTA_LOG_LEVEL: 'warn', PARTA_DEMO: 'off' });
   const { ctx, database } = await createRuntime(config, { log: pino({ level: 'warn' }) });
@@ -96,9 +107,9 @@ async function startParta(databaseUrl: string): Promise<ServerProcess> {
 }
 
 /** Signs every member in and opens its authenticated WebSocket; calls `onFrame` for each frame. */
-async function connectAll(server: ServerProcess, members: Member[], onFrame: (data: string) => void, signInConcurrency = 1): Promise<void> {
+async function connectAll(server: ServerProcess, members: Member[], onFrame: (data: string) => void, signInConcurrency = SIGNIN_CONCURRENCY): Promise<void> {
   const t0 = performance.now();
-  // One at a time: sign-in links the account to the roster and updates chat memberships.
+  // Concurrently: sign-ins of one class take the class's roster rows in a fixed order (messaging/provisioning.ts).
   await pool(members, signInConcurrency, async (m) => {
     m.token = (await signInOverHttp(server.baseUrl, m.phone)).token;
   });
@@ -128,11 +139,12 @@ async function runStep(
   seconds: number,
   rooms: number,
   sendOne: (room: number, id: number) => Promise<boolean>,
-  counters: { received: number; latency: Histogram },
+  counters: Counters,
   pid: number | null,
 ): Promise<StepResult> {
   counters.received = 0;
   counters.latency = new Histogram();
+  counters.send = new Histogram();
   const usage0 = pid ? procUsage(pid) : null;
   const start = performance.now();
   let due = 0;
@@ -186,6 +198,7 @@ async function runStep(
     p95: counters.latency.percentile(95),
     p99: counters.latency.percentile(99),
     deliveriesPerSecond: counters.received / Math.max(seconds, elapsed),
+    ...(counters.send.count ? { sendP50: counters.send.percentile(50), sendP99: counters.send.percentile(99) } : {}),
     ...(usage0 && usage1 ? { cpuPercent: ((usage1.cpuSeconds - usage0.cpuSeconds) / wall) * 100, rssBytes: usage1.rssBytes } : {}),
   };
 }
@@ -193,7 +206,30 @@ async function runStep(
 let nextId = 1;
 let failures = 0;
 
-async function ramp(label: string, sendOne: (room: number, id: number) => Promise<boolean>, counters: { received: number; latency: Histogram }, pid: number | null): Promise<StepResult | null> {
+interface Counters {
+  received: number;
+  /** Send to delivery, per delivery. */
+  latency: Histogram;
+  /** Send request to its answer (Parta: the HTTP POST, which returns after commit). */
+  send: Histogram;
+}
+
+/**
+ * One message per room, not measured: the first sends of a fresh process pay for JIT compilation,
+ * query planning and connection set-up, and a step of a few hundred messages would count them in its tail.
+ */
+async function warmUp(sendOne: (room: number, id: number) => Promise<boolean>, counters: Counters): Promise<void> {
+  counters.received = 0;
+  const rooms = Array.from({ length: R }, (_, r) => r);
+  await pool(rooms, 4, async (r) => {
+    await sendOne(r, nextId++);
+  });
+  const start = performance.now();
+  while (counters.received < R * M && performance.now() - start < 30_000) await sleep(50);
+}
+
+async function ramp(label: string, sendOne: (room: number, id: number) => Promise<boolean>, counters: Counters, pid: number | null): Promise<StepResult | null> {
+  await warmUp(sendOne, counters);
   let rate = Number(opt.rate ?? opt.start ?? 50);
   const factor = Number(opt.factor ?? 1.5);
   const steps = opt.rate ? 1 : Number(opt.steps ?? 10);
@@ -216,7 +252,7 @@ async function benchParta(databaseUrl: string): Promise<StepResult | null> {
   const server = await startParta(databaseUrl);
   const sockets: WebSocket[] = [];
   try {
-    const counters = { received: 0, latency: new Histogram() };
+    const counters: Counters = { received: 0, latency: new Histogram(), send: new Histogram() };
     const sentAt = new Map<number, number>();
     const onFrame = (text: string) => {
       const i = text.indexOf('"text":"b:');
@@ -227,7 +263,7 @@ async function benchParta(databaseUrl: string): Promise<StepResult | null> {
       counters.received++;
       counters.latency.add(performance.now() - t);
     };
-    const all = memberRooms.flat();
+    const all = interleaved(memberRooms);
     console.log(`signing in and connecting ${all.length} members to Parta…`);
     await connectAll(server, all, onFrame);
     for (const m of all) sockets.push(m.ws!);
@@ -244,13 +280,15 @@ async function benchParta(databaseUrl: string): Promise<StepResult | null> {
     const sendOne = async (room: number, id: number) => {
       const r = rooms[room]!;
       const sender = r.members[Math.floor(Math.random() * r.members.length)]!;
-      sentAt.set(id, performance.now());
+      const t0 = performance.now();
+      sentAt.set(id, t0);
       const res = await fetch(`${server.baseUrl}/api/v1/chats/${r.chatId}/messages`, {
         method: 'POST',
         headers: { authorization: `Bearer ${sender.token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ clientId: crypto.randomUUID(), text: `b:${id} Родительское собрание в четверг в 18:00, кабинет 21.` }),
       });
       const body = await res.text();
+      counters.send.add(performance.now() - t0);
       if (!res.ok && failures++ < 3) console.log(`  send failed: ${res.status} ${body.slice(0, 200)}`);
       return res.ok;
     };
@@ -270,7 +308,7 @@ async function benchBare(): Promise<StepResult | null> {
   });
   const sockets: WebSocket[][] = [];
   try {
-    const counters = { received: 0, latency: new Histogram() };
+    const counters: Counters = { received: 0, latency: new Histogram(), send: new Histogram() };
     const sentAt = new Map<number, number>();
     console.log(`connecting ${R * M} sockets to the bare ws fan-out…`);
     await pool(
@@ -314,15 +352,14 @@ async function benchIdle(databaseUrl: string, count: number): Promise<void> {
   const classes = Math.ceil(count / M);
   console.log(`seeding ${classes} classes x ${M} members (${classes * M} accounts)…`);
   const t0 = performance.now();
-  // Idle connections need accounts, not chat memberships: seed and sign in in parallel.
-  const memberRooms = await seed(databaseUrl, classes, M, 4);
+  const memberRooms = await seed(databaseUrl, classes, M);
   console.log(`  seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const server = await startParta(databaseUrl);
-  const all = memberRooms.flat().slice(0, count);
+  const all = interleaved(memberRooms).slice(0, count);
   try {
     const before = procUsage(server.child.pid!);
     console.log(`server RSS before connections: ${mib(before.rssBytes)}`);
-    await connectAll(server, all, () => {}, 32);
+    await connectAll(server, all, () => {});
     await sleep(10_000);
     const after = procUsage(server.child.pid!);
     const open = all.filter((m) => m.ws && m.ws.readyState === m.ws.OPEN).length;

@@ -85,7 +85,9 @@ function classWanted(kind: (typeof CLASS_KINDS)[number], people: Awaited<ReturnT
 async function syncClass(trx: Tx, outbox: Outbox, schoolId: string, classId: string): Promise<void> {
   // The class row is locked until commit: concurrent roster changes of one class (two parents
   // signing in at once) are applied one after the other, each seeing the other's committed links.
-  const cls = await trx.selectFrom('classes').selectAll().where('id', '=', classId).where('school_id', '=', schoolId).forUpdate().executeTakeFirst();
+  // FOR NO KEY UPDATE, not FOR UPDATE: the roster change's own inserts that reference the class
+  // (enrolments) hold FOR KEY SHARE on it, and two such transactions would deadlock on FOR UPDATE.
+  const cls = await trx.selectFrom('classes').selectAll().where('id', '=', classId).where('school_id', '=', schoolId).forNoKeyUpdate().executeTakeFirst();
   if (!cls) return;
   if (cls.archived_at) {
     // An archived class's chats stay readable for their members, and take no new messages.
@@ -101,8 +103,9 @@ async function syncClass(trx: Tx, outbox: Outbox, schoolId: string, classId: str
 
 /** The staff room and the school channel, for the given people only (or everyone). */
 async function syncSchool(trx: Tx, outbox: Outbox, schoolId: string, personIds: string[] | null): Promise<void> {
-  // Serialises syncs of the school-wide chats, as syncClass does for a class.
-  await trx.selectFrom('schools').select('id').where('id', '=', schoolId).forUpdate().executeTakeFirst();
+  // Serialises syncs of the school-wide chats, as syncClass does for a class (FOR NO KEY UPDATE:
+  // inserts referencing the school, such as a new person, hold FOR KEY SHARE on it).
+  await trx.selectFrom('schools').select('id').where('id', '=', schoolId).forNoKeyUpdate().executeTakeFirst();
   let q = trx
     .selectFrom('persons as p')
     .select(PERSON_COLUMNS)
