@@ -256,6 +256,8 @@ export class SyncEngine {
       if (u.type === 'chat.removed') this.histories.set(({ [u.chatId]: _gone, ...rest }) => rest);
       this.chatTicks.set((t) => ({ ...t, [u.chatId]: (t[u.chatId] ?? 0) + 1 }));
     }
+    // The stream's copy of a new chat is brief (no title or member count yet): ask for the full one.
+    if (u.type === 'chat.added') void this.refreshChat(u.chatId);
     if (u.type === 'message.new' && u.message.author.userId === this.o.userId) {
       this.outbox.set((q) => outbox.settle(q, [u.message.clientId]));
     }
@@ -270,6 +272,15 @@ export class SyncEngine {
       return true;
     } catch {
       return false;
+    }
+  }
+
+  private async refreshChat(chatId: string): Promise<void> {
+    try {
+      const chat = await this.o.api.get(`/api/v1/chats/${chatId}`, ChatSchema);
+      this.chats.set((list) => list && list.map((c) => (c.id === chat.id ? chat : c)));
+    } catch {
+      /* removed meanwhile: the stream says so */
     }
   }
 
