@@ -74,6 +74,19 @@ describe('Janus media adapter', async () => {
     assert.equal(await media.roomExists(room.room), false);
   });
 
+  test('an expired Janus session is replaced: the request is retried, listeners hear of the reset', async () => {
+    let resets = 0;
+    const off = media.onReset(() => resets++);
+    // Destroy the adapter's session behind its back, as Janus does after session_timeout.
+    const inner = media as unknown as { send(b: object): Promise<unknown>; session: number };
+    await inner.send({ janus: 'destroy', session_id: inner.session });
+    await media.createRoom({ ...room, room: 88 });
+    assert.equal(resets, 1);
+    assert.equal(await media.roomExists(88), true);
+    await media.destroyRoom(88, room.secret);
+    off();
+  });
+
   test('after Janus restarts, the adapter reconnects and reports that rooms are gone', async () => {
     await media.createRoom({ ...room, room: 77 });
     let resets = 0;

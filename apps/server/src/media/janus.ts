@@ -81,7 +81,11 @@ export class JanusAdapter implements MediaAdapter {
     const attached = await this.send({ janus: 'attach', session_id: this.session, plugin: PLUGIN });
     this.admin = (attached.data as { id: number }).id;
     this.keepalive = setInterval(() => {
-      if (this.session !== null) void this.send({ janus: 'keepalive', session_id: this.session }).catch(() => {});
+      if (this.session !== null && !this.renewing) {
+        this.send({ janus: 'keepalive', session_id: this.session }).catch((err: unknown) => {
+          if (err instanceof MediaError && err.code === 458) void this.renewSession().catch(() => {});
+        });
+      }
     }, 25_000);
     this.keepalive.unref();
     if (this.everConnected) for (const l of this.resetListeners) l();
@@ -168,12 +172,45 @@ export class JanusAdapter implements MediaAdapter {
 
   private async adminRequest(body: Record<string, unknown>) {
     await this.connect();
-    return this.request(this.admin!, body);
+    return this.sessionRetry(() => this.request(this.admin!, body));
+  }
+
+  /**
+   * Janus drops a session it has not heard from for `session_timeout` (a blocked event loop can
+   * miss keepalives): then every handle of it is gone. Make a new session, report the reset, and
+   * retry the request once.
+   */
+  private async sessionRetry<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (!(err instanceof MediaError) || err.code !== 458) throw err;
+      await this.renewSession();
+      return work();
+    }
+  }
+
+  private renewing: Promise<void> | null = null;
+  private renewSession(): Promise<void> {
+    this.renewing ??= (async () => {
+      this.opts.log?.warn({ url: this.opts.url }, 'Janus session expired; opening a new one');
+      for (const [id] of this.handles) this.emit({ type: 'hangup', handleId: id, reason: 'media session expired' });
+      this.handles.clear();
+      this.byJanus.clear();
+      const created = await this.send({ janus: 'create' });
+      this.session = (created.data as { id: number }).id;
+      const attached = await this.send({ janus: 'attach', session_id: this.session, plugin: PLUGIN });
+      this.admin = (attached.data as { id: number }).id;
+      for (const l of this.resetListeners) l();
+    })().finally(() => {
+      this.renewing = null;
+    });
+    return this.renewing;
   }
 
   private async attach(): Promise<{ id: string; janus: number }> {
     await this.connect();
-    const m = await this.send({ janus: 'attach', session_id: this.session, plugin: PLUGIN });
+    const m = await this.sessionRetry(() => this.send({ janus: 'attach', session_id: this.session, plugin: PLUGIN }));
     const janus = (m.data as { id: number }).id;
     const id = crypto.randomUUID();
     this.handles.set(id, janus);
