@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure PostgreSQL and Redis answer on loopback; starts (or installs, then starts) them when not.
+# Installs Janus (the SFU of the meetings tests) and Chromium (the browser tests) from Debian when missing:
+# under CI=true the tests that need them fail rather than skip.
 set -euo pipefail
 
 pg_up() { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; }
@@ -28,3 +30,9 @@ if ! redis_up; then
   redis_up || { echo "Redis did not start" >&2; exit 1; }
 fi
 echo "Redis: up"
+
+need=()
+command -v janus >/dev/null 2>&1 || need+=(janus)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then apt_install "${need[@]}"; fi
+echo "Janus: $(command -v janus); Chromium: /usr/bin/chromium"
