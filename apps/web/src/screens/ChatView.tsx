@@ -18,10 +18,10 @@ import { MembersPanel } from '../ui/MembersPanel.tsx';
 import { MeetingsLink } from '../meetings/MeetingsLink.tsx';
 
 export type Row =
-  | { key: string; kind: 'day'; date: string }
+  | { key: string; kind: 'day'; anchor: false; date: string }
   | { key: string; kind: 'msg'; message: Message; grouped: boolean }
   | { key: string; kind: 'pending'; item: Outgoing }
-  | { key: string; kind: 'top'; loading: boolean; more: boolean };
+  | { key: string; kind: 'top'; anchor: false; loading: boolean; more: boolean };
 
 const MemberList = z.object({ members: z.array(ChatMember) });
 
@@ -114,13 +114,13 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
 
   const rows = useMemo(() => {
     const out: Row[] = [];
-    if (!teachersOnly) out.push({ key: 'top', kind: 'top', loading: !!history?.loading, more: !!history?.hasMoreBefore });
+    if (!teachersOnly) out.push({ key: 'top', kind: 'top', anchor: false, loading: !!history?.loading, more: !!history?.hasMoreBefore });
     let lastDay = '';
     let prev: Message | null = null;
     for (const m of messages) {
       const day = new Date(m.createdAt).toDateString();
       if (day !== lastDay) {
-        out.push({ key: `d${day}`, kind: 'day', date: m.createdAt });
+        out.push({ key: `d${day}`, kind: 'day', anchor: false, date: m.createdAt });
         lastDay = day;
         prev = null;
       }

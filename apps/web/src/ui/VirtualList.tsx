@@ -1,6 +1,12 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 
-export interface VirtualListProps<T extends { key: string }> {
+/** A row of the list. `anchor: false` marks a header row that never holds the reader's place. */
+export interface VirtualItem {
+  key: string;
+  anchor?: boolean;
+}
+
+export interface VirtualListProps<T extends VirtualItem> {
   items: readonly T[];
   render: (item: T, index: number) => ReactNode;
   /** Height guessed for rows not measured yet. */
@@ -22,7 +28,7 @@ const OVERSCAN = 600;
  * messages. Rows have any height: each is measured once shown. The view keeps its place when rows
  * are added above (older history) or change height, and follows new rows while at the bottom.
  */
-export function VirtualList<T extends { key: string }>({ items, render, estimate = 72, onNearTop, jumpTo, label, className, onAtBottom }: VirtualListProps<T>) {
+export function VirtualList<T extends VirtualItem>({ items, render, estimate = 72, onNearTop, jumpTo, label, className, onAtBottom }: VirtualListProps<T>) {
   const ref = useRef<HTMLDivElement>(null);
   const heights = useRef(new Map<string, number>());
   const [version, setVersion] = useState(0);
@@ -93,7 +99,11 @@ export function VirtualList<T extends { key: string }>({ items, render, estimate
     const bottom = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
     if (bottom !== atBottom.current) onAtBottom?.(bottom);
     atBottom.current = bottom;
-    const i = rowAt(el.scrollTop);
+    // The reader's place is the first content row from the top of the view: headers (`anchor:
+    // false`, such as day separators and the history's start) move when older rows are loaded
+    // under them, so anchoring on one would leave the view at the top showing the loaded rows.
+    let i = rowAt(el.scrollTop);
+    while (i < items.length - 1 && items[i]!.anchor === false) i++;
     const it = items[i];
     anchor.current = it ? { key: it.key, delta: el.scrollTop - offsets[i]! } : null;
     setView({ top: el.scrollTop, height: el.clientHeight });
