@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The web client: build (with its size budget), then the browser tests in Debian's Chromium
-# against a real server (apps/web/e2e). Chromium comes from apt-get, never from a download tool.
+# against a real server (apps/web/e2e), the three-person meeting through a real Janus among them.
+# Chromium and Janus come from apt-get (.ci/services.sh), never from a download tool.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-if [ ! -x /usr/bin/chromium ]; then
+if [ ! -x /usr/bin/chromium ] || ! command -v janus >/dev/null; then
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium janus >/dev/null
 fi
 
 npm run build

@@ -56,7 +56,7 @@ describe('Janus media adapter', async () => {
     assert.deepEqual(listed.map((p) => [p.feedId, p.display]), [[pub.feedId, 'Teacher']]);
 
     // A feed is subscribable once its media flows: this peer never connects ICE, so Janus says
-    // "no such feed". Subscribing to flowing media is proven by the browser test (.ci/steps/40-video.sh).
+    // "no such feed". Subscribing to flowing media is proven by the browser test (apps/web/e2e/meeting.e2e.ts, run by .ci/steps/30-browser.sh).
     await assert.rejects(media.subscribe({ room: room.room, pin: room.pin, feedId: pub.feedId }), (e: unknown) => e instanceof MediaError && e.code === 428);
 
     const mids = sdpMids(offer);
