@@ -1,6 +1,6 @@
 import type { Locale } from '@parta/protocol';
 
-/** Server-side text that reaches people (SMS, notifications). Russian first, English second. */
+/** Server-side text that reaches people (SMS, notifications, exported files). Russian first, English second. */
 const messages = {
   sms_code: {
     ru: (p: { code: string }) => `Parta: код для входа ${p.code}. Никому его не сообщайте.`,
@@ -10,12 +10,28 @@ const messages = {
     ru: (p: { name: string; when: string }) => `Сейчас у адресата (${p.name}) нерабочее время. Сообщение доставлено, уведомления возобновятся ${p.when}.`,
     en: (p: { name: string; when: string }) => `It is outside ${p.name}'s working hours. The message is delivered; notifications resume ${p.when}.`,
   },
+  csv_name: { ru: () => 'ФИО', en: () => 'name' },
+  csv_roles: { ru: () => 'роль', en: () => 'role' },
+  csv_joined: { ru: () => 'вошёл', en: () => 'joined' },
+  csv_left: { ru: () => 'вышел', en: () => 'left' },
+  csv_minutes: { ru: () => 'минут', en: () => 'minutes' },
+  csv_sessions: { ru: () => 'подключений', en: () => 'sessions' },
+  csv_status: { ru: () => 'статус', en: () => 'status' },
+  csv_attended: { ru: () => 'был', en: () => 'attended' },
+  csv_family: { ru: () => 'семья', en: () => 'family' },
+  csv_family_absent: { ru: () => 'семья не была', en: () => 'family absent' },
+  role: {
+    ru: (p: { role: string }) => ({ student: 'ученик', guardian: 'родитель', teacher: 'учитель', admin: 'администратор' })[p.role] ?? p.role,
+    en: (p: { role: string }) => ({ student: 'student', guardian: 'parent', teacher: 'teacher', admin: 'admin' })[p.role] ?? p.role,
+  },
 } as const;
 
 type Messages = typeof messages;
 
-export function t<K extends keyof Messages>(locale: Locale, key: K, params: Parameters<Messages[K]['ru']>[0]): string {
+export type MessageKey = keyof Messages;
+
+export function t<K extends MessageKey>(locale: Locale, key: K, ...params: Parameters<Messages[K]['ru']>): string {
   const entry = messages[key];
-  const render = (entry[locale] ?? entry.ru) as (p: Parameters<Messages[K]['ru']>[0]) => string;
-  return render(params);
+  const render = (entry[locale] ?? entry.ru) as (...p: Parameters<Messages[K]['ru']>) => string;
+  return render(...params);
 }

@@ -28,6 +28,7 @@ import type { AppContext } from '../context.ts';
 import { me } from '../http/auth.ts';
 import { accessChat } from '../messaging/access.ts';
 import * as svc from './service.ts';
+import { attendance, attendanceExport } from './attendance.ts';
 import * as polls from './polls.ts';
 import { live } from './live.ts';
 
@@ -160,16 +161,16 @@ export function meetingsRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   r.get('/api/v1/meetings/:id/attendance', { schema: { tags, summary: 'Who attended, for how long, and absent families (host and staff)', params: MeetingParams, response: { 200: Attendance, ...errors } } }, async (request) => {
     const m = await meeting(request);
-    return svc.attendance(ctx, m.meeting, m.access);
+    return attendance(ctx, m.meeting, m.access);
   });
 
   r.get('/api/v1/meetings/:id/attendance.csv', { schema: { tags, summary: 'Attendance as CSV (UTF-8)', params: MeetingParams, querystring: z.object({ lang: z.enum(['ru', 'en']).default('ru') }) } }, async (request, reply) => {
     const m = await meeting(request);
-    const a = await svc.attendance(ctx, m.meeting, m.access);
+    const csv = await attendanceExport(ctx, m.meeting, m.access, request.query.lang);
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="attendance-${m.meeting.starts_at.toISOString().slice(0, 10)}.csv"`)
-      .send(svc.attendanceCsv(a, request.query.lang));
+      .send(csv);
   });
 
   r.post('/api/v1/meetings/:id/polls', { schema: { tags, summary: 'A poll during the meeting (posted in its chat)', params: MeetingParams, body: CreatePollBody, response: { 201: Poll, ...errors } } }, async (request, reply) => {

@@ -1,8 +1,7 @@
 import crypto from 'node:crypto';
 import type { Selectable } from 'kysely';
-import type { Attendance, HostAction, LiveState, Meeting, ScheduleMeetingBody } from '@parta/protocol';
+import type { HostAction, LiveState, Meeting, ScheduleMeetingBody } from '@parta/protocol';
 import type { AppContext } from '../context.ts';
-import type { Queryable } from '../db/schema.ts';
 import { fullName } from '../directory/rules.ts';
 import { AppError } from '../http/errors.ts';
 import { accessChat, isStaffRoles, type ChatAccess } from '../messaging/access.ts';
@@ -544,87 +543,4 @@ export async function sendDueReminders(ctx: AppContext, now = new Date()): Promi
     await withOutbox(ctx, (trx, outbox) => postCard(trx, outbox, { ...access, userId: host.user_id! }, { kind: 'meeting', id: m.id, title: m.title, variant: 'reminder', clientId: `meeting-reminder:${m.id}` }));
   }
   return due.length;
-}
-
-/** Who attended and for how long; which families (a student and their guardians) did not come at all. */
-export async function attendance(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, now = new Date()): Promise<Attendance> {
-  if (meeting.host_person_id !== access.person.id && !access.isStaff) throw new AppError('meeting_host_only', 403);
-  return attendanceOf(ctx.db, meeting, now);
-}
-
-export async function attendanceOf(db: Queryable, meeting: MeetingRow, now = new Date()): Promise<Attendance> {
-  const rows = await db
-    .selectFrom('meeting_attendance')
-    .innerJoin('persons', 'persons.id', 'meeting_attendance.person_id')
-    .select(['meeting_attendance.person_id', 'meeting_attendance.joined_at', 'meeting_attendance.left_at', 'persons.last_name', 'persons.first_name', 'persons.middle_name', 'persons.roles'])
-    .where('meeting_id', '=', meeting.id)
-    .orderBy('meeting_attendance.joined_at')
-    .execute();
-  const byPerson = new Map<string, Attendance['attended'][number]>();
-  for (const r of rows) {
-    const end = r.left_at ?? now;
-    const cur = byPerson.get(r.person_id) ?? { personId: r.person_id, name: fullName(r), roles: r.roles, firstJoinedAt: r.joined_at.toISOString(), lastLeftAt: null, seconds: 0, sessions: 0 };
-    cur.seconds += Math.max(0, Math.round((end.getTime() - r.joined_at.getTime()) / 1000));
-    cur.sessions += 1;
-    cur.lastLeftAt = r.left_at ? r.left_at.toISOString() : null;
-    byPerson.set(r.person_id, cur);
-  }
-  const attended = new Set(byPerson.keys());
-  const members = await db
-    .selectFrom('chat_members')
-    .innerJoin('persons', 'persons.id', 'chat_members.person_id')
-    .select(['persons.id', 'persons.last_name', 'persons.first_name', 'persons.middle_name', 'persons.roles'])
-    .where('chat_members.chat_id', '=', meeting.chat_id)
-    .where('chat_members.left_at', 'is', null)
-    .execute();
-  const memberIds = members.map((m) => m.id);
-  // Families: students who are members, and the children of guardians who are members.
-  const links = memberIds.length
-    ? await db.selectFrom('guardianships').select(['guardian_id', 'student_id']).where((eb) => eb.or([eb('guardian_id', 'in', memberIds), eb('student_id', 'in', memberIds)])).execute()
-    : [];
-  const chat = await db.selectFrom('chats').select(['class_id', 'kind']).where('id', '=', meeting.chat_id).executeTakeFirstOrThrow();
-  // A class's chats: every enrolled student's family counts, signed in or not.
-  const enrolled =
-    chat.class_id && ['class', 'parents', 'parents_only'].includes(chat.kind)
-      ? await db.selectFrom('enrolments').select('student_id').where('class_id', '=', chat.class_id).where('left_at', 'is', null).execute()
-      : [];
-  const classLinks = enrolled.length ? await db.selectFrom('guardianships').select(['guardian_id', 'student_id']).where('student_id', 'in', enrolled.map((e) => e.student_id)).execute() : [];
-  links.push(...classLinks.filter((l) => !links.some((x) => x.guardian_id === l.guardian_id && x.student_id === l.student_id)));
-  const studentIds = new Set([
-    ...enrolled.map((e) => e.student_id),
-    ...members.filter((m) => m.roles.includes('student')).map((m) => m.id),
-    ...links.filter((l) => memberIds.includes(l.guardian_id)).map((l) => l.student_id),
-  ]);
-  const people = studentIds.size || links.length
-    ? await db.selectFrom('persons').select(['id', 'last_name', 'first_name', 'middle_name']).where('id', 'in', [...studentIds, ...links.map((l) => l.guardian_id), '00000000-0000-0000-0000-000000000000']).execute()
-    : [];
-  const nameOf = new Map(people.map((p) => [p.id, fullName(p)]));
-  const absentFamilies: Attendance['absentFamilies'] = [];
-  for (const s of studentIds) {
-    const guardians = links.filter((l) => l.student_id === s).map((l) => l.guardian_id);
-    if (attended.has(s) || guardians.some((g) => attended.has(g))) continue;
-    absentFamilies.push({ studentId: s, studentName: nameOf.get(s) ?? '', guardians: guardians.map((g) => nameOf.get(g) ?? '') });
-  }
-  absentFamilies.sort((a, b) => a.studentName.localeCompare(b.studentName, 'ru'));
-  return {
-    meetingId: meeting.id,
-    attended: [...byPerson.values()],
-    absentFamilies,
-    absentMembers: members.filter((m) => !attended.has(m.id)).map((m) => ({ personId: m.id, name: fullName(m) })),
-  };
-}
-
-const csvCell = (v: string | number) => {
-  const s = String(v);
-  // Plain text out; a leading formula character is neutralised for spreadsheets.
-  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-  return /[",\n;]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-};
-
-export function attendanceCsv(a: Attendance, locale: 'ru' | 'en'): string {
-  const h = locale === 'en' ? ['name', 'roles', 'joined', 'left', 'minutes', 'sessions', 'status'] : ['ФИО', 'роли', 'вошёл', 'вышел', 'минут', 'подключений', 'статус'];
-  const lines = [h.map(csvCell).join(',')];
-  for (const r of a.attended) lines.push([r.name, r.roles.join(' '), r.firstJoinedAt ?? '', r.lastLeftAt ?? '', Math.round(r.seconds / 60), r.sessions, locale === 'en' ? 'attended' : 'был'].map(csvCell).join(','));
-  for (const f of a.absentFamilies) lines.push([`${f.studentName}${f.guardians.length ? ` (${f.guardians.join('; ')})` : ''}`, 'family', '', '', 0, 0, locale === 'en' ? 'family absent' : 'семья не была'].map(csvCell).join(','));
-  return '\uFEFF' + lines.join('\r\n') + '\r\n';
 }
