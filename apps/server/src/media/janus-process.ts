@@ -28,9 +28,19 @@ export interface JanusLaunchOptions {
   /** A 1:1 NAT public address (cloud hosts). */
   natPublicIp?: string;
   debugLevel?: number;
+  /** The API secret, admin secret and VideoRoom admin key; new random ones when omitted. */
+  secrets?: JanusSecrets;
+}
+
+export interface JanusSecrets {
+  apiSecret: string;
+  adminSecret: string;
+  adminKey: string;
 }
 
 export interface JanusInstance {
+  /** The ports it listens on (127.0.0.1): a restart on the same ports keeps the adapter's URL. */
+  ports: { http: number; ws: number; admin: number };
   wsUrl: string;
   httpUrl: string;
   adminUrl: string;
@@ -211,7 +221,7 @@ export async function launchJanus(opts: JanusLaunchOptions): Promise<JanusInstan
   const wsPort = opts.wsPort ?? (await freePort());
   const adminPort = opts.adminPort ?? (await freePort());
   const iceIp = opts.iceIp ?? machineIPv4();
-  const secrets = { apiSecret: crypto.randomBytes(18).toString('base64url'), adminSecret: crypto.randomBytes(18).toString('base64url'), adminKey: crypto.randomBytes(18).toString('base64url') };
+  const secrets = opts.secrets ?? { apiSecret: crypto.randomBytes(18).toString('base64url'), adminSecret: crypto.randomBytes(18).toString('base64url'), adminKey: crypto.randomBytes(18).toString('base64url') };
   fs.mkdirSync(opts.dir, { recursive: true });
   for (const f of fs.readdirSync(opts.dir)) if (f.endsWith('.jcfg')) fs.rmSync(path.join(opts.dir, f));
   const files = janusConfig({ dir: opts.dir, httpPort, wsPort, adminPort, rtpPortRange: opts.rtpPortRange ?? '20000-20200', iceIp, debugLevel: opts.debugLevel ?? 3, stunServer: opts.stunServer, natPublicIp: opts.natPublicIp, ...secrets });
@@ -248,6 +258,7 @@ export async function launchJanus(opts: JanusLaunchOptions): Promise<JanusInstan
     throw err;
   }
   return {
+    ports: { http: httpPort, ws: wsPort, admin: adminPort },
     wsUrl: `ws://127.0.0.1:${wsPort}`,
     httpUrl: `http://127.0.0.1:${httpPort}/janus`,
     adminUrl: `http://127.0.0.1:${adminPort}/admin`,
