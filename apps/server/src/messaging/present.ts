@@ -34,19 +34,31 @@ export function presentPerson(p: Pick<PersonRow, 'id' | 'user_id' | 'last_name' 
   return { personId: p.id, userId: p.user_id, name: fullName(p), roles: p.roles as SchoolRole[], isStaff: isStaffRoles(p.roles) };
 }
 
+type PresentedPerson = Pick<PersonRow, 'id' | 'user_id' | 'last_name' | 'first_name' | 'middle_name' | 'roles'>;
+
+export interface PresentOptions {
+  /** Channel messages carry their view counts. */
+  channel?: boolean;
+  /** Messages stored in this very transaction: they have no reactions and no views yet. */
+  fresh?: boolean;
+  /** People the caller has already loaded (the author of a send): not queried again. */
+  known?: PresentedPerson[];
+}
+
 /** Messages with their authors, replies, reactions and (in channels) views, in a fixed number of queries. */
-export async function presentMessages(db: Queryable, rows: MessageRow[], opts: { channel?: boolean } = {}): Promise<Message[]> {
+export async function presentMessages(db: Queryable, rows: MessageRow[], opts: PresentOptions = {}): Promise<Message[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const replyIds = [...new Set(rows.map((r) => r.reply_to_id).filter((x): x is string => x !== null))];
   const replies = replyIds.length
     ? await db.selectFrom('messages').select(['id', 'seq', 'text', 'author_person_id', 'deleted_at']).where('id', 'in', replyIds).execute()
     : [];
-  const personIds = [...new Set([...rows.map((r) => r.author_person_id), ...replies.map((r) => r.author_person_id)])];
-  const [people, reactions, views] = await Promise.all([
-    db.selectFrom('persons').select(['id', 'user_id', 'last_name', 'first_name', 'middle_name', 'roles']).where('id', 'in', personIds).execute(),
-    db.selectFrom('message_reactions').select(['message_id', 'emoji', 'user_id']).where('message_id', 'in', ids).orderBy('created_at').execute(),
-    opts.channel
+  const known = opts.known ?? [];
+  const personIds = [...new Set([...rows.map((r) => r.author_person_id), ...replies.map((r) => r.author_person_id)])].filter((id) => !known.some((k) => k.id === id));
+  const [loaded, reactions, views] = await Promise.all([
+    personIds.length ? db.selectFrom('persons').select(['id', 'user_id', 'last_name', 'first_name', 'middle_name', 'roles']).where('id', 'in', personIds).execute() : Promise.resolve([]),
+    opts.fresh ? Promise.resolve([]) : db.selectFrom('message_reactions').select(['message_id', 'emoji', 'user_id']).where('message_id', 'in', ids).orderBy('created_at').execute(),
+    opts.channel && !opts.fresh
       ? db
           .selectFrom('messages')
           .innerJoin('chat_members', (j) => j.onRef('chat_members.chat_id', '=', 'messages.chat_id').onRef('chat_members.last_read_seq', '>=', 'messages.seq'))
@@ -57,7 +69,7 @@ export async function presentMessages(db: Queryable, rows: MessageRow[], opts: {
           .execute()
       : Promise.resolve([]),
   ]);
-  const byPerson = new Map(people.map((p) => [p.id, p]));
+  const byPerson = new Map<string, PresentedPerson>([...known, ...loaded].map((p) => [p.id, p]));
   const byReply = new Map(replies.map((r) => [r.id, r]));
   const nameOf = (id: string) => {
     const p = byPerson.get(id);
@@ -94,8 +106,8 @@ export async function presentMessages(db: Queryable, rows: MessageRow[], opts: {
   });
 }
 
-export async function presentMessage(db: Queryable, row: MessageRow, chat: Pick<ChatRow, 'kind'>): Promise<Message> {
-  return (await presentMessages(db, [row], { channel: isChannel(chat.kind) }))[0]!;
+export async function presentMessage(db: Queryable, row: MessageRow, chat: Pick<ChatRow, 'kind'>, opts: Omit<PresentOptions, 'channel'> = {}): Promise<Message> {
+  return (await presentMessages(db, [row], { ...opts, channel: isChannel(chat.kind) }))[0]!;
 }
 
 /** A chat as one member sees it. `extra` carries what the caller has already counted. */

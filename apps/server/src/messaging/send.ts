@@ -105,9 +105,6 @@ export async function sendMessage(ctx: AppContext, access: ChatAccess, userId: s
         .returning('last_seq')
         .executeTakeFirst();
       if (!chat) throw new AppError('posting_not_allowed', 403);
-      // Same-chat sends are serialised by the lock just taken: a concurrent retry is seen here.
-      const raced = await findByClientId(trx, access.chat.id, userId, body.clientId);
-      if (raced) throw new AlreadySent(raced);
       const attachments = source
         ? (source.m.attachments as unknown[])
         : sticker
@@ -130,8 +127,13 @@ export async function sendMessage(ctx: AppContext, access: ChatAccess, userId: s
           attachments: JSON.stringify(attachments),
           attachment_ids: fileIds,
         })
+        // Same-chat sends are serialised by the chat row lock just taken, so a concurrent retry of
+        // this send has committed by now: its row is the conflict, and this transaction rolls back
+        // (giving its `seq` back) to return that one.
+        .onConflict((oc) => oc.columns(['chat_id', 'author_user_id', 'client_id']).doNothing())
         .returning(MESSAGE_COLUMNS)
-        .executeTakeFirstOrThrow();
+        .executeTakeFirst();
+      if (!inserted) throw new AlreadySent((await findByClientId(trx, access.chat.id, userId, body.clientId))!);
       await trx
         .updateTable('chat_members')
         .set({ last_read_seq: Number(chat.last_seq) })
@@ -139,7 +141,7 @@ export async function sendMessage(ctx: AppContext, access: ChatAccess, userId: s
         .where('person_id', '=', access.person.id)
         .execute();
       quiet = (await decideNotifications(trx, { id: inserted.id, chat_id: access.chat.id, author_user_id: userId }, inserted.created_at)).quiet;
-      const presented = await presentMessage(trx, inserted, access.chat);
+      const presented = await presentMessage(trx, inserted, access.chat, { fresh: true, known: [access.person] });
       outbox.chat(access.chat.id, { type: 'message.new', chatId: access.chat.id, message: presented });
       return { ...presented };
     });

@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Update } from '@parta/protocol';
 import { createTestApp, type TestApp } from '../testing/harness.ts';
 import { DEMO_PHONES } from '../demo/seed.ts';
@@ -29,6 +30,29 @@ describe('the resumable update stream', () => {
     await send(t, teacher, chat.id, 'Всем родителям: собрание в четверг');
     assert.equal(await count(t, 'chat_events'), chatEvents + 1);
     assert.equal(await count(t, 'user_events'), userEvents);
+  });
+
+  test('a send runs a fixed number of statements, whatever the size of the chat', async () => {
+    const chat = await chatOf(t, teacher, 'parents', '5А');
+    await send(t, teacher, chat.id, 'разогрев');
+    // Count the statements this request runs (not the background sweeps) through the app's handle.
+    const ctx = t.runtime.ctx;
+    const real = ctx.db;
+    const request = new AsyncLocalStorage<string[]>();
+    ctx.db = real.withPlugin({
+      transformQuery: (args) => (request.getStore()?.push(args.node.kind), args.node),
+      transformResult: async (args) => args.result,
+    });
+    const statements: string[] = [];
+    try {
+      await request.run(statements, () => send(t, teacher, chat.id, 'Собрание переносится на пятницу'));
+    } finally {
+      ctx.db = real;
+    }
+    // session, chat access, client-id lookup; in the transaction: the chat's seq, the message,
+    // the author's read marker, members' working hours, the notification decision, then positions
+    // and the event in one statement.
+    assert.equal(statements.length, 9, statements.join(' '));
   });
 
   test('a client resuming from its last position gets exactly what it missed, in order', async () => {

@@ -63,31 +63,39 @@ export class Outbox {
     return this.pending.length;
   }
 
-  /** Takes positions and writes the rows. Call last in the transaction: the counter row stays locked until commit. */
+  /**
+   * Takes positions and writes the rows, in one statement: the counter row is locked from here to
+   * commit, so this is the only part of a write that runs one at a time across the whole
+   * deployment. Call it last in the transaction.
+   */
   async flush(trx: Tx): Promise<{ from: number; to: number } | null> {
     const n = this.pending.length;
     if (n === 0) return null;
-    const row = await trx
-      .updateTable('stream_state')
-      .set((eb) => ({ head: eb('head', '+', n) }))
-      .where('id', '=', 1)
-      .returning('head')
-      .executeTakeFirstOrThrow();
-    const to = Number(row.head);
-    const from = to - n + 1;
-    const chatRows: { pos: number; chat_id: string; type: string; payload: string }[] = [];
-    const userRows: { pos: number; user_id: string; type: string; payload: string }[] = [];
+    // Each event's offset in the transaction's block of positions, split by table.
+    const chatRows: { i: number; chat_id: string; type: string; payload: object }[] = [];
+    const userRows: { i: number; user_id: string; type: string; payload: object }[] = [];
     this.pending.forEach((p, i) => {
-      const pos = from + i;
-      const { type, ...rest } = p.body;
-      if (p.kind === 'chat') chatRows.push({ pos, chat_id: p.chatId, type, payload: JSON.stringify(rest) });
-      else userRows.push({ pos, user_id: p.userId, type, payload: JSON.stringify(rest) });
+      const { type, ...payload } = p.body;
+      if (p.kind === 'chat') chatRows.push({ i, chat_id: p.chatId, type, payload });
+      else userRows.push({ i, user_id: p.userId, type, payload });
     });
+    const res = await sql<{ head: string | number }>`
+      WITH h AS (UPDATE stream_state SET head = head + ${n} WHERE id = 1 RETURNING head),
+      c AS (
+        INSERT INTO chat_events (pos, chat_id, type, payload)
+        SELECT h.head - ${n} + 1 + x.i, x.chat_id, x.type, x.payload
+        FROM h, jsonb_to_recordset(${JSON.stringify(chatRows)}::jsonb) AS x(i int, chat_id uuid, type text, payload jsonb)
+      ),
+      u AS (
+        INSERT INTO user_events (pos, user_id, type, payload)
+        SELECT h.head - ${n} + 1 + x.i, x.user_id, x.type, x.payload
+        FROM h, jsonb_to_recordset(${JSON.stringify(userRows)}::jsonb) AS x(i int, user_id uuid, type text, payload jsonb)
+      )
+      SELECT head FROM h`.execute(trx);
+    const to = Number(res.rows[0]!.head);
     this.written = to;
-    for (let i = 0; i < chatRows.length; i += 500) await trx.insertInto('chat_events').values(chatRows.slice(i, i + 500)).execute();
-    for (let i = 0; i < userRows.length; i += 500) await trx.insertInto('user_events').values(userRows.slice(i, i + 500)).execute();
     this.pending = [];
-    return { from, to };
+    return { from: to - n + 1, to };
   }
 
   /** After commit: wake every process's stream tailer (the WebSocket gateway), once per transaction. */
