@@ -8,6 +8,7 @@
  *
  * Options: --chats R --members M --start S0 --factor F --steps N --step-seconds D --p99 MS --skip-bare
  *          --seed-concurrency C (classes seeded at once, default 8) --signin-concurrency C (default 32)
+ *          --profile DIR (the server writes a V8 CPU profile into DIR when it stops)
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres): a scratch database is created next to it and dropped.
  *
  * Seeding: a school with R classes of M students who have phones (and a class teacher without an account),
@@ -101,8 +102,10 @@ async function startParta(databaseUrl: string): Promise<ServerProcess> {
       PARTA_AUTH_RATE_PER_IP: '10000000',
       PARTA_CODES_PER_PHONE_PER_HOUR: '1000',
       PARTA_CODE_RESEND_SECONDS: '0',
+      PARTA_JANUS: 'off',
     },
-    { readyTimeoutMs: 120_000 },
+    // --profile DIR: the server writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
+    { readyTimeoutMs: 120_000, nodeArgs: opt.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(String(opt.profile))}`] : [] },
   );
 }
 
