@@ -183,6 +183,37 @@ describe('meetings and polls', () => {
       assert.equal(results.options[2].voters, undefined, 'anonymous: no names');
     });
 
+    test('one vote per family counts the shared child, not the other children of each parent; other families vote', async () => {
+      // The mother and the father of one 5А child each get another child of their own, in 6Б.
+      const admin = await actor(t, DEMO_PHONES.admin);
+      const school = teacher.schoolId;
+      const classes = (await t.request('GET', `/api/v1/schools/${school}/classes`, { token: admin.token })).json().classes as { id: string; name: string }[];
+      const c6b = classes.find((c) => c.name === '6Б')!.id;
+      for (const [parent, firstName] of [[guardian, 'Анна'], [father, 'Борис']] as const) {
+        const child = await t.request('POST', `/api/v1/schools/${school}/people`, { token: admin.token, body: { lastName: 'Сводная', firstName, roles: ['student'], birthDate: '2014-03-01', classId: c6b } });
+        assert.equal(child.statusCode, 201, child.body);
+        const link = await t.request('POST', `/api/v1/schools/${school}/guardianships`, { token: admin.token, body: { guardianId: parent.personId, studentId: child.json().id } });
+        assert.ok(link.statusCode < 300, link.body);
+      }
+      const p = (await create(teacher, parentsChat, { perFamily: true })).json();
+      assert.equal((await vote(guardian, p.id, [0])).statusCode, 200);
+      assert.equal((await vote(father, p.id, [1])).json().error.code, 'poll_family_voted');
+      // The guardian of another 5А child is another family.
+      const neighbour = await actor(t, '+79002100002');
+      assert.equal((await vote(neighbour, p.id, [1])).statusCode, 200);
+      assert.equal((await t.request('GET', `/api/v1/polls/${p.id}`, { token: teacher.token })).json().totalVoters, 2);
+    });
+
+    test('a poll closes by itself at its closing time; a closing time in the past is refused', async () => {
+      const past = await create(teacher, parentsChat, { closesAt: new Date(Date.now() - 60_000).toISOString() });
+      assert.equal(past.statusCode, 400, past.body);
+      const p = (await create(teacher, parentsChat, { closesAt: new Date(Date.now() + 1_500).toISOString() })).json();
+      assert.equal(p.closed, false);
+      await new Promise((r) => setTimeout(r, 1_700));
+      assert.equal((await vote(guardian, p.id, [0])).json().error.code, 'poll_closed');
+      assert.equal((await t.request('GET', `/api/v1/polls/${p.id}`, { token: guardian.token })).json().closed, true);
+    });
+
     test('choices are checked; multiple choice; closed polls refuse votes; non-members see nothing', async () => {
       const single = (await create(teacher, parentsChat, {})).json();
       assert.equal((await vote(guardian, single.id, [0, 1])).json().error.code, 'poll_choice_invalid');

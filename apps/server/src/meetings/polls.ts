@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Poll } from '@parta/protocol';
 import type { z } from 'zod';
 import type { CreatePollBody } from '@parta/protocol';
@@ -57,13 +57,31 @@ const isClosed = (p: PollRow, now: Date) => p.closed_at !== null || (p.closes_at
  * The family a voter belongs to: a guardian's family is keyed by their first child (so both
  * parents of a child share it), a student's by themselves; anyone else votes alone.
  */
-export async function familyKey(db: Queryable, personId: string, roles: readonly string[]): Promise<string> {
-  if (roles.includes('guardian')) {
-    const child = await db.selectFrom('guardianships').select('student_id').where('guardian_id', '=', personId).orderBy('student_id').executeTakeFirst();
-    if (child) return `student:${child.student_id}`;
-  }
-  if (roles.includes('student')) return `student:${personId}`;
-  return `person:${personId}`;
+/**
+ * The family a vote counts for with "one vote per family": the children a guardian (or a student
+ * themself) stands for, joined with every child who shares a guardian with one of them, and in a
+ * class's chat only the children of that class. Two parents of one child are one family even when
+ * each has other children of their own; the parents of two classmates who are not siblings are two.
+ * Its key is the lowest student id of that set; people without children in it vote for themselves.
+ */
+export async function familyKey(db: Queryable, personId: string, roles: readonly string[], classId: string | null): Promise<string> {
+  if (!roles.includes('guardian') && !roles.includes('student')) return `person:${personId}`;
+  const inClass = (student: RawBuilder<unknown>) =>
+    classId ? sql`AND EXISTS (SELECT 1 FROM enrolments e WHERE e.student_id = ${student} AND e.class_id = ${classId} AND e.left_at IS NULL)` : sql``;
+  const res = await sql<{ student_id: string }>`
+    WITH RECURSIVE family(student_id) AS (
+      SELECT g.student_id FROM guardianships g WHERE g.guardian_id = ${personId} ${inClass(sql.ref('g.student_id'))}
+      UNION
+      SELECT p.id FROM persons p WHERE p.id = ${personId} AND 'student' = ANY(p.roles) ${inClass(sql.ref('p.id'))}
+      UNION
+      SELECT sibling.student_id FROM family f
+        JOIN guardianships mine ON mine.student_id = f.student_id
+        JOIN guardianships sibling ON sibling.guardian_id = mine.guardian_id
+        WHERE true ${inClass(sql.ref('sibling.student_id'))}
+    )
+    SELECT student_id::text FROM family ORDER BY student_id LIMIT 1`.execute(db);
+  const first = res.rows[0];
+  return first ? `student:${first.student_id}` : `person:${personId}`;
 }
 
 export async function vote(ctx: AppContext, poll: PollRow, access: ChatAccess, options: number[], now = new Date()): Promise<void> {
@@ -71,7 +89,7 @@ export async function vote(ctx: AppContext, poll: PollRow, access: ChatAccess, o
   const count = poll.options.length;
   const chosen = [...new Set(options)].sort((a, b) => a - b);
   if (chosen.length !== options.length || chosen.some((o) => o < 0 || o >= count) || (!poll.multiple && chosen.length !== 1)) throw new AppError('poll_choice_invalid', 400);
-  const key = await familyKey(ctx.db, access.person.id, access.roles);
+  const key = await familyKey(ctx.db, access.person.id, access.roles, access.chat.class_id);
   await ctx.db.transaction().execute(async (trx) => {
     const mine = await trx.insertInto('poll_votes').values({ poll_id: poll.id, person_id: access.person.id, family_key: key, options: chosen }).onConflict((oc) => oc.doNothing()).returning('person_id').executeTakeFirst();
     if (!mine) throw new AppError('poll_already_voted', 409);
