@@ -62,6 +62,13 @@ describe('meetings with a media server', async () => {
     const state = (await call(guardian, 'GET', `/api/v1/meetings/${m.id}/live`)).json();
     assert.equal(state.me.audioMutedByHost, true);
     assert.equal(state.participants.length, 3);
+    // Stopping one camera, and muting everyone but the host (Janus moderates the published feed).
+    assert.equal((await call(teacher, 'POST', `/api/v1/meetings/${m.id}/host`, { action: 'stop_video', personId: guardian.personId })).statusCode, 200);
+    assert.equal((await call(guardian, 'GET', `/api/v1/meetings/${m.id}/live`)).json().me.videoStoppedByHost, true);
+    assert.equal((await call(father, 'GET', `/api/v1/meetings/${m.id}/live`)).json().me.audioMutedByHost, false);
+    assert.equal((await call(teacher, 'POST', `/api/v1/meetings/${m.id}/host`, { action: 'mute_all' })).statusCode, 200);
+    assert.equal((await call(father, 'GET', `/api/v1/meetings/${m.id}/live`)).json().me.audioMutedByHost, true);
+    assert.equal((await call(teacher, 'GET', `/api/v1/meetings/${m.id}/live`)).json().me.audioMutedByHost, false, 'the host keeps the floor');
 
     // Raised hands keep their order.
     await call(father, 'POST', `/api/v1/meetings/${m.id}/hand`, { raised: true });
