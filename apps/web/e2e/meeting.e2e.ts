@@ -242,6 +242,24 @@ test('a poll in the meeting: one vote per family; results recorded', async () =>
   assert.equal(results.totalVoters, 1);
 });
 
+test('the meeting chat is the chat itself: written in the call, it lands in the chat history, and nobody leaves', async () => {
+  const mother = pages.mother;
+  await mother.getByRole('button', { name: 'Чат встречи' }).click();
+  const panel = mother.getByRole('complementary', { name: 'Чат встречи' });
+  const box = panel.getByLabel('Сообщение', { exact: true });
+  await box.fill('Слышно хорошо, спасибо!');
+  await box.press('Enter');
+  // The teacher, still in the call, sees it in the same panel.
+  await pages.teacher.getByRole('button', { name: 'Чат встречи' }).click();
+  await pages.teacher.getByRole('complementary', { name: 'Чат встречи' }).locator('article', { hasText: 'Слышно хорошо, спасибо!' }).waitFor();
+  await screenshot(pages.teacher, 'meeting-chat');
+  const history = (await apiAs(teacherToken, 'GET', `/api/v1/chats/${chatId}/messages`)).json as { messages: { text: string }[] };
+  assert.ok(history.messages.some((m) => m.text === 'Слышно хорошо, спасибо!'));
+  const a = (await apiAs(teacherToken, 'GET', `/api/v1/meetings/${meetingId}/attendance`)).json as { attended: { name: string; lastLeftAt: string | null }[] };
+  assert.ok(a.attended.every((r) => r.lastLeftAt === null), 'writing in the meeting chat leaves nobody out of the call');
+  await mother.getByRole('button', { name: 'Чат встречи' }).click();
+});
+
 test('attendance rows are recorded, with absent families and a CSV export', async () => {
   await pages.father.getByRole('button', { name: 'Выйти' }).last().click();
   await waitFor('the father has left', async () => {

@@ -7,6 +7,7 @@ import { navigate, useLocation } from '../lib/router.ts';
 import { useMt } from './i18n.ts';
 import { MeetingClient, type RemoteTile } from './rtc.ts';
 import { NewPoll, PollList, PollView } from './Polls.tsx';
+import { ChatView } from '../screens/ChatView.tsx';
 
 const EMOJI = ['👍', '👏', '❤️', '😂', '😮', '🙋'] as const;
 
@@ -37,7 +38,7 @@ export default function MeetingScreen({ meetingId }: { meetingId: string }) {
     () => client.view,
   );
   const [layout, setLayout] = useState<'grid' | 'speaker'>('grid');
-  const [panel, setPanel] = useState<'none' | 'people' | 'polls' | 'attendance' | 'devices'>('none');
+  const [panel, setPanel] = useState<'none' | 'people' | 'polls' | 'attendance' | 'devices' | 'chat'>('none');
   const [devices, setDevices] = useState<MediaDeviceInfo[]>([]);
   const [attendance, setAttendance] = useState<Attendance | null>(null);
   const [polls, setPolls] = useState<string[]>([]);
@@ -140,7 +141,7 @@ export default function MeetingScreen({ meetingId }: { meetingId: string }) {
         <button type="button" className="btn btn-ghost" onClick={() => { setPanel('polls'); void loadPolls(); }}>{mt('m.polls')}</button>
         <button type="button" className="btn btn-ghost" onClick={() => { setPanel('devices'); void navigator.mediaDevices.enumerateDevices().then(setDevices); }}>{mt('m.devices')}</button>
         {(isHost || meeting?.isHost) && <button type="button" className="btn btn-ghost" onClick={() => { setPanel('attendance'); void loadAttendance(); }}>{mt('m.attendance')}</button>}
-        {meeting && <button type="button" className="btn btn-ghost" onClick={() => navigate(`/chats/${meeting.chatId}`)}>{mt('m.chat')}</button>}
+        {meeting && <button type="button" className="btn btn-ghost" aria-pressed={panel === 'chat'} onClick={() => setPanel(panel === 'chat' ? 'none' : 'chat')}>{mt('m.chat')}</button>}
         <button type="button" className="btn btn-danger" onClick={() => void client.stop(true).then(() => navigate(meeting ? `/chats/${meeting.chatId}` : '/chats'))}>{mt('m.leave')}</button>
         {isHost && (
           <>
@@ -185,6 +186,11 @@ export default function MeetingScreen({ meetingId }: { meetingId: string }) {
               );
             })}
           </ul>
+        </aside>
+      )}
+      {panel === 'chat' && meeting && (
+        <aside className="meeting-panel meeting-chat" aria-label={mt('m.chat')}>
+          <ChatView chatId={meeting.chatId} mode="meeting" />
         </aside>
       )}
       {panel === 'polls' && meeting && (

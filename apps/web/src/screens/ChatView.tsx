@@ -25,7 +25,12 @@ export type Row =
 
 const MemberList = z.object({ members: z.array(ChatMember) });
 
-export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'channels' }) {
+/**
+ * One chat: history, composer, members. `mode: 'meeting'` is the chat shown inside a meeting (the
+ * meeting's own chat): no way back to the list and no meetings link, so reading and writing there
+ * never takes anyone out of the call.
+ */
+export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'channels' | 'meeting' }) {
   const i18n = useI18n();
   const { t, plural } = i18n;
   const engine = useEngine();
@@ -161,6 +166,7 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
   return (
     <div className={`chat ${isChannel(chat.kind) ? 'chat-channel' : ''}`}>
       <header className="chat-head">
+        {mode !== 'meeting' && (
         <a
           className="btn btn-ghost icon-only back"
           href={back}
@@ -172,13 +178,14 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
         >
           <Icon name="back" />
         </a>
+        )}
         <div className="chat-head-title">
           <h2>{title}</h2>
           <button type="button" className="link-btn muted small" aria-expanded={showMembers} onClick={() => setShowMembers((v) => !v)}>
             {plural('chat.members', chat.memberCount)}
           </button>
         </div>
-        <MeetingsLink chatId={chat.id} />
+        {mode !== 'meeting' && <MeetingsLink chatId={chat.id} />}
         <button type="button" className={`btn btn-secondary toggle ${teachersOnly ? 'on' : ''}`} aria-pressed={teachersOnly} onClick={() => setTeachersOnly((v) => !v)}>
           <span className="teacher-badge" aria-hidden="true">
             <svg viewBox="0 0 24 24" width="16" height="16"><path fill="currentColor" d="M12 3 1 8.5 12 14l9-4.5V16h2V8.5L12 3zm-6.5 8.8V16c0 1.9 2.9 3.5 6.5 3.5s6.5-1.6 6.5-3.5v-4.2L12 15.1l-6.5-3.3z" /></svg>
