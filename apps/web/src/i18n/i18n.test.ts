@@ -64,3 +64,19 @@ test('placeholders are filled; Russian is the default language', () => {
   assert.equal(initialLocale(null, ['en-US', 'ru-RU']), 'ru');
   assert.equal(initialLocale('en', ['ru-RU']), 'en');
 });
+
+test('the meetings dictionaries (loaded with the meeting view) match too, and hold every key the meeting code uses', async () => {
+  const { meetingDictionaries } = await import('../meetings/i18n.ts');
+  const { ru: mru, en: men } = meetingDictionaries;
+  assert.deepEqual(Object.keys(men).sort(), Object.keys(mru).sort());
+  for (const [key, text] of Object.entries(mru)) {
+    const other = men[key as keyof typeof men];
+    assert.ok(text.trim() && other.trim(), `${key} is empty`);
+    assert.deepEqual(placeholders(other), placeholders(text), `placeholders of ${key}`);
+  }
+  const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../meetings');
+  const used = new Set<string>();
+  for (const f of fs.readdirSync(dir).filter((f) => /\.tsx?$/.test(f))) for (const m of fs.readFileSync(path.join(dir, f), 'utf8').matchAll(/\bmt\(\s*'([a-zA-Z0-9_.]+)'/g)) used.add(m[1]!);
+  assert.ok(used.size > 50, `keys used: ${used.size}`);
+  assert.deepEqual([...used].filter((k) => !(k in mru)), []);
+});
