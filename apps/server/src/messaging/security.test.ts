@@ -1,16 +1,19 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { createTestApp, type TestApp } from '../testing/harness.ts';
+import { WsTestClient } from '../testing/ws-client.ts';
 import { DEMO_PHONES } from '../demo/seed.ts';
+import { upload } from '../files/test-helpers.ts';
 import { actor, chatOf, send, type Actor } from './test-helpers.ts';
-import { canReadAttachment } from './attachments.ts';
 import { readStream, streamHead } from './stream.ts';
 
 /**
  * The authorisation matrix: people who are not members of a chat try every action on it over
- * HTTP. Each is refused with the same 404 `chat_not_found` a chat that does not exist gets, and
- * search finds nothing of it.
+ * HTTP and over the WebSocket. Each is refused with the same 404 `chat_not_found` a chat that does
+ * not exist gets (`file_not_found` for its attachment), search finds nothing of it, and neither
+ * the catch-up nor the live stream of their socket carries anything of it.
  */
 describe('authorisation matrix', () => {
   let t: TestApp;
@@ -19,10 +22,14 @@ describe('authorisation matrix', () => {
   let classChat: string, parentsChat: string, directChat: string;
   let messageIds: Record<string, string> = {};
   const SECRET = 'секретнаяконтрольная';
-  const fileId = crypto.randomUUID();
+  let fileUrl = '';
+  let wsUrl = '';
+  const sockets: WsTestClient[] = [];
 
   before(async () => {
     t = await createTestApp({ demo: true });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    wsUrl = `ws://127.0.0.1:${(t.app.server.address() as AddressInfo).port}/api/v1/ws`;
     teacher = await actor(t, DEMO_PHONES.classTeacher5A);
     member = await actor(t, DEMO_PHONES.student5A);
     actors.outsider = await actor(t, '+79009999999');
@@ -33,13 +40,15 @@ describe('authorisation matrix', () => {
     parentsChat = (await chatOf(t, teacher, 'parents', '5А')).id;
     const dm = await t.request('POST', `/api/v1/schools/${teacher.schoolId}/directs`, { token: teacher.token, body: { personId: (await actor(t, DEMO_PHONES.guardian5A)).personId } });
     directChat = dm.json().chatId;
+    // A file attached to a message in the class chat.
+    const uploaded = await upload(t, teacher.token, classChat, 'контрольная.pdf', Buffer.from('%PDF-1.4\n% контрольная\n'), 'application/pdf');
+    assert.equal(uploaded.statusCode, 201, uploaded.body);
+    fileUrl = uploaded.json().url;
     messageIds = {
-      [classChat]: (await send(t, teacher, classChat, `${SECRET} в классе`)).id,
+      [classChat]: (await send(t, teacher, classChat, `${SECRET} в классе`, { attachments: [uploaded.json().id] })).id,
       [parentsChat]: (await send(t, teacher, parentsChat, `${SECRET} для родителей`)).id,
       [directChat]: (await send(t, teacher, directChat, `${SECRET} лично`)).id,
     };
-    // A file attached to the class chat's message.
-    await t.runtime.ctx.db.updateTable('messages').set({ attachment_ids: [fileId] }).where('id', '=', messageIds[classChat]!).execute();
     // The removed member was in 5А, then left the class.
     const admin = await actor(t, DEMO_PHONES.admin);
     const cls = await chatOf(t, teacher, 'class', '5А');
@@ -52,7 +61,10 @@ describe('authorisation matrix', () => {
     assert.equal(dmTry.statusCode, 403);
     assert.equal(dmTry.json().error.code, 'direct_not_allowed');
   });
-  after(() => t.close());
+  after(async () => {
+    for (const s of sockets) s.close();
+    await t.close();
+  });
 
   const attempts = (chatId: string, messageId: string) => [
     ['GET', `/api/v1/chats/${chatId}`, undefined],
@@ -68,10 +80,13 @@ describe('authorisation matrix', () => {
   ] as const;
 
   for (const who of ['outsider', 'studentOfAnotherClass', 'guardianOfAnotherClass', 'removedMember', 'forbiddenDirect']) {
-    test(`${who}: every action on chats not theirs is 404 chat_not_found, search and stream show nothing`, async () => {
+    test(`${who}: every action on chats not theirs, over HTTP and the WebSocket, is refused as if the chat did not exist; search, catch-up and live stream show nothing`, async () => {
       const a = actors[who]!;
       const targets = who === 'forbiddenDirect' ? [parentsChat, directChat] : [classChat, parentsChat, directChat];
       const start = (await streamHead(t.runtime.ctx.db)).head;
+      // Their socket resumes from before the chats' newest messages, and stays open.
+      const socket = await WsTestClient.connect(wsUrl, a.token, 0);
+      sockets.push(socket);
       for (const chatId of [...targets, crypto.randomUUID()]) {
         for (const [method, url, body] of attempts(chatId, messageIds[chatId] ?? crypto.randomUUID())) {
           const res = await t.request(method, url, { token: a.token, body });
@@ -79,14 +94,37 @@ describe('authorisation matrix', () => {
           assert.equal(res.json().error.code, 'chat_not_found', `${who} ${method} ${url}`);
         }
       }
-      if (targets.includes(classChat)) assert.equal(await canReadAttachment(t.runtime.ctx.db, a.userId, fileId), false);
+      if (targets.includes(classChat)) {
+        for (const url of [fileUrl, `${fileUrl}/thumbnail`]) {
+          const res = await t.request('GET', url, { token: a.token });
+          assert.equal(res.statusCode, 404, `${who} GET ${url}`);
+          assert.equal(res.json().error.code, 'file_not_found');
+        }
+      }
+      // Over the socket: typing into the chats is refused like a chat that does not exist.
+      const tries = [...targets, crypto.randomUUID()];
+      for (const chatId of tries) socket.send({ type: 'typing', chatId });
+      const refused = await socket.waitFor((f) => f.type === 'error' && f.frame === 'typing', tries.length);
+      assert.deepEqual(refused.map((f) => f.code), tries.map(() => 'chat_not_found'));
       const found = await t.request('GET', `/api/v1/search?q=${encodeURIComponent(SECRET)}`, { token: a.token });
       assert.equal(found.statusCode, 200);
       const visible = found.json().messages.filter((m: { chatId: string }) => targets.includes(m.chatId));
       assert.deepEqual(visible, []);
       const scoped = await t.request('GET', `/api/v1/search?q=${encodeURIComponent(SECRET)}&chatId=${targets[0]}`, { token: a.token });
       assert.deepEqual(scoped.json().messages, []);
-      await send(t, teacher, targets[0]!, 'новое после проверки');
+      // New messages in every target chat: a member's socket gets them, theirs does not.
+      const watcher = await WsTestClient.connect(wsUrl, teacher.token);
+      sockets.push(watcher);
+      for (const chatId of targets) {
+        const m = await send(t, teacher, chatId, 'новое после проверки');
+        await watcher.waitFor((f) => f.type === 'update' && (f.update as { message?: { id: string } }).message?.id === m.id);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      // Only their own membership history may name the chats (a removed member was added, then removed).
+      const about = socket.updates().filter((u) => u.chatId !== undefined && targets.includes(u.chatId));
+      assert.deepEqual(about.filter((u) => u.type !== 'chat.added' && u.type !== 'chat.removed'), [], `${who}'s socket`);
+      for (const chatId of targets) assert.notEqual(about.filter((u) => u.chatId === chatId).at(-1)?.type, 'chat.added');
+      assert.equal(socket.of('typing').length, 0);
       const stream = await readStream(t.runtime.ctx.db, a.userId, start);
       assert.ok(!stream.resync && stream.updates.every((u) => !('chatId' in u) || !targets.includes(u.chatId)));
       // Nothing they tried changed anything.
@@ -96,7 +134,7 @@ describe('authorisation matrix', () => {
   }
 
   test('a member can do what the others cannot', async () => {
-    assert.equal(await canReadAttachment(t.runtime.ctx.db, member.userId, fileId), true);
+    assert.equal((await t.request('GET', fileUrl, { token: member.token })).statusCode, 200);
     const found = await t.request('GET', `/api/v1/search?q=${encodeURIComponent(SECRET)}`, { token: member.token });
     assert.deepEqual(found.json().messages.map((m: { chatId: string }) => m.chatId), [classChat]);
   });
