@@ -56,6 +56,24 @@ describe('reading and finding', () => {
     const notAuthor = await t.request('GET', `/api/v1/chats/${chat.id}/messages/${m.id}/receipts`, { token: guardian.token });
     assert.equal(notAuthor.json().error.code, 'receipts_not_available');
   });
+
+  test('in a channel the poster sees "read by N of M" and the view count; readers cannot post', async () => {
+    const channel = await chatOf(t, teacher, 'class_channel');
+    const post = await send(t, teacher, channel.id, 'Экскурсия в пятницу, сбор в 9:00');
+    const refused = await t.request('POST', `/api/v1/chats/${channel.id}/messages`, { token: guardian.token, body: { clientId: 'g-1', text: 'а можно?' } });
+    assert.equal(refused.statusCode, 403);
+    assert.equal(refused.json().error.code, 'posting_not_allowed');
+    const receipts = async () => (await t.request('GET', `/api/v1/chats/${channel.id}/messages/${post.id}/receipts`, { token: teacher.token })).json();
+    const before = await receipts();
+    assert.equal(before.readCount, 0);
+    assert.ok(before.memberCount >= 2, `members: ${before.memberCount}`);
+    for (const reader of [guardian, student]) await t.request('POST', `/api/v1/chats/${channel.id}/read`, { token: reader.token, body: { seq: post.seq } });
+    const after = await receipts();
+    assert.equal(after.readCount, 2);
+    assert.ok(!after.notRead.some((p: { personId: string }) => p.personId === guardian.personId || p.personId === student.personId));
+    const feed = (await t.request('GET', `/api/v1/chats/${channel.id}/messages`, { token: teacher.token })).json().messages;
+    assert.equal(feed.find((m: { id: string }) => m.id === post.id).views, 2);
+  });
 });
 
 describe('quiet hours', () => {
