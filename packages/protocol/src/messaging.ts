@@ -187,6 +187,7 @@ export const Update = z.discriminatedUnion('type', [
   z.object({ ...at, type: z.literal('chat.added'), chatId: Id, chat: Chat }),
   z.object({ ...at, type: z.literal('chat.removed'), chatId: Id }),
   z.object({ ...at, type: z.literal('chat.read'), chatId: Id, seq: z.number().int() }),
+  z.object({ ...at, type: z.literal('poll.updated'), chatId: Id, pollId: Id }).describe('A vote was cast or the poll closed: fetch its results again'),
 ]);
 export type Update = z.infer<typeof Update>;
 export type UpdateType = Update['type'];

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createTestApp, type TestApp } from '../testing/harness.ts';
 import { DEMO_PHONES } from '../demo/seed.ts';
 import { actor, chatOf, type Actor } from '../messaging/test-helpers.ts';
+import { readStream, streamHead } from '../messaging/stream.ts';
 import { sendDueReminders } from './service.ts';
 
 /** Meetings and polls over the API, without a media server (refusals come before media). */
@@ -170,6 +171,21 @@ describe('meetings and polls', () => {
       assert.deepEqual(res.json().myVote, [1]);
       const history = await t.request('GET', `/api/v1/chats/${parentsChat}/messages`, { token: father.token });
       assert.equal(history.json().messages.at(-1).attachments[0].kind, 'poll');
+    });
+
+    test('live results: a vote and the closing reach every member of the chat as poll.updated, and no one else', async () => {
+      const p = (await create(teacher, parentsChat, {})).json();
+      const start = (await streamHead(t.runtime.ctx.db)).head;
+      assert.equal((await vote(guardian, p.id, [0])).statusCode, 200);
+      assert.equal((await t.request('POST', `/api/v1/polls/${p.id}/close`, { token: teacher.token })).statusCode, 200);
+      const seen = async (a: Actor) => {
+        const page = await readStream(t.runtime.ctx.db, a.userId, start);
+        assert.ok(!page.resync);
+        return page.updates.filter((u) => u.type === 'poll.updated');
+      };
+      assert.deepEqual((await seen(teacher)).map((u) => 'pollId' in u && u.pollId), [p.id, p.id]);
+      assert.equal((await seen(father)).length, 2);
+      assert.equal((await seen(other)).length, 0, 'a guardian of another class');
     });
 
     test('one vote per family: the second guardian of the same child is refused', async () => {

@@ -54,10 +54,6 @@ export async function accessPoll(ctx: AppContext, userId: string, pollId: string
 const isClosed = (p: PollRow, now: Date) => p.closed_at !== null || (p.closes_at !== null && p.closes_at.getTime() <= now.getTime());
 
 /**
- * The family a voter belongs to: a guardian's family is keyed by their first child (so both
- * parents of a child share it), a student's by themselves; anyone else votes alone.
- */
-/**
  * The family a vote counts for with "one vote per family": the children a guardian (or a student
  * themself) stands for, joined with every child who shares a guardian with one of them, and in a
  * class's chat only the children of that class. Two parents of one child are one family even when
@@ -90,19 +86,24 @@ export async function vote(ctx: AppContext, poll: PollRow, access: ChatAccess, o
   const chosen = [...new Set(options)].sort((a, b) => a - b);
   if (chosen.length !== options.length || chosen.some((o) => o < 0 || o >= count) || (!poll.multiple && chosen.length !== 1)) throw new AppError('poll_choice_invalid', 400);
   const key = await familyKey(ctx.db, access.person.id, access.roles, access.chat.class_id);
-  await ctx.db.transaction().execute(async (trx) => {
+  await withOutbox(ctx, async (trx, outbox) => {
     const mine = await trx.insertInto('poll_votes').values({ poll_id: poll.id, person_id: access.person.id, family_key: key, options: chosen }).onConflict((oc) => oc.doNothing()).returning('person_id').executeTakeFirst();
     if (!mine) throw new AppError('poll_already_voted', 409);
     if (poll.per_family) {
       const family = await trx.insertInto('poll_family_votes').values({ poll_id: poll.id, family_key: key, person_id: access.person.id }).onConflict((oc) => oc.doNothing()).returning('person_id').executeTakeFirst();
       if (!family) throw new AppError('poll_family_voted', 409);
     }
+    // Everyone who sees the poll refreshes its results.
+    outbox.chat(poll.chat_id, { type: 'poll.updated', chatId: poll.chat_id, pollId: poll.id });
   });
 }
 
 export async function closePoll(ctx: AppContext, poll: PollRow, access: ChatAccess, now = new Date()): Promise<void> {
   if (poll.created_by_person_id !== access.person.id && !access.isModerator) throw new AppError('forbidden', 403);
-  await ctx.db.updateTable('polls').set({ closed_at: now }).where('id', '=', poll.id).where('closed_at', 'is', null).execute();
+  await withOutbox(ctx, async (trx, outbox) => {
+    const closed = await trx.updateTable('polls').set({ closed_at: now }).where('id', '=', poll.id).where('closed_at', 'is', null).returning('id').executeTakeFirst();
+    if (closed) outbox.chat(poll.chat_id, { type: 'poll.updated', chatId: poll.chat_id, pollId: poll.id });
+  });
 }
 
 /** Live results: counts always; who voted for what only when the poll is named. */

@@ -2,11 +2,17 @@ import { useEffect, useState } from 'react';
 import { Poll } from '@parta/protocol';
 import { z } from 'zod';
 import { api } from '../app/state.ts';
+import { useEngine } from '../app/engine-context.ts';
+import { useStore } from '../lib/store.ts';
 import { useMt } from './i18n.ts';
 
-/** One poll with live results (refreshed every few seconds while shown) and the vote form. */
+/** Results are fetched again on every `poll.updated` of the stream, and at this interval as well (a poll that closes at its time). */
+const REFRESH_MS = 30_000;
+
+/** One poll with live results (fetched again whenever the stream says they changed) and the vote form. */
 export function PollView({ pollId, initial }: { pollId: string; initial?: Poll }) {
   const { mt, error } = useMt();
+  const tick = useStore(useEngine().pollTicks)[pollId] ?? 0;
   const [poll, setPoll] = useState<Poll | null>(initial ?? null);
   const [choice, setChoice] = useState<number[]>([]);
   const [err, setErr] = useState<unknown>(null);
@@ -14,12 +20,21 @@ export function PollView({ pollId, initial }: { pollId: string; initial?: Poll }
     let live = true;
     const load = () => api.get(`/api/v1/polls/${pollId}`, Poll).then((p) => live && setPoll(p), (e) => live && setErr(e));
     void load();
-    const timer = setInterval(load, 4000);
+    const timer = setInterval(load, REFRESH_MS);
     return () => {
       live = false;
       clearInterval(timer);
     };
-  }, [pollId]);
+  }, [pollId, tick]);
+  // A poll with a closing time is fetched again just after it, to show it closed.
+  const closesAt = poll && !poll.closed ? poll.closesAt : null;
+  useEffect(() => {
+    if (!closesAt) return;
+    const wait = Date.parse(closesAt) - Date.now();
+    if (wait > 24 * 3600_000) return;
+    const timer = setTimeout(() => void api.get(`/api/v1/polls/${pollId}`, Poll).then(setPoll, () => {}), Math.max(0, wait) + 500);
+    return () => clearTimeout(timer);
+  }, [pollId, closesAt]);
   if (!poll) return err ? <p role="alert">{error(err)}</p> : null;
   const voted = poll.myVote !== null;
   const canVote = !voted && !poll.closed;

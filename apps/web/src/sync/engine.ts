@@ -56,6 +56,8 @@ export class SyncEngine {
   readonly notices: Store<Notice[]> = createStore<Notice[]>([]);
   /** Bumped on every applied update of a chat (for views that refetch derived data, e.g. receipts). */
   readonly chatTicks: Store<Record<string, number>> = createStore({});
+  /** Bumped for a poll whenever its results change (`poll.updated`): shown polls fetch them again. */
+  readonly pollTicks: Store<Record<string, number>> = createStore({});
 
   private ws: WebSocket | null = null;
   private position: number | null = null;
@@ -258,6 +260,7 @@ export class SyncEngine {
     }
     // The stream's copy of a new chat is brief (no title or member count yet): ask for the full one.
     if (u.type === 'chat.added') void this.refreshChat(u.chatId);
+    if (u.type === 'poll.updated') this.pollTicks.set((t) => ({ ...t, [u.pollId]: (t[u.pollId] ?? 0) + 1 }));
     if (u.type === 'message.new' && u.message.author.userId === this.o.userId) {
       this.outbox.set((q) => outbox.settle(q, [u.message.clientId]));
     }
