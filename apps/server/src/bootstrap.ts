@@ -56,7 +56,7 @@ export function createPubSub(config: Config): PubSub {
 export async function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Promise<Runtime> {
   const log = overrides.log ?? createLogger(config);
   const dbOptions = overrides.database ?? (config.databaseUrl ? { kind: 'postgres' as const, url: config.databaseUrl } : { kind: 'pglite' as const, dataDir: config.dataDir });
-  const database = await openDatabase(dbOptions);
+  const database = await openDatabase(dbOptions, (err) => log.warn({ err: err.message }, 'an idle database connection failed; the pool opens a new one'));
   try {
     const applied = await migrate(database.db);
     if (applied.length) log.info({ applied }, 'migrations applied');

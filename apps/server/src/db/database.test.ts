@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
+import pg from 'pg';
 import { migrate, openDatabase } from './database.ts';
 import { DataDirLockedError, lockDataDir } from './lock.ts';
 
@@ -38,5 +40,25 @@ test('a lock left by a dead process is taken over', async () => {
     assert.equal(fs.existsSync(path.join(dir, 'parta.lock')), false);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('PostgreSQL: an idle pooled connection ended by the server is reported, and the next query gets a new one', { skip: process.env.DATABASE_URL ? false : 'needs DATABASE_URL' }, async () => {
+  const errors: Error[] = [];
+  const database = await openDatabase({ kind: 'postgres', url: process.env.DATABASE_URL!, poolSize: 2 }, (err) => errors.push(err));
+  try {
+    const first = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(database.db);
+    const pid = first.rows[0]!.pid;
+    // Another session ends it while it sits idle in the pool, as a server restart would.
+    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    await admin.end();
+    for (let i = 0; i < 100 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(errors.length, 1);
+    const next = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(database.db);
+    assert.notEqual(next.rows[0]!.pid, pid);
+  } finally {
+    await database.close();
   }
 });

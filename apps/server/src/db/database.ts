@@ -30,9 +30,15 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+/**
+ * Opens the database. `onIdleError` hears of a pooled PostgreSQL connection that failed while idle
+ * (the server restarted, an administrator ended it): the pool drops it and opens another when
+ * needed, so it is reported, never thrown (an unheard pool error would end the process).
+ */
+export async function openDatabase(options: DatabaseOptions, onIdleError: (err: Error) => void = () => {}): Promise<Database> {
   if (options.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    pool.on('error', onIdleError);
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', pglite: null, close: () => db.destroy() };
   }
