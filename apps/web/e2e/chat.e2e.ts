@@ -72,6 +72,7 @@ test('a teacher and a parent exchange messages in the parents’ chat; the read 
   assert.equal(await parent.locator('article', { hasText: 'Родительское собрание' }).locator('.teacher-badge').count(), 1);
   await screenshot(teacher, 'chat-teacher-desktop');
   await screenshot(parent, 'chat-parent-phone');
+
 });
 
 test('an attachment is sent and downloaded', async () => {
@@ -221,4 +222,18 @@ test('replies, reactions, edits and deletes reach the other side live; a direct 
   await send(parent, 'Можно личный вопрос?');
   const direct = teacher.locator('section', { has: teacher.getByRole('heading', { name: 'Личные' }) }).locator('.chatrow', { hasText: 'Можно личный вопрос?' });
   await direct.locator('.badge', { hasText: '1' }).waitFor();
+});
+
+test('markup in a message is shown as the text it is: nothing of it becomes an element or runs', async () => {
+  await teacher.goto(server.url + parentsChatUrl);
+  await parent.goto(server.url + parentsChatUrl);
+  await waitLive(teacher);
+  await waitLive(parent);
+  const markup = '<b>жирный</b> <img src=x onerror="window.__pwned=1"> <a href="javascript:alert(1)">ссылка</a>';
+  await send(parent, markup);
+  const shown = messages(teacher, '<b>жирный</b>');
+  await shown.waitFor();
+  assert.equal(await shown.locator('b, img, a[href^="javascript"]').count(), 0);
+  assert.ok((await shown.innerText()).includes(markup));
+  assert.equal(await teacher.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
 });
