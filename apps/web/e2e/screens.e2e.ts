@@ -193,3 +193,56 @@ test('school admin: classes, people, guardians, invitations, join requests', asy
   await check(page, 'admin-requests');
   await page.context().close();
 });
+
+/** Presses Tab until the focused element matches `selector` (and holds `text`); fails after `max` presses. */
+async function tabTo(page: Page, selector: string, text = '', max = 80): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    const hit = await page.evaluate(([sel, txt]) => {
+      const el = document.activeElement;
+      return !!el && el.matches(sel!) && (el.textContent ?? '').includes(txt!);
+    }, [selector, text]);
+    if (hit) return;
+  }
+  throw new Error(`no ${selector} "${text}" within ${max} Tab presses`);
+}
+
+test('from the keyboard alone: sign in, open a chat, write, react, change the language', async () => {
+  const page = await (await newContext(browser)).newPage();
+  await page.goto(server.url + '/');
+  // The phone field has the focus; Enter submits each step.
+  await page.getByLabel('Номер телефона').waitFor();
+  await page.keyboard.type(PHONES.teacher);
+  await page.keyboard.press('Enter');
+  await page.getByLabel('Код из СМС').waitFor();
+  await page.keyboard.type(await server.code(PHONES.teacher));
+  await page.keyboard.press('Enter');
+  await waitLive(page);
+
+  await tabTo(page, 'a', '5А — родители');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: '5А — родители' }).waitFor();
+  await tabTo(page, 'textarea[id^="composer-"]');
+  await page.keyboard.type('Написано без мыши');
+  await page.keyboard.press('Enter');
+  const article = page.locator('article[data-message-id]', { hasText: 'Написано без мыши' });
+  await article.waitFor();
+
+  // The message's actions are reachable with Tab, and the reaction picker with Enter.
+  await article.focus().catch(() => {});
+  await tabTo(page, 'button[aria-label="Реакция"]');
+  await page.keyboard.press('Enter');
+  await tabTo(page, 'button', '👍', 10);
+  await page.keyboard.press('Enter');
+  await article.locator('.reaction', { hasText: '👍 1' }).waitFor();
+
+  await tabTo(page, 'a', 'Настройки');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Настройки' }).waitFor();
+  await tabTo(page, 'input[type="radio"]', '', 80);
+  // Arrow keys move within the language radio group.
+  for (let i = 0; i < 3 && !(await page.getByRole('heading', { name: 'Settings' }).count()); i++) await page.keyboard.press('ArrowDown');
+  await page.getByRole('heading', { name: 'Settings' }).waitFor();
+  await page.getByRole('radio', { name: 'Русский' }).check();
+  await page.context().close();
+});
