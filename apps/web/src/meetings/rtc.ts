@@ -2,6 +2,7 @@ import { JoinedMeeting, LiveState, Published, Subscribed } from '@parta/protocol
 import type { z } from 'zod';
 import { api } from '../app/state.ts';
 import { ApiError } from '../lib/api.ts';
+import { initialLayer, nextLayer, type Layer, type LayerState, type LinkSample } from './layers.ts';
 
 type Ice = z.infer<typeof JoinedMeeting>['iceServers'];
 
@@ -35,7 +36,13 @@ interface Sub {
   pc: RTCPeerConnection;
   stream: MediaStream;
   feedId: number;
+  kind: 'camera' | 'screen';
+  /** The simulcast layer asked for, adapted to what arrives (layers.ts). */
+  layer: LayerState;
 }
+
+/** How often each camera's reception is read to choose its simulcast layer. */
+const LAYER_SAMPLE_MS = 3000;
 
 const POLL_MS = 1500;
 
@@ -68,6 +75,7 @@ export class MeetingClient {
   private pending = new Set<number>();
   private timer: ReturnType<typeof setInterval> | null = null;
   private speakerTimer: ReturnType<typeof setInterval> | null = null;
+  private layerTimer: ReturnType<typeof setInterval> | null = null;
   private stopped = false;
   private recovering = false;
   private myPersonId: string | null = null;
@@ -108,6 +116,30 @@ export class MeetingClient {
     await this.poll();
     this.timer = setInterval(() => void this.poll(), POLL_MS);
     this.speakerTimer = setInterval(() => void this.detectSpeaker(), 1000);
+    this.layerTimer = setInterval(() => void this.adaptLayers(), LAYER_SAMPLE_MS);
+  }
+
+  /** The highest layer to ask for: the lowest with "save data" or when many cameras are shown. */
+  private layerCeiling(): Layer {
+    return this.view.lowBandwidth || this.subs.size >= 4 ? 0 : 2;
+  }
+
+  /** Reads each camera's inbound video and moves its layer down on loss or jitter, up after a clean run. */
+  private async adaptLayers() {
+    const ceiling = this.layerCeiling();
+    for (const s of [...this.subs.values()]) {
+      if (s.kind !== 'camera' || this.view.audioOnly) continue;
+      const stats = await s.pc.getStats().catch(() => null);
+      let sample: LinkSample | null = null;
+      stats?.forEach((r: { type: string; kind?: string; packetsReceived?: number; packetsLost?: number; jitter?: number }) => {
+        if (r.type === 'inbound-rtp' && r.kind === 'video') sample = { packetsReceived: r.packetsReceived ?? 0, packetsLost: r.packetsLost ?? 0, jitter: r.jitter ?? 0 };
+      });
+      if (!sample) continue;
+      const next = nextLayer(s.layer, sample, ceiling);
+      const changed = next.layer !== s.layer.layer;
+      s.layer = next;
+      if (changed) await api.post(this.path(`/subscriptions/${s.id}/substream`), null, { substream: next.layer }).catch(() => {});
+    }
   }
 
   private async openLocal() {
@@ -247,8 +279,7 @@ export class MeetingClient {
     this.pending.add(feedId);
     try {
       const audioOnly = this.view.audioOnly && kind === 'camera';
-      const many = this.subs.size >= 4;
-      const substream = this.view.lowBandwidth || many ? 0 : 2;
+      const substream = this.layerCeiling();
       const sub = await api.post(this.path('/subscribe'), Subscribed, { feedId, audioOnly, substream });
       const pc = this.newPc();
       const stream = new MediaStream();
@@ -264,7 +295,7 @@ export class MeetingClient {
         }
       });
       if (this.stopped) pc.close();
-      else this.subs.set(feedId, { id: sub.subscriptionId, pc, stream, feedId });
+      else this.subs.set(feedId, { id: sub.subscriptionId, pc, stream, feedId, kind, layer: initialLayer(substream) });
     } catch {
       /* Not flowing yet, or gone: the next poll tries again. */
     } finally {
@@ -304,7 +335,11 @@ export class MeetingClient {
 
   async setLowBandwidth(on: boolean) {
     this.set({ lowBandwidth: on });
-    for (const s of this.subs.values()) await api.post(this.path(`/subscriptions/${s.id}/substream`), null, { substream: on ? 0 : 2 }).catch(() => {});
+    const ceiling = this.layerCeiling();
+    for (const s of this.subs.values()) {
+      s.layer = initialLayer(ceiling);
+      await api.post(this.path(`/subscriptions/${s.id}/substream`), null, { substream: ceiling }).catch(() => {});
+    }
   }
 
   /** Switches between audio-only and audio with video: publishes again and resubscribes. */
@@ -365,6 +400,7 @@ export class MeetingClient {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.speakerTimer) clearInterval(this.speakerTimer);
+    if (this.layerTimer) clearInterval(this.layerTimer);
     for (const s of this.subs.values()) s.pc.close();
     this.subs.clear();
     this.pub?.close();

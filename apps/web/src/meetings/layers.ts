@@ -1,0 +1,54 @@
+/**
+ * Which simulcast layer to ask Janus for, per subscribed camera, from what this browser receives.
+ * A pure decision, fed every few seconds with the subscription's cumulative `inbound-rtp` video
+ * counters (RTCPeerConnection.getStats): heavy loss or jitter steps one layer down at once; a long
+ * clean run steps one layer up, never above the ceiling (0 with "save data" or many cameras shown).
+ */
+
+export type Layer = 0 | 1 | 2;
+
+/** Cumulative counters of one inbound video stream. */
+export interface LinkSample {
+  packetsReceived: number;
+  packetsLost: number;
+  /** Seconds. */
+  jitter: number;
+}
+
+export interface LayerState {
+  layer: Layer;
+  /** Clean samples in a row since the last change. */
+  clean: number;
+  last: LinkSample | null;
+}
+
+/** Above these a sample is bad: the layer goes down. */
+export const BAD_LOSS = 0.05;
+export const BAD_JITTER_S = 0.05;
+/** Below these it is clean. */
+export const CLEAN_LOSS = 0.01;
+export const CLEAN_JITTER_S = 0.03;
+/** Clean samples in a row before trying the layer above (with samples every 3 s: 15 s). */
+export const CLEAN_TO_RISE = 5;
+
+export function initialLayer(ceiling: Layer): LayerState {
+  return { layer: ceiling, clean: 0, last: null };
+}
+
+export function nextLayer(state: LayerState, sample: LinkSample, ceiling: Layer): LayerState {
+  const capped = Math.min(state.layer, ceiling) as Layer;
+  const last = state.last;
+  if (!last || sample.packetsReceived < last.packetsReceived) return { layer: capped, clean: 0, last: sample };
+  const received = sample.packetsReceived - last.packetsReceived;
+  const lost = Math.max(0, sample.packetsLost - last.packetsLost);
+  // Nothing arrived: not a reading of the link (the feed may be paused); change nothing.
+  if (received + lost === 0) return { layer: capped, clean: state.clean, last: sample };
+  const loss = lost / (received + lost);
+  if (loss > BAD_LOSS || sample.jitter > BAD_JITTER_S) return { layer: Math.max(0, capped - 1) as Layer, clean: 0, last: sample };
+  if (loss < CLEAN_LOSS && sample.jitter < CLEAN_JITTER_S) {
+    const clean = state.clean + 1;
+    if (clean >= CLEAN_TO_RISE && capped < ceiling) return { layer: (capped + 1) as Layer, clean: 0, last: sample };
+    return { layer: capped, clean, last: sample };
+  }
+  return { layer: capped, clean: 0, last: sample };
+}
