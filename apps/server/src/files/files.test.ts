@@ -115,6 +115,15 @@ describe('files: upload, download, attachments', () => {
     assert.equal(again.json().error.code, 'attachment_invalid');
   });
 
+  test('two tries of one send with a file, at once, store one message and both return it', async () => {
+    const file = (await upload(t, teacher.token, classChat, 'повтор.txt', Buffer.from('отправлено дважды\n'))).json();
+    const body = { clientId: crypto.randomUUID(), text: 'с файлом', attachments: [file.id] };
+    const tries = await Promise.all([1, 2, 3].map(() => t.request('POST', `/api/v1/chats/${classChat}/messages`, { token: teacher.token, body })));
+    assert.deepEqual(tries.map((r) => r.statusCode).sort(), [200, 200, 201], tries.map((r) => r.body).join('\n'));
+    assert.equal(new Set(tries.map((r) => r.json().id)).size, 1);
+    assert.equal(tries[0]!.json().attachments[0].id, file.id);
+  });
+
   test('outsiders, another class’s student and guardian, and a removed member get 404 for upload and download', async () => {
     const file = (await upload(t, teacher.token, classChat, 'контрольная.txt', Buffer.from('Вариант 1\n'))).json();
     await send(t, teacher, classChat, 'Варианты', { attachments: [file.id] });

@@ -85,8 +85,8 @@ export async function startMedia(config: Config, log: Logger): Promise<MediaRunt
     iceServers: ice,
     localJanusPid: () => supervisor.current().pid,
     close: async () => {
-      await supervisor.stop();
       await adapter.close();
+      await supervisor.stop();
     },
   };
 }

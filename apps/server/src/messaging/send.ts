@@ -105,6 +105,12 @@ export async function sendMessage(ctx: AppContext, access: ChatAccess, userId: s
         .returning('last_seq')
         .executeTakeFirst();
       if (!chat) throw new AppError('posting_not_allowed', 403);
+      // Files are claimed by the first of two concurrent tries of one send, so a try with files
+      // looks for the other (committed by now: same-chat sends hold the lock just taken) first.
+      if (fileIds.length > 0 && !source) {
+        const raced = await findByClientId(trx, access.chat.id, userId, body.clientId);
+        if (raced) throw new AlreadySent(raced);
+      }
       const attachments = source
         ? (source.m.attachments as unknown[])
         : sticker
