@@ -7,7 +7,8 @@ import { actor, chatOf, type Actor } from '../messaging/test-helpers.ts';
 import type { JanusInstance } from '../media/janus-process.ts';
 import type { MediaRuntime } from '../media/runtime.ts';
 import { sdpOffer, startTestJanus, testMediaRuntime } from '../media/testing.ts';
-import { PRESENCE_TIMEOUT_MS, sweepAbsent } from './service.ts';
+import { PRESENCE_TIMEOUT_MS } from './service.ts';
+import { sweepAbsent } from './presence.ts';
 
 /** Joining, publishing, host controls and attendance with a real Janus behind Parta. */
 describe('meetings with a media server', async () => {

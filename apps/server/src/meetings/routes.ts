@@ -29,6 +29,8 @@ import { me } from '../http/auth.ts';
 import { accessChat } from '../messaging/access.ts';
 import * as svc from './service.ts';
 import { attendance, attendanceExport } from './attendance.ts';
+import { hostAction } from './host.ts';
+import { leaveMeeting, sweepAbsent } from './presence.ts';
 import * as polls from './polls.ts';
 import { live } from './live.ts';
 
@@ -50,7 +52,7 @@ export function meetingsRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   if (ctx.media.adapter) live.attach(ctx.media.adapter);
   // Presence sweep (dropped networks end attendance rows) and 15-minute reminders.
-  const sweep = setInterval(() => void svc.sweepAbsent(ctx).catch((err: Error) => ctx.log.warn({ err: err.message }, 'meeting presence sweep failed')), 10_000);
+  const sweep = setInterval(() => void sweepAbsent(ctx).catch((err: Error) => ctx.log.warn({ err: err.message }, 'meeting presence sweep failed')), 10_000);
   const remind = setInterval(() => void svc.sendDueReminders(ctx).catch((err: Error) => ctx.log.warn({ err: err.message }, 'meeting reminders failed')), 30_000);
   sweep.unref();
   remind.unref();
@@ -98,7 +100,7 @@ export function meetingsRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   r.post('/api/v1/meetings/:id/leave', { schema: { tags, summary: 'Leave the meeting', params: MeetingParams, response: { 200: ok, ...errors } } }, async (request) => {
     const m = await meeting(request);
-    await svc.leaveMeeting(ctx, m.meeting, m.access);
+    await leaveMeeting(ctx, m.meeting, m.access);
     return { ok: true as const };
   });
 
@@ -143,7 +145,7 @@ export function meetingsRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   r.post('/api/v1/meetings/:id/host', { schema: { tags, summary: 'Host controls: mute, mute all, stop video, remove, lock, end, hand over, lower a hand', params: MeetingParams, body: HostAction, response: { 200: ok, ...errors } } }, async (request) => {
     const m = await meeting(request);
-    await svc.hostAction(ctx, m.meeting, m.access, request.body);
+    await hostAction(ctx, m.meeting, m.access, request.body);
     return { ok: true as const };
   });
 

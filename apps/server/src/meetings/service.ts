@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Selectable } from 'kysely';
-import type { HostAction, LiveState, Meeting, ScheduleMeetingBody } from '@parta/protocol';
+import type { LiveState, Meeting, ScheduleMeetingBody } from '@parta/protocol';
 import type { AppContext } from '../context.ts';
 import { fullName } from '../directory/rules.ts';
 import { AppError } from '../http/errors.ts';
@@ -21,14 +21,14 @@ const REACTION_TTL_MS = 15_000;
 
 const CHANNEL_KINDS = ['school_channel', 'class_channel'];
 
-function media(ctx: AppContext) {
+export function media(ctx: AppContext) {
   const adapter = ctx.media.adapter;
   if (!adapter) throw new AppError('video_not_configured', 503);
   return adapter;
 }
 
 /** Media-server failures become 503 `media_unavailable`; refusals of ours pass through. */
-async function viaMedia<T>(ctx: AppContext, work: () => Promise<T>): Promise<T> {
+export async function viaMedia<T>(ctx: AppContext, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
@@ -324,137 +324,12 @@ export async function closeSubscription(ctx: AppContext, meeting: MeetingRow, ac
   await ctx.media.adapter?.leave(subscriptionId);
 }
 
-/** Drops a participant's media handles (left, removed, timed out, meeting ended). */
-async function dropMedia(ctx: AppContext, meetingId: string, personId: string): Promise<void> {
-  const p = live.meeting(meetingId).participants.get(personId);
-  if (!p) return;
-  live.meeting(meetingId).participants.delete(personId);
-  for (const [, f] of p.feeds) {
-    live.dropHandle(f.handleId);
-    await ctx.media.adapter?.leave(f.handleId).catch(() => {});
-  }
-  for (const s of p.subscriptions) await ctx.media.adapter?.leave(s).catch(() => {});
-}
-
-async function closeAttendance(ctx: AppContext, meetingId: string, personId: string, at: Date, removed = false): Promise<void> {
-  await ctx.db
-    .updateTable('meeting_attendance')
-    .set({ left_at: at, ...(removed ? { removed: true } : {}) })
-    .where('meeting_id', '=', meetingId)
-    .where('person_id', '=', personId)
-    .where('left_at', 'is', null)
-    .execute();
-  await ctx.db.deleteFrom('meeting_hands').where('meeting_id', '=', meetingId).where('person_id', '=', personId).execute();
-}
-
-export async function leaveMeeting(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, now = new Date()): Promise<void> {
-  await closeAttendance(ctx, meeting.id, access.person.id, now);
-  await dropMedia(ctx, meeting.id, access.person.id);
-}
-
-/**
- * Participants not heard from within PRESENCE_TIMEOUT_MS have left at the moment last seen: a
- * dropped network ends the attendance row; when the client returns it joins again (a new row).
- */
-export async function sweepAbsent(ctx: AppContext, now = new Date()): Promise<number> {
-  const stale = await ctx.db
-    .selectFrom('meeting_attendance')
-    .select(['id', 'meeting_id', 'person_id', 'seen_at'])
-    .where('left_at', 'is', null)
-    .where('seen_at', '<', new Date(now.getTime() - PRESENCE_TIMEOUT_MS))
-    .execute();
-  for (const s of stale) {
-    await ctx.db.updateTable('meeting_attendance').set({ left_at: s.seen_at }).where('id', '=', s.id).where('left_at', 'is', null).execute();
-    await ctx.db.deleteFrom('meeting_hands').where('meeting_id', '=', s.meeting_id).where('person_id', '=', s.person_id).execute();
-    await dropMedia(ctx, s.meeting_id, s.person_id);
-  }
-  return stale.length;
-}
-
-async function moderateFeed(ctx: AppContext, meeting: MeetingRow, feedId: number, f: LiveFeedState, what: 'audio' | 'video', mute: boolean) {
+export async function moderateFeed(ctx: AppContext, meeting: MeetingRow, feedId: number, f: LiveFeedState, what: 'audio' | 'video', mute: boolean) {
   const mid = what === 'audio' ? f.audioMid : f.videoMid;
   if (!mid) return;
   await viaMedia(ctx, () => media(ctx).moderate({ room: meeting.room, secret: meeting.room_secret, feedId, mid, mute }));
   if (what === 'audio') f.audioMuted = mute;
   else f.videoStopped = mute;
-}
-
-async function checkHostTarget(ctx: AppContext, meeting: MeetingRow, personId: string): Promise<void> {
-  const target = await ctx.db
-    .selectFrom('chat_members')
-    .innerJoin('persons', 'persons.id', 'chat_members.person_id')
-    .select(['persons.roles'])
-    .where('chat_members.chat_id', '=', meeting.chat_id)
-    .where('chat_members.person_id', '=', personId)
-    .where('chat_members.left_at', 'is', null)
-    .where('persons.archived_at', 'is', null)
-    .executeTakeFirst();
-  if (!target || !isStaffRoles(target.roles)) throw new AppError('meeting_host_target_invalid', 400);
-}
-
-/** Host controls. Everyone else gets 403 `meeting_host_only`. */
-export async function hostAction(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, a: HostAction, now = new Date()): Promise<void> {
-  if (meeting.host_person_id !== access.person.id) throw new AppError('meeting_host_only', 403);
-  if (meeting.ended_at) throw new AppError('meeting_ended', 409);
-  const state = live.meeting(meeting.id);
-  const person = (id: string) => state.participants.get(id);
-  switch (a.action) {
-    case 'mute':
-    case 'unmute': {
-      const mute = a.action === 'mute';
-      const p = person(a.personId);
-      if (!p) throw new AppError('person_not_found', 404);
-      p.audioMutedByHost = mute;
-      for (const [feedId, f] of p.feeds) if (f.kind === 'camera') await moderateFeed(ctx, meeting, feedId, f, 'audio', mute);
-      return;
-    }
-    case 'mute_all':
-      for (const [personId, p] of state.participants) {
-        if (personId === access.person.id) continue;
-        p.audioMutedByHost = true;
-        for (const [feedId, f] of p.feeds) if (f.kind === 'camera') await moderateFeed(ctx, meeting, feedId, f, 'audio', true);
-      }
-      return;
-    case 'stop_video': {
-      const p = person(a.personId);
-      if (!p) throw new AppError('person_not_found', 404);
-      p.videoStoppedByHost = true;
-      for (const [feedId, f] of p.feeds) await moderateFeed(ctx, meeting, feedId, f, 'video', true);
-      return;
-    }
-    case 'remove': {
-      if (a.personId === access.person.id) throw new AppError('validation_failed', 400);
-      const p = person(a.personId);
-      if (p) for (const [feedId] of p.feeds) await viaMedia(ctx, () => media(ctx).kick({ room: meeting.room, secret: meeting.room_secret, feedId }));
-      await closeAttendance(ctx, meeting.id, a.personId, now, true);
-      await ctx.db.updateTable('meeting_attendance').set({ removed: true }).where('meeting_id', '=', meeting.id).where('person_id', '=', a.personId).execute();
-      await dropMedia(ctx, meeting.id, a.personId);
-      return;
-    }
-    case 'lock':
-    case 'unlock':
-      await ctx.db.updateTable('meetings').set({ locked: a.action === 'lock' }).where('id', '=', meeting.id).execute();
-      return;
-    case 'end':
-      await endMeeting(ctx, meeting, now);
-      return;
-    case 'hand_over':
-      await checkHostTarget(ctx, meeting, a.personId);
-      await ctx.db.updateTable('meetings').set({ host_person_id: a.personId }).where('id', '=', meeting.id).execute();
-      return;
-    case 'lower_hand':
-      await ctx.db.deleteFrom('meeting_hands').where('meeting_id', '=', meeting.id).where('person_id', '=', a.personId).execute();
-      return;
-  }
-}
-
-export async function endMeeting(ctx: AppContext, meeting: MeetingRow, now = new Date()): Promise<void> {
-  await ctx.db.updateTable('meetings').set({ ended_at: now, started_at: meeting.started_at ?? now }).where('id', '=', meeting.id).where('ended_at', 'is', null).execute();
-  await ctx.db.updateTable('meeting_attendance').set({ left_at: now }).where('meeting_id', '=', meeting.id).where('left_at', 'is', null).execute();
-  await ctx.db.deleteFrom('meeting_hands').where('meeting_id', '=', meeting.id).execute();
-  for (const personId of [...live.meeting(meeting.id).participants.keys()]) await dropMedia(ctx, meeting.id, personId);
-  live.forget(meeting.id);
-  if (ctx.media.adapter?.ready()) await ctx.media.adapter.destroyRoom(meeting.room, meeting.room_secret).catch((err: Error) => ctx.log.warn({ err: err.message }, 'destroying a media room failed'));
 }
 
 export async function raiseHand(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, raised: boolean): Promise<void> {

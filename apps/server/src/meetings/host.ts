@@ -1,0 +1,78 @@
+import type { HostAction } from '@parta/protocol';
+import type { AppContext } from '../context.ts';
+import { AppError } from '../http/errors.ts';
+import { isStaffRoles, type ChatAccess } from '../messaging/access.ts';
+import { live } from './live.ts';
+import { closeAttendance, dropMedia, endMeeting } from './presence.ts';
+import { media, moderateFeed, viaMedia, type MeetingRow } from './service.ts';
+
+/** The host's controls over a meeting in progress: mute, stop video, remove, lock, end, hand over, lower hands. */
+
+async function checkHostTarget(ctx: AppContext, meeting: MeetingRow, personId: string): Promise<void> {
+  const target = await ctx.db
+    .selectFrom('chat_members')
+    .innerJoin('persons', 'persons.id', 'chat_members.person_id')
+    .select(['persons.roles'])
+    .where('chat_members.chat_id', '=', meeting.chat_id)
+    .where('chat_members.person_id', '=', personId)
+    .where('chat_members.left_at', 'is', null)
+    .where('persons.archived_at', 'is', null)
+    .executeTakeFirst();
+  if (!target || !isStaffRoles(target.roles)) throw new AppError('meeting_host_target_invalid', 400);
+}
+
+/** Host controls. Everyone else gets 403 `meeting_host_only`. */
+export async function hostAction(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, a: HostAction, now = new Date()): Promise<void> {
+  if (meeting.host_person_id !== access.person.id) throw new AppError('meeting_host_only', 403);
+  if (meeting.ended_at) throw new AppError('meeting_ended', 409);
+  const state = live.meeting(meeting.id);
+  const person = (id: string) => state.participants.get(id);
+  switch (a.action) {
+    case 'mute':
+    case 'unmute': {
+      const mute = a.action === 'mute';
+      const p = person(a.personId);
+      if (!p) throw new AppError('person_not_found', 404);
+      p.audioMutedByHost = mute;
+      for (const [feedId, f] of p.feeds) if (f.kind === 'camera') await moderateFeed(ctx, meeting, feedId, f, 'audio', mute);
+      return;
+    }
+    case 'mute_all':
+      for (const [personId, p] of state.participants) {
+        if (personId === access.person.id) continue;
+        p.audioMutedByHost = true;
+        for (const [feedId, f] of p.feeds) if (f.kind === 'camera') await moderateFeed(ctx, meeting, feedId, f, 'audio', true);
+      }
+      return;
+    case 'stop_video': {
+      const p = person(a.personId);
+      if (!p) throw new AppError('person_not_found', 404);
+      p.videoStoppedByHost = true;
+      for (const [feedId, f] of p.feeds) await moderateFeed(ctx, meeting, feedId, f, 'video', true);
+      return;
+    }
+    case 'remove': {
+      if (a.personId === access.person.id) throw new AppError('validation_failed', 400);
+      const p = person(a.personId);
+      if (p) for (const [feedId] of p.feeds) await viaMedia(ctx, () => media(ctx).kick({ room: meeting.room, secret: meeting.room_secret, feedId }));
+      await closeAttendance(ctx, meeting.id, a.personId, now, true);
+      await ctx.db.updateTable('meeting_attendance').set({ removed: true }).where('meeting_id', '=', meeting.id).where('person_id', '=', a.personId).execute();
+      await dropMedia(ctx, meeting.id, a.personId);
+      return;
+    }
+    case 'lock':
+    case 'unlock':
+      await ctx.db.updateTable('meetings').set({ locked: a.action === 'lock' }).where('id', '=', meeting.id).execute();
+      return;
+    case 'end':
+      await endMeeting(ctx, meeting, now);
+      return;
+    case 'hand_over':
+      await checkHostTarget(ctx, meeting, a.personId);
+      await ctx.db.updateTable('meetings').set({ host_person_id: a.personId }).where('id', '=', meeting.id).execute();
+      return;
+    case 'lower_hand':
+      await ctx.db.deleteFrom('meeting_hands').where('meeting_id', '=', meeting.id).where('person_id', '=', a.personId).execute();
+      return;
+  }
+}
