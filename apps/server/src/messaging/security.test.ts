@@ -1,9 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { createTestApp, type TestApp } from '../testing/harness.ts';
-import { WsTestClient } from '../testing/ws-client.ts';
+import { listenWs, WsTestClient } from '../testing/ws-client.ts';
 import { DEMO_PHONES } from '../demo/seed.ts';
 import { upload } from '../files/test-helpers.ts';
 import { actor, chatOf, send, type Actor } from './test-helpers.ts';
@@ -28,8 +27,7 @@ describe('authorisation matrix', () => {
 
   before(async () => {
     t = await createTestApp({ demo: true });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    wsUrl = `ws://127.0.0.1:${(t.app.server.address() as AddressInfo).port}/api/v1/ws`;
+    wsUrl = await listenWs(t.app);
     teacher = await actor(t, DEMO_PHONES.classTeacher5A);
     member = await actor(t, DEMO_PHONES.student5A);
     actors.outsider = await actor(t, '+79009999999');

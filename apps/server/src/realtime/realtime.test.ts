@@ -1,18 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { WsClose } from '@parta/protocol';
 import { createTestApp, type TestApp } from '../testing/harness.ts';
-import { WsTestClient } from '../testing/ws-client.ts';
+import { listenWs, WsTestClient } from '../testing/ws-client.ts';
 import { DEMO_PHONES } from '../demo/seed.ts';
 
 /** The real app listening on a random loopback port, with real WebSocket clients. */
-async function listen(t: TestApp): Promise<string> {
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = t.app.server.address() as AddressInfo;
-  return `ws://127.0.0.1:${port}/api/v1/ws`;
-}
+const listen = (t: TestApp) => listenWs(t.app);
 
 interface ChatSummary {
   id: string;

@@ -1,8 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { createTestApp, type TestApp } from '../testing/harness.ts';
-import { WsTestClient } from '../testing/ws-client.ts';
+import { listenWs, WsTestClient } from '../testing/ws-client.ts';
 import { DEMO_PHONES } from '../demo/seed.ts';
 import { actor, chatOf, send, type Actor } from '../messaging/test-helpers.ts';
 import { readStream, STREAM_TOPIC } from '../messaging/stream.ts';
@@ -65,8 +64,7 @@ describe('stream tailer: live delivery in position order across publishers', () 
 
   before(async () => {
     t = await createTestApp({ demo: true, overrides: { pubsub } });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    url = `ws://127.0.0.1:${(t.app.server.address() as AddressInfo).port}/api/v1/ws`;
+    url = await listenWs(t.app);
     teacher = await actor(t, DEMO_PHONES.classTeacher5A);
     student = await actor(t, DEMO_PHONES.student5A);
     classChatId = (await chatOf(t, student, 'class')).id;

@@ -1,4 +1,12 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { WebSocket, type ClientOptions } from 'ws';
+
+/** Starts the app listening on a random loopback port; returns its WebSocket endpoint. */
+export async function listenWs(app: FastifyInstance): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return `ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/v1/ws`;
+}
 
 export interface Frame {
   type: string;
