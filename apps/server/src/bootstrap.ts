@@ -55,7 +55,7 @@ export function createPubSub(config: Config): PubSub {
 /** Opens the database, applies migrations and wires the domains' dependencies. */
 export async function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Promise<Runtime> {
   const log = overrides.log ?? createLogger(config);
-  const dbOptions = overrides.database ?? (config.databaseUrl ? { kind: 'postgres' as const, url: config.databaseUrl } : { kind: 'pglite' as const, dataDir: config.dataDir });
+  const dbOptions = overrides.database ?? (config.databaseUrl ? { kind: 'postgres' as const, url: config.databaseUrl, prepare: config.preparedStatements } : { kind: 'pglite' as const, dataDir: config.dataDir });
   const database = await openDatabase(dbOptions, (err) => log.warn({ err: err.message }, 'an idle database connection failed; the pool opens a new one'));
   try {
     const applied = await migrate(database.db);

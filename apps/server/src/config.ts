@@ -16,6 +16,7 @@ const Env = z.object({
   PARTA_DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z.string().url().optional(),
   PARTA_DEV: bool,
+  PARTA_DB_PREPARED_STATEMENTS: z.enum(['on', 'off']).default('on'),
   PARTA_DEMO: z.enum(['auto', 'off']).default('auto'),
   PARTA_PUBLIC_URL: z.string().url().optional(),
   PARTA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -63,6 +64,8 @@ export type Config = {
   host: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** PostgreSQL: run statements as prepared statements of each connection (off behind a pooler that cannot keep them). */
+  preparedStatements: boolean;
   dev: boolean;
   demo: 'auto' | 'off';
   publicUrl: string;
@@ -130,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     dataDir: path.resolve(e.PARTA_DATA_DIR),
     databaseUrl: e.DATABASE_URL,
+    preparedStatements: e.PARTA_DB_PREPARED_STATEMENTS === 'on',
     dev: e.PARTA_DEV,
     demo: e.PARTA_DEMO,
     publicUrl: e.PARTA_PUBLIC_URL ?? `http://localhost:${e.PORT}`,

@@ -62,3 +62,25 @@ test('PostgreSQL: an idle pooled connection ended by the server is reported, and
     await database.close();
   }
 });
+
+test('PostgreSQL: each connection prepares the statements it runs with parameters, and none when turned off', { skip: process.env.DATABASE_URL ? false : 'needs DATABASE_URL' }, async () => {
+  const prepared = async (db: Awaited<ReturnType<typeof openDatabase>>['db']) =>
+    (await sql<{ statement: string }>`SELECT statement FROM pg_prepared_statements`.execute(db)).rows.map((r) => r.statement);
+  const on = await openDatabase({ kind: 'postgres', url: process.env.DATABASE_URL!, poolSize: 1 });
+  try {
+    for (let i = 0; i < 3; i++) assert.equal((await sql<{ n: number }>`SELECT ${i}::int + 1 AS n`.execute(on.db)).rows[0]!.n, i + 1);
+    assert.deepEqual(await prepared(on.db), ['SELECT $1::int + 1 AS n'], 'prepared once, reused; a statement without parameters is not');
+    // A wrong value for a prepared statement fails that query only.
+    await assert.rejects(sql`SELECT ${'не число'}::int AS n`.execute(on.db));
+    assert.equal((await sql<{ n: number }>`SELECT ${41}::int + 1 AS n`.execute(on.db)).rows[0]!.n, 42);
+  } finally {
+    await on.close();
+  }
+  const off = await openDatabase({ kind: 'postgres', url: process.env.DATABASE_URL!, poolSize: 1, prepare: false });
+  try {
+    await sql`SELECT ${1}::int AS n`.execute(off.db);
+    assert.deepEqual(await prepared(off.db), []);
+  } finally {
+    await off.close();
+  }
+});

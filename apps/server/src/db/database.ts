@@ -20,7 +20,32 @@ pg.types.setTypeParser(DATE, (v) => v);
 
 export type DatabaseOptions =
   | { kind: 'pglite'; dataDir: string | null; loadFrom?: Blob }
-  | { kind: 'postgres'; url: string; poolSize?: number };
+  | { kind: 'postgres'; url: string; poolSize?: number; prepare?: boolean };
+
+/** Statements prepared per connection at most; later ones run unnamed (planned each time). */
+export const MAX_PREPARED_PER_CONNECTION = 500;
+
+/**
+ * Runs each parameterised statement as a named prepared statement of the connection: PostgreSQL
+ * parses it once per connection and can keep its plan, where an unnamed statement is parsed and
+ * planned at every run (for Parta's statements, planning costs more than running them; measured
+ * in docs/performance.md). The name is per connection, from the statement's text.
+ */
+export function prepareStatements(client: pg.PoolClient | pg.Client): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const names = new Map<string, string>();
+  (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
+    if (typeof config === 'string' && Array.isArray(values) && values.length > 0 && callback === undefined) {
+      let name = names.get(config);
+      if (name === undefined && names.size < MAX_PREPARED_PER_CONNECTION) {
+        name = `parta_${names.size + 1}`;
+        names.set(config, name);
+      }
+      if (name !== undefined) return query({ name, text: config, values });
+    }
+    return query(config, values, callback);
+  };
+}
 
 export interface Database {
   db: Kysely<DB>;
@@ -39,6 +64,7 @@ export async function openDatabase(options: DatabaseOptions, onIdleError: (err: 
   if (options.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
     pool.on('error', onIdleError);
+    if (options.prepare !== false) pool.on('connect', (client) => prepareStatements(client));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', pglite: null, close: () => db.destroy() };
   }
@@ -90,6 +116,6 @@ export async function migrate(db: Kysely<DB>): Promise<string[]> {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-export function databaseOptionsFrom(config: { databaseUrl?: string; dataDir: string }): DatabaseOptions {
-  return config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: config.dataDir };
+export function databaseOptionsFrom(config: { databaseUrl?: string; dataDir: string; preparedStatements?: boolean }): DatabaseOptions {
+  return config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl, prepare: config.preparedStatements !== false } : { kind: 'pglite', dataDir: config.dataDir };
 }
