@@ -1,4 +1,5 @@
 import type { AppContext } from '../context.ts';
+import { Batcher } from '../db/batching.ts';
 import { AppError } from '../http/errors.ts';
 import { t } from '../i18n/messages.ts';
 import { linkByPhone } from '../membership/linking.ts';
@@ -102,22 +103,53 @@ export interface AuthContext {
 
 const TOUCH_INTERVAL_MS = 60_000;
 
+type SessionRow = UserRow & { session_id: string; session_seen: Date; token_hash: string };
+
+const loaders = new WeakMap<AppContext, Batcher<string, SessionRow | null>>();
+
+/** Sessions by token hash; the lookups of requests that arrive together are one query (db/batching.ts). */
+function sessionLoader(ctx: AppContext): Batcher<string, SessionRow | null> {
+  let loader = loaders.get(ctx);
+  if (!loader) {
+    loader = new Batcher(async (hashes) => {
+      const rows = await ctx.db
+        .selectFrom('sessions')
+        .innerJoin('users', 'users.id', 'sessions.user_id')
+        .selectAll('users')
+        .select(['sessions.id as session_id', 'sessions.last_seen_at as session_seen', 'sessions.token_hash'])
+        .where('sessions.token_hash', 'in', [...new Set(hashes)])
+        .where('sessions.revoked_at', 'is', null)
+        .execute();
+      const found = new Map(rows.map((r) => [r.token_hash, r]));
+      return hashes.map((h) => found.get(h) ?? null);
+    });
+    loaders.set(ctx, loader);
+  }
+  return loader;
+}
+
 /** The account behind a bearer token, or null. Marks the session as seen at most once a minute. */
 export async function authenticate(ctx: AppContext, token: string): Promise<AuthContext | null> {
-  const row = await ctx.db
-    .selectFrom('sessions')
-    .innerJoin('users', 'users.id', 'sessions.user_id')
-    .selectAll('users')
-    .select(['sessions.id as session_id', 'sessions.last_seen_at as session_seen'])
-    .where('sessions.token_hash', '=', hashToken(token))
-    .where('sessions.revoked_at', 'is', null)
-    .executeTakeFirst();
+  const row = await sessionLoader(ctx).submit(hashToken(token));
   if (!row) return null;
-  const { session_id, session_seen, ...user } = row;
-  if (Date.now() - session_seen.getTime() > TOUCH_INTERVAL_MS) {
-    await ctx.db.updateTable('sessions').set({ last_seen_at: new Date() }).where('id', '=', session_id).execute();
-  }
+  const { session_id, session_seen, token_hash: _hash, ...user } = row;
+  if (Date.now() - session_seen.getTime() > TOUCH_INTERVAL_MS) touchSession(ctx, session_id);
   return { user, sessionId: session_id };
+}
+
+const touchers = new WeakMap<AppContext, Batcher<string, null>>();
+
+/** Marks a session as seen now, without making the request wait; sessions seen together are one statement. */
+function touchSession(ctx: AppContext, sessionId: string): void {
+  let toucher = touchers.get(ctx);
+  if (!toucher) {
+    toucher = new Batcher<string, null>(async (ids) => {
+      await ctx.db.updateTable('sessions').set({ last_seen_at: new Date() }).where('id', 'in', [...new Set(ids)]).execute();
+      return ids.map(() => null);
+    });
+    touchers.set(ctx, toucher);
+  }
+  toucher.submit(sessionId).catch((err: unknown) => ctx.log.warn({ err }, 'marking a session as seen failed'));
 }
 
 export async function listSessions(ctx: AppContext, auth: AuthContext) {

@@ -1,4 +1,6 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
+import type { AppContext } from '../context.ts';
+import { Batcher } from '../db/batching.ts';
 import type { SchoolRole } from '@parta/protocol';
 import type { Queryable } from '../db/schema.ts';
 import type { PersonRow } from '../directory/access.ts';
@@ -42,7 +44,46 @@ export function mayPost(chat: Pick<ChatRow, 'kind' | 'archived_at'>, role: ChatM
  */
 export async function accessChat(db: Queryable, userId: string, chatId: string): Promise<ChatAccess> {
   if (!UUID.test(chatId)) throw new AppError('chat_not_found', 404);
-  const row = await db
+  const row = await accessRows(db).where('m.chat_id', '=', chatId).where('m.user_id', '=', userId).executeTakeFirst();
+  if (!row) throw new AppError('chat_not_found', 404);
+  return toAccess(row);
+}
+
+const loaders = new WeakMap<AppContext, Batcher<{ userId: string; chatId: string }, ChatAccess | null>>();
+
+/**
+ * `accessChat` for requests: the checks of requests that arrive together are one query
+ * (db/batching.ts). Each query starts after its requests arrived, so it sees what they would.
+ */
+export async function loadAccess(ctx: AppContext, userId: string, chatId: string): Promise<ChatAccess> {
+  if (!UUID.test(chatId) || !UUID.test(userId)) throw new AppError('chat_not_found', 404);
+  let loader = loaders.get(ctx);
+  if (!loader) {
+    loader = new Batcher(async (keys) => {
+      // One key (most of the time): the plain statement, whose prepared plan PostgreSQL keeps;
+      // a list of keys is planned for its size at each run.
+      const rows =
+        keys.length === 1
+          ? await accessRows(ctx.db).where('m.chat_id', '=', keys[0]!.chatId).where('m.user_id', '=', keys[0]!.userId).execute()
+          : await accessRows(ctx.db)
+              .where(sql<boolean>`(m.chat_id, m.user_id) IN (SELECT * FROM unnest(${keys.map((k) => k.chatId)}::uuid[], ${keys.map((k) => k.userId)}::uuid[]))`)
+              .execute();
+      const found = new Map(rows.map((r) => [`${r.id}:${r.m_user_id}`, r]));
+      return keys.map((k) => {
+        const r = found.get(`${k.chatId}:${k.userId}`);
+        return r ? toAccess(r) : null;
+      });
+    });
+    loaders.set(ctx, loader);
+  }
+  const access = await loader.submit({ userId, chatId });
+  if (!access) throw new AppError('chat_not_found', 404);
+  return access;
+}
+
+/** Memberships with their chat and roster person, current only. */
+function accessRows(db: Queryable) {
+  return db
     .selectFrom('chat_members as m')
     .innerJoin('chats as c', 'c.id', 'm.chat_id')
     .innerJoin('persons as p', 'p.id', 'm.person_id')
@@ -67,13 +108,14 @@ export async function accessChat(db: Queryable, userId: string, chatId: string):
       'p.archived_at as p_archived_at',
       'p.created_at as p_created_at',
     ])
-    .where('m.chat_id', '=', chatId)
-    .where('m.user_id', '=', userId)
     .where('m.left_at', 'is', null)
-    .where('p.user_id', '=', userId)
-    .where('p.archived_at', 'is', null)
-    .executeTakeFirst();
-  if (!row) throw new AppError('chat_not_found', 404);
+    .whereRef('p.user_id', '=', 'm.user_id')
+    .where('p.archived_at', 'is', null);
+}
+
+type AccessRow = Awaited<ReturnType<ReturnType<typeof accessRows>['executeTakeFirstOrThrow']>>;
+
+function toAccess(row: AccessRow): ChatAccess {
   const chat: ChatRow = {
     id: row.id,
     school_id: row.school_id,

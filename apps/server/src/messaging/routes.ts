@@ -31,7 +31,7 @@ import type { AppContext } from '../context.ts';
 import { me } from '../http/auth.ts';
 import { AppError } from '../http/errors.ts';
 import { accessSchool, requireAdmin } from '../directory/access.ts';
-import { accessChat } from './access.ts';
+import { loadAccess } from './access.ts';
 import * as actions from './actions.ts';
 import { addGroupMembers, createGroup, openDirect } from './groups.ts';
 import { getPolicy, setPolicy } from './policy.ts';
@@ -48,7 +48,7 @@ const SchoolParams = z.object({ schoolId: Id });
 
 export function messagingRoutes(app: FastifyInstance, ctx: AppContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const chat = (userId: string, chatId: string) => accessChat(ctx.db, userId, chatId);
+  const chat = (userId: string, chatId: string) => loadAccess(ctx, userId, chatId);
 
   r.get('/api/v1/chats', { schema: { tags, summary: 'My chats with unread counts', response: { 200: ChatList } } }, async (request) => listChats(ctx.db, me(request).user.id));
 

@@ -1,0 +1,59 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Batcher } from './batching.ts';
+
+/** A batch runner whose batches end when the test says so. */
+function gated() {
+  const batches: number[][] = [];
+  const gates: (() => void)[] = [];
+  const run = async (items: number[]) => {
+    batches.push(items);
+    await new Promise<void>((resolve) => gates.push(resolve));
+    return items.map((n) => (n < 0 ? new Error(`refused ${n}`) : n * 10));
+  };
+  const open = async () => {
+    while (gates.length === 0) await new Promise((r) => setImmediate(r));
+    gates.shift()!();
+  };
+  return { batches, run, open };
+}
+
+describe('group commit (Batcher)', () => {
+  test('a lone item runs at once; items that arrive while a batch runs go together in the next one', async () => {
+    const g = gated();
+    const b = new Batcher(g.run, { max: 64, concurrency: 1 });
+    const first = b.submit(1);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(g.batches, [[1]]);
+    const rest = [b.submit(2), b.submit(3), b.submit(4)];
+    await g.open();
+    assert.equal(await first, 10);
+    await g.open();
+    assert.deepEqual(await Promise.all(rest), [20, 30, 40]);
+    assert.deepEqual(g.batches, [[1], [2, 3, 4]]);
+    assert.equal(b.batches, 2);
+    assert.equal(b.items, 4);
+  });
+
+  test('a batch holds at most `max` items; an Error answers its own item only', async () => {
+    const g = gated();
+    const b = new Batcher(g.run, { max: 2, concurrency: 1 });
+    const all = [1, -2, 3, 4, 5].map((n) => b.submit(n).then((v) => ({ v }), (err: Error) => ({ err: err.message })));
+    for (let i = 0; i < 3; i++) await g.open();
+    // The first runs alone at once; the rest queue behind it, two at a time.
+    assert.deepEqual(g.batches, [[1], [-2, 3], [4, 5]]);
+    assert.deepEqual(await Promise.all(all), [{ v: 10 }, { err: 'refused -2' }, { v: 30 }, { v: 40 }, { v: 50 }]);
+  });
+
+  test('a batch that throws fails its items, and the next batch still runs', async () => {
+    let calls = 0;
+    const b = new Batcher<number, number>(async (items) => {
+      calls++;
+      if (calls === 1) throw new Error('database gone');
+      return items.map((n) => n + 1);
+    });
+    const [a, c] = [b.submit(1), b.submit(2)];
+    await assert.rejects(a, /database gone/);
+    assert.equal(await c, 3);
+  });
+});

@@ -1,0 +1,57 @@
+/**
+ * Group commit for statements that many requests run at once.
+ *
+ * The first item runs at once, alone. While its batch is in flight, new items queue; when it
+ * ends, everything queued so far runs as the next batch (at most `max` items). So a lone request
+ * waits for nothing, and under load the number of statements grows with the number of batches,
+ * not of requests: the busier the server, the larger the batches.
+ */
+export class Batcher<I, O> {
+  private queue: { item: I; resolve: (o: O) => void; reject: (err: unknown) => void }[] = [];
+  private running = 0;
+  /** Batches run and items they carried: for stats and tests. */
+  batches = 0;
+  items = 0;
+
+  /**
+   * @param run runs one batch; it answers each item, in order, with its result or with an Error
+   *   for that item alone. A throw fails the whole batch.
+   */
+  constructor(
+    private readonly run: (items: I[]) => Promise<(O | Error)[]>,
+    private readonly options: { max: number; concurrency: number } = { max: 64, concurrency: 1 },
+  ) {}
+
+  submit(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.next();
+    });
+  }
+
+  private next(): void {
+    while (this.running < this.options.concurrency && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.options.max);
+      this.running++;
+      this.batches++;
+      this.items += batch.length;
+      this.run(batch.map((b) => b.item))
+        .then(
+          (results) => {
+            batch.forEach((b, i) => {
+              const r = results[i];
+              if (r instanceof Error) b.reject(r);
+              else b.resolve(r as O);
+            });
+          },
+          (err: unknown) => {
+            for (const b of batch) b.reject(err);
+          },
+        )
+        .finally(() => {
+          this.running--;
+          this.next();
+        });
+    }
+  }
+}
