@@ -34,7 +34,7 @@ export function presentPerson(p: Pick<PersonRow, 'id' | 'user_id' | 'last_name' 
   return { personId: p.id, userId: p.user_id, name: fullName(p), roles: p.roles as SchoolRole[], isStaff: isStaffRoles(p.roles) };
 }
 
-type PresentedPerson = Pick<PersonRow, 'id' | 'user_id' | 'last_name' | 'first_name' | 'middle_name' | 'roles'>;
+export type PresentedPerson = Pick<PersonRow, 'id' | 'user_id' | 'last_name' | 'first_name' | 'middle_name' | 'roles'>;
 
 export interface PresentOptions {
   /** Channel messages carry their view counts. */
@@ -76,34 +76,56 @@ export async function presentMessages(db: Queryable, rows: MessageRow[], opts: P
     return p ? fullName(p) : '';
   };
   return rows.map((r) => {
-    const author = byPerson.get(r.author_person_id);
     const reply = r.reply_to_id ? byReply.get(r.reply_to_id) : undefined;
     const grouped = new Map<string, string[]>();
     for (const x of reactions) if (x.message_id === r.id) grouped.set(x.emoji, [...(grouped.get(x.emoji) ?? []), x.user_id]);
-    return {
-      id: r.id,
-      chatId: r.chat_id,
-      seq: Number(r.seq),
-      clientId: r.client_id,
-      author: {
-        personId: r.author_person_id,
-        userId: r.author_user_id,
-        name: author ? fullName(author) : '',
-        roles: r.author_roles as SchoolRole[],
-        isStaff: r.author_staff,
-      },
-      text: r.deleted_at ? '' : r.text,
-      entities: r.deleted_at ? [] : (r.entities as MessageEntity[]),
-      replyTo: reply ? { id: reply.id, seq: Number(reply.seq), authorName: nameOf(reply.author_person_id), text: reply.deleted_at ? '' : reply.text.slice(0, 200) } : null,
-      forwardedFrom: r.deleted_at ? null : ((r.forward_from as Message['forwardedFrom']) ?? null),
-      attachments: r.deleted_at ? [] : (r.attachments as MessageAttachment[]),
+    return messageOf(r, {
+      author: byPerson.get(r.author_person_id),
+      reply: reply ? { ...reply, authorName: nameOf(reply.author_person_id) } : undefined,
       reactions: [...grouped].map(([emoji, userIds]) => ({ emoji, count: userIds.length, userIds })),
       views: opts.channel ? Number(views.find((v) => v.id === r.id)?.n ?? 0) : null,
-      createdAt: r.created_at.toISOString(),
-      editedAt: r.edited_at?.toISOString() ?? null,
-      deletedAt: r.deleted_at?.toISOString() ?? null,
-    };
+    });
   });
+}
+
+/** The preview of the message a message replies to. */
+export interface ReplyPreview {
+  id: string;
+  seq: number | string;
+  text: string;
+  deleted_at: Date | null;
+  authorName: string;
+}
+
+/** One stored message as clients see it, from its row and what was loaded around it. */
+export function messageOf(
+  r: MessageRow,
+  around: { author: PresentedPerson | undefined; reply: ReplyPreview | undefined; reactions: Message['reactions']; views: number | null },
+): Message {
+  const { author, reply } = around;
+  return {
+    id: r.id,
+    chatId: r.chat_id,
+    seq: Number(r.seq),
+    clientId: r.client_id,
+    author: {
+      personId: r.author_person_id,
+      userId: r.author_user_id,
+      name: author ? fullName(author) : '',
+      roles: r.author_roles as SchoolRole[],
+      isStaff: r.author_staff,
+    },
+    text: r.deleted_at ? '' : r.text,
+    entities: r.deleted_at ? [] : (r.entities as MessageEntity[]),
+    replyTo: reply ? { id: reply.id, seq: Number(reply.seq), authorName: reply.authorName, text: reply.deleted_at ? '' : reply.text.slice(0, 200) } : null,
+    forwardedFrom: r.deleted_at ? null : ((r.forward_from as Message['forwardedFrom']) ?? null),
+    attachments: r.deleted_at ? [] : (r.attachments as MessageAttachment[]),
+    reactions: around.reactions,
+    views: around.views,
+    createdAt: r.created_at.toISOString(),
+    editedAt: r.edited_at?.toISOString() ?? null,
+    deletedAt: r.deleted_at?.toISOString() ?? null,
+  };
 }
 
 export async function presentMessage(db: Queryable, row: MessageRow, chat: Pick<ChatRow, 'kind'>, opts: Omit<PresentOptions, 'channel'> = {}): Promise<Message> {

@@ -1,4 +1,5 @@
 import type { Locale, WorkingHours } from '@parta/protocol';
+import { sql, type RawBuilder } from 'kysely';
 import type { Queryable, Tx } from '../db/schema.ts';
 import { AppError } from '../http/errors.ts';
 
@@ -70,25 +71,47 @@ export function formatResume(at: Date, timeZone: string, locale: Locale): string
 }
 
 /**
- * Decides, for every member but the author, whether the message raises a notification now.
- * Returns those held back by working hours, with when their hours resume.
+ * SQL: whether the member whose `working_hours` row is aliased `w` is outside their hours at the
+ * instant `at` (a timestamptz expression). No row: always within. The same rule as `quietUntil`
+ * (local weekday in `days`, local minute in [start, end)), checked against it in quiet.test.ts.
+ * Both arguments are the caller's own identifiers, never user input.
  */
-export async function decideNotifications(trx: Tx, msg: { id: string; chat_id: string; author_user_id: string }, at: Date) {
-  const members = await trx
-    .selectFrom('chat_members')
-    .leftJoin('working_hours', 'working_hours.user_id', 'chat_members.user_id')
-    .select(['chat_members.user_id', 'chat_members.person_id', 'working_hours.timezone', 'working_hours.start_minute', 'working_hours.end_minute', 'working_hours.days'])
-    .where('chat_members.chat_id', '=', msg.chat_id)
-    .where('chat_members.left_at', 'is', null)
-    .where('chat_members.user_id', '!=', msg.author_user_id)
-    .execute();
-  const notify: string[] = [];
-  const quiet: { userId: string; personId: string; until: Date; timezone: string }[] = [];
-  for (const m of members) {
-    const until = m.timezone ? quietUntil({ timezone: m.timezone, start_minute: m.start_minute!, end_minute: m.end_minute!, days: m.days! }, at) : null;
-    if (until) quiet.push({ userId: m.user_id, personId: m.person_id, until, timezone: m.timezone! });
-    else notify.push(m.user_id);
-  }
-  await trx.insertInto('notification_decisions').values({ message_id: msg.id, chat_id: msg.chat_id, notify, quiet: quiet.map((q) => q.userId) }).execute();
-  return { notify, quiet };
+export function outsideHoursSql(w: string, at: string): RawBuilder<boolean> {
+  const local = `(${at} AT TIME ZONE ${w}.timezone)`;
+  const minute = `(extract(hour FROM ${local}) * 60 + extract(minute FROM ${local}))`;
+  return sql.raw<boolean>(
+    `(${w}.user_id IS NOT NULL AND NOT (extract(isodow FROM ${local})::int = ANY (${w}.days) AND ${minute} >= ${w}.start_minute AND ${minute} < ${w}.end_minute))`,
+  );
+}
+
+/**
+ * Decides, for every member but the author, whether the message raises a notification now, and
+ * stores the decision, in one statement. Returns the accounts held back by working hours.
+ */
+export async function decideNotifications(trx: Tx, msg: { id: string; chat_id: string; author_user_id: string }, at: Date): Promise<{ notify: string[]; quiet: string[] }> {
+  const res = await sql<{ notify: string[]; quiet: string[] }>`
+    INSERT INTO notification_decisions (message_id, chat_id, notify, quiet)
+    SELECT ${msg.id}::uuid, ${msg.chat_id}::uuid,
+      coalesce(array_agg(m.user_id) FILTER (WHERE m.user_id IS NOT NULL AND NOT ${outsideHoursSql('w', 'a.at')}), '{}'),
+      coalesce(array_agg(m.user_id) FILTER (WHERE m.user_id IS NOT NULL AND ${outsideHoursSql('w', 'a.at')}), '{}')
+    FROM (SELECT ${at.toISOString()}::timestamptz AS at) a
+    LEFT JOIN chat_members m ON m.chat_id = ${msg.chat_id}::uuid AND m.left_at IS NULL AND m.user_id <> ${msg.author_user_id}::uuid
+    LEFT JOIN working_hours w ON w.user_id = m.user_id
+    RETURNING notify::text[] AS notify, quiet::text[] AS quiet`.execute(trx);
+  const row = res.rows[0]!;
+  return { notify: pgArray(row.notify), quiet: pgArray(row.quiet) };
+}
+
+/** A text[] as the driver returns it: an array (pg) or, for some drivers, its literal `{a,b}`. */
+export function pgArray(v: string[] | string): string[] {
+  if (Array.isArray(v)) return v;
+  const inner = v.slice(1, -1);
+  return inner === '' ? [] : inner.split(',');
+}
+
+/** When the account's notifications resume after `at`; null when it has no working hours or is within them. */
+export async function resumesAt(db: Queryable, userId: string, at: Date): Promise<{ until: Date; timezone: string } | null> {
+  const h = await db.selectFrom('working_hours').select(['timezone', 'start_minute', 'end_minute', 'days']).where('user_id', '=', userId).executeTakeFirst();
+  const until = h ? quietUntil(h, at) : null;
+  return until && h ? { until, timezone: h.timezone } : null;
 }

@@ -1,14 +1,17 @@
-import type { Message, MessageEntity, SendMessageBody } from '@parta/protocol';
+import crypto from 'node:crypto';
+import { sql } from 'kysely';
+import type { Message, MessageAttachment, MessageEntity, SendMessageBody } from '@parta/protocol';
 import type { AppContext } from '../context.ts';
 import type { Queryable, Tx } from '../db/schema.ts';
 import { AppError } from '../http/errors.ts';
 import { t } from '../i18n/messages.ts';
 import { fullName } from '../directory/rules.ts';
-import { accessChat, type ChatAccess } from './access.ts';
+import { accessChat, isChannel, type ChatAccess } from './access.ts';
 import { resolveAttachments, resolveSticker } from './attachments.ts';
 import { getPolicy, mayWriteDirect } from './policy.ts';
-import { MESSAGE_COLUMNS, presentMessage, type MessageRow } from './present.ts';
-import { decideNotifications, formatResume } from './quiet.ts';
+import { MESSAGE_COLUMNS, messageOf, presentMessage, type MessageRow, type ReplyPreview } from './present.ts';
+import { decideNotifications, formatResume, resumesAt } from './quiet.ts';
+import { sendBatcher } from './send-batch.ts';
 import { withOutbox } from './stream.ts';
 
 const LINK = /\bhttps?:\/\/[^\s<>"'«»]+[^\s<>"'«».,;:!?)\]]/giu;
@@ -38,7 +41,7 @@ async function checkMentions(db: Queryable, chatId: string, text: string, mentio
 }
 
 /** Checks that the direct chat's other member may still be written to under the school's policy. */
-async function checkDirect(db: Queryable, access: ChatAccess): Promise<string | null> {
+async function checkDirect(db: Queryable, access: ChatAccess): Promise<{ userId: string; personId: string } | null> {
   if (access.chat.kind !== 'direct') return null;
   const other = await db
     .selectFrom('chat_members')
@@ -49,7 +52,7 @@ async function checkDirect(db: Queryable, access: ChatAccess): Promise<string | 
     .where('chat_members.left_at', 'is', null)
     .executeTakeFirst();
   if (!other || !(await mayWriteDirect(db, await getPolicy(db, access.schoolId), access.person, other))) throw new AppError('direct_not_allowed', 403);
-  return other.user_id;
+  return { userId: other.user_id, personId: other.id };
 }
 
 class AlreadySent extends Error {
@@ -69,16 +72,20 @@ async function forwardSource(db: Queryable, userId: string, schoolId: string, me
 
 export type SendResult = Message & { notice?: { code: 'recipient_quiet_hours'; message: string; resumesAt: string; personId: string } };
 
-/**
- * Sends a message. The chat row is locked to take the next `seq`, so a chat's sequence has no
- * gaps; a retry with the same `clientId` returns the stored message instead of a second one.
- */
-export async function sendMessage(ctx: AppContext, access: ChatAccess, userId: string, body: SendMessageBody): Promise<{ message: SendResult; created: boolean }> {
-  const earlier = await findByClientId(ctx.db, access.chat.id, userId, body.clientId);
-  if (earlier) return { message: await sameOrConflict(ctx, access, earlier, body), created: false };
-  if (!access.canPost) throw new AppError('posting_not_allowed', 403);
-  const otherUserId = await checkDirect(ctx.db, access);
+/** What a send is, once checked: the same checks for both ways of storing it. */
+interface Checked {
+  other: { userId: string; personId: string } | null;
+  source: Awaited<ReturnType<typeof forwardSource>> | null;
+  text: string;
+  fileIds: string[];
+  sticker: MessageAttachment | null;
+  entities: MessageEntity[];
+  reply: ReplyPreview | null;
+}
 
+async function check(ctx: AppContext, access: ChatAccess, userId: string, body: SendMessageBody): Promise<Checked> {
+  if (!access.canPost) throw new AppError('posting_not_allowed', 403);
+  const other = await checkDirect(ctx.db, access);
   const source = body.forwardOf ? await forwardSource(ctx.db, userId, access.schoolId, body.forwardOf) : null;
   const text = source ? source.m.text : body.text;
   const fileIds = source ? source.m.attachment_ids : [...new Set(body.attachments ?? [])];
@@ -88,12 +95,77 @@ export async function sendMessage(ctx: AppContext, access: ChatAccess, userId: s
   const entities = source
     ? (source.m.entities as MessageEntity[]).filter((e) => e.type === 'link')
     : [...(await checkMentions(ctx.db, access.chat.id, text, body.mentions ?? [])), ...linkEntities(text)];
+  let reply: ReplyPreview | null = null;
   if (body.replyToId) {
-    const target = await ctx.db.selectFrom('messages').select('id').where('id', '=', body.replyToId).where('chat_id', '=', access.chat.id).executeTakeFirst();
+    const target = await ctx.db
+      .selectFrom('messages')
+      .innerJoin('persons', 'persons.id', 'messages.author_person_id')
+      .select(['messages.id', 'messages.seq', 'messages.text', 'messages.deleted_at', 'persons.last_name', 'persons.first_name', 'persons.middle_name'])
+      .where('messages.id', '=', body.replyToId)
+      .where('messages.chat_id', '=', access.chat.id)
+      .executeTakeFirst();
     if (!target) throw new AppError('message_not_found', 404);
+    reply = { id: target.id, seq: target.seq, text: target.text, deleted_at: target.deleted_at, authorName: fullName(target) };
   }
+  return { other, source, text, fileIds, sticker, entities, reply };
+}
 
-  let quiet: Awaited<ReturnType<typeof decideNotifications>>['quiet'] = [];
+/**
+ * Sends a message: the next `seq` of the chat, gap-free; a retry with the same `clientId` returns
+ * the stored message instead of a second one. Sends without new files go through group commit
+ * (send-batch.ts); sends with files, and whatever a batch cannot settle, are stored one at a time.
+ */
+export async function sendMessage(ctx: AppContext, access: ChatAccess, userId: string, body: SendMessageBody): Promise<{ message: SendResult; created: boolean }> {
+  if ((body.attachments ?? []).length > 0) return sendAlone(ctx, access, userId, body);
+  let checked: Checked;
+  try {
+    checked = await check(ctx, access, userId, body);
+  } catch (err) {
+    // A retry of a send that was stored before (a check may fail now) still gets its message.
+    if (err instanceof AppError) return sendAlone(ctx, access, userId, body);
+    throw err;
+  }
+  const { source, sticker } = checked;
+  const createdAt = new Date();
+  const message = messageOf(
+    {
+      id: crypto.randomUUID(),
+      chat_id: access.chat.id,
+      seq: 0,
+      author_user_id: userId,
+      author_person_id: access.person.id,
+      author_roles: access.roles,
+      author_staff: access.isStaff,
+      client_id: body.clientId,
+      text: checked.text,
+      entities: checked.entities,
+      reply_to_id: checked.reply?.id ?? null,
+      forward_from: source ? source.forward : null,
+      attachments: source ? (source.m.attachments as unknown[]) : sticker ? [sticker] : [],
+      attachment_ids: checked.fileIds,
+      has_attachments: checked.fileIds.length > 0,
+      edited_at: null,
+      deleted_at: null,
+      created_at: createdAt,
+    },
+    { author: access.person, reply: checked.reply ?? undefined, reactions: [], views: isChannel(access.chat.kind) ? 0 : null },
+  );
+  const stored = await sendBatcher(ctx).submit({ message, authorPersonId: access.person.id, authorRoles: access.roles, authorStaff: access.isStaff, attachmentIds: checked.fileIds });
+  if (stored === 'single') return sendAlone(ctx, access, userId, body);
+  const result: SendResult = { ...message, seq: stored.seq };
+  const notice = await quietNotice(ctx, access, checked.other, stored.quiet, userId, createdAt);
+  if (notice) result.notice = notice;
+  return { message: result, created: true };
+}
+
+/** Stores one send in a transaction of its own: sends with files, and what a batch left to it. */
+async function sendAlone(ctx: AppContext, access: ChatAccess, userId: string, body: SendMessageBody): Promise<{ message: SendResult; created: boolean }> {
+  const earlier = await findByClientId(ctx.db, access.chat.id, userId, body.clientId);
+  if (earlier) return { message: await sameOrConflict(ctx, access, earlier, body), created: false };
+  const { other, source, text, fileIds, sticker, entities } = await check(ctx, access, userId, body);
+
+  let quiet: string[] = [];
+  let createdAt = new Date();
   let message: SendResult;
   try {
     message = await withOutbox(ctx, async (trx: Tx, outbox) => {
@@ -142,11 +214,12 @@ export async function sendMessage(ctx: AppContext, access: ChatAccess, userId: s
       if (!inserted) throw new AlreadySent((await findByClientId(trx, access.chat.id, userId, body.clientId))!);
       await trx
         .updateTable('chat_members')
-        .set({ last_read_seq: Number(chat.last_seq) })
+        .set((eb) => ({ last_read_seq: sql<number>`greatest(${eb.ref('last_read_seq')}, ${Number(chat.last_seq)})` }))
         .where('chat_id', '=', access.chat.id)
         .where('person_id', '=', access.person.id)
         .execute();
       quiet = (await decideNotifications(trx, { id: inserted.id, chat_id: access.chat.id, author_user_id: userId }, inserted.created_at)).quiet;
+      createdAt = inserted.created_at;
       const presented = await presentMessage(trx, inserted, access.chat, { fresh: true, known: [access.person] });
       outbox.chat(access.chat.id, { type: 'message.new', chatId: access.chat.id, message: presented });
       return { ...presented };
@@ -155,7 +228,7 @@ export async function sendMessage(ctx: AppContext, access: ChatAccess, userId: s
     if (err instanceof AlreadySent) return { message: await sameOrConflict(ctx, access, err.row, body), created: false };
     throw err;
   }
-  const notice = await quietNotice(ctx, access, otherUserId, quiet, userId);
+  const notice = await quietNotice(ctx, access, other, quiet, userId, createdAt);
   if (notice) message.notice = notice;
   return { message, created: true };
 }
@@ -166,18 +239,18 @@ async function sameOrConflict(ctx: AppContext, access: ChatAccess, row: MessageR
 }
 
 /** A guardian writing to a teacher outside the teacher's working hours is told when notifications resume. */
-async function quietNotice(ctx: AppContext, access: ChatAccess, otherUserId: string | null, quiet: { userId: string; personId: string; until: Date; timezone: string }[], userId: string) {
-  if (!otherUserId || !access.roles.includes('guardian')) return undefined;
-  const q = quiet.find((x) => x.userId === otherUserId);
-  if (!q) return undefined;
-  const teacher = await ctx.db.selectFrom('persons').select(['last_name', 'first_name', 'middle_name', 'roles']).where('id', '=', q.personId).executeTakeFirstOrThrow();
+async function quietNotice(ctx: AppContext, access: ChatAccess, other: { userId: string; personId: string } | null, quiet: string[], userId: string, at: Date) {
+  if (!other || !access.roles.includes('guardian') || !quiet.includes(other.userId)) return undefined;
+  const teacher = await ctx.db.selectFrom('persons').select(['last_name', 'first_name', 'middle_name', 'roles']).where('id', '=', other.personId).executeTakeFirstOrThrow();
   if (!teacher.roles.includes('teacher') && !teacher.roles.includes('admin')) return undefined;
+  const resumes = await resumesAt(ctx.db, other.userId, at);
+  if (!resumes) return undefined;
   const me = await ctx.db.selectFrom('users').select('locale').where('id', '=', userId).executeTakeFirstOrThrow();
-  const when = formatResume(q.until, q.timezone, me.locale);
+  const when = formatResume(resumes.until, resumes.timezone, me.locale);
   return {
     code: 'recipient_quiet_hours' as const,
     message: t(me.locale, 'quiet_hours_notice', { name: [teacher.first_name, teacher.middle_name].filter(Boolean).join(' '), when }),
-    resumesAt: q.until.toISOString(),
-    personId: q.personId,
+    resumesAt: resumes.until.toISOString(),
+    personId: other.personId,
   };
 }

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Update } from '@parta/protocol';
 import type { AppContext } from '../context.ts';
 import type { Db, Queryable, Tx } from '../db/schema.ts';
+import type { PubSub } from '../realtime/pubsub.ts';
 
 /**
  * The resumable per-user update stream.
@@ -43,6 +44,33 @@ export async function publishCommitted(ctx: AppContext, pos: number): Promise<vo
     // The events are stored: tailers poll, and clients catch up through readStream.
     ctx.log.warn({ err }, 'publishing a stream wake-up failed');
   }
+}
+
+/** A committed event as the stream tailer reads it (realtime/tailer.ts). */
+export interface CommittedEvent {
+  pos: number;
+  chat_id: string | null;
+  user_id: string | null;
+  type: string;
+  payload: Record<string, unknown>;
+}
+
+const localListeners = new WeakMap<PubSub, Set<(events: CommittedEvent[]) => void>>();
+
+/**
+ * Hands events this process has just committed to its own stream tailer, so that it need not
+ * read them back (it still reads whatever it has not been handed, in position order).
+ * Keyed by the context's pub/sub, which the writer and the tailer share.
+ */
+export function offerCommitted(pubsub: PubSub, events: CommittedEvent[]): void {
+  for (const l of localListeners.get(pubsub) ?? []) l(events);
+}
+
+export function onCommitted(pubsub: PubSub, listener: (events: CommittedEvent[]) => void): () => void {
+  let set = localListeners.get(pubsub);
+  if (!set) localListeners.set(pubsub, (set = new Set()));
+  set.add(listener);
+  return () => set.delete(listener);
 }
 
 /** Events of one transaction: collected while it runs, written by `flush` as its last step, published after commit. */

@@ -76,7 +76,8 @@ describe('stream tailer: live delivery in position order across publishers', () 
 
   test('wake-ups for positions 1..N delivered newest first: the listener gets every position once, in order', async () => {
     const db = t.runtime.ctx.db;
-    const tailer = new StreamTailer(db, pubsub, t.runtime.ctx.log, { batch: 3, pollMs: 0 });
+    // As another process's tailer would: it learns of the sends only through the wake-ups.
+    const tailer = new StreamTailer(db, pubsub, t.runtime.ctx.log, { batch: 3, pollMs: 0, local: false });
     try {
       await tailer.ready;
       const got: TailedUpdate[] = [];
@@ -105,6 +106,46 @@ describe('stream tailer: live delivery in position order across publishers', () 
       // Batches of 3 rows: the newest wake-up read everything; the older ones found nothing new.
       assert.ok(tailer.reads <= 2 + Math.ceil(got.length / 3) + 10);
     } finally {
+      await tailer.close();
+    }
+  });
+
+  test('sends of this process reach its tailer without a read or a wake-up; an event it was not handed is read first, in order', async () => {
+    const db = t.runtime.ctx.db;
+    const tailer = new StreamTailer(db, pubsub, t.runtime.ctx.log, { batch: 50, pollMs: 0 });
+    try {
+      await tailer.ready;
+      const got: TailedUpdate[] = [];
+      const listener = { userId: teacher.userId, onTail: (u: TailedUpdate) => got.push(u) };
+      tailer.addUser(listener);
+      tailer.follow(classChatId, listener);
+      await until(() => !tailer.reading, 'the first read');
+      const start = tailer.position;
+      pubsub.hold();
+      const reads = tailer.reads;
+      const first = [];
+      for (let i = 1; i <= 5; i++) first.push(await send(t, teacher, classChatId, `без чтения ${i}`));
+      assert.equal(tailer.reads, reads, 'no read');
+      assert.equal(tailer.rowsOffered, 5);
+      assert.deepEqual(got.map((u) => u.pos), [1, 2, 3, 4, 5].map((i) => start + i));
+      // A reaction is written by another path (its own transaction): the next send is not the next
+      // position, so the tailer reads, and delivers the reaction before the send.
+      const reacted = await t.request('POST', `/api/v1/chats/${classChatId}/messages/${first[0]!.id}/reactions`, { token: teacher.token, body: { emoji: '👍' } });
+      assert.equal(reacted.statusCode, 200, reacted.body);
+      const after = await send(t, teacher, classChatId, 'после реакции');
+      await until(() => got.some((u) => u.frame.includes(after.id)), 'the send after the reaction');
+      assert.ok(tailer.reads > reads);
+      assert.deepEqual(got.slice(5).map((u) => u.type), ['message.reactions', 'message.new']);
+      assert.ok(strictlyIncreasing(got.map((u) => u.pos)));
+      const page = await readStream(db, teacher.userId, start);
+      assert.ok(!page.resync);
+      if (page.resync) return;
+      assert.deepEqual(got.map((u) => u.pos), page.updates.map((u) => u.pos));
+      // The frame handed over is the frame a read would give.
+      const stored = page.updates.find((u) => u.type === 'message.new' && u.message.id === first[2]!.id)!;
+      assert.deepEqual(JSON.parse(got[2]!.frame).update, stored);
+    } finally {
+      await pubsub.release();
       await tailer.close();
     }
   });

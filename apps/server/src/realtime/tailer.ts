@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Queryable } from '../db/schema.ts';
-import { STREAM_TOPIC } from '../messaging/stream.ts';
+import { onCommitted, STREAM_TOPIC, type CommittedEvent } from '../messaging/stream.ts';
 import { updateFrame } from './events.ts';
 import type { PubSub } from './pubsub.ts';
 
@@ -25,6 +25,8 @@ export interface TailerOptions {
   batch: number;
   /** A wake-up without pub/sub, in case a message was lost (Redis pub/sub is at-most-once). 0: none. */
   pollMs: number;
+  /** Take the events this process's writers commit as they hand them over (default); false: only read, as another process would. */
+  local?: boolean;
 }
 
 export const defaultTailerOptions: TailerOptions = { batch: 500, pollMs: 5_000 };
@@ -60,10 +62,13 @@ export class StreamTailer {
   private again = false;
   private closed = false;
   private off: (() => Promise<void>) | null = null;
+  private offLocal: () => void = () => {};
   private readonly timers: NodeJS.Timeout[] = [];
   /** Queries run and rows read: for stats and tests. */
   reads = 0;
   rowsRead = 0;
+  /** Events dispatched as handed over by this process's writers, without a read. */
+  rowsOffered = 0;
 
   constructor(
     private readonly db: Queryable,
@@ -76,11 +81,33 @@ export class StreamTailer {
     this.ready.catch((err) => log.error({ err }, 'stream tailer failed to start'));
   }
 
+  /**
+   * Events this process has just committed (messaging/stream.ts, `offerCommitted`): dispatched at
+   * once when they follow the last position dispatched, since everything up to them is committed;
+   * otherwise a wake-up, and the read brings them in order with what lies before them.
+   */
+  offer(events: CommittedEvent[]): void {
+    if (this.closed || events.length === 0) return;
+    if (!this.running && this.started && Number(events[0]!.pos) === this.position + 1) {
+      this.rowsOffered += events.length;
+      this.dispatch(events);
+    } else this.wake(Number(events[events.length - 1]!.pos));
+  }
+
+  private started = false;
+
+  /** Whether a read is running (for tests). */
+  get reading(): boolean {
+    return this.running;
+  }
+
   private async start(): Promise<void> {
     // Subscribe first, then take the head: nothing committed after the head read can be missed.
     this.off = await this.pubsub.subscribe(STREAM_TOPIC, (_topic, message) => this.wake(wakePosition(message)));
     const s = await this.db.selectFrom('stream_state').select('head').where('id', '=', 1).executeTakeFirstOrThrow();
     this.position = Math.max(this.position, Number(s.head));
+    this.started = true;
+    if (this.options.local !== false) this.offLocal = onCommitted(this.pubsub, (events) => this.offer(events));
     if (this.options.pollMs > 0) this.timers.push(setInterval(() => this.wake(), this.options.pollMs).unref());
     this.wake();
   }
@@ -133,7 +160,7 @@ export class StreamTailer {
     return res.rows;
   }
 
-  private dispatch(rows: Row[]): void {
+  private dispatch(rows: (Row | CommittedEvent)[]): void {
     for (const r of rows) {
       const pos = Number(r.pos);
       if (pos <= this.position) continue;
@@ -176,6 +203,7 @@ export class StreamTailer {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.offLocal();
     for (const t of this.timers) clearTimeout(t);
     await this.ready.catch(() => {});
     await this.off?.().catch(() => {});

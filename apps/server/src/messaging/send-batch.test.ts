@@ -1,0 +1,159 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql } from 'kysely';
+import { createTestApp, type TestApp } from '../testing/harness.ts';
+import { DEMO_PHONES } from '../demo/seed.ts';
+import { actor, chatOf, type Actor } from './test-helpers.ts';
+import { outsideHoursSql, quietUntil } from './quiet.ts';
+import { sendBatcher } from './send-batch.ts';
+import { readStream, streamHead } from './stream.ts';
+
+/** Group commit (send-batch.ts) through the public API, on the embedded database and on PostgreSQL. */
+describe('group commit of sends', () => {
+  let t: TestApp;
+  let teacher: Actor;
+  before(async () => {
+    t = await createTestApp({ demo: true });
+    teacher = await actor(t, DEMO_PHONES.classTeacher5A);
+  });
+  after(() => t.close());
+
+  const post = (chatId: string, clientId: string, text: string, token = teacher.token) =>
+    t.request('POST', `/api/v1/chats/${chatId}/messages`, { token, body: { clientId, text } });
+
+  test('sends that arrive together are stored in shared batches, each chat gap-free and every event in order', async () => {
+    const chats = [await chatOf(t, teacher, 'parents', '5А'), await chatOf(t, teacher, 'class', '5А'), await chatOf(t, teacher, 'staff')];
+    const db = t.runtime.ctx.db;
+    const start = (await streamHead(db)).head;
+    const seqBefore = new Map(chats.map((c) => [c.id, c.lastSeq]));
+    const batcher = sendBatcher(t.runtime.ctx);
+    const [batches0, items0] = [batcher.batches, batcher.items];
+
+    const res = await Promise.all(Array.from({ length: 45 }, (_, i) => post(chats[i % 3]!.id, `together-${i}`, `Сообщение ${i}`)));
+    for (const r of res) assert.equal(r.statusCode, 201, r.body);
+    assert.equal(batcher.items - items0, 45);
+    // On PostgreSQL requests run in parallel and meet in batches. The embedded database runs one
+    // statement at a time, so each send's checks end after the batch before it: batches of one.
+    if (t.runtime.ctx.dbKind === 'postgres') assert.ok(batcher.batches - batches0 < 45, `45 sends in ${batcher.batches - batches0} batches`);
+
+    for (const c of chats) {
+      const seqs = res.map((r) => r.json()).filter((m) => m.chatId === c.id).map((m) => m.seq).sort((a, b) => a - b);
+      const from = seqBefore.get(c.id)!;
+      assert.deepEqual(seqs, Array.from({ length: 15 }, (_, i) => from + 1 + i), `chat ${c.kind}: seqs without gaps`);
+    }
+    // Within a chat, the order of seq is the order of the stream.
+    const page = await readStream(db, teacher.userId, start, 500);
+    assert.equal(page.resync, false);
+    if (page.resync) return;
+    const news = page.updates.filter((u) => u.type === 'message.new');
+    assert.equal(news.length, 45);
+    const positions = page.updates.map((u) => u.pos);
+    assert.deepEqual(positions, Array.from({ length: positions.length }, (_, i) => start + 1 + i), 'positions are dense');
+    for (const c of chats) {
+      const inOrder = news.flatMap((u) => (u.type === 'message.new' && u.chatId === c.id ? [u.message.seq] : []));
+      assert.deepEqual(inOrder, [...inOrder].sort((a, b) => a - b));
+    }
+    // The stored message is the one answered and the one in the stream.
+    const one = res[7]!.json();
+    const stored = news.find((u) => u.type === 'message.new' && u.message.id === one.id);
+    assert.ok(stored && stored.type === 'message.new');
+    assert.deepEqual(stored.message, one);
+    const history = await t.request('GET', `/api/v1/chats/${one.chatId}/messages?limit=50`, { token: teacher.token });
+    assert.deepEqual(history.json().messages.find((m: { id: string }) => m.id === one.id), one);
+    // The author's read marker follows the author's last message.
+    const chatsNow = (await t.request('GET', '/api/v1/chats', { token: teacher.token })).json().chats as { id: string; lastSeq: number; lastReadSeq: number; unreadCount: number }[];
+    for (const c of chats) {
+      const now = chatsNow.find((x) => x.id === c.id)!;
+      assert.equal(now.lastReadSeq, now.lastSeq);
+      assert.equal(now.unreadCount, 0);
+    }
+  });
+
+  test('two tries of one send in one batch store one message and answer both with it', async () => {
+    const chat = await chatOf(t, teacher, 'parents', '5А');
+    const [a, b, other] = await Promise.all([post(chat.id, 'twice', 'Собрание в 18:00'), post(chat.id, 'twice', 'Собрание в 18:00'), post(chat.id, 'after-twice', 'Повестка')]);
+    assert.deepEqual([a.statusCode, b.statusCode].sort(), [200, 201]);
+    assert.equal(a.json().id, b.json().id);
+    assert.equal(other.statusCode, 201);
+    const rows = await t.runtime.ctx.db.selectFrom('messages').select(['id', 'seq']).where('chat_id', '=', chat.id).where('client_id', 'in', ['twice', 'after-twice']).execute();
+    assert.equal(rows.length, 2);
+    const next = await post(chat.id, 'after-twice-2', 'Ещё');
+    const seqs = [...rows.map((r) => Number(r.seq)), next.json().seq].sort((x, y) => x - y);
+    assert.deepEqual(seqs, [seqs[0], seqs[0]! + 1, seqs[0]! + 2], 'no seq was lost to the second try');
+  });
+
+  test('a batch leaves a send to an archived chat to the one-at-a-time path and stores the rest', async () => {
+    const db = t.runtime.ctx.db;
+    const open = await chatOf(t, teacher, 'staff');
+    const cls = await chatOf(t, teacher, 'class', '5А');
+    const message = (chatId: string, clientId: string) => ({
+      message: {
+        id: crypto.randomUUID(),
+        chatId,
+        seq: 0,
+        clientId,
+        author: { personId: teacher.personId, userId: teacher.userId, name: 'Учитель', roles: ['teacher' as const], isStaff: true },
+        text: 'В батче',
+        entities: [],
+        replyTo: null,
+        forwardedFrom: null,
+        attachments: [],
+        reactions: [],
+        views: null,
+        createdAt: new Date().toISOString(),
+        editedAt: null,
+        deletedAt: null,
+      },
+      authorPersonId: teacher.personId,
+      authorRoles: ['teacher'],
+      authorStaff: true,
+      attachmentIds: [],
+    });
+    await db.updateTable('chats').set({ archived_at: new Date() }).where('id', '=', cls.id).execute();
+    try {
+      const batcher = sendBatcher(t.runtime.ctx);
+      const batches0 = batcher.batches;
+      // The first runs alone; the next five queue behind it and are written as one batch.
+      const results = await Promise.all([
+        batcher.submit(message(open.id, 'batch-first')),
+        batcher.submit(message(open.id, 'batch-open')),
+        batcher.submit(message(cls.id, 'batch-archived')),
+        ...[1, 2, 3].map((i) => batcher.submit(message(open.id, `batch-open-${i}`))),
+      ]);
+      assert.equal(batcher.batches - batches0, 2);
+      assert.equal(results[2], 'single');
+      const seqs = results.filter((r) => r !== 'single').map((r) => (r as { seq: number }).seq);
+      assert.deepEqual(seqs, Array.from({ length: 5 }, (_, i) => seqs[0]! + i), 'the others get consecutive seqs in submission order');
+      assert.equal((await db.selectFrom('messages').select('id').where('client_id', '=', 'batch-archived').execute()).length, 0);
+      assert.equal((await db.selectFrom('messages').select('id').where('client_id', '=', 'batch-open').execute()).length, 1);
+      // Through the API, the archived chat refuses the send.
+      const refused = await post(cls.id, 'api-archived', 'Нельзя');
+      assert.equal(refused.statusCode, 403);
+      assert.equal(refused.json().error.code, 'posting_not_allowed');
+    } finally {
+      await db.updateTable('chats').set({ archived_at: null }).where('id', '=', cls.id).execute();
+    }
+  });
+
+  test('the SQL rule for working hours agrees with quietUntil', async () => {
+    const db = t.runtime.ctx.db;
+    const configs = [
+      { timezone: 'Europe/Moscow', start_minute: 9 * 60, end_minute: 18 * 60, days: [1, 2, 3, 4, 5] },
+      { timezone: 'Asia/Vladivostok', start_minute: 8 * 60 + 30, end_minute: 20 * 60, days: [1, 2, 3, 4, 5, 6] },
+      { timezone: 'Europe/Kaliningrad', start_minute: 0, end_minute: 1440, days: [7] },
+      { timezone: 'UTC', start_minute: 600, end_minute: 601, days: [1, 2, 3, 4, 5, 6, 7] },
+    ];
+    // Every 37 minutes over eight days, across a change of daylight saving time in Europe (where Moscow has none).
+    const instants = Array.from({ length: (8 * 1440) / 37 }, (_, i) => new Date(Date.UTC(2026, 2, 25) + i * 37 * 60_000));
+    for (const h of configs) {
+      const res = await sql<{ at: Date; outside: boolean }>`
+        SELECT a.at, ${outsideHoursSql('w', 'a.at')} AS outside
+        FROM unnest(${instants.map((d) => d.toISOString())}::timestamptz[]) AS a(at),
+             (SELECT ${h.timezone}::text AS timezone, ${h.start_minute}::int AS start_minute, ${h.end_minute}::int AS end_minute,
+                     ${`{${h.days.join(',')}}`}::smallint[] AS days, gen_random_uuid() AS user_id) w
+        ORDER BY a.at`.execute(db);
+      assert.equal(res.rows.length, instants.length);
+      for (const r of res.rows) assert.equal(r.outside, quietUntil(h, new Date(r.at)) !== null, `${h.timezone} at ${new Date(r.at).toISOString()}`);
+    }
+  });
+});

@@ -1,0 +1,155 @@
+import { sql } from 'kysely';
+import type { Message } from '@parta/protocol';
+import type { AppContext } from '../context.ts';
+import { Batcher } from '../db/batching.ts';
+import { outsideHoursSql, pgArray } from './quiet.ts';
+import { offerCommitted, publishCommitted } from './stream.ts';
+
+/**
+ * Group commit of sends (docs/subsystems/sync.md, "Group commit").
+ *
+ * Sends that arrive while a batch is being written are written together, in one statement that
+ * commits on its own (one round trip to the database): it locks the batch's chats in id order, skips sends whose client id is already
+ * stored or whose chat is archived, numbers the rest per chat, inserts them, moves the chats'
+ * `seq` and the authors' read markers, stores the notification decisions and takes the stream
+ * positions for one `message.new` event each, last. A lone send is a batch of one and waits for
+ * nothing. Whatever the batch cannot settle on its own (a retry, an archived chat, a race with a
+ * retry in another process, which fails the statement on the unique client id, any error) is answered `single`: the caller sends it alone through
+ * the one-at-a-time path, which gives the exact answer for it.
+ */
+
+/** One send, checked and presented by the caller (seq 0 until stored). */
+export interface BatchedSend {
+  message: Message;
+  authorPersonId: string;
+  authorRoles: string[];
+  authorStaff: boolean;
+  attachmentIds: string[];
+}
+
+export type BatchedResult = { seq: number; quiet: string[] } | 'single';
+
+const batchers = new WeakMap<AppContext, Batcher<BatchedSend, BatchedResult>>();
+
+/** The process's batcher for this context's database. */
+export function sendBatcher(ctx: AppContext): Batcher<BatchedSend, BatchedResult> {
+  let b = batchers.get(ctx);
+  if (!b) {
+    b = new Batcher((items) => writeBatch(ctx, items), { max: 64, concurrency: 1 });
+    batchers.set(ctx, b);
+  }
+  return b;
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+async function writeBatch(ctx: AppContext, items: BatchedSend[]): Promise<BatchedResult[]> {
+  const rows = items.map((s, i) => {
+    const m = s.message;
+    return {
+      i,
+      id: m.id,
+      chat_id: m.chatId,
+      author_user_id: m.author.userId,
+      author_person_id: s.authorPersonId,
+      author_roles: s.authorRoles,
+      author_staff: s.authorStaff,
+      client_id: m.clientId,
+      text: m.text,
+      entities: m.entities,
+      reply_to_id: m.replyTo?.id ?? null,
+      forward_from: m.forwardedFrom,
+      attachments: m.attachments,
+      attachment_ids: s.attachmentIds,
+      created_at: m.createdAt,
+      payload: { chatId: m.chatId, message: m },
+    };
+  });
+  let written: { i: number; seq: number; quiet: string[] }[];
+  let head = 0;
+  try {
+    // One statement, committed on its own: it is written whole or not at all.
+    const res = await sql<{ i: number; seq: string | number; quiet: string[] | string; head: string | number }>`
+      WITH x AS MATERIALIZED (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(
+          i int, id uuid, chat_id uuid, author_user_id uuid, author_person_id uuid, author_roles text[], author_staff boolean,
+          client_id text, text text, entities jsonb, reply_to_id uuid, forward_from jsonb, attachments jsonb,
+          attachment_ids uuid[], created_at timestamptz, payload jsonb)
+      ),
+      locked AS MATERIALIZED (
+        SELECT c.id, c.last_seq FROM chats c
+        WHERE c.id IN (SELECT x.chat_id FROM x) AND c.archived_at IS NULL
+        ORDER BY c.id FOR UPDATE
+      ),
+      fresh AS MATERIALIZED (
+        SELECT x.*, l.last_seq + row_number() OVER (PARTITION BY x.chat_id ORDER BY x.i) AS seq
+        FROM x JOIN locked l ON l.id = x.chat_id
+        WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.chat_id = x.chat_id AND m.author_user_id = x.author_user_id AND m.client_id = x.client_id)
+      ),
+      ins AS (
+        INSERT INTO messages (id, chat_id, seq, author_user_id, author_person_id, author_roles, author_staff, client_id, text,
+                              entities, reply_to_id, forward_from, attachments, attachment_ids, created_at)
+        SELECT id, chat_id, seq, author_user_id, author_person_id, author_roles, author_staff, client_id, text,
+               entities, reply_to_id, forward_from, attachments, attachment_ids, created_at
+        FROM fresh
+        RETURNING id
+      ),
+      done AS MATERIALIZED (SELECT f.* FROM fresh f JOIN ins ON ins.id = f.id),
+      seqs AS (
+        UPDATE chats c SET last_seq = d.seq
+        FROM (SELECT chat_id, max(seq) AS seq FROM done GROUP BY chat_id) d WHERE c.id = d.chat_id
+      ),
+      marks AS (
+        UPDATE chat_members cm SET last_read_seq = greatest(cm.last_read_seq, d.seq)
+        FROM (SELECT chat_id, author_person_id, max(seq) AS seq FROM done GROUP BY chat_id, author_person_id) d
+        WHERE cm.chat_id = d.chat_id AND cm.person_id = d.author_person_id
+      ),
+      decisions AS (
+        INSERT INTO notification_decisions (message_id, chat_id, notify, quiet)
+        SELECT d.id, d.chat_id,
+          coalesce(array_agg(m.user_id) FILTER (WHERE m.user_id IS NOT NULL AND NOT ${outsideHoursSql('w', 'd.created_at')}), '{}'),
+          coalesce(array_agg(m.user_id) FILTER (WHERE m.user_id IS NOT NULL AND ${outsideHoursSql('w', 'd.created_at')}), '{}')
+        FROM done d
+        LEFT JOIN chat_members m ON m.chat_id = d.chat_id AND m.left_at IS NULL AND m.user_id <> d.author_user_id
+        LEFT JOIN working_hours w ON w.user_id = m.user_id
+        GROUP BY d.id, d.chat_id
+        RETURNING message_id, quiet
+      ),
+      -- Positions last: the counter row is locked from here to commit (messaging/stream.ts).
+      -- Counting "done" first makes the chats' locks and the insert come before it.
+      h AS (UPDATE stream_state SET head = head + (SELECT count(*) FROM done) WHERE id = 1 RETURNING head),
+      ev AS (
+        INSERT INTO chat_events (pos, chat_id, type, payload)
+        SELECT h.head - (SELECT count(*) FROM done) + row_number() OVER (ORDER BY d.i), d.chat_id, 'message.new',
+               jsonb_set(d.payload, '{message,seq}', to_jsonb(d.seq))
+        FROM done d, h
+      )
+      SELECT d.i, d.seq, coalesce(n.quiet::text[], '{}') AS quiet, h.head
+      FROM h LEFT JOIN done d ON true LEFT JOIN decisions n ON n.message_id = d.id`.execute(ctx.db);
+    head = Number(res.rows[0]?.head ?? 0);
+    written = res.rows.filter((r) => r.i !== null).map((r) => ({ i: r.i, seq: Number(r.seq), quiet: pgArray(r.quiet) }));
+  } catch (err) {
+    // A retry committed by another process after this statement began (or two tries of one send
+    // in this batch) breaks the unique client id, and nothing of the batch is stored; so does any
+    // other failure. Each send then goes alone.
+    if ((err as { code?: string }).code !== UNIQUE_VIOLATION) ctx.log.warn({ err, size: items.length }, 'a batch of sends failed; sending them one at a time');
+    return items.map(() => 'single' as const);
+  }
+  if (written.length > 0) {
+    // Positions follow the batch's order (`row_number() OVER (ORDER BY d.i)` above).
+    const first = head - written.length + 1;
+    const events = [...written]
+      .sort((a, b) => a.i - b.i)
+      .map((w, k) => {
+        const m = items[w.i]!.message;
+        return { pos: first + k, chat_id: m.chatId, user_id: null, type: 'message.new', payload: { chatId: m.chatId, message: { ...m, seq: w.seq } } };
+      });
+    offerCommitted(ctx.pubsub, events);
+    await publishCommitted(ctx, head);
+  }
+  const byIndex = new Map(written.map((w) => [w.i, w]));
+  return items.map((_, i) => {
+    const w = byIndex.get(i);
+    return w ? { seq: w.seq, quiet: w.quiet } : 'single';
+  });
+}
