@@ -29,6 +29,30 @@ export function procUsage(pid: number): { cpuSeconds: number; rssBytes: number }
   return { cpuSeconds, rssBytes: rssKb * 1024 };
 }
 
+/** CPU seconds of each PostgreSQL process on this machine, by pid (the database server shares the CPUs). */
+export function postgresCpu(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(name), (Number(fields[11]) + Number(fields[12])) / CLK_TCK);
+    } catch {
+      // The process ended while we read.
+    }
+  }
+  return out;
+}
+
+/** CPU seconds PostgreSQL spent between two readings (processes that ended in between are not counted). */
+export function postgresCpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, s] of after) total += s - (before.get(pid) ?? 0);
+  return total;
+}
+
 export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
 /** Runs `task` over `items` with at most `limit` at a time. */
@@ -93,15 +117,21 @@ export interface StepResult {
   sendP99?: number;
   cpuPercent?: number;
   rssBytes?: number;
+  /** CPU of PostgreSQL's processes and of this load generator over the step, in % of one CPU. */
+  postgresCpuPercent?: number;
+  generatorCpuPercent?: number;
 }
 
 export function printStep(label: string, r: StepResult): void {
   const f = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
   const send = r.sendP50 !== undefined ? `  send answered p50 ${f(r.sendP50)} p99 ${f(r.sendP99 ?? NaN)} ms` : '';
   const server = r.cpuPercent !== undefined ? `  server CPU ${r.cpuPercent.toFixed(0)}%  RSS ${mib(r.rssBytes ?? 0)}` : '';
+  const others =
+    (r.postgresCpuPercent !== undefined ? `  PostgreSQL CPU ${r.postgresCpuPercent.toFixed(0)}%` : '') +
+    (r.generatorCpuPercent !== undefined ? `  generator CPU ${r.generatorCpuPercent.toFixed(0)}%` : '');
   console.log(
     `${label.padEnd(6)} S=${String(r.rate).padStart(5)}/s  sent ${r.sent}${r.failed ? ` (failed ${r.failed})` : ''}  deliveries expected ${r.expected} received ${r.received} loss ${r.loss}  ` +
-      `latency p50 ${f(r.p50)} p95 ${f(r.p95)} p99 ${f(r.p99)} ms  ${r.deliveriesPerSecond.toFixed(0)} deliveries/s${send}${server}`,
+      `latency p50 ${f(r.p50)} p95 ${f(r.p95)} p99 ${f(r.p99)} ms  ${r.deliveriesPerSecond.toFixed(0)} deliveries/s${send}${server}${others}`,
   );
 }
 

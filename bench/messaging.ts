@@ -18,6 +18,7 @@
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -27,7 +28,7 @@ import { loadConfig } from '../apps/server/src/config.ts';
 import { createRuntime } from '../apps/server/src/bootstrap.ts';
 import { assignTeacher, createClass, createPerson, createSchool } from '../apps/server/src/directory/service.ts';
 import { createPostgresDatabase, freePort, repoRoot, signInOverHttp, startServer, type ServerProcess } from '../apps/server/src/testing/processes.ts';
-import { args, Histogram, mib, openSocket, passes, pool, printStep, procUsage, sleep, type StepResult } from './lib.ts';
+import { args, Histogram, mib, openSocket, passes, pool, postgresCpu, postgresCpuBetween, printStep, procUsage, sleep, type StepResult } from './lib.ts';
 
 const opt = args(process.argv.slice(2));
 const R = Number(opt.chats ?? 100);
@@ -46,6 +47,35 @@ interface Member {
 interface Room {
   chatId: string;
   members: Member[];
+}
+
+const TEXT = 'Родительское собрание в четверг в 18:00, кабинет 21.';
+
+/**
+ * The id of a benchmark message in a frame (its text starts with `b:<id> `), read off the bytes:
+ * the generator shares the CPUs with the servers it measures, so it does not decode every frame.
+ */
+const MARK = Buffer.from('"text":"b:');
+function benchId(frame: Buffer): number | null {
+  const i = frame.indexOf(MARK);
+  if (i < 0) return null;
+  const end = frame.indexOf(0x20, i + MARK.length);
+  return end < 0 ? null : Number(frame.toString('latin1', i + MARK.length, end));
+}
+
+/** A POST over kept-alive connections (cheaper for the generator than fetch). */
+function postJson(agent: http.Agent, url: string, token: string, body: unknown): Promise<{ status: number; body: string }> {
+  const data = Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': data.length } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
 }
 
 const phoneOf = (n: number) => `+7910${String(n).padStart(7, '0')}`;
@@ -110,7 +140,7 @@ async function startParta(databaseUrl: string): Promise<ServerProcess> {
 }
 
 /** Signs every member in and opens its authenticated WebSocket; calls `onFrame` for each frame. */
-async function connectAll(server: ServerProcess, members: Member[], onFrame: (data: string) => void, signInConcurrency = SIGNIN_CONCURRENCY): Promise<void> {
+async function connectAll(server: ServerProcess, members: Member[], onFrame: (data: Buffer) => void, signInConcurrency = SIGNIN_CONCURRENCY): Promise<void> {
   const t0 = performance.now();
   // Concurrently: sign-ins of one class take the class's roster rows in a fixed order (messaging/provisioning.ts).
   await pool(members, signInConcurrency, async (m) => {
@@ -121,12 +151,14 @@ async function connectAll(server: ServerProcess, members: Member[], onFrame: (da
     const ws = await openSocket(server.wsUrl);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no ready frame')), 60_000);
-      ws.on('message', (data) => {
-        const text = data.toString();
-        if (text.startsWith('{"type":"ready"')) {
+      let ready = false;
+      ws.on('message', (data: Buffer) => {
+        if (ready) return onFrame(data);
+        if (data.toString('latin1', 0, 15) === '{"type":"ready"') {
+          ready = true;
           clearTimeout(timer);
           resolve();
-        } else onFrame(text);
+        }
       });
       ws.once('close', (code) => reject(new Error(`closed ${code}`)));
       ws.send(JSON.stringify({ type: 'auth', token: m.token }));
@@ -149,6 +181,8 @@ async function runStep(
   counters.latency = new Histogram();
   counters.send = new Histogram();
   const usage0 = pid ? procUsage(pid) : null;
+  const pg0 = postgresCpu();
+  const gen0 = process.cpuUsage();
   const start = performance.now();
   let due = 0;
   let sent = 0;
@@ -189,6 +223,8 @@ async function runStep(
   }
   const elapsed = (Math.max(sendEnd, performance.now() - (performance.now() - quietSince)) - start) / 1000;
   const usage1 = pid ? procUsage(pid) : null;
+  const pg1 = postgresCpu();
+  const gen = process.cpuUsage(gen0);
   const wall = (performance.now() - start) / 1000;
   return {
     rate,
@@ -203,6 +239,8 @@ async function runStep(
     deliveriesPerSecond: counters.received / Math.max(seconds, elapsed),
     ...(counters.send.count ? { sendP50: counters.send.percentile(50), sendP99: counters.send.percentile(99) } : {}),
     ...(usage0 && usage1 ? { cpuPercent: ((usage1.cpuSeconds - usage0.cpuSeconds) / wall) * 100, rssBytes: usage1.rssBytes } : {}),
+    postgresCpuPercent: (postgresCpuBetween(pg0, pg1) / wall) * 100,
+    generatorCpuPercent: ((gen.user + gen.system) / 1e6 / wall) * 100,
   };
 }
 
@@ -257,11 +295,9 @@ async function benchParta(databaseUrl: string): Promise<StepResult | null> {
   try {
     const counters: Counters = { received: 0, latency: new Histogram(), send: new Histogram() };
     const sentAt = new Map<number, number>();
-    const onFrame = (text: string) => {
-      const i = text.indexOf('"text":"b:');
-      if (i < 0) return;
-      const id = Number(text.slice(i + 10, text.indexOf(' ', i + 10)));
-      const t = sentAt.get(id);
+    const onFrame = (data: Buffer) => {
+      const id = benchId(data);
+      const t = id === null ? undefined : sentAt.get(id);
       if (t === undefined) return;
       counters.received++;
       counters.latency.add(performance.now() - t);
@@ -280,20 +316,17 @@ async function benchParta(databaseUrl: string): Promise<StepResult | null> {
     }
     const base = procUsage(server.child.pid!);
     console.log(`Parta: ${all.length} connections open, server RSS ${mib(base.rssBytes)}`);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
     const sendOne = async (room: number, id: number) => {
       const r = rooms[room]!;
       const sender = r.members[Math.floor(Math.random() * r.members.length)]!;
       const t0 = performance.now();
       sentAt.set(id, t0);
-      const res = await fetch(`${server.baseUrl}/api/v1/chats/${r.chatId}/messages`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${sender.token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ clientId: crypto.randomUUID(), text: `b:${id} Родительское собрание в четверг в 18:00, кабинет 21.` }),
-      });
-      const body = await res.text();
+      const res = await postJson(agent, `${server.baseUrl}/api/v1/chats/${r.chatId}/messages`, sender.token!, { clientId: crypto.randomUUID(), text: `b:${id} ${TEXT}` });
       counters.send.add(performance.now() - t0);
-      if (!res.ok && failures++ < 3) console.log(`  send failed: ${res.status} ${body.slice(0, 200)}`);
-      return res.ok;
+      const ok = res.status === 200 || res.status === 201;
+      if (!ok && failures++ < 3) console.log(`  send failed: ${res.status} ${res.body.slice(0, 200)}`);
+      return ok;
     };
     return await ramp('parta', sendOne, counters, server.child.pid!);
   } finally {
@@ -325,10 +358,9 @@ async function benchBare(): Promise<StepResult | null> {
             ws.once('message', () => resolve());
             ws.send(JSON.stringify({ join: String(r) }));
           });
-          ws.on('message', (data) => {
-            const text = data.toString();
-            const id = Number(text.slice(text.indexOf('"id":') + 5, text.indexOf(',', text.indexOf('"id":'))));
-            const t = sentAt.get(id);
+          ws.on('message', (data: Buffer) => {
+            const id = benchId(data);
+            const t = id === null ? undefined : sentAt.get(id);
             if (t === undefined) return;
             counters.received++;
             counters.latency.add(performance.now() - t);
@@ -341,7 +373,7 @@ async function benchBare(): Promise<StepResult | null> {
     const sendOne = async (room: number, id: number) => {
       const members = sockets[room]!;
       sentAt.set(id, performance.now());
-      members[Math.floor(Math.random() * members.length)]!.send(JSON.stringify({ room: String(room), id, text: `b:${id} Родительское собрание в четверг в 18:00, кабинет 21.` }));
+      members[Math.floor(Math.random() * members.length)]!.send(JSON.stringify({ room: String(room), text: `b:${id} ${TEXT}` }));
       return true;
     };
     return await ramp('bare', sendOne, counters, child.pid!);
