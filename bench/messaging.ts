@@ -6,7 +6,7 @@
  *   npm run bench:messaging -- --rate 200        # one step at S=200 messages/s
  *   npm run bench:messaging -- --idle 10000      # 10,000 idle authenticated connections: server RSS
  *
- * Options: --chats R --members M --start S0 --factor F --steps N --step-seconds D --p99 MS --skip-bare
+ * Options: --chats R --members M --start S0 --factor F --steps N --step-seconds D --p99 MS --tries N --skip-bare
  *          --seed-concurrency C (classes seeded at once, default 8) --signin-concurrency C (default 32)
  *          --profile DIR (the server writes a V8 CPU profile into DIR when it stops)
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres): a scratch database is created next to it and dropped.
@@ -35,6 +35,7 @@ const R = Number(opt.chats ?? 100);
 const M = Number(opt.members ?? 30);
 const STEP_SECONDS = Number(opt['step-seconds'] ?? 10);
 const P99_BOUND = Number(opt.p99 ?? 100);
+const TRIES = Math.max(1, Number(opt.tries ?? 1));
 const SEED_CONCURRENCY = Number(opt['seed-concurrency'] ?? 8);
 const SIGNIN_CONCURRENCY = Number(opt['signin-concurrency'] ?? 32);
 const baseDb = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -276,10 +277,19 @@ async function ramp(label: string, sendOne: (room: number, id: number) => Promis
   const steps = opt.rate ? 1 : Number(opt.steps ?? 10);
   let best: StepResult | null = null;
   for (let i = 0; i < steps; i++) {
-    const r = await runStep(Math.round(rate), STEP_SECONDS, R, sendOne, counters, pid);
-    printStep(label, r);
-    if (!passes(r, P99_BOUND)) break;
-    best = r;
+    // --tries N: each step is run N times; it passes when most tries pass, and its figures are the
+    // median try's (by p99), so one pause of a shared host does not end the ramp, nor make it;
+    // any loss or failed send in any try ends it.
+    const tries: StepResult[] = [];
+    for (let k = 0; k < TRIES; k++) {
+      const r = await runStep(Math.round(rate), STEP_SECONDS, R, sendOne, counters, pid);
+      if (TRIES > 1) printStep(`${label}.${k + 1}`, r);
+      tries.push(r);
+    }
+    const median = [...tries].sort((a, b) => a.p99 - b.p99)[Math.floor((tries.length - 1) / 2)]!;
+    printStep(label, median);
+    if (tries.filter((r) => passes(r, P99_BOUND)).length * 2 <= TRIES || tries.some((r) => r.loss > 0 || r.failed > 0)) break;
+    best = median;
     rate *= factor;
   }
   return best;
