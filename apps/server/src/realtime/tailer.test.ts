@@ -6,7 +6,7 @@ import { DEMO_PHONES } from '../demo/seed.ts';
 import { actor, chatOf, send, type Actor } from '../messaging/test-helpers.ts';
 import { readStream, STREAM_TOPIC } from '../messaging/stream.ts';
 import { InProcessPubSub, type PubSub, type PubSubHandler } from './pubsub.ts';
-import { StreamTailer, type TailedUpdate } from './tailer.ts';
+import { StreamTailer, type TailedUpdate, type TailerOptions } from './tailer.ts';
 
 /**
  * The in-process pub/sub, with one switch: while held, wake-ups on `stream` are kept back, and
@@ -74,16 +74,22 @@ describe('stream tailer: live delivery in position order across publishers', () 
     await t.close();
   });
 
+  /** A tailer of its own with one listener: the teacher, following the class chat. */
+  async function teacherTailer(options: TailerOptions) {
+    const tailer = new StreamTailer(t.runtime.ctx.db, pubsub, t.runtime.ctx.log, options);
+    await tailer.ready;
+    const got: TailedUpdate[] = [];
+    const listener = { userId: teacher.userId, onTail: (u: TailedUpdate) => got.push(u) };
+    tailer.addUser(listener);
+    tailer.follow(classChatId, listener);
+    return { tailer, got };
+  }
+
   test('wake-ups for positions 1..N delivered newest first: the listener gets every position once, in order', async () => {
     const db = t.runtime.ctx.db;
     // As another process's tailer would: it learns of the sends only through the wake-ups.
-    const tailer = new StreamTailer(db, pubsub, t.runtime.ctx.log, { batch: 3, pollMs: 0, local: false });
+    const { tailer, got } = await teacherTailer({ batch: 3, pollMs: 0, local: false });
     try {
-      await tailer.ready;
-      const got: TailedUpdate[] = [];
-      const listener = { userId: teacher.userId, onTail: (u: TailedUpdate) => got.push(u) };
-      tailer.addUser(listener);
-      tailer.follow(classChatId, listener);
       const start = tailer.position;
 
       pubsub.hold();
@@ -112,18 +118,13 @@ describe('stream tailer: live delivery in position order across publishers', () 
 
   test('sends of this process reach its tailer without a read or a wake-up; an event it was not handed is read first, in order', async () => {
     const db = t.runtime.ctx.db;
-    const tailer = new StreamTailer(db, pubsub, t.runtime.ctx.log, { batch: 50, pollMs: 0 });
+    const { tailer, got } = await teacherTailer({ batch: 50, pollMs: 0 });
     try {
-      await tailer.ready;
-      const got: TailedUpdate[] = [];
-      const listener = { userId: teacher.userId, onTail: (u: TailedUpdate) => got.push(u) };
-      tailer.addUser(listener);
-      tailer.follow(classChatId, listener);
       await until(() => !tailer.reading, 'the first read');
       const start = tailer.position;
       pubsub.hold();
       const reads = tailer.reads;
-      const first = [];
+      const first: Awaited<ReturnType<typeof send>>[] = [];
       for (let i = 1; i <= 5; i++) first.push(await send(t, teacher, classChatId, `без чтения ${i}`));
       assert.equal(tailer.reads, reads, 'no read');
       assert.equal(tailer.rowsOffered, 5);
