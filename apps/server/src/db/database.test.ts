@@ -73,6 +73,19 @@ test('PostgreSQL: each connection prepares the statements it runs with parameter
     // A wrong value for a prepared statement fails that query only.
     await assert.rejects(sql`SELECT ${'не число'}::int AS n`.execute(on.db));
     assert.equal((await sql<{ n: number }>`SELECT ${41}::int + 1 AS n`.execute(on.db)).rows[0]!.n, 42);
+    // A table changed under a prepared statement (a migration while running): it still answers.
+    const table = sql.raw(`prepared_${process.pid}_${Date.now()}`);
+    await sql`CREATE TABLE ${table} (id int PRIMARY KEY)`.execute(on.db);
+    try {
+      await sql`INSERT INTO ${table} VALUES (1)`.execute(on.db);
+      const row = (id: number) => sql<Record<string, unknown>>`SELECT * FROM ${table} WHERE id = ${id}`.execute(on.db);
+      assert.deepEqual((await row(1)).rows, [{ id: 1 }]);
+      await sql`ALTER TABLE ${table} ADD COLUMN note text DEFAULT 'новое'`.execute(on.db);
+      assert.deepEqual((await row(1)).rows, [{ id: 1, note: 'новое' }]);
+      assert.deepEqual((await row(1)).rows, [{ id: 1, note: 'новое' }]);
+    } finally {
+      await sql`DROP TABLE ${table}`.execute(on.db);
+    }
   } finally {
     await on.close();
   }

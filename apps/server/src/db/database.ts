@@ -32,20 +32,34 @@ export const MAX_PREPARED_PER_CONNECTION = 500;
  * in docs/performance.md). The name is per connection, from the statement's text.
  */
 export function prepareStatements(client: pg.PoolClient | pg.Client): void {
-  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
   const names = new Map<string, string>();
+  let next = 1;
   (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
     if (typeof config === 'string' && Array.isArray(values) && values.length > 0 && callback === undefined) {
       let name = names.get(config);
-      if (name === undefined && names.size < MAX_PREPARED_PER_CONNECTION) {
-        name = `parta_${names.size + 1}`;
+      if (name === undefined && next <= MAX_PREPARED_PER_CONNECTION) {
+        name = `parta_${next++}`;
         names.set(config, name);
       }
-      if (name !== undefined) return query({ name, text: config, values });
+      if (name !== undefined) {
+        return query({ name, text: config, values }).catch((err: { code?: string }) => {
+          // The statement's plan no longer fits the tables (a migration of a running deployment
+          // changed a row type), or the server lost it: run it once more unnamed (in a transaction
+          // that cannot be: the error aborted it), and prepare it afresh next time.
+          if (err.code !== STALE_PLAN && err.code !== NO_SUCH_STATEMENT) throw err;
+          names.delete(config);
+          return query(config, values).catch(() => Promise.reject(err));
+        });
+      }
     }
     return query(config, values, callback);
   };
 }
+
+/** `cached plan must not change result type` and `prepared statement does not exist`. */
+const STALE_PLAN = '0A000';
+const NO_SUCH_STATEMENT = '26000';
 
 export interface Database {
   db: Kysely<DB>;

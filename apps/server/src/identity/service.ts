@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import { Batcher } from '../db/batching.ts';
 import { AppError } from '../http/errors.ts';
@@ -117,7 +118,8 @@ function sessionLoader(ctx: AppContext): Batcher<string, SessionRow | null> {
         .innerJoin('users', 'users.id', 'sessions.user_id')
         .selectAll('users')
         .select(['sessions.id as session_id', 'sessions.last_seen_at as session_seen', 'sessions.token_hash'])
-        .where('sessions.token_hash', 'in', [...new Set(hashes)])
+        // One statement text whatever the number of tokens (prepared once per connection).
+        .where(sql<boolean>`sessions.token_hash = ANY(${[...new Set(hashes)]}::text[])`)
         .where('sessions.revoked_at', 'is', null)
         .execute();
       const found = new Map(rows.map((r) => [r.token_hash, r]));
@@ -144,7 +146,7 @@ function touchSession(ctx: AppContext, sessionId: string): void {
   let toucher = touchers.get(ctx);
   if (!toucher) {
     toucher = new Batcher<string, null>(async (ids) => {
-      await ctx.db.updateTable('sessions').set({ last_seen_at: new Date() }).where('id', 'in', [...new Set(ids)]).execute();
+      await ctx.db.updateTable('sessions').set({ last_seen_at: new Date() }).where(sql<boolean>`id = ANY(${[...new Set(ids)]}::uuid[])`).execute();
       return ids.map(() => null);
     });
     touchers.set(ctx, toucher);

@@ -68,9 +68,10 @@ export async function loadAccess(ctx: AppContext, userId: string, chatId: string
           : await accessRows(ctx.db)
               .where(sql<boolean>`(m.chat_id, m.user_id) IN (SELECT * FROM unnest(${keys.map((k) => k.chatId)}::uuid[], ${keys.map((k) => k.userId)}::uuid[]))`)
               .execute();
-      const found = new Map(rows.map((r) => [`${r.id}:${r.m_user_id}`, r]));
+      // uuid text from the database is lowercase; ids in a request may not be.
+      const found = new Map(rows.map((r) => [`${r.id}:${r.m_user_id}`.toLowerCase(), r]));
       return keys.map((k) => {
-        const r = found.get(`${k.chatId}:${k.userId}`);
+        const r = found.get(`${k.chatId}:${k.userId}`.toLowerCase());
         return r ? toAccess(r) : null;
       });
     });

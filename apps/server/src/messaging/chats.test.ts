@@ -22,6 +22,23 @@ describe('chats provisioned from the roster', () => {
     assert.deepEqual(await kinds(student), ['class:5А', 'class_channel:5А', 'school_channel:']);
     assert.deepEqual(await kinds(admin), ['school_channel:', 'staff:']);
   });
+
+  test('a chat id is the same chat in capitals; concurrent requests to chats, mine or not, each get their own answer', async () => {
+    const teacher = await actor(t, DEMO_PHONES.classTeacher5A);
+    const guardian = await actor(t, DEMO_PHONES.guardian5A);
+    const parents = await chatOf(t, teacher, 'parents', '5А');
+    const staff = await chatOf(t, teacher, 'staff');
+    const upper = await t.request('GET', `/api/v1/chats/${parents.id.toUpperCase()}/messages?limit=5`, { token: teacher.token });
+    assert.equal(upper.statusCode, 200, upper.body);
+    // Looked up together (messaging/access.ts, loadAccess): the guardian is not in the staff room.
+    const [a, b, c] = await Promise.all([
+      t.request('GET', `/api/v1/chats/${staff.id}/messages?limit=5`, { token: guardian.token }),
+      t.request('GET', `/api/v1/chats/${staff.id}/messages?limit=5`, { token: teacher.token }),
+      t.request('GET', `/api/v1/chats/${parents.id}/messages?limit=5`, { token: guardian.token }),
+    ]);
+    assert.deepEqual([a.statusCode, b.statusCode, c.statusCode], [404, 200, 200]);
+    assert.equal(a.json().error.code, 'chat_not_found');
+  });
 });
 
 describe('membership follows the roster', () => {

@@ -30,12 +30,18 @@ export function validTimezone(tz: string): boolean {
 export async function setWorkingHours(db: Queryable, userId: string, wh: WorkingHours): Promise<WorkingHours> {
   const start = minutes(wh.start);
   const end = wh.end === '24:00' ? 1440 : minutes(wh.end);
-  if (!validTimezone(wh.timezone) || start >= end || start > 1439 || end > 1440) {
+  // Decisions are made by the database (outsideHoursSql), so the zone must be known to it too.
+  if (!validTimezone(wh.timezone) || !(await databaseKnowsZone(db, wh.timezone)) || start >= end || start > 1439 || end > 1440) {
     throw new AppError('validation_failed', 400, { issues: [{ path: 'body', message: 'start must be before end, in a known timezone' }] });
   }
   const values = { timezone: wh.timezone, start_minute: start, end_minute: end, days: [...new Set(wh.days)].sort(), updated_at: new Date() };
   await db.insertInto('working_hours').values({ user_id: userId, ...values }).onConflict((oc) => oc.column('user_id').doUpdateSet(values)).execute();
   return presentHours(values);
+}
+
+async function databaseKnowsZone(db: Queryable, tz: string): Promise<boolean> {
+  const res = await sql<{ ok: boolean }>`SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = ${tz}) AS ok`.execute(db);
+  return res.rows[0]?.ok === true;
 }
 
 export function presentHours(r: HoursRow): WorkingHours {

@@ -106,6 +106,11 @@ describe('quiet hours', () => {
     const set = await t.request('PUT', '/api/v1/me/working-hours', { token: teacher.token, body: { timezone: 'UTC', start: hhmm(start), end: hhmm(start + 1), days: [1, 2, 3, 4, 5, 6, 7] } });
     assert.equal(set.statusCode, 200, set.body);
     assert.equal((await t.request('GET', '/api/v1/me/working-hours', { token: teacher.token })).json().workingHours.start, hhmm(start));
+    // A zone neither the server nor the database knows is refused, and the hours stay as they were.
+    const unknown = await t.request('PUT', '/api/v1/me/working-hours', { token: teacher.token, body: { timezone: 'Mars/Olympus_Mons', start: '09:00', end: '18:00', days: [1] } });
+    assert.equal(unknown.statusCode, 400);
+    assert.equal(unknown.json().error.code, 'validation_failed');
+    assert.equal((await t.request('GET', '/api/v1/me/working-hours', { token: teacher.token })).json().workingHours.start, hhmm(start));
 
     const dm = await t.request('POST', `/api/v1/schools/${guardian.schoolId}/directs`, { token: guardian.token, body: { personId: teacher.personId } });
     const sent = await t.request('POST', `/api/v1/chats/${dm.json().chatId}/messages`, { token: guardian.token, body: { clientId: 'late-1', text: 'Добрый вечер! Вопрос по домашнему заданию' } });

@@ -35,7 +35,9 @@ const batchers = new WeakMap<AppContext, Batcher<BatchedSend, BatchedResult>>();
 export function sendBatcher(ctx: AppContext): Batcher<BatchedSend, BatchedResult> {
   let b = batchers.get(ctx);
   if (!b) {
-    b = new Batcher((items) => writeBatch(ctx, items), { max: 64, concurrency: 1 });
+    // Two batches at a time: one waiting on a chat's lock (a long transaction on it) does not hold
+    // up the sends to every other chat.
+    b = new Batcher((items) => writeBatch(ctx, items), { max: 64, concurrency: 2 });
     batchers.set(ctx, b);
   }
   return b;
@@ -98,11 +100,13 @@ async function writeBatch(ctx: AppContext, items: BatchedSend[]): Promise<Batche
       seqs AS (
         UPDATE chats c SET last_seq = d.seq
         FROM (SELECT chat_id, max(seq) AS seq FROM done GROUP BY chat_id) d WHERE c.id = d.chat_id
+        RETURNING c.id
       ),
       marks AS (
         UPDATE chat_members cm SET last_read_seq = greatest(cm.last_read_seq, d.seq)
         FROM (SELECT chat_id, author_person_id, max(seq) AS seq FROM done GROUP BY chat_id, author_person_id) d
         WHERE cm.chat_id = d.chat_id AND cm.person_id = d.author_person_id
+        RETURNING cm.chat_id
       ),
       decisions AS (
         INSERT INTO notification_decisions (message_id, chat_id, notify, quiet)
@@ -115,17 +119,24 @@ async function writeBatch(ctx: AppContext, items: BatchedSend[]): Promise<Batche
         GROUP BY d.id, d.chat_id
         RETURNING message_id, quiet
       ),
-      -- Positions last: the counter row is locked from here to commit (messaging/stream.ts).
-      -- Counting "done" first makes the chats' locks and the insert come before it.
-      h AS (UPDATE stream_state SET head = head + (SELECT count(*) FROM done) WHERE id = 1 RETURNING head),
+      -- Every other write of the statement, run to its end here: data-modifying CTEs that nothing
+      -- reads would run after the main query, so after the counter below, and the read marker's
+      -- row lock would come after it (markRead takes that row, then the counter: a deadlock).
+      written AS MATERIALIZED (
+        SELECT (SELECT count(*) FROM done) AS n, (SELECT count(*) FROM seqs) AS chats,
+               (SELECT count(*) FROM marks) AS marks, (SELECT count(*) FROM decisions) AS decisions
+      ),
+      -- Positions last: the counter row is locked from here to commit (messaging/stream.ts). Its
+      -- new value needs "written", so every lock above is taken before it; none when nothing is new.
+      h AS (UPDATE stream_state SET head = head + w.n FROM written w WHERE stream_state.id = 1 AND w.n > 0 RETURNING head, w.n),
       ev AS (
         INSERT INTO chat_events (pos, chat_id, type, payload)
-        SELECT h.head - (SELECT count(*) FROM done) + row_number() OVER (ORDER BY d.i), d.chat_id, 'message.new',
+        SELECT h.head - h.n + row_number() OVER (ORDER BY d.i), d.chat_id, 'message.new',
                jsonb_set(d.payload, '{message,seq}', to_jsonb(d.seq))
         FROM done d, h
       )
       SELECT d.i, d.seq, coalesce(n.quiet::text[], '{}') AS quiet, h.head
-      FROM h LEFT JOIN done d ON true LEFT JOIN decisions n ON n.message_id = d.id`.execute(ctx.db);
+      FROM h JOIN done d ON true LEFT JOIN decisions n ON n.message_id = d.id`.execute(ctx.db);
     head = Number(res.rows[0]?.head ?? 0);
     written = res.rows.filter((r) => r.i !== null).map((r) => ({ i: r.i, seq: Number(r.seq), quiet: pgArray(r.quiet) }));
   } catch (err) {
@@ -144,7 +155,12 @@ async function writeBatch(ctx: AppContext, items: BatchedSend[]): Promise<Batche
         const m = items[w.i]!.message;
         return { pos: first + k, chat_id: m.chatId, user_id: null, type: 'message.new', payload: { chatId: m.chatId, message: { ...m, seq: w.seq } } };
       });
-    offerCommitted(ctx.pubsub, events);
+    try {
+      offerCommitted(ctx.pubsub, events);
+    } catch (err) {
+      // Stored and committed: the wake-up below still brings them to every tailer.
+      ctx.log.warn({ err }, 'handing committed sends to the tailer failed');
+    }
     await publishCommitted(ctx, head);
   }
   const byIndex = new Map(written.map((w) => [w.i, w]));

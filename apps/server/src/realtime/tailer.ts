@@ -123,6 +123,8 @@ export class StreamTailer {
     this.running = true;
     void this.run().finally(() => {
       this.running = false;
+      // A wake-up (or an offer) that came after the last check of `again`, before this ran.
+      if (this.again && !this.closed) this.wake();
     });
   }
 
