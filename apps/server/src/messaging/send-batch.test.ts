@@ -69,6 +69,29 @@ describe('group commit of sends', () => {
     }
   });
 
+  test('sends and read markers of one author in one chat at the same moment all succeed (no lock cycle)', async () => {
+    const chat = await chatOf(t, teacher, 'parents', '5А');
+    const failures: string[] = [];
+    const warn = t.runtime.ctx.log.warn.bind(t.runtime.ctx.log);
+    t.runtime.ctx.log.warn = ((obj: unknown, msg?: string) => {
+      failures.push(String(msg));
+      return warn(obj as object, msg);
+    }) as typeof t.runtime.ctx.log.warn;
+    try {
+      for (let round = 0; round < 10; round++) {
+        const res = await Promise.all([
+          ...[0, 1, 2].map((i) => post(chat.id, `cycle-${round}-${i}`, `Круг ${round}`)),
+          t.request('POST', `/api/v1/chats/${chat.id}/read`, { token: teacher.token, body: { seq: 1 } }),
+          t.request('POST', `/api/v1/chats/${chat.id}/read`, { token: teacher.token, body: { seq: 2 } }),
+        ]);
+        assert.deepEqual(res.map((r) => r.statusCode), [201, 201, 201, 200, 200], res.map((r) => r.body).join('\n'));
+      }
+      assert.deepEqual(failures.filter((f) => f.includes('batch')), [], 'no batch fell back');
+    } finally {
+      t.runtime.ctx.log.warn = warn;
+    }
+  });
+
   test('two tries of one send in one batch store one message and answer both with it', async () => {
     const chat = await chatOf(t, teacher, 'parents', '5А');
     const [a, b, other] = await Promise.all([post(chat.id, 'twice', 'Собрание в 18:00'), post(chat.id, 'twice', 'Собрание в 18:00'), post(chat.id, 'after-twice', 'Повестка')]);
