@@ -55,3 +55,16 @@ export class Batcher<I, O> {
     }
   }
 }
+
+/**
+ * One batcher per context (per database and process), made on first use: `const of = batcherPer((ctx) => new Batcher(…))`,
+ * then `of(ctx).submit(item)`.
+ */
+export function batcherPer<K extends object, I, O>(make: (key: K) => Batcher<I, O>): (key: K) => Batcher<I, O> {
+  const made = new WeakMap<K, Batcher<I, O>>();
+  return (key) => {
+    let b = made.get(key);
+    if (!b) made.set(key, (b = make(key)));
+    return b;
+  };
+}

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
-import { Batcher } from '../db/batching.ts';
+import { Batcher, batcherPer } from '../db/batching.ts';
 import { AppError } from '../http/errors.ts';
 import { t } from '../i18n/messages.ts';
 import { linkByPhone } from '../membership/linking.ts';
@@ -106,13 +106,10 @@ const TOUCH_INTERVAL_MS = 60_000;
 
 type SessionRow = UserRow & { session_id: string; session_seen: Date; token_hash: string };
 
-const loaders = new WeakMap<AppContext, Batcher<string, SessionRow | null>>();
-
 /** Sessions by token hash; the lookups of requests that arrive together are one query (db/batching.ts). */
-function sessionLoader(ctx: AppContext): Batcher<string, SessionRow | null> {
-  let loader = loaders.get(ctx);
-  if (!loader) {
-    loader = new Batcher(async (hashes) => {
+const sessionLoader = batcherPer(
+  (ctx: AppContext) =>
+    new Batcher<string, SessionRow | null>(async (hashes) => {
       const rows = await ctx.db
         .selectFrom('sessions')
         .innerJoin('users', 'users.id', 'sessions.user_id')
@@ -124,11 +121,8 @@ function sessionLoader(ctx: AppContext): Batcher<string, SessionRow | null> {
         .execute();
       const found = new Map(rows.map((r) => [r.token_hash, r]));
       return hashes.map((h) => found.get(h) ?? null);
-    });
-    loaders.set(ctx, loader);
-  }
-  return loader;
-}
+    }),
+);
 
 /** The account behind a bearer token, or null. Marks the session as seen at most once a minute. */
 export async function authenticate(ctx: AppContext, token: string): Promise<AuthContext | null> {
@@ -139,18 +133,18 @@ export async function authenticate(ctx: AppContext, token: string): Promise<Auth
   return { user, sessionId: session_id };
 }
 
-const touchers = new WeakMap<AppContext, Batcher<string, null>>();
-
-/** Marks a session as seen now, without making the request wait; sessions seen together are one statement. */
-function touchSession(ctx: AppContext, sessionId: string): void {
-  let toucher = touchers.get(ctx);
-  if (!toucher) {
-    toucher = new Batcher<string, null>(async (ids) => {
+/** Sessions seen together are marked in one statement. */
+const sessionToucher = batcherPer(
+  (ctx: AppContext) =>
+    new Batcher<string, null>(async (ids) => {
       await ctx.db.updateTable('sessions').set({ last_seen_at: new Date() }).where(sql<boolean>`id = ANY(${[...new Set(ids)]}::uuid[])`).execute();
       return ids.map(() => null);
-    });
-    touchers.set(ctx, toucher);
-  }
+    }),
+);
+
+/** Marks a session as seen now, without making the request wait. */
+function touchSession(ctx: AppContext, sessionId: string): void {
+  const toucher = sessionToucher(ctx);
   toucher.submit(sessionId).catch((err: unknown) => ctx.log.warn({ err }, 'marking a session as seen failed'));
 }
 

@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { AppContext } from '../context.ts';
-import { Batcher } from '../db/batching.ts';
+import { Batcher, batcherPer } from '../db/batching.ts';
 import type { SchoolRole } from '@parta/protocol';
 import type { Queryable } from '../db/schema.ts';
 import type { PersonRow } from '../directory/access.ts';
@@ -49,17 +49,10 @@ export async function accessChat(db: Queryable, userId: string, chatId: string):
   return toAccess(row);
 }
 
-const loaders = new WeakMap<AppContext, Batcher<{ userId: string; chatId: string }, ChatAccess | null>>();
-
-/**
- * `accessChat` for requests: the checks of requests that arrive together are one query
- * (db/batching.ts). Each query starts after its requests arrived, so it sees what they would.
- */
-export async function loadAccess(ctx: AppContext, userId: string, chatId: string): Promise<ChatAccess> {
-  if (!UUID.test(chatId) || !UUID.test(userId)) throw new AppError('chat_not_found', 404);
-  let loader = loaders.get(ctx);
-  if (!loader) {
-    loader = new Batcher(async (keys) => {
+/** Chat access by (account, chat); the checks of requests that arrive together are one query. */
+const accessLoader = batcherPer(
+  (ctx: AppContext) =>
+    new Batcher<{ userId: string; chatId: string }, ChatAccess | null>(async (keys) => {
       // One key (most of the time): the plain statement, whose prepared plan PostgreSQL keeps;
       // a list of keys is planned for its size at each run.
       const rows =
@@ -74,10 +67,16 @@ export async function loadAccess(ctx: AppContext, userId: string, chatId: string
         const r = found.get(`${k.chatId}:${k.userId}`.toLowerCase());
         return r ? toAccess(r) : null;
       });
-    });
-    loaders.set(ctx, loader);
-  }
-  const access = await loader.submit({ userId, chatId });
+    }),
+);
+
+/**
+ * `accessChat` for requests, through `accessLoader` (db/batching.ts). Each query starts after its
+ * requests arrived, so it sees what they would.
+ */
+export async function loadAccess(ctx: AppContext, userId: string, chatId: string): Promise<ChatAccess> {
+  if (!UUID.test(chatId) || !UUID.test(userId)) throw new AppError('chat_not_found', 404);
+  const access = await accessLoader(ctx).submit({ userId, chatId });
   if (!access) throw new AppError('chat_not_found', 404);
   return access;
 }

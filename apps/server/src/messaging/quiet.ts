@@ -105,14 +105,7 @@ export async function decideNotifications(trx: Tx, msg: { id: string; chat_id: s
     LEFT JOIN working_hours w ON w.user_id = m.user_id
     RETURNING notify::text[] AS notify, quiet::text[] AS quiet`.execute(trx);
   const row = res.rows[0]!;
-  return { notify: pgArray(row.notify), quiet: pgArray(row.quiet) };
-}
-
-/** A text[] as the driver returns it: an array (pg) or, for some drivers, its literal `{a,b}`. */
-export function pgArray(v: string[] | string): string[] {
-  if (Array.isArray(v)) return v;
-  const inner = v.slice(1, -1);
-  return inner === '' ? [] : inner.split(',');
+  return { notify: row.notify, quiet: row.quiet };
 }
 
 /** When the account's notifications resume after `at`; null when it has no working hours or is within them. */

@@ -127,9 +127,6 @@ describe('group commit of sends', () => {
         editedAt: null,
         deletedAt: null,
       },
-      authorPersonId: teacher.personId,
-      authorRoles: ['teacher'],
-      authorStaff: true,
       attachmentIds: [],
     });
     await db.updateTable('chats').set({ archived_at: new Date() }).where('id', '=', cls.id).execute();

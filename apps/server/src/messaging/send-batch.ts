@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import type { Message } from '@parta/protocol';
 import type { AppContext } from '../context.ts';
-import { Batcher } from '../db/batching.ts';
-import { outsideHoursSql, pgArray } from './quiet.ts';
+import { Batcher, batcherPer } from '../db/batching.ts';
+import { outsideHoursSql } from './quiet.ts';
 import { offerCommitted, publishCommitted } from './stream.ts';
 
 /**
@@ -18,32 +18,21 @@ import { offerCommitted, publishCommitted } from './stream.ts';
  * the one-at-a-time path, which gives the exact answer for it.
  */
 
-/** One send, checked and presented by the caller (seq 0 until stored). */
+/** One send, checked and presented by the caller (seq 0 until stored), and the files it names (a forward's). */
 export interface BatchedSend {
   message: Message;
-  authorPersonId: string;
-  authorRoles: string[];
-  authorStaff: boolean;
   attachmentIds: string[];
 }
 
 export type BatchedResult = { seq: number; quiet: string[] } | 'single';
 
-const batchers = new WeakMap<AppContext, Batcher<BatchedSend, BatchedResult>>();
-
-/** The process's batcher for this context's database. */
-export function sendBatcher(ctx: AppContext): Batcher<BatchedSend, BatchedResult> {
-  let b = batchers.get(ctx);
-  if (!b) {
-    // One batch at a time: the larger the batches, the fewer statements and commits per message
-    // (two at a time measured a third more database CPU per message). The cost: a batch waiting
-    // on a chat's row lock holds up the process's other sends for as long; the transactions that
-    // lock a chat row are short (a send with files, adding group members).
-    b = new Batcher((items) => writeBatch(ctx, items), { max: 64, concurrency: 1 });
-    batchers.set(ctx, b);
-  }
-  return b;
-}
+/**
+ * The process's batcher for this context's database. One batch at a time: the larger the batches,
+ * the fewer statements and commits per message (two at a time measured a third more database CPU
+ * per message). The cost: a batch waiting on a chat's row lock holds up the process's other sends
+ * for as long; the transactions that lock a chat row are short (a send with files, adding group members).
+ */
+export const sendBatcher = batcherPer((ctx: AppContext) => new Batcher<BatchedSend, BatchedResult>((items) => writeBatch(ctx, items), { max: 64, concurrency: 1 }));
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -55,9 +44,9 @@ async function writeBatch(ctx: AppContext, items: BatchedSend[]): Promise<Batche
       id: m.id,
       chat_id: m.chatId,
       author_user_id: m.author.userId,
-      author_person_id: s.authorPersonId,
-      author_roles: s.authorRoles,
-      author_staff: s.authorStaff,
+      author_person_id: m.author.personId,
+      author_roles: m.author.roles,
+      author_staff: m.author.isStaff,
       client_id: m.clientId,
       text: m.text,
       entities: m.entities,
@@ -73,7 +62,7 @@ async function writeBatch(ctx: AppContext, items: BatchedSend[]): Promise<Batche
   let head = 0;
   try {
     // One statement, committed on its own: it is written whole or not at all.
-    const res = await sql<{ i: number; seq: string | number; quiet: string[] | string; head: string | number }>`
+    const res = await sql<{ i: number; seq: string | number; quiet: string[]; head: string | number }>`
       WITH x AS MATERIALIZED (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(
           i int, id uuid, chat_id uuid, author_user_id uuid, author_person_id uuid, author_roles text[], author_staff boolean,
@@ -140,7 +129,7 @@ async function writeBatch(ctx: AppContext, items: BatchedSend[]): Promise<Batche
       SELECT d.i, d.seq, coalesce(n.quiet::text[], '{}') AS quiet, h.head
       FROM h JOIN done d ON true LEFT JOIN decisions n ON n.message_id = d.id`.execute(ctx.db);
     head = Number(res.rows[0]?.head ?? 0);
-    written = res.rows.filter((r) => r.i !== null).map((r) => ({ i: r.i, seq: Number(r.seq), quiet: pgArray(r.quiet) }));
+    written = res.rows.filter((r) => r.i !== null).map((r) => ({ i: r.i, seq: Number(r.seq), quiet: r.quiet }));
   } catch (err) {
     // A retry committed by another process after this statement began (or two tries of one send
     // in this batch) breaks the unique client id, and nothing of the batch is stored; so does any

@@ -150,7 +150,7 @@ export async function sendMessage(ctx: AppContext, access: ChatAccess, userId: s
     },
     { author: access.person, reply: checked.reply ?? undefined, reactions: [], views: isChannel(access.chat.kind) ? 0 : null },
   );
-  const stored = await sendBatcher(ctx).submit({ message, authorPersonId: access.person.id, authorRoles: access.roles, authorStaff: access.isStaff, attachmentIds: checked.fileIds });
+  const stored = await sendBatcher(ctx).submit({ message, attachmentIds: checked.fileIds });
   if (stored === 'single') return sendAlone(ctx, access, userId, body);
   const result: SendResult = { ...message, seq: stored.seq };
   const notice = await quietNotice(ctx, access, checked.other, stored.quiet, userId, createdAt);
