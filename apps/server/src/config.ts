@@ -36,6 +36,7 @@ const Env = z.object({
   PARTA_STREAM_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(14),
   PARTA_WS_HEARTBEAT_SECONDS: z.coerce.number().positive().max(3600).default(30),
   PARTA_WS_MAX_BACKLOG_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+  PARTA_WS_MAX_PENDING_SENDS: z.coerce.number().int().min(1).max(10_000).default(32),
   PARTA_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
   PARTA_STORAGE: z.enum(['local', 's3']).default('local'),
   PARTA_S3_ENDPOINT: z.string().url().optional(),
@@ -82,7 +83,7 @@ export type Config = {
   redisUrl: string | undefined;
   /** How long the update stream keeps events for clients that resume. */
   streamRetentionDays: number;
-  realtime: { heartbeatSeconds: number; maxBacklogBytes: number };
+  realtime: { heartbeatSeconds: number; maxBacklogBytes: number; maxPendingSends: number };
   storage:
     | { kind: 'local' }
     | {
@@ -149,7 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     redisUrl: e.REDIS_URL,
     streamRetentionDays: e.PARTA_STREAM_RETENTION_DAYS,
-    realtime: { heartbeatSeconds: e.PARTA_WS_HEARTBEAT_SECONDS, maxBacklogBytes: e.PARTA_WS_MAX_BACKLOG_BYTES },
+    realtime: { heartbeatSeconds: e.PARTA_WS_HEARTBEAT_SECONDS, maxBacklogBytes: e.PARTA_WS_MAX_BACKLOG_BYTES, maxPendingSends: e.PARTA_WS_MAX_PENDING_SENDS },
     storage:
       e.PARTA_STORAGE === 's3'
         ? {

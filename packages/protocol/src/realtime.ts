@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Update } from './messaging.ts';
+import { Id } from './common.ts';
+import { SendMessageBody, SentMessage, Update } from './messaging.ts';
 
 /**
  * The WebSocket protocol at /api/v1/ws (docs/subsystems/realtime.md).
@@ -23,7 +24,20 @@ export const WsTyping = z.object({ type: z.literal('typing'), chatId: z.uuid() }
 /** Application-level liveness check for clients that cannot see WebSocket pings (browsers). */
 export const WsPing = z.object({ type: z.literal('ping'), id: z.string().max(64).optional() });
 
-export const WsClientFrame = z.discriminatedUnion('type', [WsAuth, WsTyping, WsPing]);
+/**
+ * Sends a message, exactly as `POST /api/v1/chats/:chatId/messages` with `message` as its body: the
+ * same checks, the same idempotent `clientId`. Answered by `sent`, or by `error`, carrying the same
+ * `ref`. Clients that hold a connection send this way; HTTP stays for those that do not.
+ */
+export const WsSend = z.object({
+  type: z.literal('send'),
+  ref: z.string().min(1).max(64),
+  chatId: Id,
+  message: SendMessageBody,
+});
+export type WsSend = z.infer<typeof WsSend>;
+
+export const WsClientFrame = z.discriminatedUnion('type', [WsAuth, WsTyping, WsPing, WsSend]);
 export type WsClientFrame = z.infer<typeof WsClientFrame>;
 
 // ---- server → client ----
@@ -52,6 +66,13 @@ export const WsTypingEvent = z.object({
   userId: z.uuid(),
 });
 export const WsPong = z.object({ type: z.literal('pong'), id: z.string().optional() });
+/** A `send` was stored: the message as `POST …/messages` returns it; `created` false for a retry (HTTP 200 instead of 201). */
+export const WsSent = z.object({
+  type: z.literal('sent'),
+  ref: z.string(),
+  created: z.boolean(),
+  message: SentMessage,
+});
 /** A client frame was refused. The connection stays open. */
 export const WsError = z.object({
   type: z.literal('error'),
@@ -59,9 +80,14 @@ export const WsError = z.object({
   message: z.string(),
   /** The `type` of the refused frame. */
   frame: z.string().optional(),
+  /** The `ref` of a refused `send`. */
+  ref: z.string().optional(),
+  /** The HTTP status the same refusal has over HTTP. */
+  status: z.number().int().optional(),
+  details: z.unknown().optional(),
 });
 
-export const WsServerFrame = z.discriminatedUnion('type', [WsReady, WsUpdate, WsResync, WsTypingEvent, WsPong, WsError]);
+export const WsServerFrame = z.discriminatedUnion('type', [WsReady, WsUpdate, WsResync, WsTypingEvent, WsPong, WsSent, WsError]);
 export type WsServerFrame = z.infer<typeof WsServerFrame>;
 
 /** Close codes of /api/v1/ws. Codes 4xxx are Parta's. */

@@ -167,24 +167,37 @@ export async function listSessions(ctx: AppContext, auth: AuthContext) {
   }));
 }
 
+/** Pub/sub topic of revoked sessions (`{"sessionIds":[…]}`): every process closes their WebSockets at once. */
+export const SESSIONS_REVOKED_TOPIC = 'sessions.revoked';
+
+async function announceRevoked(ctx: AppContext, sessionIds: string[]): Promise<void> {
+  if (sessionIds.length === 0) return;
+  // Committed already; a lost message is caught by the gateway's periodic session check.
+  await ctx.pubsub.publish(SESSIONS_REVOKED_TOPIC, JSON.stringify({ sessionIds })).catch((err: unknown) => ctx.log.warn({ err }, 'announcing revoked sessions failed'));
+}
+
 export async function revokeSession(ctx: AppContext, auth: AuthContext, sessionId: string): Promise<void> {
-  const res = await ctx.db
+  const rows = await ctx.db
     .updateTable('sessions')
     .set({ revoked_at: new Date() })
     .where('id', '=', sessionId)
     .where('user_id', '=', auth.user.id)
     .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  if (Number(res.numUpdatedRows) === 0) throw new AppError('session_not_found', 404);
+    .returning('id')
+    .execute();
+  if (rows.length === 0) throw new AppError('session_not_found', 404);
+  await announceRevoked(ctx, rows.map((r) => r.id));
 }
 
 export async function revokeOtherSessions(ctx: AppContext, auth: AuthContext): Promise<number> {
-  const res = await ctx.db
+  const rows = await ctx.db
     .updateTable('sessions')
     .set({ revoked_at: new Date() })
     .where('user_id', '=', auth.user.id)
     .where('id', '!=', auth.sessionId)
     .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return Number(res.numUpdatedRows);
+    .returning('id')
+    .execute();
+  await announceRevoked(ctx, rows.map((r) => r.id));
+  return rows.length;
 }

@@ -104,6 +104,11 @@ describe('authorisation matrix', () => {
       for (const chatId of tries) socket.send({ type: 'typing', chatId });
       const refused = await socket.waitFor((f) => f.type === 'error' && f.frame === 'typing', tries.length);
       assert.deepEqual(refused.map((f) => f.code), tries.map(() => 'chat_not_found'));
+      // So is sending over the socket, with the same answer as HTTP's.
+      for (const chatId of tries) {
+        const answer = await socket.sendMessage(chatId, { clientId: crypto.randomUUID(), text: 'пусти по сокету' });
+        assert.deepEqual([answer.type, answer.code, answer.status], ['error', 'chat_not_found', 404], `${who} send over the socket`);
+      }
       const found = await t.request('GET', `/api/v1/search?q=${encodeURIComponent(SECRET)}`, { token: a.token });
       assert.equal(found.statusCode, 200);
       const visible = found.json().messages.filter((m: { chatId: string }) => targets.includes(m.chatId));
@@ -128,6 +133,8 @@ describe('authorisation matrix', () => {
       // Nothing they tried changed anything.
       const stored = await t.runtime.ctx.db.selectFrom('messages').select(['text', 'deleted_at']).where('id', 'in', Object.values(messageIds)).execute();
       assert.ok(stored.every((m) => m.deleted_at === null && m.text.startsWith(SECRET)));
+      const smuggled = await t.runtime.ctx.db.selectFrom('messages').select('id').where('text', 'in', ['пусти', 'пусти по сокету']).execute();
+      assert.deepEqual(smuggled, []);
     });
   }
 

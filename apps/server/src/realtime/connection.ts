@@ -39,6 +39,10 @@ export class Connection implements TailListener {
   private readonly typingListener = (_topic: string, event: RealtimeEvent) => this.onTyping(event);
   readonly outbox: Outbox;
   private readonly typingSent = new Map<string, number>();
+  /** The last `send` of each chat not yet answered: the next one of that chat waits for it. */
+  private readonly sendTail = new Map<string, Promise<void>>();
+  /** `send` frames taken and not yet answered. */
+  pendingSends = 0;
 
   constructor(
     readonly socket: WebSocket,
@@ -80,6 +84,18 @@ export class Connection implements TailListener {
     if (this.typingSent.size > 256) this.typingSent.clear();
     this.typingSent.set(chatId, now);
     return true;
+  }
+
+  /** Runs `task` after every earlier task of the same chat on this connection: sends stay in the order sent. */
+  inChatOrder(chatId: string, task: () => Promise<void>): Promise<void> {
+    this.pendingSends++;
+    const key = chatId.toLowerCase();
+    const run = (this.sendTail.get(key) ?? Promise.resolve()).then(task).finally(() => {
+      this.pendingSends--;
+      if (this.sendTail.get(key) === run) this.sendTail.delete(key);
+    });
+    this.sendTail.set(key, run);
+    return run;
   }
 
   /** One update from the process's stream tailer, in position order. */
@@ -156,7 +172,7 @@ export class Connection implements TailListener {
     if (event.userId !== this.userId && this.chats.has(event.chatId)) this.outbox.send(event.frame, false);
   }
 
-  private deliver(pos: number, frame: string): void {
+  private deliver(pos: number, frame: string | Buffer): void {
     if (pos <= this.highest) return;
     this.highest = pos;
     this.outbox.send(frame, true);

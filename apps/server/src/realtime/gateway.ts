@@ -1,10 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket, RawData } from 'ws';
-import { WsClientFrame, WsClose } from '@parta/protocol';
+import { WsClientFrame, WsClose, type WsSend } from '@parta/protocol';
 import type { AppContext } from '../context.ts';
-import { authenticate } from '../identity/service.ts';
+import { authenticate, SESSIONS_REVOKED_TOPIC } from '../identity/service.ts';
 import { AppError, errorBody } from '../http/errors.ts';
-import { accessChat, myChatIds } from '../messaging/access.ts';
+import { accessChat, loadAccess, myChatIds } from '../messaging/access.ts';
+import { sendMessage } from '../messaging/send.ts';
 import { readStream, streamHead } from '../messaging/stream.ts';
 import { Connection, type StreamReader } from './connection.ts';
 import { decodeEvent, typingTopic, type RealtimeEvent } from './events.ts';
@@ -24,6 +25,8 @@ export interface GatewayOptions {
   sessionCheckMs: number;
   /** One typing event per chat per connection per this interval; more are ignored. */
   typingIntervalMs: number;
+  /** `send` frames of one connection not yet answered, above which more are refused (429). */
+  maxPendingSends: number;
 }
 
 export const defaultGatewayOptions: GatewayOptions = {
@@ -33,6 +36,7 @@ export const defaultGatewayOptions: GatewayOptions = {
   maxBacklogBytes: 4 * 1024 * 1024,
   sessionCheckMs: 60_000,
   typingIntervalMs: 2_000,
+  maxPendingSends: 32,
 };
 
 interface Socket {
@@ -53,6 +57,7 @@ export class Gateway {
   private readonly stream: StreamReader;
   private readonly timers: NodeJS.Timeout[] = [];
   private closing = false;
+  private readonly unsubscribeRevoked: Promise<(() => Promise<void>) | null>;
 
   constructor(
     private readonly ctx: AppContext,
@@ -66,6 +71,13 @@ export class Gateway {
       read: (userId, after, limit) => readStream(ctx.db, userId, after, limit),
       head: async () => (await streamHead(ctx.db)).head,
     };
+    // A revoked session's connections close at once, on every process (the minute's check stays as a safety net).
+    this.unsubscribeRevoked = ctx.pubsub
+      .subscribe(SESSIONS_REVOKED_TOPIC, (_topic, message) => this.onRevoked(message))
+      .catch((err: unknown) => {
+        ctx.log.error({ err }, 'subscribing to revoked sessions failed');
+        return null;
+      });
     this.timers.push(setInterval(() => this.heartbeat(), options.heartbeatMs).unref());
     this.timers.push(setInterval(() => void this.checkSessions().catch((err) => ctx.log.warn({ err }, 'session check failed')), options.sessionCheckMs).unref());
   }
@@ -118,6 +130,18 @@ export class Gateway {
       socket.conn?.stop();
     });
     ws.on('error', (err) => this.ctx.log.debug({ err }, 'websocket error'));
+    // Frames that came after `auth` while its session was looked up: handled once it is known.
+    const early: Frame[] = [];
+    const handle = (frame: Frame) => {
+      const conn = socket.conn;
+      if (!conn || conn.closed) return;
+      if (frame.type === 'invalid_send') {
+        // A send the client can correct (too long, a bad id): refused, the connection stays.
+        this.refuse(conn, 'send', new AppError('validation_failed', 400, { issues: frame.issues }), frame.ref, true);
+        return;
+      }
+      void this.onFrame(conn, frame).catch((err) => this.ctx.log.error({ err }, 'websocket frame failed'));
+    };
     ws.on('message', (data: RawData, isBinary: boolean) => {
       socket.alive = true;
       const frame = parseFrame(data, isBinary);
@@ -125,26 +149,28 @@ export class Gateway {
         ws.close(WsClose.badFrame, 'bad frame');
         return;
       }
-      if (!socket.conn) {
-        if (authenticating) return;
-        if (frame.type !== 'auth') {
-          ws.close(WsClose.unauthenticated, 'auth first');
-          return;
-        }
-        authenticating = true;
-        void this.authenticateSocket(socket, frame.token, frame.after ?? null)
-          .catch((err) => {
-            this.ctx.log.error({ err }, 'websocket start failed');
-            ws.close(WsClose.internal, 'internal error');
-          })
-          .finally(() => clearTimeout(authTimer));
+      if (socket.conn) return handle(frame);
+      if (authenticating) {
+        if (early.length < this.options.maxPendingSends) early.push(frame);
+        else ws.close(WsClose.badFrame, 'too many frames before ready');
         return;
       }
-      void this.onFrame(socket.conn, frame).catch((err) => this.ctx.log.error({ err }, 'websocket frame failed'));
+      if (frame.type !== 'auth') {
+        ws.close(WsClose.unauthenticated, 'auth first');
+        return;
+      }
+      authenticating = true;
+      void this.authenticateSocket(socket, frame.token, frame.after ?? null, () => early.splice(0).forEach(handle))
+        .catch((err) => {
+          this.ctx.log.error({ err }, 'websocket start failed');
+          ws.close(WsClose.internal, 'internal error');
+        })
+        .finally(() => clearTimeout(authTimer));
     });
   }
 
-  private async authenticateSocket(socket: Socket, token: string, after: number | null): Promise<void> {
+  /** `onKnown` runs once the connection belongs to its account, before its catch-up. */
+  private async authenticateSocket(socket: Socket, token: string, after: number | null, onKnown: () => void): Promise<void> {
     const auth = await authenticate(this.ctx, token);
     if (socket.ws.readyState !== socket.ws.OPEN) return;
     if (!auth) {
@@ -159,7 +185,9 @@ export class Gateway {
       conn.stop();
       return;
     }
-    const position = await conn.start(after);
+    const started = conn.start(after);
+    onKnown();
+    const position = await started;
     if (conn.closed) return;
     conn.outbox.send(JSON.stringify({ type: 'ready', userId: auth.user.id, position, heartbeatSeconds: this.options.heartbeatMs / 1000 }), true);
   }
@@ -183,12 +211,47 @@ export class Gateway {
         await this.ctx.pubsub.publish(typingTopic(frame.chatId), JSON.stringify({ chatId: frame.chatId, userId: conn.userId }));
         return;
       }
+      case 'send':
+        return this.send(conn, frame);
     }
   }
 
-  private refuse(conn: Connection, frameType: string, err: AppError): void {
-    const body = errorBody(err.code, conn.locale).error;
-    conn.outbox.send(JSON.stringify({ type: 'error', code: body.code, message: body.message, frame: frameType }), false);
+  /**
+   * A `send` frame: the same service and checks as `POST /api/v1/chats/:id/messages`. Sends of one
+   * connection to one chat are stored in the order they came (each waits for the one before).
+   */
+  private async send(conn: Connection, frame: WsSend): Promise<void> {
+    if (conn.pendingSends >= this.options.maxPendingSends) return this.refuse(conn, 'send', new AppError('rate_limited', 429), frame.ref, true);
+    await conn.inChatOrder(frame.chatId, async () => {
+      try {
+        const access = await loadAccess(this.ctx, conn.userId, frame.chatId);
+        const { message, created } = await sendMessage(this.ctx, access, conn.userId, frame.message);
+        // Durable: the client waits for this answer, and would otherwise send again.
+        conn.outbox.send(JSON.stringify({ type: 'sent', ref: frame.ref, created, message }), true);
+      } catch (err) {
+        if (err instanceof AppError) return this.refuse(conn, 'send', err, frame.ref, true);
+        this.ctx.log.error({ err }, 'websocket send failed');
+        this.refuse(conn, 'send', new AppError('internal', 500), frame.ref, true);
+      }
+    });
+  }
+
+  private refuse(conn: Connection, frameType: string, err: AppError, ref?: string, durable = false): void {
+    const body = errorBody(err.code, conn.locale, err.details).error;
+    const refused = { type: 'error', code: body.code, message: body.message, frame: frameType, ...(ref !== undefined ? { ref, status: err.status } : {}), ...(body.details !== undefined ? { details: body.details } : {}) };
+    conn.outbox.send(JSON.stringify(refused), durable);
+  }
+
+  private onRevoked(message: string): void {
+    let ids: unknown;
+    try {
+      ids = (JSON.parse(message) as { sessionIds?: unknown }).sessionIds;
+    } catch {
+      return;
+    }
+    if (!Array.isArray(ids)) return;
+    const revoked = new Set(ids);
+    for (const s of this.sockets) if (s.conn && revoked.has(s.conn.sessionId)) s.ws.close(WsClose.unauthenticated, 'session ended');
   }
 
   private overflow(conn: Connection): void {
@@ -229,6 +292,7 @@ export class Gateway {
   async close(): Promise<void> {
     this.closing = true;
     for (const timer of this.timers) clearInterval(timer);
+    await this.unsubscribeRevoked.then((off) => off?.()).catch(() => {});
     await this.tailer.close();
     const open = [...this.sockets];
     await Promise.all(
@@ -251,7 +315,16 @@ export class Gateway {
   }
 }
 
-function parseFrame(data: RawData, isBinary: boolean): WsClientFrame | null {
+/** A `send` whose envelope is sound but whose message is not: answered with the issues, not closed. */
+interface InvalidSend {
+  type: 'invalid_send';
+  ref: string;
+  issues: { path: string; message: string }[];
+}
+
+type Frame = WsClientFrame | InvalidSend;
+
+function parseFrame(data: RawData, isBinary: boolean): Frame | null {
   if (isBinary) return null;
   let json: unknown;
   try {
@@ -260,5 +333,10 @@ function parseFrame(data: RawData, isBinary: boolean): WsClientFrame | null {
     return null;
   }
   const parsed = WsClientFrame.safeParse(json);
-  return parsed.success ? parsed.data : null;
+  if (parsed.success) return parsed.data;
+  const envelope = json as { type?: unknown; ref?: unknown };
+  if (envelope?.type === 'send' && typeof envelope.ref === 'string' && envelope.ref.length > 0 && envelope.ref.length <= 64) {
+    return { type: 'invalid_send', ref: envelope.ref, issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) };
+  }
+  return null;
 }

@@ -10,8 +10,8 @@ declare module 'fastify' {
   }
 }
 
-/** Frames from clients are small: auth, typing, ping. */
-const MAX_CLIENT_FRAME_BYTES = 16 * 1024;
+/** Frames from clients are small: auth, typing, ping, and `send` (4,096 characters of text, up to 4 bytes each in UTF-8, with mentions). */
+const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
 
 /** The WebSocket endpoint /api/v1/ws. Authentication happens inside the socket (first frame), not on the upgrade. */
 export async function realtimeRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -19,6 +19,7 @@ export async function realtimeRoutes(app: FastifyInstance, ctx: AppContext): Pro
     ...defaultGatewayOptions,
     heartbeatMs: Math.round(ctx.config.realtime.heartbeatSeconds * 1000),
     maxBacklogBytes: ctx.config.realtime.maxBacklogBytes,
+    maxPendingSends: ctx.config.realtime.maxPendingSends,
   });
   app.decorate('realtime', gateway);
   // Redis pub/sub is at-most-once: after its connection comes back, connections read what they missed.

@@ -23,6 +23,7 @@ export class WsTestClient {
   closed: { code: number; reason: string } | null = null;
   private waiters: { check: () => boolean; resolve: () => void; reject: (e: Error) => void }[] = [];
   private readonly opened: Promise<void>;
+  private refs = 0;
 
   constructor(url: string, options: ClientOptions = {}) {
     this.ws = new WebSocket(url, options);
@@ -59,6 +60,13 @@ export class WsTestClient {
 
   send(frame: unknown): void {
     this.ws.send(JSON.stringify(frame));
+  }
+
+  /** Sends a `send` frame and waits for its answer (`sent` or `error`) by `ref`. */
+  async sendMessage(chatId: string, message: Record<string, unknown>, ref = `r${++this.refs}`): Promise<Frame> {
+    this.send({ type: 'send', ref, chatId, message });
+    const [answer] = await this.waitFor((f) => (f.type === 'sent' || f.type === 'error') && f.ref === ref);
+    return answer!;
   }
 
   of(type: string): Frame[] {
