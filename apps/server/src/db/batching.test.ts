@@ -56,4 +56,41 @@ describe('group commit (Batcher)', () => {
     await assert.rejects(a, /database gone/);
     assert.equal(await c, 3);
   });
+
+  test('spacing: a lone item runs at once; items soon after wait for the interval and go together', async () => {
+    const batches: number[][] = [];
+    const started: number[] = [];
+    const b = new Batcher(
+      async (items: number[]) => {
+        batches.push(items);
+        started.push(performance.now());
+        return items;
+      },
+      { max: 64, concurrency: 1, spacingMs: 40 },
+    );
+    const t0 = performance.now();
+    assert.equal(await b.submit(1), 1);
+    assert.ok(started[0]! - t0 < 20, 'the first runs at once');
+    const soon = [b.submit(2), b.submit(3)];
+    await new Promise((r) => setTimeout(r, 5));
+    soon.push(b.submit(4));
+    assert.deepEqual(await Promise.all(soon), [2, 3, 4]);
+    assert.deepEqual(batches, [[1], [2, 3, 4]]);
+    assert.ok(started[1]! - started[0]! >= 39, `the second batch waited for the interval (${(started[1]! - started[0]!).toFixed(1)} ms)`);
+    // After a quiet spell longer than the interval, an item runs at once again.
+    await new Promise((r) => setTimeout(r, 50));
+    const t1 = performance.now();
+    await b.submit(5);
+    assert.ok(started[2]! - t1 < 20);
+  });
+
+  test('spacing: a full batch does not wait for the interval', async () => {
+    const batches: number[][] = [];
+    const b = new Batcher(async (items: number[]) => (batches.push(items), items), { max: 2, concurrency: 1, spacingMs: 10_000 });
+    await b.submit(1);
+    const t0 = performance.now();
+    assert.deepEqual(await Promise.all([b.submit(2), b.submit(3)]), [2, 3]);
+    assert.ok(performance.now() - t0 < 1_000);
+    assert.deepEqual(batches, [[1], [2, 3]]);
+  });
 });

@@ -5,10 +5,26 @@
  * ends, everything queued so far runs as the next batch (at most `max` items). So a lone request
  * waits for nothing, and under load the number of statements grows with the number of batches,
  * not of requests: the busier the server, the larger the batches.
+ *
+ * With `spacingMs`, a batch also starts no sooner than that after the one before it started. A
+ * request after a quiet spell still runs at once; under a steady stream of requests, each batch
+ * gathers what arrived in the interval, so the statements per second stay bounded however small
+ * each statement's own round trip is.
  */
+export interface BatcherOptions {
+  /** Items per batch at most. */
+  max: number;
+  /** Batches in flight at once. */
+  concurrency: number;
+  /** Least time between the starts of two batches (0: none). */
+  spacingMs?: number;
+}
+
 export class Batcher<I, O> {
   private queue: { item: I; resolve: (o: O) => void; reject: (err: unknown) => void }[] = [];
   private running = 0;
+  private lastStart = -Infinity;
+  private timer: NodeJS.Timeout | null = null;
   /** Batches run and items they carried: for stats and tests. */
   batches = 0;
   items = 0;
@@ -19,7 +35,7 @@ export class Batcher<I, O> {
    */
   constructor(
     private readonly run: (items: I[]) => Promise<(O | Error)[]>,
-    private readonly options: { max: number; concurrency: number } = { max: 64, concurrency: 1 },
+    private readonly options: BatcherOptions = { max: 64, concurrency: 1 },
   ) {}
 
   submit(item: I): Promise<O> {
@@ -31,6 +47,19 @@ export class Batcher<I, O> {
 
   private next(): void {
     while (this.running < this.options.concurrency && this.queue.length > 0) {
+      const wait = this.lastStart + (this.options.spacingMs ?? 0) - performance.now();
+      if (wait > 0 && this.queue.length < this.options.max) {
+        this.timer ??= setTimeout(() => {
+          this.timer = null;
+          this.next();
+        }, wait);
+        return;
+      }
+      if (this.timer) {
+        clearTimeout(this.timer);
+        this.timer = null;
+      }
+      this.lastStart = performance.now();
       const batch = this.queue.splice(0, this.options.max);
       this.running++;
       this.batches++;

@@ -39,9 +39,10 @@ describe('the resumable update stream', () => {
     const ctx = t.runtime.ctx;
     const real = ctx.db;
     const request = new AsyncLocalStorage<string[]>();
+    // Every result passes the plugin, queries compiled once (db/compiled.ts) too.
     ctx.db = real.withPlugin({
-      transformQuery: (args) => (request.getStore()?.push(args.node.kind), args.node),
-      transformResult: async (args) => args.result,
+      transformQuery: (args) => args.node,
+      transformResult: async (args) => (request.getStore()?.push(`${args.result.rows.length} rows`), args.result),
     });
     const statements: string[] = [];
     try {

@@ -8,7 +8,7 @@ export interface OutboxLimits {
 }
 
 interface Pending {
-  data: string;
+  data: string | Buffer;
   durable: boolean;
 }
 
@@ -43,7 +43,8 @@ export class Outbox {
     return this.backlogBytes;
   }
 
-  send(data: string, durable: boolean): void {
+  /** `data`: a frame's text, or its UTF-8 bytes when many sockets send the same frame (sizes: a string's length stands for its bytes). */
+  send(data: string | Buffer, durable: boolean): void {
     if (this.overflowed || this.socket.readyState !== this.socket.OPEN) return;
     const congested = this.waiting > 0 || this.inFlightBytes >= this.limits.highWaterBytes;
     if (!congested) {
@@ -78,7 +79,7 @@ export class Outbox {
     for (const w of waiters) w();
   }
 
-  private write(data: string): void {
+  private write(data: string | Buffer): void {
     const size = data.length;
     this.inFlightBytes += size;
     this.sentFrames++;

@@ -21,6 +21,11 @@ class ReorderingPubSub implements PubSub {
     this.held = [];
   }
 
+  /** Wake-ups held back so far. */
+  get waiting(): number {
+    return this.held?.length ?? 0;
+  }
+
   /** Publishes what was held, in reverse order; returns how many. */
   async release(): Promise<number> {
     const held = this.held ?? [];
@@ -95,6 +100,8 @@ describe('stream tailer: live delivery in position order across publishers', () 
       pubsub.hold();
       const sent = [];
       for (let i = 1; i <= 10; i++) sent.push(await send(t, teacher, classChatId, `по порядку ${i}`));
+      // A batch publishes its wake-up on the event loop's next turn (send-batch.ts).
+      await until(() => pubsub.waiting >= 10, 'ten wake-ups');
       assert.equal(got.length, 0, 'nothing is read without a wake-up');
       assert.ok((await pubsub.release()) >= 10);
 
@@ -107,7 +114,7 @@ describe('stream tailer: live delivery in position order across publishers', () 
       assert.ok(strictlyIncreasing(positions), `positions in order: ${positions.join(',')}`);
       // Exactly what the account's stream holds over the same range: nothing missing, nothing extra.
       assert.deepEqual(positions, page.updates.map((u) => u.pos).filter((p) => p <= positions[positions.length - 1]!));
-      const texts = got.filter((u) => u.type === 'message.new').map((u) => (JSON.parse(u.frame) as { update: { message: { text: string } } }).update.message.text);
+      const texts = got.filter((u) => u.type === 'message.new').map((u) => (JSON.parse(u.frame.toString()) as { update: { message: { text: string } } }).update.message.text);
       assert.deepEqual(texts, sent.map((m) => m.text));
       // Batches of 3 rows: the newest wake-up read everything; the older ones found nothing new.
       assert.ok(tailer.reads <= 2 + Math.ceil(got.length / 3) + 10);
@@ -126,8 +133,9 @@ describe('stream tailer: live delivery in position order across publishers', () 
       const reads = tailer.reads;
       const first: Awaited<ReturnType<typeof send>>[] = [];
       for (let i = 1; i <= 5; i++) first.push(await send(t, teacher, classChatId, `без чтения ${i}`));
+      // Handed over on the event loop's next turn after the batch (send-batch.ts).
+      await until(() => tailer.rowsOffered === 5, 'five offered');
       assert.equal(tailer.reads, reads, 'no read');
-      assert.equal(tailer.rowsOffered, 5);
       assert.deepEqual(got.map((u) => u.pos), [1, 2, 3, 4, 5].map((i) => start + i));
       // A reaction is written by another path (its own transaction): the next send is not the next
       // position, so the tailer reads, and delivers the reaction before the send.
@@ -144,7 +152,7 @@ describe('stream tailer: live delivery in position order across publishers', () 
       assert.deepEqual(got.map((u) => u.pos), page.updates.map((u) => u.pos));
       // The frame handed over is the frame a read would give.
       const stored = page.updates.find((u) => u.type === 'message.new' && u.message.id === first[2]!.id)!;
-      assert.deepEqual(JSON.parse(got[2]!.frame).update, stored);
+      assert.deepEqual(JSON.parse(got[2]!.frame.toString()).update, stored);
     } finally {
       await pubsub.release();
       await tailer.close();

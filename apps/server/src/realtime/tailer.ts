@@ -5,13 +5,13 @@ import { onCommitted, STREAM_TOPIC, type CommittedEvent } from '../messaging/str
 import { updateFrame } from './events.ts';
 import type { PubSub } from './pubsub.ts';
 
-/** What the tailer hands to a connection: one stored update, its frame serialised once per process. */
+/** What the tailer hands to a connection: one stored update, its frame serialised and encoded once per process (every member's socket writes the same bytes). */
 export interface TailedUpdate {
   pos: number;
   type: string;
   /** The chat the update names (chat events; `chat.added` / `chat.removed` / `chat.read` user events). */
   chatId: string | null;
-  frame: string;
+  frame: Buffer;
 }
 
 /** A local connection as the tailer sees it. */
@@ -171,7 +171,7 @@ export class StreamTailer {
       if (!set || set.size === 0) continue;
       const payload = (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as Record<string, unknown>;
       const chatId = r.chat_id ?? (typeof payload.chatId === 'string' ? payload.chatId : null);
-      const update: TailedUpdate = { pos, type: r.type, chatId, frame: updateFrame(JSON.stringify({ ...payload, type: r.type, pos })) };
+      const update: TailedUpdate = { pos, type: r.type, chatId, frame: Buffer.from(updateFrame(JSON.stringify({ ...payload, type: r.type, pos }))) };
       // A copy: a chat.removed makes its listener leave the chat's set while we walk it.
       for (const l of [...set]) {
         try {
