@@ -46,6 +46,8 @@ export async function canReadAttachment(db: Queryable, userId: string, fileId: s
     .where('chat_members.user_id', '=', userId)
     .where('chat_members.left_at', 'is', null)
     .where('messages.deleted_at', 'is', null)
+    // has_attachments: the index on attachment_ids holds only messages with files.
+    .where('messages.has_attachments', '=', true)
     .where(sql<boolean>`messages.attachment_ids @> ARRAY[${fileId}]::uuid[]`)
     .limit(1)
     .executeTakeFirst();

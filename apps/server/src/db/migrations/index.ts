@@ -3,6 +3,7 @@ import * as m0001 from './0001_foundation.ts';
 import * as m0010 from './0010_messaging.ts';
 import * as m0020 from './0020_files.ts';
 import * as m0030 from './0030_meetings.ts';
+import * as m0040 from './0040_message_indexes.ts';
 
 /**
  * Every migration, in order. The same list runs on PGlite and on PostgreSQL.
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '0010_messaging': m0010,
   '0020_files': m0020,
   '0030_meetings': m0030,
+  '0040_message_indexes': m0040,
 };
