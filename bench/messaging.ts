@@ -1,12 +1,14 @@
 /**
  * Messaging benchmark (issue 3). Uses only the public protocol against a real Parta process on
- * PostgreSQL: HTTP sign-in through the development outbox, HTTP sends, one WebSocket per member.
+ * PostgreSQL: HTTP sign-in through the development outbox, one WebSocket per member, sends as
+ * `send` frames on the sender's socket (or, with --send http, as HTTP POSTs).
  *
  *   npm run bench:messaging                      # ramp: R=100 chats x M=30 members, then the bare ws reference
  *   npm run bench:messaging -- --rate 200        # one step at S=200 messages/s
+ *   npm run bench:messaging -- --send http       # sends over POST /api/v1/chats/:id/messages instead
  *   npm run bench:messaging -- --idle 10000      # 10,000 idle authenticated connections: server RSS
  *
- * Options: --chats R --members M --start S0 --factor F --steps N --step-seconds D --p99 MS --tries N --skip-bare
+ * Options: --chats R --members M --start S0 --factor F --steps N --step-seconds D --p99 MS --tries N --skip-bare --send ws|http
  *          --seed-concurrency C (classes seeded at once, default 8) --signin-concurrency C (default 32)
  *          --profile DIR (the server writes a V8 CPU profile into DIR when it stops)
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres): a scratch database is created next to it and dropped.
@@ -22,6 +24,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import pg from 'pg';
 import pino from 'pino';
 import type { WebSocket } from 'ws';
 import { loadConfig } from '../apps/server/src/config.ts';
@@ -38,6 +41,8 @@ const P99_BOUND = Number(opt.p99 ?? 100);
 const TRIES = Math.max(1, Number(opt.tries ?? 1));
 const SEED_CONCURRENCY = Number(opt['seed-concurrency'] ?? 8);
 const SIGNIN_CONCURRENCY = Number(opt['signin-concurrency'] ?? 32);
+const SEND_OVER = String(opt.send ?? 'ws');
+if (SEND_OVER !== 'ws' && SEND_OVER !== 'http') throw new Error(`--send ws|http, not ${SEND_OVER}`);
 const baseDb = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 interface Member {
@@ -120,6 +125,25 @@ async function seed(databaseUrl: string, classes: number, perClass: number, conc
     await ctx.pubsub.close();
     await database.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Seeding and 3,000 sign-ins leave the disk with data to write. Flushed while the first steps run,
+ * it makes every commit's WAL flush wait (hundreds of milliseconds), which measures the seed, not
+ * the steps: a checkpoint writes it out first. (Needs a superuser or pg_checkpoint; skipped otherwise.)
+ */
+async function settleWrites(databaseUrl: string): Promise<void> {
+  const client = new pg.Client(databaseUrl);
+  await client.connect();
+  try {
+    const t0 = performance.now();
+    await client.query('CHECKPOINT');
+    console.log(`  checkpoint after seeding and sign-in: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  } catch (err) {
+    console.log(`  no checkpoint after seeding (${(err as Error).message}); the first steps may wait on the disk`);
+  } finally {
+    await client.end();
   }
 }
 
@@ -252,7 +276,7 @@ interface Counters {
   received: number;
   /** Send to delivery, per delivery. */
   latency: Histogram;
-  /** Send request to its answer (Parta: the HTTP POST, which returns after commit). */
+  /** Send request to its answer (Parta: the `sent` frame or the HTTP answer, both after commit). */
   send: Histogram;
 }
 
@@ -305,7 +329,17 @@ async function benchParta(databaseUrl: string): Promise<StepResult | null> {
   try {
     const counters: Counters = { received: 0, latency: new Histogram(), send: new Histogram() };
     const sentAt = new Map<number, number>();
+    // Answers to `send` frames, by ref (the benchmark id): `{"type":"sent","ref":"<id>",…}` or an error.
+    const answers = new Map<number, (ok: boolean, frame: Buffer) => void>();
+    const SENT = Buffer.from('{"type":"sent","ref":"');
     const onFrame = (data: Buffer) => {
+      if (data[9] !== 0x75 /* u: an update */) {
+        const sent = data.subarray(0, SENT.length).equals(SENT);
+        const ref = sent ? Number(data.toString('latin1', SENT.length, data.indexOf(0x22, SENT.length))) : Number((JSON.parse(data.toString()) as { ref?: string }).ref);
+        answers.get(ref)?.(sent, data);
+        answers.delete(ref);
+        return;
+      }
       const id = benchId(data);
       const t = id === null ? undefined : sentAt.get(id);
       if (t === undefined) return;
@@ -324,10 +358,25 @@ async function benchParta(databaseUrl: string): Promise<StepResult | null> {
       if (!chat) throw new Error(`class chat missing: is the messaging core provisioning chats? (${JSON.stringify(list.map((c) => c.kind))})`);
       rooms.push({ chatId: chat.id, members });
     }
+    await settleWrites(databaseUrl);
     const base = procUsage(server.child.pid!);
     console.log(`Parta: ${all.length} connections open, server RSS ${mib(base.rssBytes)}`);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-    const sendOne = async (room: number, id: number) => {
+    const sendOverSocket = (room: number, id: number) => {
+      const r = rooms[room]!;
+      const sender = r.members[Math.floor(Math.random() * r.members.length)]!;
+      const t0 = performance.now();
+      sentAt.set(id, t0);
+      return new Promise<boolean>((resolve) => {
+        answers.set(id, (ok, frame) => {
+          counters.send.add(performance.now() - t0);
+          if (!ok && failures++ < 3) console.log(`  send failed: ${frame.toString().slice(0, 200)}`);
+          resolve(ok);
+        });
+        sender.ws!.send(JSON.stringify({ type: 'send', ref: String(id), chatId: r.chatId, message: { clientId: crypto.randomUUID(), text: `b:${id} ${TEXT}` } }));
+      });
+    };
+    const sendOverHttp = async (room: number, id: number) => {
       const r = rooms[room]!;
       const sender = r.members[Math.floor(Math.random() * r.members.length)]!;
       const t0 = performance.now();
@@ -338,7 +387,8 @@ async function benchParta(databaseUrl: string): Promise<StepResult | null> {
       if (!ok && failures++ < 3) console.log(`  send failed: ${res.status} ${res.body.slice(0, 200)}`);
       return ok;
     };
-    return await ramp('parta', sendOne, counters, server.child.pid!);
+    console.log(`Parta: sending over ${SEND_OVER === 'ws' ? 'the sender\'s WebSocket (send frames)' : 'HTTP POST'}`);
+    return await ramp('parta', SEND_OVER === 'ws' ? sendOverSocket : sendOverHttp, counters, server.child.pid!);
   } finally {
     for (const ws of sockets) ws.terminate();
     await server.stop();
