@@ -49,15 +49,22 @@ const batchStatement = compileOnce(1, (_db: Queryable, rows: string) => sql<{ i:
       client_id text, text text, entities jsonb, reply_to_id uuid, forward_from jsonb, attachments jsonb,
       attachment_ids uuid[], created_at timestamptz, payload jsonb)
   ),
+  -- Every table below is reached through its index from the batch's own rows (= ANY of an
+  -- array, LATERAL): the planner takes a function's rows for 100, and a prepared statement keeps
+  -- its plan, so joins it could choose would scan chats, members and messages whole at every batch.
   locked AS MATERIALIZED (
     SELECT c.id, c.last_seq FROM chats c
-    WHERE c.id IN (SELECT x.chat_id FROM x) AND c.archived_at IS NULL
+    WHERE c.id = ANY (ARRAY(SELECT DISTINCT x.chat_id FROM x)) AND c.archived_at IS NULL
     ORDER BY c.id FOR UPDATE
   ),
   fresh AS MATERIALIZED (
     SELECT x.*, l.last_seq + row_number() OVER (PARTITION BY x.chat_id ORDER BY x.i) AS seq
     FROM x JOIN locked l ON l.id = x.chat_id
-    WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.chat_id = x.chat_id AND m.author_user_id = x.author_user_id AND m.client_id = x.client_id)
+    LEFT JOIN LATERAL (
+      SELECT true AS stored FROM messages m
+      WHERE m.chat_id = x.chat_id AND m.author_user_id = x.author_user_id AND m.client_id = x.client_id LIMIT 1
+    ) s ON true
+    WHERE s.stored IS NULL
   ),
   ins AS (
     INSERT INTO messages (id, chat_id, seq, author_user_id, author_person_id, author_roles, author_staff, client_id, text,
@@ -69,25 +76,28 @@ const batchStatement = compileOnce(1, (_db: Queryable, rows: string) => sql<{ i:
   ),
   done AS MATERIALIZED (SELECT f.* FROM fresh f JOIN ins ON ins.id = f.id),
   seqs AS (
-    UPDATE chats c SET last_seq = d.seq
-    FROM (SELECT chat_id, max(seq) AS seq FROM done GROUP BY chat_id) d WHERE c.id = d.chat_id
+    UPDATE chats c SET last_seq = (SELECT max(d.seq) FROM done d WHERE d.chat_id = c.id)
+    WHERE c.id = ANY (ARRAY(SELECT DISTINCT chat_id FROM done))
     RETURNING c.id
   ),
   marks AS (
-    UPDATE chat_members cm SET last_read_seq = greatest(cm.last_read_seq, d.seq)
-    FROM (SELECT chat_id, author_person_id, max(seq) AS seq FROM done GROUP BY chat_id, author_person_id) d
-    WHERE cm.chat_id = d.chat_id AND cm.person_id = d.author_person_id
+    UPDATE chat_members cm
+    SET last_read_seq = greatest(cm.last_read_seq, (SELECT max(d.seq) FROM done d WHERE d.chat_id = cm.chat_id AND d.author_person_id = cm.person_id))
+    WHERE cm.chat_id = ANY (ARRAY(SELECT DISTINCT chat_id FROM done))
+      AND cm.person_id = ANY (ARRAY(SELECT DISTINCT author_person_id FROM done))
+      AND EXISTS (SELECT 1 FROM done d WHERE d.chat_id = cm.chat_id AND d.author_person_id = cm.person_id)
     RETURNING cm.chat_id
   ),
   decisions AS (
     INSERT INTO notification_decisions (message_id, chat_id, notify, quiet)
-    SELECT d.id, d.chat_id,
-      coalesce(array_agg(m.user_id) FILTER (WHERE m.user_id IS NOT NULL AND NOT ${outsideHoursSql('w', 'd.created_at')}), '{}'),
-      coalesce(array_agg(m.user_id) FILTER (WHERE m.user_id IS NOT NULL AND ${outsideHoursSql('w', 'd.created_at')}), '{}')
+    SELECT d.id, d.chat_id, coalesce(a.notify, '{}'), coalesce(a.quiet, '{}')
     FROM done d
-    LEFT JOIN chat_members m ON m.chat_id = d.chat_id AND m.left_at IS NULL AND m.user_id <> d.author_user_id
-    LEFT JOIN working_hours w ON w.user_id = m.user_id
-    GROUP BY d.id, d.chat_id
+    CROSS JOIN LATERAL (
+      SELECT array_agg(m.user_id) FILTER (WHERE NOT ${outsideHoursSql('w', 'd.created_at')}) AS notify,
+             array_agg(m.user_id) FILTER (WHERE ${outsideHoursSql('w', 'd.created_at')}) AS quiet
+      FROM chat_members m LEFT JOIN working_hours w ON w.user_id = m.user_id
+      WHERE m.chat_id = d.chat_id AND m.left_at IS NULL AND m.user_id <> d.author_user_id
+    ) a
     RETURNING message_id, quiet
   ),
   -- Every other write of the statement, run to its end here: data-modifying CTEs that nothing
