@@ -130,6 +130,7 @@ export const SendNotice = z.object({
   personId: Id,
 });
 export const SentMessage = Message.extend({ notice: SendNotice.optional() });
+export type SentMessage = z.infer<typeof SentMessage>;
 
 export const EditMessageBody = z.object({ text: z.string().min(1).max(MAX_MESSAGE_LENGTH) });
 export const ReactionBody = z.object({ emoji: z.string().min(1).max(16) });

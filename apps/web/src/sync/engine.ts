@@ -2,11 +2,12 @@ import {
   Chat as ChatSchema,
   ChatList,
   MessagePage,
-  SentMessage,
+  type SentMessage,
   WsClose,
   WsServerFrame,
   type Chat,
   type Message,
+  type SendMessageBody,
   type Update,
   type WsClientFrame,
 } from '@parta/protocol';
@@ -45,7 +46,8 @@ const OLDER_PAGE = 200;
  * 1. opens the WebSocket and registers for updates first;
  * 2. then loads state over HTTP, applying what arrived meanwhile after the state's position;
  * 3. follows the stream, remembering the last applied position, and resumes from it after a reconnect;
- * 4. sends written messages from the outbox (local echo), reconciled with the stored ones by clientId.
+ * 4. sends written messages from the outbox (local echo) as `send` frames on that connection,
+ *    reconciled with the stored ones by clientId.
  */
 export class SyncEngine {
   readonly sync: Store<SyncState> = createStore(initialSyncState);
@@ -68,6 +70,9 @@ export class SyncEngine {
   private lastFrameAt = 0;
   private flushing = false;
   private noticeId = 0;
+  /** `send` frames waiting for their answer, by ref. */
+  private readonly sending = new Map<string, { resolve: (m: SentMessage) => void; reject: (e: ApiError) => void }>();
+  private sendRefs = 0;
 
   constructor(private readonly o: EngineOptions) {
     this.outbox = createStore(outbox.restore(readJson(this.key('outbox'))));
@@ -146,6 +151,9 @@ export class SyncEngine {
     if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(4000);
     this.stopHeartbeat();
     this.buffer = null;
+    // Their answers went with the connection: the outbox sends them again (same clientId, one message).
+    for (const p of this.sending.values()) p.reject(new ApiError('network', 0, 'connection lost'));
+    this.sending.clear();
     if (code === WsClose.unauthenticated) {
       this.o.onSignedOut();
       return;
@@ -204,6 +212,15 @@ export class SyncEngine {
         this.dispatch({ type: 'resync' });
         this.histories.set({});
         void this.loadState();
+        return;
+      case 'sent':
+        this.sending.get(f.ref)?.resolve(f.message);
+        this.sending.delete(f.ref);
+        return;
+      case 'error':
+        if (f.ref === undefined) return;
+        this.sending.get(f.ref)?.reject(new ApiError(f.code, f.status ?? 400, f.message, f.details));
+        this.sending.delete(f.ref);
         return;
       case 'typing': {
         if (f.userId === this.o.userId) return;
@@ -379,7 +396,7 @@ export class SyncEngine {
         if (!next) return;
         this.outbox.set((q) => outbox.markSending(q, next.clientId));
         try {
-          const sent = await this.o.api.post(`/api/v1/chats/${next.chatId}/messages`, SentMessage, {
+          const sent = await this.sendOverSocket(next.chatId, {
             clientId: next.clientId,
             text: next.text,
             ...(next.replyToId ? { replyToId: next.replyToId } : {}),
@@ -404,6 +421,17 @@ export class SyncEngine {
     } finally {
       this.flushing = false;
     }
+  }
+
+  /** One message as a `send` frame on the live connection; answered by `sent`, or `error` (as an ApiError with HTTP's status). */
+  private sendOverSocket(chatId: string, message: SendMessageBody): Promise<SentMessage> {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return Promise.reject(new ApiError('network', 0, 'not connected'));
+    const ref = `s${++this.sendRefs}`;
+    return new Promise((resolve, reject) => {
+      this.sending.set(ref, { resolve, reject });
+      ws.send(JSON.stringify({ type: 'send', ref, chatId, message } satisfies WsClientFrame));
+    });
   }
 
   /** A message the server returned (send, edit): shown at once, before its stream update. */
