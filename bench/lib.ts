@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import path from 'node:path';
 import { WebSocket } from 'ws';
 
 /** Latency samples in milliseconds. */
@@ -120,6 +122,9 @@ export interface StepResult {
   /** CPU of PostgreSQL's processes and of this load generator over the step, in % of one CPU. */
   postgresCpuPercent?: number;
   generatorCpuPercent?: number;
+  /** The disk's fdatasync latency over the step (DiskProbe): the wait every durable commit may meet. */
+  diskSyncP99?: number;
+  diskSyncMax?: number;
 }
 
 export function printStep(label: string, r: StepResult): void {
@@ -128,7 +133,8 @@ export function printStep(label: string, r: StepResult): void {
   const server = r.cpuPercent !== undefined ? `  server CPU ${r.cpuPercent.toFixed(0)}%  RSS ${mib(r.rssBytes ?? 0)}` : '';
   const others =
     (r.postgresCpuPercent !== undefined ? `  PostgreSQL CPU ${r.postgresCpuPercent.toFixed(0)}%` : '') +
-    (r.generatorCpuPercent !== undefined ? `  generator CPU ${r.generatorCpuPercent.toFixed(0)}%` : '');
+    (r.generatorCpuPercent !== undefined ? `  generator CPU ${r.generatorCpuPercent.toFixed(0)}%` : '') +
+    (r.diskSyncMax !== undefined ? `  disk fdatasync p99 ${f(r.diskSyncP99 ?? NaN)} max ${f(r.diskSyncMax)} ms` : '');
   console.log(
     `${label.padEnd(6)} S=${String(r.rate).padStart(5)}/s  sent ${r.sent}${r.failed ? ` (failed ${r.failed})` : ''}  deliveries expected ${r.expected} received ${r.received} loss ${r.loss}  ` +
       `latency p50 ${f(r.p50)} p95 ${f(r.p95)} p99 ${f(r.p99)} ms  ${r.deliveriesPerSecond.toFixed(0)} deliveries/s${send}${server}${others}`,
@@ -137,3 +143,49 @@ export function printStep(label: string, r: StepResult): void {
 
 /** Passing step: no loss, no failed sends, p99 within the bound. */
 export const passes = (r: StepResult, p99BoundMs: number) => r.loss === 0 && r.failed === 0 && r.p99 <= p99BoundMs;
+
+/**
+ * Writes 8 KiB to a file and flushes it to the disk (fdatasync) every 50 ms, off the event loop,
+ * and keeps the latencies: a stall of the disk makes every commit of the database wait as long,
+ * which shows in Parta's latency and not in the bare server's. Put it on the database's disk.
+ */
+export class DiskProbe {
+  private latencies: number[] = [];
+  private running = false;
+  private done: Promise<void> = Promise.resolve();
+
+  constructor(private readonly dir: string) {}
+
+  start(): void {
+    this.running = true;
+    this.done = (async () => {
+      const file = path.join(this.dir, `parta-bench-fsync-${process.pid}`);
+      const handle = await fs.promises.open(file, 'w');
+      const block = Buffer.alloc(8192, 1);
+      try {
+        while (this.running) {
+          await handle.write(block, 0, block.length, 0);
+          const t0 = performance.now();
+          await handle.datasync();
+          this.latencies.push(performance.now() - t0);
+          await sleep(50);
+        }
+      } finally {
+        await handle.close();
+        await fs.promises.rm(file, { force: true });
+      }
+    })();
+  }
+
+  /** The latencies since the last call. */
+  take(): { p99: number; max: number } {
+    const l = this.latencies.sort((a, b) => a - b);
+    this.latencies = [];
+    return { p99: l.length ? l[Math.min(l.length - 1, Math.floor(l.length * 0.99))]! : NaN, max: l.length ? l[l.length - 1]! : NaN };
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.done;
+  }
+}

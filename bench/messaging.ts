@@ -11,6 +11,7 @@
  * Options: --chats R --members M --start S0 --factor F --steps N --step-seconds D --p99 MS --tries N --skip-bare --send ws|http
  *          --seed-concurrency C (classes seeded at once, default 8) --signin-concurrency C (default 32)
  *          --profile DIR (the server writes a V8 CPU profile into DIR when it stops)
+ *          --probe-dir DIR (where the disk probe flushes 8 KiB every 50 ms; put it on the database's disk)
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres): a scratch database is created next to it and dropped.
  *
  * Seeding: a school with R classes of M students who have phones (and a class teacher without an account),
@@ -31,7 +32,7 @@ import { loadConfig } from '../apps/server/src/config.ts';
 import { createRuntime } from '../apps/server/src/bootstrap.ts';
 import { assignTeacher, createClass, createPerson, createSchool } from '../apps/server/src/directory/service.ts';
 import { createPostgresDatabase, freePort, repoRoot, signInOverHttp, startServer, type ServerProcess } from '../apps/server/src/testing/processes.ts';
-import { args, Histogram, mib, openSocket, passes, pool, postgresCpu, postgresCpuBetween, printStep, procUsage, sleep, type StepResult } from './lib.ts';
+import { args, DiskProbe, Histogram, mib, openSocket, passes, pool, postgresCpu, postgresCpuBetween, printStep, procUsage, sleep, type StepResult } from './lib.ts';
 
 const opt = args(process.argv.slice(2));
 const R = Number(opt.chats ?? 100);
@@ -42,6 +43,9 @@ const TRIES = Math.max(1, Number(opt.tries ?? 1));
 const SEED_CONCURRENCY = Number(opt['seed-concurrency'] ?? 8);
 const SIGNIN_CONCURRENCY = Number(opt['signin-concurrency'] ?? 32);
 const SEND_OVER = String(opt.send ?? 'ws');
+/** Where the disk probe writes: the database's disk (default: the OS temp folder). */
+const PROBE_DIR = String(opt['probe-dir'] ?? os.tmpdir());
+const probe = new DiskProbe(PROBE_DIR);
 if (SEND_OVER !== 'ws' && SEND_OVER !== 'http') throw new Error(`--send ws|http, not ${SEND_OVER}`);
 const baseDb = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -129,19 +133,24 @@ async function seed(databaseUrl: string, classes: number, perClass: number, conc
 }
 
 /**
- * Seeding and 3,000 sign-ins leave the disk with data to write. Flushed while the first steps run,
- * it makes every commit's WAL flush wait (hundreds of milliseconds), which measures the seed, not
- * the steps: a checkpoint writes it out first. (Needs a superuser or pg_checkpoint; skipped otherwise.)
+ * Seeding and 3,000 sign-ins leave work behind: autovacuum would visit every table they filled,
+ * and its writes (full pages into the WAL) make every commit's WAL flush wait, hundreds of
+ * milliseconds in the first steps, which measures the seed, not the steps. So the database is
+ * vacuumed and analysed, and checkpointed (needs a superuser or pg_checkpoint; skipped otherwise),
+ * before the first step.
  */
 async function settleWrites(databaseUrl: string): Promise<void> {
   const client = new pg.Client(databaseUrl);
   await client.connect();
   try {
     const t0 = performance.now();
-    await client.query('CHECKPOINT');
-    console.log(`  checkpoint after seeding and sign-in: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  } catch (err) {
-    console.log(`  no checkpoint after seeding (${(err as Error).message}); the first steps may wait on the disk`);
+    await client.query('VACUUM (ANALYZE)');
+    try {
+      await client.query('CHECKPOINT');
+    } catch (err) {
+      console.log(`  no checkpoint after seeding (${(err as Error).message})`);
+    }
+    console.log(`  vacuum and checkpoint after seeding and sign-in: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   } finally {
     await client.end();
   }
@@ -206,6 +215,7 @@ async function runStep(
   counters.latency = new Histogram();
   counters.send = new Histogram();
   const usage0 = pid ? procUsage(pid) : null;
+  probe.take();
   const pg0 = postgresCpu();
   const gen0 = process.cpuUsage();
   const start = performance.now();
@@ -251,6 +261,7 @@ async function runStep(
   const pg1 = postgresCpu();
   const gen = process.cpuUsage(gen0);
   const wall = (performance.now() - start) / 1000;
+  const disk = probe.take();
   return {
     rate,
     sent,
@@ -266,6 +277,8 @@ async function runStep(
     ...(usage0 && usage1 ? { cpuPercent: ((usage1.cpuSeconds - usage0.cpuSeconds) / wall) * 100, rssBytes: usage1.rssBytes } : {}),
     postgresCpuPercent: (postgresCpuBetween(pg0, pg1) / wall) * 100,
     generatorCpuPercent: ((gen.user + gen.system) / 1e6 / wall) * 100,
+    diskSyncP99: disk.p99,
+    diskSyncMax: disk.max,
   };
 }
 
@@ -467,7 +480,8 @@ async function benchIdle(databaseUrl: string, count: number): Promise<void> {
 
 async function main() {
   const db = await createPostgresDatabase(baseDb, 'parta_bench');
-  console.log(`database: ${new URL(db.url).pathname.slice(1)} (PostgreSQL), ${os.cpus().length} CPUs, Node ${process.version}`);
+  console.log(`database: ${new URL(db.url).pathname.slice(1)} (PostgreSQL), ${os.cpus().length} CPUs, Node ${process.version}; disk probe in ${PROBE_DIR}`);
+  probe.start();
   try {
     if (opt.idle) {
       await benchIdle(db.url, Number(opt.idle === 'true' ? 10_000 : opt.idle));
@@ -482,6 +496,7 @@ async function main() {
     console.log(`  bare ws fan-out: ${bare ? `S=${bare.rate}/s, ${bare.deliveriesPerSecond.toFixed(0)} deliveries/s` : 'none'}`);
     if (parta && bare) console.log(`  ratio Parta / bare deliveries/s: ${(parta.deliveriesPerSecond / bare.deliveriesPerSecond).toFixed(2)}`);
   } finally {
+    await probe.stop();
     await db.drop();
   }
 }
