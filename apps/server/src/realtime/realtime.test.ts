@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import { WsClose } from '@parta/protocol';
 import { createTestApp, type TestApp } from '../testing/harness.ts';
 import { listenWs, WsTestClient } from '../testing/ws-client.ts';
+import { realtimeFixture, type Actor, type RealtimeFixture } from '../testing/realtime-fixture.ts';
 import { DEMO_PHONES } from '../demo/seed.ts';
 
 /** The real app listening on a random loopback port, with real WebSocket clients. */
@@ -92,32 +93,21 @@ describe('WebSocket gateway: authentication', () => {
 });
 
 describe('WebSocket gateway: delivery, resume and resync', () => {
+  let fixture: RealtimeFixture;
   let t: TestApp;
   let url: string;
+  let teacher: Actor, student: Actor, outsider: Actor;
+  let classChatId: string, outsiderChatId: string;
+  let connect: RealtimeFixture['connect'];
   const clients: WsTestClient[] = [];
-  let teacher: { token: string; userId: string };
-  let student: { token: string; userId: string };
-  let outsider: { token: string; userId: string };
-  let classChatId: string;
-  let outsiderChatId: string;
-  const connect = async (token: string, after?: number) => {
-    const c = await WsTestClient.connect(url, token, after);
-    clients.push(c);
-    return c;
-  };
 
   before(async () => {
-    t = await createTestApp({ demo: true });
-    url = await listen(t);
-    teacher = await t.signIn(DEMO_PHONES.classTeacher5A);
-    student = await t.signIn(DEMO_PHONES.student5A);
-    outsider = await t.signIn(DEMO_PHONES.guardian6B);
-    classChatId = (await chats(t, student.token)).find((c) => c.kind === 'class')!.id;
-    outsiderChatId = (await chats(t, outsider.token)).find((c) => c.kind === 'parents')!.id;
+    fixture = await realtimeFixture();
+    ({ t, url, teacher, student, outsider, classChatId, outsiderChatId, connect } = fixture);
   });
   after(async () => {
     for (const c of clients) c.close();
-    await t.close();
+    await fixture.close();
   });
 
   test('a message sent over HTTP reaches a member\'s socket and not a non-member\'s', async () => {

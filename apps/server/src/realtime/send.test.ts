@@ -2,8 +2,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { WsClose, WsServerFrame } from '@parta/protocol';
-import { createTestApp, type TestApp } from '../testing/harness.ts';
-import { listenWs, WsTestClient, type Frame } from '../testing/ws-client.ts';
+import type { TestApp } from '../testing/harness.ts';
+import { realtimeFixture, type Actor, type RealtimeFixture } from '../testing/realtime-fixture.ts';
+import { WsTestClient, type Frame } from '../testing/ws-client.ts';
 import { DEMO_PHONES } from '../demo/seed.ts';
 
 interface ChatSummary {
@@ -26,32 +27,21 @@ async function history(t: TestApp, token: string, chatId: string): Promise<{ id:
 const sentMessage = (f: Frame) => f.message as { id: string; seq: number; text: string; clientId: string; chatId: string; author: { isStaff: boolean } };
 
 describe('WebSocket gateway: sending over the socket', () => {
+  let fixture: RealtimeFixture;
   let t: TestApp;
   let url: string;
+  let teacher: Actor, student: Actor, outsider: Actor;
+  let classChatId: string, outsiderChatId: string;
+  let connect: (token: string) => Promise<WsTestClient>;
   const clients: WsTestClient[] = [];
-  let teacher: { token: string; userId: string };
-  let student: { token: string; userId: string };
-  let outsider: { token: string; userId: string };
-  let classChatId: string;
-  let outsiderChatId: string;
-  const connect = async (token: string) => {
-    const c = await WsTestClient.connect(url, token);
-    clients.push(c);
-    return c;
-  };
 
   before(async () => {
-    t = await createTestApp({ demo: true, env: { PARTA_WS_MAX_PENDING_SENDS: '4' } });
-    url = await listenWs(t.app);
-    teacher = await t.signIn(DEMO_PHONES.classTeacher5A);
-    student = await t.signIn(DEMO_PHONES.student5A);
-    outsider = await t.signIn(DEMO_PHONES.guardian6B);
-    classChatId = await chatOf(t, student.token, 'class');
-    outsiderChatId = await chatOf(t, outsider.token, 'parents');
+    fixture = await realtimeFixture({ PARTA_WS_MAX_PENDING_SENDS: '4' });
+    ({ t, url, teacher, student, outsider, classChatId, outsiderChatId, connect } = fixture);
   });
   after(async () => {
     for (const c of clients) c.close();
-    await t.close();
+    await fixture.close();
   });
 
   test('a send is stored, answered with the stored message, and reaches the other members as an update', async () => {
