@@ -83,7 +83,8 @@ export class Outbox {
     const size = data.length;
     this.inFlightBytes += size;
     this.sentFrames++;
-    this.socket.send(data, () => {
+    // Always a text frame: `ws` would send bytes as a binary one, which browsers hand over as a Blob.
+    this.socket.send(data, { binary: false }, () => {
       this.inFlightBytes -= size;
       this.pump();
     });

@@ -124,6 +124,7 @@ describe('WebSocket gateway: delivery, resume and resync', () => {
     const own = await send(t, outsider.token, outsiderChatId, 'Сообщение в своём чате');
     await other.waitFor((f) => f.type === 'update' && (f.update as { message?: { id: string } }).message?.id === own.id);
     assert.deepEqual(messageTexts(other), ['Сообщение в своём чате']);
+    assert.equal(member.binaryFrames + other.binaryFrames, 0, 'every frame is a text frame');
     assert.ok(!JSON.stringify(other.frames).includes(classChatId));
   });
 

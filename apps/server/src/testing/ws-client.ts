@@ -21,6 +21,8 @@ export class WsTestClient {
   readonly frames: Frame[] = [];
   readonly ws: WebSocket;
   closed: { code: number; reason: string } | null = null;
+  /** Binary frames received (none in this protocol): not parsed, as a browser could not. */
+  binaryFrames = 0;
   private waiters: { check: () => boolean; resolve: () => void; reject: (e: Error) => void }[] = [];
   private readonly opened: Promise<void>;
   private refs = 0;
@@ -32,7 +34,12 @@ export class WsTestClient {
       this.ws.once('error', reject);
     });
     this.ws.on('error', () => {});
-    this.ws.on('message', (data) => {
+    this.ws.on('message', (data, isBinary) => {
+      // Every frame of the protocol is text; a browser would hand a binary one over as a Blob.
+      if (isBinary) {
+        this.binaryFrames++;
+        return;
+      }
       this.frames.push(JSON.parse(data.toString()) as Frame);
       this.poke();
     });
