@@ -21,6 +21,28 @@ describe('group commit of sends', () => {
   const post = (chatId: string, clientId: string, text: string, token = teacher.token) =>
     t.request('POST', `/api/v1/chats/${chatId}/messages`, { token, body: { clientId, text } });
 
+  /** A send as the batcher takes it, checked and presented (seq 0 until stored). */
+  const message = (chatId: string, clientId: string) => ({
+    message: {
+      id: crypto.randomUUID(),
+      chatId,
+      seq: 0,
+      clientId,
+      author: { personId: teacher.personId, userId: teacher.userId, name: 'Учитель', roles: ['teacher' as const], isStaff: true },
+      text: 'В батче',
+      entities: [],
+      replyTo: null,
+      forwardedFrom: null,
+      attachments: [],
+      reactions: [],
+      views: null,
+      createdAt: new Date().toISOString(),
+      editedAt: null,
+      deletedAt: null,
+    },
+    attachmentIds: [],
+  });
+
   test('sends that arrive together are stored in shared batches, each chat gap-free and every event in order', async () => {
     const chats = [await chatOf(t, teacher, 'parents', '5А'), await chatOf(t, teacher, 'class', '5А'), await chatOf(t, teacher, 'staff')];
     const db = t.runtime.ctx.db;
@@ -105,30 +127,37 @@ describe('group commit of sends', () => {
     assert.deepEqual(seqs, [seqs[0], seqs[0]! + 1, seqs[0]! + 2], 'no seq was lost to the second try');
   });
 
+  test('a retry of a stored send fails its batch on the unique client id: each send of it goes alone, none lost, none numbered twice', async () => {
+    const db = t.runtime.ctx.db;
+    const chat = await chatOf(t, teacher, 'staff');
+    const first = await post(chat.id, 'stored-before', 'Первое');
+    assert.equal(first.statusCode, 201);
+    const batcher = sendBatcher(t.runtime.ctx);
+    // After a quiet spell (more than the 5 ms between batches) the first runs at once, alone; the
+    // three behind it are one batch, which holds the retry.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const results = await Promise.all([
+      batcher.submit(message(chat.id, 'retry-lead')),
+      batcher.submit(message(chat.id, 'stored-before')),
+      batcher.submit(message(chat.id, 'beside-retry-1')),
+      batcher.submit(message(chat.id, 'beside-retry-2')),
+    ]);
+    assert.notEqual(results[0], 'single');
+    assert.deepEqual(results.slice(1), ['single', 'single', 'single']);
+    const kept = await db.selectFrom('messages').select('client_id').where('chat_id', '=', chat.id).where('client_id', 'in', ['stored-before', 'beside-retry-1', 'beside-retry-2']).execute();
+    assert.deepEqual(kept.map((r) => r.client_id), ['stored-before'], 'the failed batch stored nothing');
+    // Through the API: the retry is answered with the stored message, the others are stored after it.
+    const res = await Promise.all([post(chat.id, 'api-lead', 'Раз'), post(chat.id, 'stored-before', 'Первое'), post(chat.id, 'api-beside-1', 'Два'), post(chat.id, 'api-beside-2', 'Три')]);
+    assert.deepEqual(res.map((r) => r.statusCode), [201, 200, 201, 201], res.map((r) => r.body).join('\n'));
+    assert.equal(res[1]!.json().id, first.json().id);
+    const seqs = [res[0], res[2], res[3]].map((r) => r!.json().seq as number).sort((a, b) => a - b);
+    assert.deepEqual(seqs, [seqs[0], seqs[0]! + 1, seqs[0]! + 2], 'gap-free after the failed batch');
+  });
+
   test('a batch leaves a send to an archived chat to the one-at-a-time path and stores the rest', async () => {
     const db = t.runtime.ctx.db;
     const open = await chatOf(t, teacher, 'staff');
     const cls = await chatOf(t, teacher, 'class', '5А');
-    const message = (chatId: string, clientId: string) => ({
-      message: {
-        id: crypto.randomUUID(),
-        chatId,
-        seq: 0,
-        clientId,
-        author: { personId: teacher.personId, userId: teacher.userId, name: 'Учитель', roles: ['teacher' as const], isStaff: true },
-        text: 'В батче',
-        entities: [],
-        replyTo: null,
-        forwardedFrom: null,
-        attachments: [],
-        reactions: [],
-        views: null,
-        createdAt: new Date().toISOString(),
-        editedAt: null,
-        deletedAt: null,
-      },
-      attachmentIds: [],
-    });
     await db.updateTable('chats').set({ archived_at: new Date() }).where('id', '=', cls.id).execute();
     try {
       const batcher = sendBatcher(t.runtime.ctx);

@@ -11,13 +11,15 @@ import { offerCommitted, publishCommitted } from './stream.ts';
  * Group commit of sends (docs/subsystems/sync.md, "Group commit").
  *
  * Sends that arrive while a batch is being written are written together, in one statement that
- * commits on its own (one round trip to the database): it locks the batch's chats in id order, skips sends whose client id is already
- * stored or whose chat is archived, numbers the rest per chat, inserts them, moves the chats'
- * `seq` and the authors' read markers, stores the notification decisions and takes the stream
- * positions for one `message.new` event each, last. A lone send is a batch of one and waits for
- * nothing. Whatever the batch cannot settle on its own (a retry, an archived chat, a race with a
- * retry in another process, which fails the statement on the unique client id, any error) is answered `single`: the caller sends it alone through
- * the one-at-a-time path, which gives the exact answer for it.
+ * commits on its own (one round trip to the database): it locks the batch's chats in id order, skips
+ * sends whose chat is archived, numbers the rest per chat, inserts them, moves the chats' `seq` and
+ * the authors' read markers, stores the notification decisions and takes the stream positions for
+ * one `message.new` event each, last. A lone send is a batch of one and waits for nothing.
+ * Whatever the batch cannot settle on its own is answered `single`: the caller sends it alone
+ * through the one-at-a-time path, which gives the exact answer for it. That is a send to an
+ * archived chat, a send whose author is no longer a member who may post there, and every send of a
+ * batch whose statement failed: a retry of a stored send breaks the unique client id on insert,
+ * and then nothing of the batch is stored.
  */
 
 /** One send, checked and presented by the caller (seq 0 until stored), and the files it names (a forward's). */
@@ -53,18 +55,23 @@ const batchStatement = compileOnce(1, (_db: Queryable, rows: string) => sql<{ i:
   -- array, LATERAL): the planner takes a function's rows for 100, and a prepared statement keeps
   -- its plan, so joins it could choose would scan chats, members and messages whole at every batch.
   locked AS MATERIALIZED (
-    SELECT c.id, c.last_seq FROM chats c
+    SELECT c.id, c.kind, c.last_seq FROM chats c
     WHERE c.id = ANY (ARRAY(SELECT DISTINCT x.chat_id FROM x)) AND c.archived_at IS NULL
     ORDER BY c.id FOR UPDATE
   ),
+  -- No lookup of the client ids here: a kept generic plan would scan messages whole whenever
+  -- the table was small at planning time (a new school, or statistics taken when it was empty).
+  -- A client id already stored breaks the unique index on insert, which no plan can skip.
+  -- The author is still a current member who may post here, under the chat's lock: the access
+  -- the caller checked may be a connection's cached one (realtime/connection.ts), and a member
+  -- removed since, or a channel member who is no longer a moderator, is left to the caller.
   fresh AS MATERIALIZED (
     SELECT x.*, l.last_seq + row_number() OVER (PARTITION BY x.chat_id ORDER BY x.i) AS seq
     FROM x JOIN locked l ON l.id = x.chat_id
-    LEFT JOIN LATERAL (
-      SELECT true AS stored FROM messages m
-      WHERE m.chat_id = x.chat_id AND m.author_user_id = x.author_user_id AND m.client_id = x.client_id LIMIT 1
-    ) s ON true
-    WHERE s.stored IS NULL
+    JOIN LATERAL (
+      SELECT am.role FROM chat_members am
+      WHERE am.user_id = x.author_user_id AND am.chat_id = x.chat_id AND am.left_at IS NULL LIMIT 1
+    ) am ON l.kind NOT IN ('school_channel', 'class_channel') OR am.role = 'moderator'
   ),
   ins AS (
     INSERT INTO messages (id, chat_id, seq, author_user_id, author_person_id, author_roles, author_staff, client_id, text,
@@ -150,9 +157,9 @@ async function writeBatch(ctx: AppContext, items: BatchedSend[]): Promise<Batche
     head = Number(res.rows[0]?.head ?? 0);
     written = res.rows.filter((r) => r.i !== null).map((r) => ({ i: r.i, seq: Number(r.seq), quiet: r.quiet }));
   } catch (err) {
-    // A retry committed by another process after this statement began (or two tries of one send
-    // in this batch) breaks the unique client id, and nothing of the batch is stored; so does any
-    // other failure. Each send then goes alone.
+    // A retry of a stored send (or two tries of one send in this batch) breaks the unique client
+    // id, and nothing of the batch is stored; so does any other failure. Each send then goes
+    // alone, and the one-at-a-time path finds the stored message for the retry.
     if ((err as { code?: string }).code !== UNIQUE_VIOLATION) ctx.log.warn({ err, size: items.length }, 'a batch of sends failed; sending them one at a time');
     return items.map(() => 'single' as const);
   }

@@ -4,6 +4,7 @@ import * as m0010 from './0010_messaging.ts';
 import * as m0020 from './0020_files.ts';
 import * as m0030 from './0030_meetings.ts';
 import * as m0040 from './0040_message_indexes.ts';
+import * as m0041 from './0041_decisions_without_message_key.ts';
 
 /**
  * Every migration, in order. The same list runs on PGlite and on PostgreSQL.
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '0020_files': m0020,
   '0030_meetings': m0030,
   '0040_message_indexes': m0040,
+  '0041_decisions_without_message_key': m0041,
 };
