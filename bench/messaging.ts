@@ -8,7 +8,7 @@
  *   npm run bench:messaging -- --send http       # sends over POST /api/v1/chats/:id/messages instead
  *   npm run bench:messaging -- --idle 10000      # 10,000 idle authenticated connections: server RSS
  *
- * Options: --chats R --members M --start S0 --factor F --steps N --step-seconds D --p99 MS --tries N --skip-bare --send ws|http
+ * Options: --chats R --members M --start S0 --factor F --steps N --step-seconds D --p99 MS --tries N --skip-bare --skip-parta --send ws|http
  *          --seed-concurrency C (classes seeded at once, default 8) --signin-concurrency C (default 32)
  *          --profile DIR (the server writes a V8 CPU profile into DIR when it stops)
  *          --probe-dir DIR (where the disk probe flushes 8 KiB every 50 ms; put it on the database's disk)
@@ -487,7 +487,7 @@ async function main() {
       await benchIdle(db.url, Number(opt.idle === 'true' ? 10_000 : opt.idle));
       return;
     }
-    const parta = await benchParta(db.url);
+    const parta = opt['skip-parta'] ? null : await benchParta(db.url);
     if (opt['skip-bare']) return;
     const bare = await benchBare();
     console.log('');

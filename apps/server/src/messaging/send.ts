@@ -115,14 +115,23 @@ async function check(ctx: AppContext, access: ChatAccess, userId: string, body: 
  * the stored message instead of a second one. Sends without new files go through group commit
  * (send-batch.ts); sends with files, and whatever a batch cannot settle, are stored one at a time.
  */
-export async function sendMessage(ctx: AppContext, access: ChatAccess, userId: string, body: SendMessageBody): Promise<{ message: SendResult; created: boolean }> {
-  if ((body.attachments ?? []).length > 0) return sendAlone(ctx, access, userId, body);
+export async function sendMessage(
+  ctx: AppContext,
+  access: ChatAccess,
+  userId: string,
+  body: SendMessageBody,
+  /** When `access` was remembered rather than just read (a WebSocket connection's): reads it now. */
+  reload?: () => Promise<ChatAccess>,
+): Promise<{ message: SendResult; created: boolean }> {
+  // The one-at-a-time path trusts the access it is given: a remembered one is read again first.
+  const alone = async () => sendAlone(ctx, reload ? await reload() : access, userId, body);
+  if ((body.attachments ?? []).length > 0) return alone();
   let checked: Checked;
   try {
     checked = await check(ctx, access, userId, body);
   } catch (err) {
     // A retry of a send that was stored before (a check may fail now) still gets its message.
-    if (err instanceof AppError) return sendAlone(ctx, access, userId, body);
+    if (err instanceof AppError) return alone();
     throw err;
   }
   const { source, sticker } = checked;
@@ -151,7 +160,9 @@ export async function sendMessage(ctx: AppContext, access: ChatAccess, userId: s
     { author: access.person, reply: checked.reply ?? undefined, reactions: [], views: isChannel(access.chat.kind) ? 0 : null },
   );
   const stored = await sendBatcher(ctx).submit({ message, attachmentIds: checked.fileIds });
-  if (stored === 'single') return sendAlone(ctx, access, userId, body);
+  // The batch checks membership and posting rights itself, under the chat's lock: a remembered
+  // access that no longer holds comes back here, and is read again.
+  if (stored === 'single') return alone();
   const result: SendResult = { ...message, seq: stored.seq };
   const notice = await quietNotice(ctx, access, checked.other, stored.quiet, userId, createdAt);
   if (notice) result.notice = notice;

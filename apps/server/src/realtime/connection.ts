@@ -1,7 +1,10 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Locale, Update } from '@parta/protocol';
+import type { ChatAccess } from '../messaging/access.ts';
 import { typingTopic, updateFrame, type RealtimeEvent } from './events.ts';
 import type { TopicHub } from './hub.ts';
+import { textFrameOf } from './frames.ts';
 import { Outbox, type OutboxLimits } from './outbox.ts';
 import type { StreamTailer, TailedUpdate, TailListener } from './tailer.ts';
 
@@ -13,6 +16,9 @@ export interface StreamReader {
 }
 
 const PAGE = 500;
+/** How long a connection remembers its access to a chat it sent to, and to how many chats at most. */
+const ACCESS_TTL_MS = 60_000;
+const ACCESS_CACHE_SIZE = 256;
 /** Reads of one catch-up, pages and re-reads together; past it the connection is closed and the client resumes. */
 const MAX_READS = 10_000;
 
@@ -43,9 +49,13 @@ export class Connection implements TailListener {
   private readonly sendTail = new Map<string, Promise<void>>();
   /** `send` frames taken and not yet answered. */
   pendingSends = 0;
+  /** Access to the chats this connection sent to, remembered for a while (see `cachedAccess`). */
+  private readonly accessCache = new Map<string, { access: ChatAccess; until: number }>();
 
+  /** `socket` and the TCP socket under it (`raw`), which the outbox writes frames to. */
   constructor(
     readonly socket: WebSocket,
+    raw: Duplex,
     readonly userId: string,
     readonly sessionId: string,
     private readonly hub: TopicHub<RealtimeEvent>,
@@ -54,7 +64,7 @@ export class Connection implements TailListener {
     limits: OutboxLimits,
     private readonly onOverflow: (c: Connection) => void,
   ) {
-    this.outbox = new Outbox(socket, limits, () => this.onOverflow(this));
+    this.outbox = new Outbox(socket, raw, limits, () => this.onOverflow(this));
   }
 
   /** Registers, catches up from `after` (null: from now on) and goes live. Resolves with the position reached. */
@@ -86,6 +96,30 @@ export class Connection implements TailListener {
     return true;
   }
 
+  /**
+   * The access to a chat this connection's last send there read, for up to a minute: a member's
+   * next sends skip the lookup. It is forgotten when the stream says the membership changed
+   * (`chat.added` also carries a new role, `chat.removed` the end of it). Whatever it says, the
+   * batch that stores a send checks under the chat's lock that the author is a current member who
+   * may post there, and the rest of the send path reads the access again (messaging/send.ts).
+   */
+  cachedAccess(chatId: string, now = Date.now()): ChatAccess | null {
+    const hit = this.accessCache.get(chatId.toLowerCase());
+    if (!hit) return null;
+    if (hit.until > now) return hit.access;
+    this.accessCache.delete(chatId.toLowerCase());
+    return null;
+  }
+
+  rememberAccess(chatId: string, access: ChatAccess, now = Date.now()): void {
+    if (this.accessCache.size >= ACCESS_CACHE_SIZE) this.accessCache.clear();
+    this.accessCache.set(chatId.toLowerCase(), { access, until: now + ACCESS_TTL_MS });
+  }
+
+  forgetAccess(chatId: string): void {
+    this.accessCache.delete(chatId.toLowerCase());
+  }
+
   /** Runs `task` after every earlier task of the same chat on this connection: sends stay in the order sent. */
   inChatOrder(chatId: string, task: () => Promise<void>): Promise<void> {
     this.pendingSends++;
@@ -105,8 +139,9 @@ export class Connection implements TailListener {
     if (u.chatId !== null) {
       if (u.type === 'chat.removed') this.unfollow(u.chatId);
       else if (u.type === 'chat.added') void this.follow(u.chatId).catch(() => {});
+      if (u.type === 'chat.removed' || u.type === 'chat.added') this.forgetAccess(u.chatId);
     }
-    this.deliver(u.pos, u.frame);
+    this.deliver(u.pos, u.wire);
   }
 
   private serial(task: () => Promise<void>): Promise<void> {
@@ -147,6 +182,7 @@ export class Connection implements TailListener {
         cursor = res.position;
         this.highest = Math.max(this.highest, cursor);
         this.outbox.send(JSON.stringify({ type: 'resync', position: res.position }), true);
+        this.accessCache.clear();
         // The client reloads its state; the chats it follows may have changed too. Membership is
         // read after the head, so read the stream once more from the head to apply what followed.
         const ids = new Set(await this.stream.chatIds(this.userId));
@@ -156,9 +192,10 @@ export class Connection implements TailListener {
         continue;
       }
       for (const u of res.updates) {
+        if (u.type === 'chat.added' || u.type === 'chat.removed') this.forgetAccess(u.chatId);
         if (u.type === 'chat.added') void this.follow(u.chatId).catch(() => {});
         else if (u.type === 'chat.removed') this.unfollow(u.chatId);
-        this.deliver(u.pos, updateFrame(JSON.stringify(u)));
+        this.deliver(u.pos, textFrameOf(updateFrame(JSON.stringify(u))));
       }
       cursor = res.position;
       mustRead = res.hasMore;
@@ -169,12 +206,13 @@ export class Connection implements TailListener {
 
   private onTyping(event: RealtimeEvent): void {
     if (this.closed || this.syncing) return;
-    if (event.userId !== this.userId && this.chats.has(event.chatId)) this.outbox.send(event.frame, false);
+    if (event.userId !== this.userId && this.chats.has(event.chatId)) this.outbox.sendFrame(event.frame, false);
   }
 
-  private deliver(pos: number, frame: string | Buffer): void {
+  /** `frame`: a WebSocket frame (frames.ts). */
+  private deliver(pos: number, frame: Buffer): void {
     if (pos <= this.highest) return;
     this.highest = pos;
-    this.outbox.send(frame, true);
+    this.outbox.sendFrame(frame, true);
   }
 }

@@ -1,3 +1,5 @@
+import { textFrameOf } from './frames.ts';
+
 /**
  * Ephemeral events carried by pub/sub, decoded once per process: `typing:<chatId>` carries
  * `{chatId, userId}`. Durable updates do not travel on pub/sub: the `stream` topic only wakes each
@@ -7,7 +9,8 @@ export interface TypingEvent {
   kind: 'typing';
   chatId: string;
   userId: string;
-  frame: string;
+  /** Its WebSocket frame, built once for every socket of the chat (frames.ts). */
+  frame: Buffer;
 }
 
 export type RealtimeEvent = TypingEvent;
@@ -21,5 +24,5 @@ export function decodeEvent(topic: string, message: string): RealtimeEvent | nul
   if (!topic.startsWith('typing:')) return null;
   const e = JSON.parse(message) as { chatId?: unknown; userId?: unknown };
   if (typeof e.chatId !== 'string' || typeof e.userId !== 'string') return null;
-  return { kind: 'typing', chatId: e.chatId, userId: e.userId, frame: JSON.stringify({ type: 'typing', chatId: e.chatId, userId: e.userId }) };
+  return { kind: 'typing', chatId: e.chatId, userId: e.userId, frame: textFrameOf(JSON.stringify({ type: 'typing', chatId: e.chatId, userId: e.userId })) };
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { WebSocket, RawData } from 'ws';
 import { WsClientFrame, WsClose, type WsSend } from '@parta/protocol';
 import type { AppContext } from '../context.ts';
@@ -41,6 +42,8 @@ export const defaultGatewayOptions: GatewayOptions = {
 
 interface Socket {
   ws: WebSocket;
+  /** The TCP socket under `ws`: the outbox writes its frames there. */
+  raw: Duplex;
   alive: boolean;
   conn: Connection | null;
 }
@@ -109,12 +112,12 @@ export class Gateway {
     this.tailer.wake();
   }
 
-  accept(ws: WebSocket, _request: IncomingMessage): void {
+  accept(ws: WebSocket, request: IncomingMessage): void {
     if (this.closing) {
       ws.close(WsClose.goingAway, 'shutting down');
       return;
     }
-    const socket: Socket = { ws, alive: true, conn: null };
+    const socket: Socket = { ws, raw: request.socket, alive: true, conn: null };
     this.sockets.add(socket);
     const authTimer = setTimeout(() => {
       if (!socket.conn) ws.close(WsClose.authTimeout, 'auth timeout');
@@ -177,7 +180,7 @@ export class Gateway {
       socket.ws.close(WsClose.unauthenticated, 'unauthenticated');
       return;
     }
-    const conn = new Connection(socket.ws, auth.user.id, auth.sessionId, this.hub, this.tailer, this.stream, this.options, (c) => this.overflow(c));
+    const conn = new Connection(socket.ws, socket.raw, auth.user.id, auth.sessionId, this.hub, this.tailer, this.stream, this.options, (c) => this.overflow(c));
     conn.locale = auth.user.locale === 'en' ? 'en' : 'ru';
     socket.conn = conn;
     if (!this.sockets.has(socket)) {
@@ -224,8 +227,16 @@ export class Gateway {
     if (conn.pendingSends >= this.options.maxPendingSends) return this.refuse(conn, 'send', new AppError('rate_limited', 429), frame.ref, true);
     await conn.inChatOrder(frame.chatId, async () => {
       try {
-        const access = await loadAccess(this.ctx, conn.userId, frame.chatId);
-        const { message, created } = await sendMessage(this.ctx, access, conn.userId, frame.message);
+        // The connection's remembered access (connection.ts, `cachedAccess`), or a lookup.
+        const read = async () => {
+          conn.forgetAccess(frame.chatId);
+          const access = await loadAccess(this.ctx, conn.userId, frame.chatId);
+          conn.rememberAccess(frame.chatId, access);
+          return access;
+        };
+        const cached = conn.cachedAccess(frame.chatId);
+        const access = cached ?? (await read());
+        const { message, created } = await sendMessage(this.ctx, access, conn.userId, frame.message, cached ? read : undefined);
         // Durable: the client waits for this answer, and would otherwise send again.
         conn.outbox.send(JSON.stringify({ type: 'sent', ref: frame.ref, created, message }), true);
       } catch (err) {
@@ -251,7 +262,7 @@ export class Gateway {
     }
     if (!Array.isArray(ids)) return;
     const revoked = new Set(ids);
-    for (const s of this.sockets) if (s.conn && revoked.has(s.conn.sessionId)) s.ws.close(WsClose.unauthenticated, 'session ended');
+    for (const s of this.sockets) if (s.conn && revoked.has(s.conn.sessionId)) closeAfterFrames(s, WsClose.unauthenticated, 'session ended');
   }
 
   private overflow(conn: Connection): void {
@@ -284,7 +295,7 @@ export class Gateway {
       const chunk = ids.slice(i, i + 1000);
       const live = await this.ctx.db.selectFrom('sessions').select('id').where('id', 'in', chunk).where('revoked_at', 'is', null).execute();
       const liveIds = new Set(live.map((r) => r.id));
-      for (const id of chunk) if (!liveIds.has(id)) for (const s of bySession.get(id) ?? []) s.ws.close(WsClose.unauthenticated, 'session ended');
+      for (const id of chunk) if (!liveIds.has(id)) for (const s of bySession.get(id) ?? []) closeAfterFrames(s, WsClose.unauthenticated, 'session ended');
     }
   }
 
@@ -308,11 +319,17 @@ export class Gateway {
               clearTimeout(force);
               resolve();
             });
-            s.ws.close(WsClose.goingAway, 'server shutting down');
+            closeAfterFrames(s, WsClose.goingAway, 'server shutting down');
           }),
       ),
     );
   }
+}
+
+/** Closes a socket after the frames its outbox was given in this turn (nothing may follow the close frame). */
+function closeAfterFrames(s: Socket, code: number, reason: string): void {
+  s.conn?.outbox.flush();
+  s.ws.close(code, reason);
 }
 
 /** A `send` whose envelope is sound but whose message is not: answered with the issues, not closed. */

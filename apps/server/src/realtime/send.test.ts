@@ -104,6 +104,41 @@ describe('WebSocket gateway: sending over the socket', () => {
     await sender.waitFor((f) => f.type === 'pong' && f.id === 'still-open');
   });
 
+  test('a remembered access does not outlive the membership or the right to post', async () => {
+    const db = t.runtime.ctx.db;
+    const sender = await connect(student.token);
+    const first = await sender.sendMessage(classChatId, { clientId: crypto.randomUUID(), text: 'Первое, доступ запомнен' });
+    assert.equal(first.type, 'sent', JSON.stringify(first));
+    // Removed behind the stream's back: the connection still remembers its access to the chat.
+    await db.updateTable('chat_members').set({ left_at: new Date() }).where('chat_id', '=', classChatId).where('user_id', '=', student.userId).execute();
+    try {
+      const refused = await sender.sendMessage(classChatId, { clientId: crypto.randomUUID(), text: 'После удаления' });
+      assert.equal(refused.type, 'error', JSON.stringify(refused));
+      assert.equal(refused.code, 'chat_not_found');
+      assert.equal(refused.status, 404);
+      assert.ok(!(await history(t, teacher.token, classChatId)).some((m) => m.text === 'После удаления'), 'nothing stored');
+    } finally {
+      await db.updateTable('chat_members').set({ left_at: null }).where('chat_id', '=', classChatId).where('user_id', '=', student.userId).execute();
+    }
+    // A channel's moderator who is one no more may not post, whatever the connection remembers.
+    const poster = await connect(teacher.token);
+    const channel = await chatOf(t, teacher.token, 'class_channel');
+    const posted = await poster.sendMessage(channel, { clientId: crypto.randomUUID(), text: 'Новость класса' });
+    assert.equal(posted.type, 'sent', JSON.stringify(posted));
+    await db.updateTable('chat_members').set({ role: 'member' }).where('chat_id', '=', channel).where('user_id', '=', teacher.userId).execute();
+    try {
+      const demoted = await poster.sendMessage(channel, { clientId: crypto.randomUUID(), text: 'Уже не модератор' });
+      assert.equal(demoted.code, 'posting_not_allowed', JSON.stringify(demoted));
+      assert.equal(demoted.status, 403);
+      assert.ok(!(await history(t, teacher.token, channel)).some((m) => m.text === 'Уже не модератор'), 'nothing stored');
+    } finally {
+      await db.updateTable('chat_members').set({ role: 'moderator' }).where('chat_id', '=', channel).where('user_id', '=', teacher.userId).execute();
+    }
+    // And the access read again is remembered again: the next send goes through.
+    const again = await sender.sendMessage(classChatId, { clientId: crypto.randomUUID(), text: 'Снова в чате' });
+    assert.equal(again.type, 'sent', JSON.stringify(again));
+  });
+
   test('a message the service refuses is answered with its code, in the account\'s language', async () => {
     const sender = await connect(student.token);
     const empty = await sender.sendMessage(classChatId, { clientId: crypto.randomUUID(), text: '   ' });

@@ -3,15 +3,19 @@ import type { Logger } from 'pino';
 import type { Queryable } from '../db/schema.ts';
 import { onCommitted, STREAM_TOPIC, type CommittedEvent } from '../messaging/stream.ts';
 import { updateFrame } from './events.ts';
+import { textFrame } from './frames.ts';
 import type { PubSub } from './pubsub.ts';
 
-/** What the tailer hands to a connection: one stored update, its frame serialised and encoded once per process (every member's socket writes the same bytes). */
+/** What the tailer hands to a connection: one stored update, its frame serialised, encoded and framed once per process (every member's socket writes the same bytes). */
 export interface TailedUpdate {
   pos: number;
   type: string;
   /** The chat the update names (chat events; `chat.added` / `chat.removed` / `chat.read` user events). */
   chatId: string | null;
+  /** The frame's JSON text as bytes. */
   frame: Buffer;
+  /** The same as a WebSocket text frame (frames.ts), as every socket is sent it. */
+  wire: Buffer;
 }
 
 /** A local connection as the tailer sees it. */
@@ -171,7 +175,8 @@ export class StreamTailer {
       if (!set || set.size === 0) continue;
       const payload = (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as Record<string, unknown>;
       const chatId = r.chat_id ?? (typeof payload.chatId === 'string' ? payload.chatId : null);
-      const update: TailedUpdate = { pos, type: r.type, chatId, frame: Buffer.from(updateFrame(JSON.stringify({ ...payload, type: r.type, pos }))) };
+      const frame = Buffer.from(updateFrame(JSON.stringify({ ...payload, type: r.type, pos })));
+      const update: TailedUpdate = { pos, type: r.type, chatId, frame, wire: textFrame(frame) };
       // A copy: a chat.removed makes its listener leave the chat's set while we walk it.
       for (const l of [...set]) {
         try {
