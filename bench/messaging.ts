@@ -309,9 +309,11 @@ async function warmUp(sendOne: (room: number, id: number) => Promise<boolean>, c
 
 async function ramp(label: string, sendOne: (room: number, id: number) => Promise<boolean>, counters: Counters, pid: number | null): Promise<StepResult | null> {
   await warmUp(sendOne, counters);
-  let rate = Number(opt.rate ?? opt.start ?? 50);
-  const factor = Number(opt.factor ?? 1.5);
-  const steps = opt.rate ? 1 : Number(opt.steps ?? 10);
+  // From 100 messages/s up by a quarter per step: the ratio of the two servers' passing steps can
+  // only be a power of the factor, and with 1.5 it could be 0.44 or 0.67 but nothing in between.
+  let rate = Number(opt.rate ?? opt.start ?? 100);
+  const factor = Number(opt.factor ?? 1.25);
+  const steps = opt.rate ? 1 : Number(opt.steps ?? 16);
   let best: StepResult | null = null;
   for (let i = 0; i < steps; i++) {
     // --tries N: each step is run N times; it passes when most tries pass, and its figures are the
