@@ -37,6 +37,7 @@ const Env = z.object({
   PARTA_WS_HEARTBEAT_SECONDS: z.coerce.number().positive().max(3600).default(30),
   PARTA_WS_MAX_BACKLOG_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
   PARTA_WS_MAX_PENDING_SENDS: z.coerce.number().int().min(1).max(10_000).default(32),
+  PARTA_SEND_BATCH_MS: z.coerce.number().int().min(0).max(1000).default(15),
   PARTA_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
   PARTA_STORAGE: z.enum(['local', 's3']).default('local'),
   PARTA_S3_ENDPOINT: z.string().url().optional(),
@@ -83,6 +84,8 @@ export type Config = {
   redisUrl: string | undefined;
   /** How long the update stream keeps events for clients that resume. */
   streamRetentionDays: number;
+  /** Least time between the starts of two batches of sends (messaging/send-batch.ts). */
+  sendBatchMs: number;
   realtime: { heartbeatSeconds: number; maxBacklogBytes: number; maxPendingSends: number };
   storage:
     | { kind: 'local' }
@@ -150,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     redisUrl: e.REDIS_URL,
     streamRetentionDays: e.PARTA_STREAM_RETENTION_DAYS,
+    sendBatchMs: e.PARTA_SEND_BATCH_MS,
     realtime: { heartbeatSeconds: e.PARTA_WS_HEARTBEAT_SECONDS, maxBacklogBytes: e.PARTA_WS_MAX_BACKLOG_BYTES, maxPendingSends: e.PARTA_WS_MAX_PENDING_SENDS },
     storage:
       e.PARTA_STORAGE === 's3'

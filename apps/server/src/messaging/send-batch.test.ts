@@ -133,9 +133,9 @@ describe('group commit of sends', () => {
     const first = await post(chat.id, 'stored-before', 'Первое');
     assert.equal(first.statusCode, 201);
     const batcher = sendBatcher(t.runtime.ctx);
-    // After a quiet spell (more than the 5 ms between batches) the first runs at once, alone; the
-    // three behind it are one batch, which holds the retry.
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // After a quiet spell (longer than the time between batches) the first runs at once, alone;
+    // the three behind it are one batch, which holds the retry.
+    await new Promise((resolve) => setTimeout(resolve, t.runtime.ctx.config.sendBatchMs + 20));
     const results = await Promise.all([
       batcher.submit(message(chat.id, 'retry-lead')),
       batcher.submit(message(chat.id, 'stored-before')),

@@ -32,14 +32,15 @@ export type BatchedResult = { seq: number; quiet: string[] } | 'single';
 
 /**
  * The process's batcher for this context's database. One batch at a time, and at most one every
- * 5 ms: the larger the batches, the fewer statements and commits per message (one send per
- * statement cost the database 0.87 ms and the server 0.82 ms each, eight per statement 0.37 and
- * 0.30; two batches at a time measured a third more database CPU per message). A send after a
- * quiet spell goes at once; under load a send waits up to 5 ms for its batch to start. The cost of
+ * 15 ms (`PARTA_SEND_BATCH_MS`): the larger the batches, the fewer statements and commits per
+ * message (`npm run bench:send-batch`: a send alone costs the database 1.7 ms and the server 1.3,
+ * sixteen per statement 0.33 and 0.10 each; two batches at a time measured a third more database
+ * CPU per message). A send after a quiet spell goes at once; under load a send waits up to 15 ms
+ * for its batch to start. The cost of
  * one at a time: a batch waiting on a chat's row lock holds up the process's other sends for as
  * long; the transactions that lock a chat row are short (a send with files, adding group members).
  */
-export const sendBatcher = batcherPer((ctx: AppContext) => new Batcher<BatchedSend, BatchedResult>((items) => writeBatch(ctx, items), { max: 64, concurrency: 1, spacingMs: 5 }));
+export const sendBatcher = batcherPer((ctx: AppContext) => new Batcher<BatchedSend, BatchedResult>((items) => writeBatch(ctx, items), { max: 64, concurrency: 1, spacingMs: ctx.config.sendBatchMs }));
 
 const UNIQUE_VIOLATION = '23505';
 
