@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import { DEMO_PHONES } from '../apps/server/src/demo/seed.ts';
 import { sendBatcher } from '../apps/server/src/messaging/send-batch.ts';
-import { actor, chatOf } from '../apps/server/src/messaging/test-helpers.ts';
+import { actor, batchedSend, chatOf } from '../apps/server/src/messaging/test-helpers.ts';
 import { createTestApp } from '../apps/server/src/testing/harness.ts';
 import { args, postgresCpu, postgresCpuBetween } from './lib.ts';
 
@@ -30,27 +30,7 @@ try {
   const teacher = await actor(t, DEMO_PHONES.classTeacher5A);
   const chats = [await chatOf(t, teacher, 'parents', '5А'), await chatOf(t, teacher, 'class', '5А'), await chatOf(t, teacher, 'staff')];
   const batcher = sendBatcher(t.runtime.ctx);
-  const send = (n: number) =>
-    batcher.submit({
-      message: {
-        id: crypto.randomUUID(),
-        chatId: chats[n % chats.length]!.id,
-        seq: 0,
-        clientId: crypto.randomUUID(),
-        author: { personId: teacher.personId, userId: teacher.userId, name: 'Учитель', roles: ['teacher'], isStaff: true },
-        text: `Родительское собрание в четверг в 18:00, кабинет 21. №${n}`,
-        entities: [],
-        replyTo: null,
-        forwardedFrom: null,
-        attachments: [],
-        reactions: [],
-        views: null,
-        createdAt: new Date().toISOString(),
-        editedAt: null,
-        deletedAt: null,
-      },
-      attachmentIds: [],
-    });
+  const send = (n: number) => batcher.submit(batchedSend(teacher, chats[n % chats.length]!.id, crypto.randomUUID(), `Родительское собрание в четверг в 18:00, кабинет 21. №${n}`));
   const run = async (size: number, total: number) => {
     for (let i = 0; i < total; i += size) {
       const group = await Promise.all(Array.from({ length: size }, (_, j) => send(i + j)));

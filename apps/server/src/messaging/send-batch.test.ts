@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { createTestApp, type TestApp } from '../testing/harness.ts';
 import { DEMO_PHONES } from '../demo/seed.ts';
-import { actor, chatOf, type Actor } from './test-helpers.ts';
+import { actor, batchedSend, chatOf, type Actor } from './test-helpers.ts';
 import { outsideHoursSql, quietUntil } from './quiet.ts';
 import { sendBatcher } from './send-batch.ts';
 import { readStream, streamHead } from './stream.ts';
@@ -21,27 +21,7 @@ describe('group commit of sends', () => {
   const post = (chatId: string, clientId: string, text: string, token = teacher.token) =>
     t.request('POST', `/api/v1/chats/${chatId}/messages`, { token, body: { clientId, text } });
 
-  /** A send as the batcher takes it, checked and presented (seq 0 until stored). */
-  const message = (chatId: string, clientId: string) => ({
-    message: {
-      id: crypto.randomUUID(),
-      chatId,
-      seq: 0,
-      clientId,
-      author: { personId: teacher.personId, userId: teacher.userId, name: 'Учитель', roles: ['teacher' as const], isStaff: true },
-      text: 'В батче',
-      entities: [],
-      replyTo: null,
-      forwardedFrom: null,
-      attachments: [],
-      reactions: [],
-      views: null,
-      createdAt: new Date().toISOString(),
-      editedAt: null,
-      deletedAt: null,
-    },
-    attachmentIds: [],
-  });
+  const message = (chatId: string, clientId: string) => batchedSend(teacher, chatId, clientId, 'В батче');
 
   test('sends that arrive together are stored in shared batches, each chat gap-free and every event in order', async () => {
     const chats = [await chatOf(t, teacher, 'parents', '5А'), await chatOf(t, teacher, 'class', '5А'), await chatOf(t, teacher, 'staff')];

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Chat, Message } from '@parta/protocol';
 import type { TestApp } from '../testing/harness.ts';
+import type { BatchedSend } from './send-batch.ts';
 
 /** Signed-in demo people and shortcuts over the messaging API, for the messaging tests. */
 export interface Actor {
@@ -34,4 +35,28 @@ export async function send(t: TestApp, a: Pick<Actor, 'token'>, chatId: string, 
   const res = await t.request('POST', `/api/v1/chats/${chatId}/messages`, { token: a.token, body: { clientId: `c-${Date.now()}-${n++}`, text, ...extra } });
   assert.equal(res.statusCode, 201, res.body);
   return res.json();
+}
+
+/** A teacher's send as the send batcher takes it (send-batch.ts): checked and presented, seq 0 until stored. */
+export function batchedSend(teacher: Pick<Actor, 'personId' | 'userId'>, chatId: string, clientId: string, text: string): BatchedSend {
+  return {
+    message: {
+      id: crypto.randomUUID(),
+      chatId,
+      seq: 0,
+      clientId,
+      author: { personId: teacher.personId, userId: teacher.userId, name: 'Учитель', roles: ['teacher'], isStaff: true },
+      text,
+      entities: [],
+      replyTo: null,
+      forwardedFrom: null,
+      attachments: [],
+      reactions: [],
+      views: null,
+      createdAt: new Date().toISOString(),
+      editedAt: null,
+      deletedAt: null,
+    },
+    attachmentIds: [],
+  };
 }
