@@ -38,6 +38,7 @@ const Env = z.object({
   PARTA_WS_MAX_BACKLOG_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
   PARTA_WS_MAX_PENDING_SENDS: z.coerce.number().int().min(1).max(10_000).default(32),
   PARTA_SEND_BATCH_MS: z.coerce.number().int().min(0).max(1000).default(15),
+  PARTA_SEND_BATCHES: z.coerce.number().int().min(1).max(8).default(2),
   PARTA_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
   PARTA_STORAGE: z.enum(['local', 's3']).default('local'),
   PARTA_S3_ENDPOINT: z.string().url().optional(),
@@ -86,6 +87,8 @@ export type Config = {
   streamRetentionDays: number;
   /** Least time between the starts of two batches of sends (messaging/send-batch.ts). */
   sendBatchMs: number;
+  /** Batches of sends written at once by one process (messaging/send-batch.ts). */
+  sendBatches: number;
   realtime: { heartbeatSeconds: number; maxBacklogBytes: number; maxPendingSends: number };
   storage:
     | { kind: 'local' }
@@ -154,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     streamRetentionDays: e.PARTA_STREAM_RETENTION_DAYS,
     sendBatchMs: e.PARTA_SEND_BATCH_MS,
+    sendBatches: e.PARTA_SEND_BATCHES,
     realtime: { heartbeatSeconds: e.PARTA_WS_HEARTBEAT_SECONDS, maxBacklogBytes: e.PARTA_WS_MAX_BACKLOG_BYTES, maxPendingSends: e.PARTA_WS_MAX_PENDING_SENDS },
     storage:
       e.PARTA_STORAGE === 's3'

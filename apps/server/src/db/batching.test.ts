@@ -93,4 +93,35 @@ describe('group commit (Batcher)', () => {
     assert.ok(performance.now() - t0 < 1_000);
     assert.deepEqual(batches, [[1], [2, 3]]);
   });
+
+  test('two at a time: the next batch starts after the interval while the one before is still in flight, a third waits for a free slot', async () => {
+    const g = gated();
+    const started: number[] = [];
+    const b = new Batcher(
+      async (items: number[]) => {
+        started.push(performance.now());
+        return g.run(items);
+      },
+      { max: 64, concurrency: 2, spacingMs: 30 },
+    );
+    const first = b.submit(1);
+    await new Promise((r) => setImmediate(r));
+    const second = [b.submit(2), b.submit(3)];
+    // The first is still in flight; the second starts once the interval has passed.
+    while (g.batches.length < 2) await new Promise((r) => setTimeout(r, 5));
+    assert.deepEqual(g.batches, [[1], [2, 3]]);
+    assert.ok(started[1]! - started[0]! >= 29, `the second waited for the interval (${(started[1]! - started[0]!).toFixed(1)} ms)`);
+    // Both slots are taken: a third batch waits for one, however long the interval has been.
+    const third = b.submit(4);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(g.batches, [[1], [2, 3]]);
+    // The first ends and is answered while the second is still in flight; its slot takes the third.
+    await g.open();
+    assert.equal(await first, 10);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(g.batches, [[1], [2, 3], [4]]);
+    await g.open();
+    await g.open();
+    assert.deepEqual([...(await Promise.all(second)), await third], [20, 30, 40]);
+  });
 });

@@ -165,6 +165,40 @@ describe('group commit of sends', () => {
     }
   });
 
+  test('a batch waiting on a chat\'s lock does not hold up the next batch: sends to other chats are stored meanwhile', async (c) => {
+    // The embedded database runs one statement at a time: there, nothing can wait on a lock.
+    if (t.runtime.ctx.dbKind !== 'postgres') return c.skip('needs PostgreSQL (one connection in the embedded database)');
+    const db = t.runtime.ctx.db;
+    const held = await chatOf(t, teacher, 'class', '5А');
+    const free = await chatOf(t, teacher, 'staff');
+    const batcher = sendBatcher(t.runtime.ctx);
+    const start = (await streamHead(db)).head;
+    let blocked: Promise<unknown> | undefined;
+    const during = await db.transaction().execute(async (trx) => {
+      // Another writer holds the chat's row (a send with files, a member being added).
+      await trx.selectFrom('chats').select('id').where('id', '=', held.id).forUpdate().execute();
+      await new Promise((resolve) => setTimeout(resolve, t.runtime.ctx.config.sendBatchMs + 20));
+      blocked = batcher.submit(message(held.id, 'behind-a-lock'));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const passed = batcher.submit(message(free.id, 'past-the-lock'));
+      const first = await Promise.race([passed, new Promise((resolve) => setTimeout(() => resolve('held up'), 5_000))]);
+      const stillBlocked = await Promise.race([blocked.then(() => 'stored'), new Promise((resolve) => setImmediate(() => resolve('waiting')))]);
+      return { first, stillBlocked };
+    });
+    assert.notEqual(during.first, 'held up', 'the send to another chat was stored while the first batch waited');
+    assert.notEqual(during.first, 'single');
+    assert.equal(during.stillBlocked, 'waiting', 'the first batch waited for the lock');
+    const late = (await blocked) as { seq: number };
+    assert.equal(late.seq, held.lastSeq + 1, 'numbered after the lock was released');
+    // Positions in commit order, dense: the send that went past the lock comes first.
+    const page = await readStream(db, teacher.userId, start, 50);
+    assert.equal(page.resync, false);
+    if (page.resync) return;
+    const news = page.updates.filter((u) => u.type === 'message.new');
+    assert.deepEqual(news.map((u) => (u.type === 'message.new' ? u.message.clientId : '')), ['past-the-lock', 'behind-a-lock']);
+    assert.deepEqual(page.updates.map((u) => u.pos), Array.from({ length: page.updates.length }, (_, i) => start + 1 + i));
+  });
+
   test('the SQL rule for working hours agrees with quietUntil', async () => {
     const db = t.runtime.ctx.db;
     const configs = [

@@ -31,18 +31,26 @@ export interface BatchedSend {
 export type BatchedResult = { seq: number; quiet: string[] } | 'single';
 
 /**
- * The process's batcher for this context's database. One batch at a time, and at most one every
- * 15 ms (`PARTA_SEND_BATCH_MS`): the larger the batches, the fewer statements and commits per
- * message (`npm run bench:send-batch`: a send alone costs the database 1.7 ms and the server 1.3,
- * sixteen per statement 0.33 and 0.10 each; two batches at a time measured a third more database
- * CPU per message). A send after a quiet spell goes at once; under load a send waits up to 15 ms
- * for its batch to start. The cost of
- * one at a time: a batch waiting on a chat's row lock holds up the process's other sends for as
- * long; the transactions that lock a chat row are short (a send with files, adding group members).
+ * The process's batcher for this context's database. A batch starts at most every 15 ms
+ * (`PARTA_SEND_BATCH_MS`): the larger the batches, the fewer statements and commits per message
+ * (`npm run bench:send-batch`: a send alone costs the database 1.7 ms and the server 1.3,
+ * sixteen per statement 0.33 and 0.10 each). A send after a quiet spell goes at once; under load
+ * a send waits up to 15 ms for its batch to start. Two batches may be in flight at once
+ * (`PARTA_SEND_BATCHES`): the interval, not the end of the batch before, says when the next one
+ * starts, so batches are as large as with one at a time while the database keeps up; when one
+ * waits for a slow disk flush or on a chat's row lock (a send with files, members being added),
+ * the next is written meanwhile (the database runs its statement while the one before waits for
+ * its commit) instead of waiting behind it. Two batches of one chat take its row lock in turn.
  */
-export const sendBatcher = batcherPer((ctx: AppContext) => new Batcher<BatchedSend, BatchedResult>((items) => writeBatch(ctx, items), { max: 64, concurrency: 1, spacingMs: ctx.config.sendBatchMs }));
+export const sendBatcher = batcherPer((ctx: AppContext) => new Batcher<BatchedSend, BatchedResult>((items) => writeBatch(ctx, items), { max: 64, concurrency: ctx.config.sendBatches, spacingMs: ctx.config.sendBatchMs }));
 
 const UNIQUE_VIOLATION = '23505';
+/**
+ * Two batches in flight that each hold a retry of a send the other has just inserted wait on each
+ * other's unique-index entry: PostgreSQL ends one of them (after `deadlock_timeout`), and its
+ * sends go one at a time like any failed batch's.
+ */
+const DEADLOCK = '40P01';
 
 /** The batch's one statement (see the module comment); `rows` is the batch as a JSON array. Compiled once (db/compiled.ts). */
 const batchStatement = compileOnce(1, (_db: Queryable, rows: string) => sql<{ i: number; seq: string | number; quiet: string[]; head: string | number }>`
@@ -161,7 +169,8 @@ async function writeBatch(ctx: AppContext, items: BatchedSend[]): Promise<Batche
     // A retry of a stored send (or two tries of one send in this batch) breaks the unique client
     // id, and nothing of the batch is stored; so does any other failure. Each send then goes
     // alone, and the one-at-a-time path finds the stored message for the retry.
-    if ((err as { code?: string }).code !== UNIQUE_VIOLATION) ctx.log.warn({ err, size: items.length }, 'a batch of sends failed; sending them one at a time');
+    const code = (err as { code?: string }).code;
+    if (code !== UNIQUE_VIOLATION && code !== DEADLOCK) ctx.log.warn({ err, size: items.length }, 'a batch of sends failed; sending them one at a time');
     return items.map(() => 'single' as const);
   }
   if (written.length > 0) {
