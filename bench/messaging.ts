@@ -8,31 +8,24 @@
  *   npm run bench:messaging -- --send http       # sends over POST /api/v1/chats/:id/messages instead
  *   npm run bench:messaging -- --idle 10000      # 10,000 idle authenticated connections: server RSS
  *
- * Options: --chats R --members M --start S0 --factor F --steps N --step-seconds D --p99 MS --tries N --skip-bare --skip-parta --send ws|http --batch-ms N
+ * Options: --chats R --members M --start S0 --factor F --steps N --step-seconds D --p99 MS --tries N --skip-bare --skip-parta --send ws|http --batch-ms N --batches N
  *          --seed-concurrency C (classes seeded at once, default 8) --signin-concurrency C (default 32)
  *          --profile DIR (the server writes a V8 CPU profile into DIR when it stops)
  *          --probe-dir DIR (where the disk probe flushes 8 KiB every 50 ms; put it on the database's disk)
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres): a scratch database is created next to it and dropped.
  *
- * Seeding: a school with R classes of M students who have phones (and a class teacher without an account),
- * created through the server's own directory services (the same code as the admin API), so the
- * messaging core provisions one class chat of M members per class.
+ * The school and the Parta process: bench/school.ts.
  */
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
-import pino from 'pino';
 import type { WebSocket } from 'ws';
-import { loadConfig } from '../apps/server/src/config.ts';
-import { createRuntime } from '../apps/server/src/bootstrap.ts';
-import { assignTeacher, createClass, createPerson, createSchool } from '../apps/server/src/directory/service.ts';
-import { createPostgresDatabase, freePort, repoRoot, signInOverHttp, startServer, type ServerProcess } from '../apps/server/src/testing/processes.ts';
+import { createPostgresDatabase, freePort, repoRoot } from '../apps/server/src/testing/processes.ts';
 import { args, DiskProbe, Histogram, mib, openSocket, passes, pool, postgresCpu, postgresCpuBetween, printStep, procUsage, sleep, type StepResult } from './lib.ts';
+import { connectAll, interleaved, postJson, seed, settleWrites, startParta, type Member, type PartaOptions } from './school.ts';
 
 const opt = args(process.argv.slice(2));
 const R = Number(opt.chats ?? 100);
@@ -43,17 +36,17 @@ const TRIES = Math.max(1, Number(opt.tries ?? 1));
 const SEED_CONCURRENCY = Number(opt['seed-concurrency'] ?? 8);
 const SIGNIN_CONCURRENCY = Number(opt['signin-concurrency'] ?? 32);
 const SEND_OVER = String(opt.send ?? 'ws');
+const PARTA: PartaOptions = {
+  ...(opt['batch-ms'] !== undefined ? { batchMs: Number(opt['batch-ms']) } : {}),
+  ...(opt.batches !== undefined ? { batches: Number(opt.batches) } : {}),
+  ...(opt.profile ? { profileDir: String(opt.profile) } : {}),
+};
 /** Where the disk probe writes: the database's disk (default: the OS temp folder). */
 const PROBE_DIR = String(opt['probe-dir'] ?? os.tmpdir());
 const probe = new DiskProbe(PROBE_DIR);
 if (SEND_OVER !== 'ws' && SEND_OVER !== 'http') throw new Error(`--send ws|http, not ${SEND_OVER}`);
 const baseDb = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-interface Member {
-  phone: string;
-  token?: string;
-  ws?: WebSocket;
-}
 interface Room {
   chatId: string;
   members: Member[];
@@ -73,136 +66,6 @@ function benchId(frame: Buffer): number | null {
   return end < 0 ? null : Number(frame.toString('latin1', i + MARK.length, end));
 }
 
-/** A POST over kept-alive connections (cheaper for the generator than fetch). */
-function postJson(agent: http.Agent, url: string, token: string, body: unknown): Promise<{ status: number; body: string }> {
-  const data = Buffer.from(JSON.stringify(body));
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': data.length } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
-
-const phoneOf = (n: number) => `+7910${String(n).padStart(7, '0')}`;
-
-/** Members of all classes taken in turn (one of each class, then the next of each): concurrent sign-ins then rarely wait on one class's roster lock. */
-const interleaved = <T>(rooms: T[][]): T[] => {
-  const out: T[] = [];
-  const longest = Math.max(0, ...rooms.map((r) => r.length));
-  for (let i = 0; i < longest; i++) for (const r of rooms) if (i < r.length) out.push(r[i]!);
-  return out;
-};
-
-async function seed(databaseUrl: string, classes: number, perClass: number, concurrency = SEED_CONCURRENCY): Promise<Member[][]> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parta-bench-seed-'));
-  const config = loadConfig({ DATABASE_URL: databaseUrl, PARTA_DATA_DIR: dataDir, PARTA_LOG_LEVEL: 'warn', PARTA_DEMO: 'off' });
-  const { ctx, database } = await createRuntime(config, { log: pino({ level: 'warn' }) });
-  try {
-    const school = await createSchool(ctx, {
-      name: 'Школа для нагрузочного теста',
-      timezone: 'Europe/Moscow',
-      admin: { lastName: 'Админова', firstName: 'Анна', phone: phoneOf(9_999_999) },
-    });
-    const rooms: Member[][] = [];
-    let n = 0;
-    const plan = Array.from({ length: classes }, (_, r) => ({ r, base: (n += perClass) - perClass }));
-    await pool(plan, concurrency, async ({ r, base }) => {
-      const cls = await createClass(ctx, school.id, { name: `${(r % 11) + 1}-${r}`, grade: (r % 11) + 1 });
-      // The class chat is provisioned with the class teacher; the teacher has no account here, so the chat's members are the M students.
-      const teacher = await createPerson(ctx, school.id, { lastName: 'Учитель', firstName: `№${r}`, roles: ['teacher'] });
-      await assignTeacher(ctx, school.id, cls.id, { personId: teacher.id, subject: 'Русский язык', isClassTeacher: true });
-      const members: Member[] = [];
-      for (let i = 0; i < perClass; i++) {
-        const phone = phoneOf(base + i);
-        await createPerson(ctx, school.id, { lastName: 'Ученик', firstName: `№${r}-${i}`, roles: ['student'], birthDate: '2010-03-01', phone, classId: cls.id });
-        members.push({ phone });
-      }
-      rooms[r] = members;
-    });
-    return rooms;
-  } finally {
-    await ctx.pubsub.close();
-    await database.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
-}
-
-/**
- * Seeding and 3,000 sign-ins leave work behind: autovacuum would visit every table they filled,
- * and its writes (full pages into the WAL) make every commit's WAL flush wait, hundreds of
- * milliseconds in the first steps, which measures the seed, not the steps. So the database is
- * vacuumed and analysed, and checkpointed (needs a superuser or pg_checkpoint; skipped otherwise),
- * before the first step.
- */
-async function settleWrites(databaseUrl: string): Promise<void> {
-  const client = new pg.Client(databaseUrl);
-  await client.connect();
-  try {
-    const t0 = performance.now();
-    await client.query('VACUUM (ANALYZE)');
-    try {
-      await client.query('CHECKPOINT');
-    } catch (err) {
-      console.log(`  no checkpoint after seeding (${(err as Error).message})`);
-    }
-    console.log(`  vacuum and checkpoint after seeding and sign-in: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  } finally {
-    await client.end();
-  }
-}
-
-async function startParta(databaseUrl: string): Promise<ServerProcess> {
-  return startServer(
-    {
-      DATABASE_URL: databaseUrl,
-      PARTA_DEV: '1',
-      PARTA_DEMO: 'off',
-      PARTA_LOG_LEVEL: 'warn',
-      PARTA_AUTH_RATE_PER_IP: '10000000',
-      PARTA_CODES_PER_PHONE_PER_HOUR: '1000',
-      PARTA_CODE_RESEND_SECONDS: '0',
-      PARTA_JANUS: 'off',
-      // --batch-ms N: the server's least time between batches of sends (PARTA_SEND_BATCH_MS).
-      ...(opt['batch-ms'] !== undefined ? { PARTA_SEND_BATCH_MS: String(opt['batch-ms']) } : {}),
-    },
-    // --profile DIR: the server writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
-    { readyTimeoutMs: 120_000, nodeArgs: opt.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(String(opt.profile))}`] : [] },
-  );
-}
-
-/** Signs every member in and opens its authenticated WebSocket; calls `onFrame` for each frame. */
-async function connectAll(server: ServerProcess, members: Member[], onFrame: (data: Buffer) => void, signInConcurrency = SIGNIN_CONCURRENCY): Promise<void> {
-  const t0 = performance.now();
-  // Concurrently: sign-ins of one class take the class's roster rows in a fixed order (messaging/provisioning.ts).
-  await pool(members, signInConcurrency, async (m) => {
-    m.token = (await signInOverHttp(server.baseUrl, m.phone)).token;
-  });
-  const t1 = performance.now();
-  await pool(members, 64, async (m) => {
-    const ws = await openSocket(server.wsUrl);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no ready frame')), 60_000);
-      let ready = false;
-      ws.on('message', (data: Buffer) => {
-        if (ready) return onFrame(data);
-        if (data.toString('latin1', 0, 15) === '{"type":"ready"') {
-          ready = true;
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      ws.once('close', (code) => reject(new Error(`closed ${code}`)));
-      ws.send(JSON.stringify({ type: 'auth', token: m.token }));
-    });
-    m.ws = ws;
-  });
-  console.log(`  ${members.length} signed in in ${((t1 - t0) / 1000).toFixed(1)} s, connected in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
-}
 
 /** One open-loop step: `rate` messages per second for `seconds`, then waits for deliveries to settle. */
 async function runStep(
@@ -342,9 +205,9 @@ async function ramp(label: string, sendOne: (room: number, id: number) => Promis
 async function benchParta(databaseUrl: string): Promise<StepResult | null> {
   console.log(`seeding ${R} classes x ${M} members through the directory services…`);
   const t0 = performance.now();
-  const memberRooms = await seed(databaseUrl, R, M);
+  const memberRooms = await seed(databaseUrl, R, M, SEED_CONCURRENCY);
   console.log(`  seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const server = await startParta(databaseUrl);
+  const server = await startParta(databaseUrl, PARTA);
   const sockets: WebSocket[] = [];
   try {
     const counters: Counters = { received: 0, latency: new Histogram(), send: new Histogram() };
@@ -368,7 +231,7 @@ async function benchParta(databaseUrl: string): Promise<StepResult | null> {
     };
     const all = interleaved(memberRooms);
     console.log(`signing in and connecting ${all.length} members to Parta…`);
-    await connectAll(server, all, onFrame);
+    await connectAll(server, all, onFrame, SIGNIN_CONCURRENCY);
     for (const m of all) sockets.push(m.ws!);
     const rooms: Room[] = [];
     for (const members of memberRooms) {
@@ -467,14 +330,14 @@ async function benchIdle(databaseUrl: string, count: number): Promise<void> {
   const classes = Math.ceil(count / M);
   console.log(`seeding ${classes} classes x ${M} members (${classes * M} accounts)…`);
   const t0 = performance.now();
-  const memberRooms = await seed(databaseUrl, classes, M);
+  const memberRooms = await seed(databaseUrl, classes, M, SEED_CONCURRENCY);
   console.log(`  seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const server = await startParta(databaseUrl);
+  const server = await startParta(databaseUrl, PARTA);
   const all = interleaved(memberRooms).slice(0, count);
   try {
     const before = procUsage(server.child.pid!);
     console.log(`server RSS before connections: ${mib(before.rssBytes)}`);
-    await connectAll(server, all, () => {});
+    await connectAll(server, all, () => {}, SIGNIN_CONCURRENCY);
     await sleep(10_000);
     const after = procUsage(server.child.pid!);
     const open = all.filter((m) => m.ws && m.ws.readyState === m.ws.OPEN).length;
