@@ -8,7 +8,7 @@
  *   npm run bench:messaging -- --send http       # sends over POST /api/v1/chats/:id/messages instead
  *   npm run bench:messaging -- --idle 10000      # 10,000 idle authenticated connections: server RSS
  *
- * Options: --chats R --members M --start S0 --factor F --steps N --step-seconds D --p99 MS --tries N --skip-bare --skip-parta --send ws|http --batch-ms N --batches N
+ * Options: --chats R --members M --start S0 --factor F --steps N --step-seconds D --p99 MS --tries N --refine N --skip-bare --skip-parta --send ws|http --batch-ms N --batches N
  *          --seed-concurrency C (classes seeded at once, default 8) --signin-concurrency C (default 32)
  *          --profile DIR (the server writes a V8 CPU profile into DIR when it stops)
  *          --probe-dir DIR (where the disk probe flushes 8 KiB every 50 ms; put it on the database's disk)
@@ -174,30 +174,50 @@ async function warmUp(sendOne: (room: number, id: number) => Promise<boolean>, c
 
 async function ramp(label: string, sendOne: (room: number, id: number) => Promise<boolean>, counters: Counters, pid: number | null): Promise<StepResult | null> {
   await warmUp(sendOne, counters);
-  // From 100 messages/s up by a quarter per step: the ratio of the two servers' passing steps can
-  // only be a power of the factor, and with 1.5 it could be 0.44 or 0.67 but nothing in between.
+  // From 100 messages/s up by a quarter per step; then --refine N steps between the last rate
+  // that passed and the first that failed (geometric midpoints), so the ratio of the two servers'
+  // rates is not only a power of the factor (0.41, 0.51, 0.64 with 1.25).
   let rate = Number(opt.rate ?? opt.start ?? 100);
   const factor = Number(opt.factor ?? 1.25);
   const steps = opt.rate ? 1 : Number(opt.steps ?? 16);
+  const refine = opt.rate ? 0 : Number(opt.refine ?? 2);
   // Three seconds at the first rate, not counted: the pool's connections open, and each prepares
   // its statements, under load; otherwise the first try of the first step pays for it.
   await runStep(Math.round(rate), 3, R, sendOne, counters, pid);
-  let best: StepResult | null = null;
-  for (let i = 0; i < steps; i++) {
-    // --tries N: each step is run N times; it passes when most tries pass, and its figures are the
-    // median try's (by p99), so one pause of a shared host does not end the ramp, nor make it;
-    // any loss or failed send in any try ends it.
+  // --tries N: each step is run N times; it passes when most tries pass, and its figures are the
+  // median try's (by p99), so one pause of a shared host does not end the ramp, nor make it;
+  // any loss or failed send in any try ends it.
+  const step = async (at: number): Promise<{ median: StepResult; passed: boolean; lossy: boolean }> => {
     const tries: StepResult[] = [];
     for (let k = 0; k < TRIES; k++) {
-      const r = await runStep(Math.round(rate), STEP_SECONDS, R, sendOne, counters, pid);
+      const r = await runStep(at, STEP_SECONDS, R, sendOne, counters, pid);
       if (TRIES > 1) printStep(`${label}.${k + 1}`, r);
       tries.push(r);
     }
     const median = [...tries].sort((a, b) => a.p99 - b.p99)[Math.floor((tries.length - 1) / 2)]!;
     printStep(label, median);
-    if (tries.filter((r) => passes(r, P99_BOUND)).length * 2 <= TRIES || tries.some((r) => r.loss > 0 || r.failed > 0)) break;
-    best = median;
+    const lossy = tries.some((r) => r.loss > 0 || r.failed > 0);
+    return { median, passed: !lossy && tries.filter((r) => passes(r, P99_BOUND)).length * 2 > TRIES, lossy };
+  };
+  let best: StepResult | null = null;
+  let failedAt: number | null = null;
+  for (let i = 0; i < steps; i++) {
+    const r = await step(Math.round(rate));
+    if (r.lossy) return best;
+    if (!r.passed) {
+      failedAt = Math.round(rate);
+      break;
+    }
+    best = r.median;
     rate *= factor;
+  }
+  for (let i = 0; i < refine && best && failedAt !== null; i++) {
+    const mid = Math.round(Math.sqrt(best.rate * failedAt));
+    if (mid <= best.rate || mid >= failedAt) break;
+    const r = await step(mid);
+    if (r.lossy) break;
+    if (r.passed) best = r.median;
+    else failedAt = mid;
   }
   return best;
 }
