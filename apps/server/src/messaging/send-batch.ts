@@ -45,12 +45,6 @@ export type BatchedResult = { seq: number; quiet: string[] } | 'single';
 export const sendBatcher = batcherPer((ctx: AppContext) => new Batcher<BatchedSend, BatchedResult>((items) => writeBatch(ctx, items), { max: 64, concurrency: ctx.config.sendBatches, spacingMs: ctx.config.sendBatchMs }));
 
 const UNIQUE_VIOLATION = '23505';
-/**
- * Two batches in flight that each hold a retry of a send the other has just inserted wait on each
- * other's unique-index entry: PostgreSQL ends one of them (after `deadlock_timeout`), and its
- * sends go one at a time like any failed batch's.
- */
-const DEADLOCK = '40P01';
 
 /** The batch's one statement (see the module comment); `rows` is the batch as a JSON array. Compiled once (db/compiled.ts). */
 const batchStatement = compileOnce(1, (_db: Queryable, rows: string) => sql<{ i: number; seq: string | number; quiet: string[]; head: string | number }>`
@@ -167,10 +161,11 @@ async function writeBatch(ctx: AppContext, items: BatchedSend[]): Promise<Batche
     written = res.rows.filter((r) => r.i !== null).map((r) => ({ i: r.i, seq: Number(r.seq), quiet: r.quiet }));
   } catch (err) {
     // A retry of a stored send (or two tries of one send in this batch) breaks the unique client
-    // id, and nothing of the batch is stored; so does any other failure. Each send then goes
-    // alone, and the one-at-a-time path finds the stored message for the retry.
-    const code = (err as { code?: string }).code;
-    if (code !== UNIQUE_VIOLATION && code !== DEADLOCK) ctx.log.warn({ err, size: items.length }, 'a batch of sends failed; sending them one at a time');
+    // id, and nothing of the batch is stored; so does any other failure. A retry of a send of the
+    // other batch in flight shares its chat, so this batch waited for that chat's lock until the
+    // other committed: it is then a retry of a stored send. Each send then goes alone, and the
+    // one-at-a-time path finds the stored message for the retry.
+    if ((err as { code?: string }).code !== UNIQUE_VIOLATION) ctx.log.warn({ err, size: items.length }, 'a batch of sends failed; sending them one at a time');
     return items.map(() => 'single' as const);
   }
   if (written.length > 0) {
