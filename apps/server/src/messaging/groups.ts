@@ -55,7 +55,9 @@ export async function addGroupMembers(ctx: AppContext, chat: ChatRow, personIds:
   if (personIds.some((id) => !eligible.has(id))) throw new AppError('group_member_not_allowed', 403);
   return withOutbox(ctx, async (trx, outbox) => {
     const people = await trx.selectFrom('persons').select(PERSON_COLUMNS).where('id', 'in', personIds).where('user_id', 'is not', null).execute();
-    const fresh = await trx.selectFrom('chats').selectAll().where('id', '=', chat.id).forUpdate().executeTakeFirstOrThrow();
+    // FOR NO KEY UPDATE: the events of a writer holding the stream counter reference the chat
+    // (FOR KEY SHARE), and must not wait for this transaction while it waits for the counter.
+    const fresh = await trx.selectFrom('chats').selectAll().where('id', '=', chat.id).forNoKeyUpdate().executeTakeFirstOrThrow();
     const wanted = people.map((p) => ({ person: { ...p, user_id: p.user_id! }, role: 'member' as const }));
     await syncMembers(trx, outbox, { ...fresh, last_seq: Number(fresh.last_seq) }, wanted, new Set(people.map((p) => p.id)));
   });

@@ -199,6 +199,36 @@ describe('group commit of sends', () => {
     assert.deepEqual(page.updates.map((u) => u.pos), Array.from({ length: page.updates.length }, (_, i) => start + 1 + i));
   });
 
+  test('a writer that holds the stream counter and adds an event to a chat a batch has locked does not deadlock with it', async (c) => {
+    if (t.runtime.ctx.dbKind !== 'postgres') return c.skip('needs PostgreSQL (one connection in the embedded database)');
+    const db = t.runtime.ctx.db;
+    const chat = await chatOf(t, teacher, 'parents', '5А');
+    const batcher = sendBatcher(t.runtime.ctx);
+    class Undo extends Error {}
+    let stored: Promise<unknown> | undefined;
+    let inserted: unknown;
+    await assert.rejects(
+      db.transaction().execute(async (trx) => {
+        // Another writer's last statement (stream.ts, Outbox.flush): the counter, then its events,
+        // whose foreign key takes a key-share lock on the chat.
+        const head = await sql<{ head: string | number }>`UPDATE stream_state SET head = head + 1 WHERE id = 1 RETURNING head`.execute(trx);
+        await new Promise((resolve) => setTimeout(resolve, t.runtime.ctx.config.sendBatchMs + 20));
+        // The batch locks the chat, then waits here for the counter.
+        stored = batcher.submit(message(chat.id, 'beside-the-counter'));
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const insert = sql`INSERT INTO chat_events (pos, chat_id, type, payload) VALUES (${Number(head.rows[0]!.head)}, ${chat.id}, 'message.new', '{}')`.execute(trx);
+        inserted = await Promise.race([insert.then(() => 'inserted', (err: { code?: string }) => `failed ${err.code}`), new Promise((resolve) => setTimeout(() => resolve('waiting'), 3_000))]);
+        // Nothing of this writer is kept: the stream stays as the other tests expect it.
+        throw new Undo();
+      }),
+      Undo,
+    );
+    assert.equal(inserted, 'inserted', 'the event was written while the batch held the chat');
+    const result = await stored;
+    assert.notEqual(result, 'single', 'the batch was not ended as a deadlock victim');
+    assert.equal((result as { seq: number }).seq, chat.lastSeq + 1);
+  });
+
   test('the SQL rule for working hours agrees with quietUntil', async () => {
     const db = t.runtime.ctx.db;
     const configs = [

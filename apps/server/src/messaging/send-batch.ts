@@ -33,8 +33,8 @@ export type BatchedResult = { seq: number; quiet: string[] } | 'single';
 /**
  * The process's batcher for this context's database. A batch starts at most every 15 ms
  * (`PARTA_SEND_BATCH_MS`): the larger the batches, the fewer statements and commits per message
- * (`npm run bench:send-batch`: a send alone costs the database 1.7 ms and the server 1.3,
- * sixteen per statement 0.33 and 0.10 each). A send after a quiet spell goes at once; under load
+ * (`npm run bench:send-batch`: a send alone costs the database about 1 ms of CPU and the server
+ * 0.9 ms, sixteen per statement 0.21 and 0.11 ms each). A send after a quiet spell goes at once; under load
  * a send waits up to 15 ms for its batch to start. Two batches may be in flight at once
  * (`PARTA_SEND_BATCHES`): the interval, not the end of the batch before, says when the next one
  * starts, so batches are as large as with one at a time while the database keeps up; when one
@@ -57,15 +57,20 @@ const batchStatement = compileOnce(1, (_db: Queryable, rows: string) => sql<{ i:
   -- Every table below is reached through its index from the batch's own rows (= ANY of an
   -- array, LATERAL): the planner takes a function's rows for 100, and a prepared statement keeps
   -- its plan, so joins it could choose would scan chats, members and messages whole at every batch.
+  -- FOR NO KEY UPDATE, not FOR UPDATE: another writer that holds the stream counter may be
+  -- inserting an event of one of these chats, and that insert's foreign key takes FOR KEY SHARE
+  -- on the chat, which FOR UPDATE would block while this statement waits for the counter (a
+  -- deadlock). Sends and member changes of the chat still wait for each other.
   locked AS MATERIALIZED (
     SELECT c.id, c.kind, c.last_seq FROM chats c
     WHERE c.id = ANY (ARRAY(SELECT DISTINCT x.chat_id FROM x)) AND c.archived_at IS NULL
-    ORDER BY c.id FOR UPDATE
+    ORDER BY c.id FOR NO KEY UPDATE
   ),
   -- No lookup of the client ids here: a kept generic plan would scan messages whole whenever
   -- the table was small at planning time (a new school, or statistics taken when it was empty).
   -- A client id already stored breaks the unique index on insert, which no plan can skip.
-  -- The author is still a current member who may post here, under the chat's lock: the access
+  -- The author is still a current member who may post here (in the statement's snapshot, so a
+  -- removal that commits while it runs is concurrent with the send and may come first): the access
   -- the caller checked may be a connection's cached one (realtime/connection.ts), and a member
   -- removed since, or a channel member who is no longer a moderator, is left to the caller.
   fresh AS MATERIALIZED (
@@ -161,9 +166,9 @@ async function writeBatch(ctx: AppContext, items: BatchedSend[]): Promise<Batche
     written = res.rows.filter((r) => r.i !== null).map((r) => ({ i: r.i, seq: Number(r.seq), quiet: r.quiet }));
   } catch (err) {
     // A retry of a stored send (or two tries of one send in this batch) breaks the unique client
-    // id, and nothing of the batch is stored; so does any other failure. A retry of a send of the
-    // other batch in flight shares its chat, so this batch waited for that chat's lock until the
-    // other committed: it is then a retry of a stored send. Each send then goes alone, and the
+    // id, and nothing of the batch is stored; so does any other failure. Two tries of one send in
+    // the two batches in flight share their chat: whichever batch takes its lock second finds the
+    // other's try committed, and fails. Each send of the failed batch then goes alone, and the
     // one-at-a-time path finds the stored message for the retry.
     if ((err as { code?: string }).code !== UNIQUE_VIOLATION) ctx.log.warn({ err, size: items.length }, 'a batch of sends failed; sending them one at a time');
     return items.map(() => 'single' as const);
