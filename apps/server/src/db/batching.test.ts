@@ -108,7 +108,7 @@ describe('group commit (Batcher)', () => {
     await new Promise((r) => setImmediate(r));
     const second = [b.submit(2), b.submit(3)];
     // The first is still in flight; the second starts once the interval has passed.
-    while (g.batches.length < 2) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; g.batches.length < 2 && i < 200; i++) await new Promise((r) => setTimeout(r, 5));
     assert.deepEqual(g.batches, [[1], [2, 3]]);
     assert.ok(started[1]! - started[0]! >= 29, `the second waited for the interval (${(started[1]! - started[0]!).toFixed(1)} ms)`);
     // Both slots are taken: a third batch waits for one, however long the interval has been.

@@ -160,7 +160,7 @@ export async function sendMessage(
     { author: access.person, reply: checked.reply ?? undefined, reactions: [], views: isChannel(access.chat.kind) ? 0 : null },
   );
   const stored = await sendBatcher(ctx).submit({ message, attachmentIds: checked.fileIds });
-  // The batch checks membership and posting rights itself, under the chat's lock: a remembered
+  // The batch checks membership and posting rights itself, in the statement that stores: a remembered
   // access that no longer holds comes back here, and is read again.
   if (stored === 'single') return alone();
   const result: SendResult = { ...message, seq: stored.seq };

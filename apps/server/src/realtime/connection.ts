@@ -100,8 +100,8 @@ export class Connection implements TailListener {
    * The access to a chat this connection's last send there read, for up to a minute: a member's
    * next sends skip the lookup. It is forgotten when the stream says the membership changed
    * (`chat.added` also carries a new role, `chat.removed` the end of it). Whatever it says, the
-   * batch that stores a send checks under the chat's lock that the author is a current member who
-   * may post there, and the rest of the send path reads the access again (messaging/send.ts).
+   * statement that stores a send checks that the author is a current member who may post there
+   * (as of the statement's start), and the rest of the send path reads the access again (messaging/send.ts).
    */
   cachedAccess(chatId: string, now = Date.now()): ChatAccess | null {
     const hit = this.accessCache.get(chatId.toLowerCase());
