@@ -175,8 +175,8 @@ describe('group commit of sends', () => {
     const start = (await streamHead(db)).head;
     let blocked: Promise<unknown> | undefined;
     const during = await db.transaction().execute(async (trx) => {
-      // Another writer holds the chat's row (a send with files, a member being added).
-      await trx.selectFrom('chats').select('id').where('id', '=', held.id).forUpdate().execute();
+      // Another writer holds the chat's row, as a send with files or adding members does.
+      await trx.selectFrom('chats').select('id').where('id', '=', held.id).forNoKeyUpdate().execute();
       await new Promise((resolve) => setTimeout(resolve, t.runtime.ctx.config.sendBatchMs + 20));
       blocked = batcher.submit(message(held.id, 'behind-a-lock'));
       await new Promise((resolve) => setTimeout(resolve, 50));

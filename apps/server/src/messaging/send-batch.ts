@@ -34,8 +34,8 @@ export type BatchedResult = { seq: number; quiet: string[] } | 'single';
  * The process's batcher for this context's database. A batch starts at most every 15 ms
  * (`PARTA_SEND_BATCH_MS`): the larger the batches, the fewer statements and commits per message
  * (`npm run bench:send-batch`: a send alone costs the database about 1 ms of CPU and the server
- * 0.9 ms, sixteen per statement 0.21 and 0.11 ms each). A send after a quiet spell goes at once; under load
- * a send waits up to 15 ms for its batch to start. Two batches may be in flight at once
+ * 0.9 ms, sixteen per statement 0.21 and 0.11 ms each). A send after a quiet spell goes at once;
+ * under load a send waits up to 15 ms for its batch to start. Two batches may be in flight at once
  * (`PARTA_SEND_BATCHES`): the interval, not the end of the batch before, says when the next one
  * starts, so batches are as large as with one at a time while the database keeps up; when one
  * waits for a slow disk flush or on a chat's row lock (a send with files, members being added),

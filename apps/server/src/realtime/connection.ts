@@ -101,7 +101,8 @@ export class Connection implements TailListener {
    * next sends skip the lookup. It is forgotten when the stream says the membership changed
    * (`chat.added` also carries a new role, `chat.removed` the end of it). Whatever it says, the
    * statement that stores a send checks that the author is a current member who may post there
-   * (as of the statement's start), and the rest of the send path reads the access again (messaging/send.ts).
+   * (as of the statement's start), and the rest of the send path reads the access again
+   * (messaging/send.ts).
    */
   cachedAccess(chatId: string, now = Date.now()): ChatAccess | null {
     const hit = this.accessCache.get(chatId.toLowerCase());
