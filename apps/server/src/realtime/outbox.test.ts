@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -68,6 +69,21 @@ describe('WebSocket frames and the outbox', () => {
     outbox.send('{"n":4}', true);
     await until(4);
     assert.equal(outbox.writes, 2, 'a later turn is a write of its own');
+    client.close();
+  });
+
+  test('an answer given in an I/O callback and the update fanned out by an immediate queued before it are one write', async () => {
+    const { client, server, received, until } = await pair();
+    const outbox = new Outbox(server.ws, server.raw, { highWaterBytes: 256 * 1024, maxBacklogBytes: 1024 * 1024 }, () => assert.fail('no overflow'));
+    // As a batch of sends ends: its statement's reply queues the fan-out of its updates, then
+    // the batch's sends are answered.
+    fs.stat('.', () => {
+      setImmediate(() => outbox.send('{"n":2,"update":true}', true));
+      outbox.send('{"n":1,"sent":true}', true);
+    });
+    await until(2);
+    assert.equal(outbox.writes, 1, 'the answer and the update went out in one write');
+    assert.deepEqual(received.map((r) => JSON.parse(r.text).n), [1, 2]);
     client.close();
   });
 

@@ -9,7 +9,13 @@ export interface OutboxLimits {
   maxBacklogBytes: number;
 }
 
-/** Outboxes with frames of this turn of the event loop, written when the turn's synchronous work is done. */
+/**
+ * Outboxes with frames of this turn, written together at the end of it. A turn is one pass of the
+ * event loop: the frames its I/O callbacks give (the answer to a send, read from the database's
+ * reply) and those of the immediates queued before the flush (the batch's fan-out, queued when the
+ * batch's statement returned) go out as one write per socket, so a sender gets the answer to its
+ * send and its own update in one system call.
+ */
 const toFlush = new Set<Outbox>();
 let flushQueued = false;
 
@@ -28,7 +34,7 @@ function flushAll(): void {
  *
  * Frames are WebSocket text frames (frames.ts) written to the connection's TCP socket. The frames
  * one turn of the event loop gives a socket (the updates of a batch of sends in its chats, the
- * answer to its own send) are written together once that turn's synchronous work is done: one
+ * answer to its own send) are written together at the end of the turn (`toFlush` above): one
  * system call, where a write per frame costs a system call each (the largest part of fan-out).
  */
 export class Outbox {
@@ -85,7 +91,7 @@ export class Outbox {
         toFlush.add(this);
         if (!flushQueued) {
           flushQueued = true;
-          queueMicrotask(flushAll);
+          setImmediate(flushAll);
         }
       }
       return;
