@@ -3,12 +3,13 @@
  * PostgreSQL: HTTP sign-in through the development outbox, one WebSocket per member, sends as
  * `send` frames on the sender's socket (or, with --send http, as HTTP POSTs).
  *
- *   npm run bench:messaging                      # ramp: R=100 chats x M=30 members, then the bare ws reference
+ *   npm run bench:messaging                      # ramps of Parta and of the bare ws reference, taking turns: R=100 chats x M=30 members
+ *   npm run bench:messaging -- --sequential      # Parta's ramp, then the bare server's
  *   npm run bench:messaging -- --rate 200        # one step at S=200 messages/s
  *   npm run bench:messaging -- --send http       # sends over POST /api/v1/chats/:id/messages instead
  *   npm run bench:messaging -- --idle 10000      # 10,000 idle authenticated connections: server RSS
  *
- * Options: --chats R --members M --start S0 --factor F --steps N --step-seconds D --p99 MS --tries N --refine N --skip-bare --skip-parta --send ws|http --batch-ms N --batches N
+ * Options: --chats R --members M --start S0 --factor F --steps N --step-seconds D --p99 MS --tries N --refine N --skip-bare --skip-parta --sequential --send ws|http --batch-ms N --batches N
  *          --seed-concurrency C (classes seeded at once, default 8) --signin-concurrency C (default 32)
  *          --profile DIR (the server writes a V8 CPU profile into DIR when it stops)
  *          --probe-dir DIR (where the disk probe flushes 8 KiB every 50 ms; put it on the database's disk)
@@ -159,6 +160,55 @@ interface Counters {
 }
 
 /**
+ * The two servers' ramps take turns, one try at a time: a try of Parta, then one of the bare
+ * server at its own rate, and so on, so that both are measured over the same minutes. The host's
+ * speed drifts from one quarter of an hour to the next (a shared machine), and when each ramp ran
+ * in its own quarter of an hour the ratio moved with it: 0.48 to 0.72 on one evening
+ * (docs/performance.md). `--sequential` runs Parta's ramp, then the bare server's. Neither ramp
+ * starts before both servers are up and connected, and a server is stopped in its own turn.
+ */
+class Turns {
+  private readonly waiting: (() => void)[] = [];
+  private busy = false;
+  private arrived = 0;
+  private start!: () => void;
+  private fail!: (err: unknown) => void;
+  private readonly started = new Promise<void>((resolve, reject) => {
+    this.start = resolve;
+    this.fail = reject;
+  });
+
+  constructor(private readonly parties: number) {
+    this.started.catch(() => {});
+  }
+
+  /** This server is set up; resolves once every one is (rejects when another's set-up failed). */
+  ready(): Promise<void> {
+    if (++this.arrived >= this.parties) this.start();
+    return this.started;
+  }
+
+  abort(err: unknown): void {
+    this.fail(err);
+  }
+
+  /** Runs `task` in this server's turn: after the task of the server that had the turn before. */
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.busy) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.busy = true;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.busy = false;
+    }
+  }
+}
+
+let turns = new Turns(1);
+
+/**
  * One message per room, not measured: the first sends of a fresh process pay for JIT compilation,
  * query planning and connection set-up, and a step of a few hundred messages would count them in its tail.
  */
@@ -173,7 +223,8 @@ async function warmUp(sendOne: (room: number, id: number) => Promise<boolean>, c
 }
 
 async function ramp(label: string, sendOne: (room: number, id: number) => Promise<boolean>, counters: Counters, pid: number | null): Promise<StepResult | null> {
-  await warmUp(sendOne, counters);
+  await turns.ready();
+  await turns.run(() => warmUp(sendOne, counters));
   // From 100 messages/s up by a quarter per step; then --refine N steps between the last rate
   // that passed and the first that failed (geometric midpoints), so the ratio of the two servers'
   // rates is not only a power of the factor (0.41, 0.51, 0.64 with 1.25).
@@ -183,14 +234,14 @@ async function ramp(label: string, sendOne: (room: number, id: number) => Promis
   const refine = opt.rate ? 0 : Number(opt.refine ?? 2);
   // Three seconds at the first rate, not counted: the pool's connections open, and each prepares
   // its statements, under load; otherwise the first try of the first step pays for it.
-  await runStep(Math.round(rate), 3, R, sendOne, counters, pid);
+  await turns.run(() => runStep(Math.round(rate), 3, R, sendOne, counters, pid));
   // --tries N: each step is run N times; it passes when most tries pass, and its figures are the
   // median try's (by p99), so one pause of a shared host does not end the ramp, nor make it;
   // any loss or failed send in any try ends it.
   const step = async (at: number): Promise<{ median: StepResult; passed: boolean; lossy: boolean }> => {
     const tries: StepResult[] = [];
     for (let k = 0; k < TRIES; k++) {
-      const r = await runStep(at, STEP_SECONDS, R, sendOne, counters, pid);
+      const r = await turns.run(() => runStep(at, STEP_SECONDS, R, sendOne, counters, pid));
       if (TRIES > 1) printStep(`${label}.${k + 1}`, r);
       tries.push(r);
     }
@@ -293,8 +344,11 @@ async function benchParta(databaseUrl: string): Promise<StepResult | null> {
     console.log(`Parta: sending over ${SEND_OVER === 'ws' ? 'the sender\'s WebSocket (send frames)' : 'HTTP POST'}`);
     return await ramp('parta', SEND_OVER === 'ws' ? sendOverSocket : sendOverHttp, counters, server.child.pid!);
   } finally {
-    for (const ws of sockets) ws.terminate();
-    await server.stop();
+    // In its own turn: stopping 3,000 connections is not part of the other server's try.
+    await turns.run(async () => {
+      for (const ws of sockets) ws.terminate();
+      await server.stop();
+    });
   }
 }
 
@@ -341,8 +395,10 @@ async function benchBare(): Promise<StepResult | null> {
     };
     return await ramp('bare', sendOne, counters, child.pid!);
   } finally {
-    for (const room of sockets) for (const ws of room ?? []) ws.terminate();
-    child.kill('SIGTERM');
+    await turns.run(async () => {
+      for (const room of sockets) for (const ws of room ?? []) ws.terminate();
+      child.kill('SIGTERM');
+    });
   }
 }
 
@@ -377,9 +433,21 @@ async function main() {
       await benchIdle(db.url, Number(opt.idle === 'true' ? 10_000 : opt.idle));
       return;
     }
-    const parta = opt['skip-parta'] ? null : await benchParta(db.url);
-    if (opt['skip-bare']) return;
-    const bare = await benchBare();
+    let parta: StepResult | null = null;
+    let bare: StepResult | null = null;
+    if (opt['skip-parta'] || opt['skip-bare'] || opt.sequential) {
+      parta = opt['skip-parta'] ? null : await benchParta(db.url);
+      if (opt['skip-bare']) return;
+      bare = await benchBare();
+    } else {
+      // Both servers up at once, their ramps taking turns (Turns above).
+      turns = new Turns(2);
+      const failed = (err: unknown) => {
+        turns.abort(err);
+        throw err;
+      };
+      [parta, bare] = await Promise.all([benchParta(db.url).catch(failed), benchBare().catch(failed)]);
+    }
     console.log('');
     console.log(`highest passing step (p99 <= ${P99_BOUND} ms, no loss):`);
     console.log(`  Parta: ${parta ? `S=${parta.rate}/s, ${parta.deliveriesPerSecond.toFixed(0)} deliveries/s` : 'none'}`);
