@@ -163,7 +163,8 @@ export class Gateway {
       socket.alive = true;
       const frame = parseFrame(data, isBinary);
       if (!frame) {
-        ws.close(WsClose.badFrame, 'bad frame');
+        // What this connection was already given this turn still goes, before the close frame.
+        closeAfterFrames(socket, WsClose.badFrame, 'bad frame');
         return;
       }
       if (socket.conn) return handle(frame);
