@@ -141,15 +141,19 @@ describe('group commit of sends', () => {
     await db.updateTable('chats').set({ archived_at: new Date() }).where('id', '=', cls.id).execute();
     try {
       const batcher = sendBatcher(t.runtime.ctx);
+      // After a quiet spell the first runs at once, alone; the other five queue behind it and are
+      // written as one batch. A pause on a loaded host longer than the interval between batches,
+      // while the first is being handed to the database, lets the second start a batch of its own
+      // (two may be in flight); the four behind it, with the archived chat's, still share one.
+      await new Promise((resolve) => setTimeout(resolve, t.runtime.ctx.config.sendBatchMs + 20));
       const batches0 = batcher.batches;
-      // The first runs at once, alone; the other five queue behind it and are written as one batch.
       const results = await Promise.all([
         batcher.submit(message(open.id, 'batch-first')),
         batcher.submit(message(open.id, 'batch-second')),
         batcher.submit(message(cls.id, 'batch-archived')),
         ...[1, 2, 3].map((i) => batcher.submit(message(open.id, `batch-open-${i}`))),
       ]);
-      assert.equal(batcher.batches - batches0, 2);
+      assert.ok([2, 3].includes(batcher.batches - batches0), `six sends in ${batcher.batches - batches0} batches`);
       assert.equal(results[2], 'single');
       const seqs = results.filter((r) => r !== 'single').map((r) => (r as { seq: number }).seq);
       assert.deepEqual([...seqs].sort((a, b) => a - b), Array.from({ length: 5 }, (_, i) => Math.min(...seqs) + i), 'the others get consecutive seqs');
