@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
-import { migrate, openDatabase, type Database, type DatabaseOptions } from './db/database.ts';
+import { databaseOptionsFrom, migrate, openDatabase, type Database, type DatabaseOptions } from './db/database.ts';
 import type { Db } from './db/schema.ts';
 import { RosterHooks } from './directory/roster-hooks.ts';
 import { registerMessaging } from './messaging/provisioning.ts';
@@ -55,7 +55,7 @@ export function createPubSub(config: Config): PubSub {
 /** Opens the database, applies migrations and wires the domains' dependencies. */
 export async function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Promise<Runtime> {
   const log = overrides.log ?? createLogger(config);
-  const dbOptions = overrides.database ?? (config.databaseUrl ? { kind: 'postgres' as const, url: config.databaseUrl, prepare: config.preparedStatements } : { kind: 'pglite' as const, dataDir: config.dataDir });
+  const dbOptions = overrides.database ?? databaseOptionsFrom(config);
   const database = await openDatabase(dbOptions, (err) => log.warn({ err: err.message }, 'an idle database connection failed; the pool opens a new one'));
   try {
     const applied = await migrate(database.db);

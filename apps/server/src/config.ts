@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_DB_IDLE_SECONDS } from './db/database.ts';
 
 const bool = z
   .enum(['0', '1', 'true', 'false', ''])
@@ -17,6 +18,8 @@ const Env = z.object({
   DATABASE_URL: z.string().url().optional(),
   PARTA_DEV: bool,
   PARTA_DB_PREPARED_STATEMENTS: z.enum(['on', 'off']).default('on'),
+  PARTA_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  PARTA_DB_IDLE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(DEFAULT_DB_IDLE_SECONDS),
   PARTA_DEMO: z.enum(['auto', 'off']).default('auto'),
   PARTA_PUBLIC_URL: z.string().url().optional(),
   PARTA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -69,6 +72,10 @@ export type Config = {
   databaseUrl: string | undefined;
   /** PostgreSQL: run statements as prepared statements of each connection (off behind a pooler that cannot keep them). */
   preparedStatements: boolean;
+  /** PostgreSQL: connections of this process's pool at most. */
+  dbPoolSize: number;
+  /** PostgreSQL: seconds a pooled connection may sit idle before it is closed (0: never); db/database.ts. */
+  dbIdleSeconds: number;
   dev: boolean;
   demo: 'auto' | 'off';
   publicUrl: string;
@@ -141,6 +148,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(e.PARTA_DATA_DIR),
     databaseUrl: e.DATABASE_URL,
     preparedStatements: e.PARTA_DB_PREPARED_STATEMENTS === 'on',
+    dbPoolSize: e.PARTA_DB_POOL_SIZE,
+    dbIdleSeconds: e.PARTA_DB_IDLE_SECONDS,
     dev: e.PARTA_DEV,
     demo: e.PARTA_DEMO,
     publicUrl: e.PARTA_PUBLIC_URL ?? `http://localhost:${e.PORT}`,

@@ -97,3 +97,29 @@ test('PostgreSQL: each connection prepares the statements it runs with parameter
     await off.close();
   }
 });
+
+test('PostgreSQL: pooled connections stay open through a quiet spell, and close after the idle time set', { skip: process.env.DATABASE_URL ? false : 'needs DATABASE_URL' }, async () => {
+  // Three at once take three connections; the pool hands out the one released last, so one
+  // query at a time would leave the other two idle.
+  const pids = async (db: Awaited<ReturnType<typeof openDatabase>>['db']) => {
+    const rows = await Promise.all([1, 2, 3].map(() => sql<{ pid: number }>`SELECT pg_backend_pid() AS pid, pg_sleep(0.05)`.execute(db)));
+    return new Set(rows.map((r) => r.rows[0]!.pid));
+  };
+  const open = async (db: Awaited<ReturnType<typeof openDatabase>>['db'], of: Set<number>) =>
+    (await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ANY (${[...of]}::int[])`.execute(db)).rows[0]!.n;
+  const kept = await openDatabase({ kind: 'postgres', url: process.env.DATABASE_URL!, poolSize: 3 });
+  const short = await openDatabase({ kind: 'postgres', url: process.env.DATABASE_URL!, poolSize: 3, idleSeconds: 1 });
+  try {
+    const [keptPids, shortPids] = [await pids(kept.db), await pids(short.db)];
+    assert.equal(keptPids.size, 3);
+    assert.equal(shortPids.size, 3);
+    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    assert.equal(await open(kept.db, keptPids), 3, 'the default keeps them');
+    // Asked through the other pool: its own query would open a connection of its own again.
+    assert.equal(await open(kept.db, shortPids), 0, 'one second: all closed');
+    assert.deepEqual(await pids(kept.db), keptPids, 'the same connections answer the next burst');
+  } finally {
+    await kept.close();
+    await short.close();
+  }
+});

@@ -20,7 +20,16 @@ pg.types.setTypeParser(DATE, (v) => v);
 
 export type DatabaseOptions =
   | { kind: 'pglite'; dataDir: string | null; loadFrom?: Blob }
-  | { kind: 'postgres'; url: string; poolSize?: number; prepare?: boolean };
+  | { kind: 'postgres'; url: string; poolSize?: number; prepare?: boolean; idleSeconds?: number };
+
+/**
+ * How long a pooled PostgreSQL connection may sit idle before the pool closes it (0: never).
+ * The pool hands out the connection released last, so under a steady load the few it needs stay
+ * busy and the others idle out; each burst above that (a class starting, a teacher posting to
+ * five chats) then opened new ones: a new server process for each, its caches cold, every
+ * statement prepared and planned afresh. Ten minutes keeps them through a school's quiet spells.
+ */
+export const DEFAULT_DB_IDLE_SECONDS = 600;
 
 /** Statements prepared per connection at most; later ones run unnamed (planned each time). */
 export const MAX_PREPARED_PER_CONNECTION = 500;
@@ -76,7 +85,8 @@ export interface Database {
  */
 export async function openDatabase(options: DatabaseOptions, onIdleError: (err: Error) => void = () => {}): Promise<Database> {
   if (options.kind === 'postgres') {
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    const idleSeconds = options.idleSeconds ?? DEFAULT_DB_IDLE_SECONDS;
+    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, idleTimeoutMillis: idleSeconds * 1000 });
     pool.on('error', onIdleError);
     if (options.prepare !== false) pool.on('connect', (client) => prepareStatements(client));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
@@ -130,6 +140,8 @@ export async function migrate(db: Kysely<DB>): Promise<string[]> {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-export function databaseOptionsFrom(config: { databaseUrl?: string; dataDir: string; preparedStatements?: boolean }): DatabaseOptions {
-  return config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl, prepare: config.preparedStatements !== false } : { kind: 'pglite', dataDir: config.dataDir };
+export function databaseOptionsFrom(config: { databaseUrl?: string; dataDir: string; preparedStatements?: boolean; dbPoolSize?: number; dbIdleSeconds?: number }): DatabaseOptions {
+  return config.databaseUrl
+    ? { kind: 'postgres', url: config.databaseUrl, prepare: config.preparedStatements !== false, poolSize: config.dbPoolSize, idleSeconds: config.dbIdleSeconds }
+    : { kind: 'pglite', dataDir: config.dataDir };
 }
