@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import path from 'node:path';
 import { WebSocket } from 'ws';
 
@@ -32,6 +32,17 @@ export function procUsage(pid: number): { cpuSeconds: number; rssBytes: number }
 }
 
 /** CPU seconds of each PostgreSQL process on this machine, by pid (the database server shares the CPUs). */
+/** The machine's CPU time so far (`/proc/stat`, jiffies): all of it, and what the hypervisor took from this guest (steal). */
+export function hostCpu(): { total: number; steal: number } {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  return { total: f.reduce((a, b) => a + b, 0), steal: f[7] ?? 0 };
+}
+
+/** Steal between two readings of `hostCpu`, in per cent of the machine's CPU time. */
+export function stealPercentBetween(a: { total: number; steal: number }, b: { total: number; steal: number }): number {
+  return b.total > a.total ? ((b.steal - a.steal) / (b.total - a.total)) * 100 : 0;
+}
+
 export function postgresCpu(): Map<number, number> {
   const out = new Map<number, number>();
   for (const name of fs.readdirSync('/proc')) {
@@ -121,7 +132,11 @@ export interface StepResult {
   rssBytes?: number;
   /** CPU of PostgreSQL's processes and of this load generator over the step, in % of one CPU. */
   postgresCpuPercent?: number;
+  /** CPU time the hypervisor took from this machine during the step (steal), per cent. */
+  stealPercent?: number;
   generatorCpuPercent?: number;
+  /** The generator's own event-loop delay (p99, max, ms) and its GC pauses (total, longest): time its receipts are late by. */
+  generatorLoop?: { p99: number; max: number; gcMs: number; gcMaxMs: number };
   /** The disk's fdatasync latency over the step (DiskProbe): the wait every durable commit may meet. */
   diskSyncP99?: number;
   diskSyncMax?: number;
@@ -133,7 +148,9 @@ export function printStep(label: string, r: StepResult): void {
   const server = r.cpuPercent !== undefined ? `  server CPU ${r.cpuPercent.toFixed(0)}%  RSS ${mib(r.rssBytes ?? 0)}` : '';
   const others =
     (r.postgresCpuPercent !== undefined ? `  PostgreSQL CPU ${r.postgresCpuPercent.toFixed(0)}%` : '') +
+    (r.stealPercent !== undefined ? `  steal ${r.stealPercent.toFixed(1)}%` : '') +
     (r.generatorCpuPercent !== undefined ? `  generator CPU ${r.generatorCpuPercent.toFixed(0)}%` : '') +
+    (r.generatorLoop ? ` (loop delay p99 ${f(r.generatorLoop.p99)} max ${f(r.generatorLoop.max)} ms, GC ${r.generatorLoop.gcMs.toFixed(0)} ms, longest ${f(r.generatorLoop.gcMaxMs)})` : '') +
     (r.diskSyncMax !== undefined ? `  disk fdatasync p99 ${f(r.diskSyncP99 ?? NaN)} max ${f(r.diskSyncMax)} ms` : '');
   console.log(
     `${label.padEnd(6)} S=${String(r.rate).padStart(5)}/s  sent ${r.sent}${r.failed ? ` (failed ${r.failed})` : ''}  deliveries expected ${r.expected} received ${r.received} loss ${r.loss}  ` +
@@ -149,6 +166,40 @@ export const passes = (r: StepResult, p99BoundMs: number) => r.loss === 0 && r.f
  * and keeps the latencies: a stall of the disk makes every commit of the database wait as long,
  * which shows in Parta's latency and not in the bare server's. Put it on the database's disk.
  */
+/**
+ * This process's event-loop delay and garbage-collection pauses over a step: the generator shares
+ * the CPUs with what it measures, and a receipt handled late by its own loop counts as latency.
+ * A 5 ms interval timer's lateness is the delay (`monitorEventLoopDelay` of Node 20 did not show
+ * a 40 ms block of the loop here).
+ */
+export class LoopMonitor {
+  private late = new Histogram();
+  private last = performance.now();
+  private gcMs = 0;
+  private gcMaxMs = 0;
+  constructor() {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        this.gcMs += e.duration;
+        this.gcMaxMs = Math.max(this.gcMaxMs, e.duration);
+      }
+    }).observe({ entryTypes: ['gc'] });
+    setInterval(() => {
+      const now = performance.now();
+      this.late.add(Math.max(0, now - this.last - LOOP_TICK_MS));
+      this.last = now;
+    }, LOOP_TICK_MS).unref();
+  }
+  start(): void {
+    this.late = new Histogram();
+    this.gcMs = this.gcMaxMs = 0;
+  }
+  take(): { p99: number; max: number; gcMs: number; gcMaxMs: number } {
+    return { p99: this.late.percentile(99), max: this.late.percentile(100), gcMs: this.gcMs, gcMaxMs: this.gcMaxMs };
+  }
+}
+const LOOP_TICK_MS = 5;
+
 export class DiskProbe {
   private latencies: number[] = [];
   private running = false;

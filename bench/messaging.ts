@@ -25,7 +25,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
 import { createPostgresDatabase, freePort, repoRoot } from '../apps/server/src/testing/processes.ts';
-import { args, DiskProbe, Histogram, mib, openSocket, passes, pool, postgresCpu, postgresCpuBetween, printStep, procUsage, sleep, type StepResult } from './lib.ts';
+import { args, DiskProbe, Histogram, hostCpu, LoopMonitor, stealPercentBetween, mib, openSocket, passes, pool, postgresCpu, postgresCpuBetween, printStep, procUsage, sleep, type StepResult } from './lib.ts';
 import { connectAll, interleaved, postJson, seed, settleWrites, startParta, type Member, type PartaOptions } from './school.ts';
 import { Turns } from './turns.ts';
 
@@ -46,6 +46,7 @@ const PARTA: PartaOptions = {
 /** Where the disk probe writes: the database's disk (default: the OS temp folder). */
 const PROBE_DIR = String(opt['probe-dir'] ?? os.tmpdir());
 const probe = new DiskProbe(PROBE_DIR);
+const loop = new LoopMonitor();
 if (SEND_OVER !== 'ws' && SEND_OVER !== 'http') throw new Error(`--send ws|http, not ${SEND_OVER}`);
 const baseDb = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -85,6 +86,8 @@ async function runStep(
   probe.take();
   const pg0 = postgresCpu();
   const gen0 = process.cpuUsage();
+  const host0 = hostCpu();
+  loop.start();
   const start = performance.now();
   let due = 0;
   let sent = 0;
@@ -144,6 +147,8 @@ async function runStep(
     ...(usage0 && usage1 ? { cpuPercent: ((usage1.cpuSeconds - usage0.cpuSeconds) / wall) * 100, rssBytes: usage1.rssBytes } : {}),
     postgresCpuPercent: (postgresCpuBetween(pg0, pg1) / wall) * 100,
     generatorCpuPercent: ((gen.user + gen.system) / 1e6 / wall) * 100,
+    generatorLoop: loop.take(),
+    stealPercent: stealPercentBetween(host0, hostCpu()),
     diskSyncP99: disk.p99,
     diskSyncMax: disk.max,
   };
