@@ -31,7 +31,6 @@ export function procUsage(pid: number): { cpuSeconds: number; rssBytes: number }
   return { cpuSeconds, rssBytes: rssKb * 1024 };
 }
 
-/** CPU seconds of each PostgreSQL process on this machine, by pid (the database server shares the CPUs). */
 /** The machine's CPU time so far (`/proc/stat`, jiffies): all of it, and what the hypervisor took from this guest (steal). */
 export function hostCpu(): { total: number; steal: number } {
   const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
@@ -43,6 +42,7 @@ export function stealPercentBetween(a: { total: number; steal: number }, b: { to
   return b.total > a.total ? ((b.steal - a.steal) / (b.total - a.total)) * 100 : 0;
 }
 
+/** CPU seconds of each PostgreSQL process on this machine, by pid (the database server shares the CPUs). */
 export function postgresCpu(): Map<number, number> {
   const out = new Map<number, number>();
   for (const name of fs.readdirSync('/proc')) {
@@ -132,11 +132,11 @@ export interface StepResult {
   rssBytes?: number;
   /** CPU of PostgreSQL's processes and of this load generator over the step, in % of one CPU. */
   postgresCpuPercent?: number;
-  /** CPU time the hypervisor took from this machine during the step (steal), per cent. */
-  stealPercent?: number;
   generatorCpuPercent?: number;
   /** The generator's own event-loop delay (p99, max, ms) and its GC pauses (total, longest): time its receipts are late by. */
   generatorLoop?: { p99: number; max: number; gcMs: number; gcMaxMs: number };
+  /** CPU time the hypervisor took from this machine during the step (steal), per cent. */
+  stealPercent?: number;
   /** The disk's fdatasync latency over the step (DiskProbe): the wait every durable commit may meet. */
   diskSyncP99?: number;
   diskSyncMax?: number;
@@ -161,11 +161,8 @@ export function printStep(label: string, r: StepResult): void {
 /** Passing step: no loss, no failed sends, p99 within the bound. */
 export const passes = (r: StepResult, p99BoundMs: number) => r.loss === 0 && r.failed === 0 && r.p99 <= p99BoundMs;
 
-/**
- * Writes 8 KiB to a file and flushes it to the disk (fdatasync) every 50 ms, off the event loop,
- * and keeps the latencies: a stall of the disk makes every commit of the database wait as long,
- * which shows in Parta's latency and not in the bare server's. Put it on the database's disk.
- */
+const LOOP_TICK_MS = 5;
+
 /**
  * This process's event-loop delay and garbage-collection pauses over a step: the generator shares
  * the CPUs with what it measures, and a receipt handled late by its own loop counts as latency.
@@ -198,8 +195,12 @@ export class LoopMonitor {
     return { p99: this.late.percentile(99), max: this.late.percentile(100), gcMs: this.gcMs, gcMaxMs: this.gcMaxMs };
   }
 }
-const LOOP_TICK_MS = 5;
 
+/**
+ * Writes 8 KiB to a file and flushes it to the disk (fdatasync) every 50 ms, off the event loop,
+ * and keeps the latencies: a stall of the disk makes every commit of the database wait as long,
+ * which shows in Parta's latency and not in the bare server's. Put it on the database's disk.
+ */
 export class DiskProbe {
   private latencies: number[] = [];
   private running = false;
