@@ -137,6 +137,9 @@ export interface StepResult {
   generatorLoop?: { p99: number; max: number; gcMs: number; gcMaxMs: number };
   /** CPU time the hypervisor took from this machine during the step (steal), per cent. */
   stealPercent?: number;
+  /** Waits for a CPU of the server's and the generator's main threads (RunQueueProbe). */
+  serverRunQueue?: { percent: number; worst: number };
+  generatorRunQueue?: { percent: number; worst: number };
   /** The disk's fdatasync latency over the step (DiskProbe): the wait every durable commit may meet. */
   diskSyncP99?: number;
   diskSyncMax?: number;
@@ -145,12 +148,13 @@ export interface StepResult {
 export function printStep(label: string, r: StepResult): void {
   const f = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
   const send = r.sendP50 !== undefined ? `  send answered p50 ${f(r.sendP50)} p99 ${f(r.sendP99 ?? NaN)} ms` : '';
-  const server = r.cpuPercent !== undefined ? `  server CPU ${r.cpuPercent.toFixed(0)}%  RSS ${mib(r.rssBytes ?? 0)}` : '';
+  const waitedFor = (q: { percent: number; worst: number } | undefined) => (q ? `waited for a CPU ${q.percent.toFixed(0)}%, worst ${q.worst.toFixed(0)} ms in 100` : '');
+  const server = r.cpuPercent !== undefined ? `  server CPU ${r.cpuPercent.toFixed(0)}%${r.serverRunQueue ? ` (${waitedFor(r.serverRunQueue)})` : ''}  RSS ${mib(r.rssBytes ?? 0)}` : '';
   const others =
     (r.postgresCpuPercent !== undefined ? `  PostgreSQL CPU ${r.postgresCpuPercent.toFixed(0)}%` : '') +
     (r.stealPercent !== undefined ? `  steal ${r.stealPercent.toFixed(1)}%` : '') +
     (r.generatorCpuPercent !== undefined ? `  generator CPU ${r.generatorCpuPercent.toFixed(0)}%` : '') +
-    (r.generatorLoop ? ` (loop delay p99 ${f(r.generatorLoop.p99)} max ${f(r.generatorLoop.max)} ms, GC ${r.generatorLoop.gcMs.toFixed(0)} ms, longest ${f(r.generatorLoop.gcMaxMs)})` : '') +
+    (r.generatorRunQueue || r.generatorLoop ? ` (${[waitedFor(r.generatorRunQueue), r.generatorLoop ? `loop delay p99 ${f(r.generatorLoop.p99)} max ${f(r.generatorLoop.max)} ms, GC ${r.generatorLoop.gcMs.toFixed(0)} ms, longest ${f(r.generatorLoop.gcMaxMs)}` : ''].filter(Boolean).join('; ')})` : '') +
     (r.diskSyncMax !== undefined ? `  disk fdatasync p99 ${f(r.diskSyncP99 ?? NaN)} max ${f(r.diskSyncMax)} ms` : '');
   console.log(
     `${label.padEnd(6)} S=${String(r.rate).padStart(5)}/s  sent ${r.sent}${r.failed ? ` (failed ${r.failed})` : ''}  deliveries expected ${r.expected} received ${r.received} loss ${r.loss}  ` +
@@ -160,6 +164,49 @@ export function printStep(label: string, r: StepResult): void {
 
 /** Passing step: no loss, no failed sends, p99 within the bound. */
 export const passes = (r: StepResult, p99BoundMs: number) => r.loss === 0 && r.failed === 0 && r.p99 <= p99BoundMs;
+
+/**
+ * How long a process's main thread waited for a CPU (the kernel's run-queue delay,
+ * `/proc/<pid>/task/<pid>/schedstat`), sampled every 100 ms: the event loop of a process that
+ * waits there stalls although its own code blocks nothing. The servers, PostgreSQL and the
+ * generator share the machine's CPUs, so each waits while the others run.
+ */
+export class RunQueueProbe {
+  private samples: number[] = [];
+  private last: number | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private startedAt = 0;
+  private total = 0;
+  constructor(private readonly pid: number) {}
+  private read(): number | null {
+    try {
+      return Number(fs.readFileSync(`/proc/${this.pid}/task/${this.pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
+    } catch {
+      return null;
+    }
+  }
+  start(): void {
+    this.samples = [];
+    this.total = 0;
+    this.last = this.read();
+    this.startedAt = performance.now();
+    this.timer ??= setInterval(() => {
+      const now = this.read();
+      if (now !== null && this.last !== null) {
+        this.samples.push(now - this.last);
+        this.total += now - this.last;
+      }
+      this.last = now;
+    }, 100).unref();
+  }
+  /** Per cent of the time waited, and the most waited in one 100 ms (ms). */
+  take(): { percent: number; worst: number } {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    const wall = performance.now() - this.startedAt;
+    return { percent: wall > 0 ? (this.total / wall) * 100 : 0, worst: this.samples.length ? Math.max(...this.samples) : 0 };
+  }
+}
 
 const LOOP_TICK_MS = 5;
 

@@ -25,7 +25,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
 import { createPostgresDatabase, freePort, repoRoot } from '../apps/server/src/testing/processes.ts';
-import { args, DiskProbe, Histogram, hostCpu, LoopMonitor, stealPercentBetween, mib, openSocket, passes, pool, postgresCpu, postgresCpuBetween, printStep, procUsage, sleep, type StepResult } from './lib.ts';
+import { args, DiskProbe, Histogram, hostCpu, LoopMonitor, RunQueueProbe, stealPercentBetween, mib, openSocket, passes, pool, postgresCpu, postgresCpuBetween, printStep, procUsage, sleep, type StepResult } from './lib.ts';
 import { connectAll, interleaved, postJson, seed, settleWrites, startParta, type Member, type PartaOptions } from './school.ts';
 import { Turns } from './turns.ts';
 
@@ -47,6 +47,9 @@ const PARTA: PartaOptions = {
 const PROBE_DIR = String(opt['probe-dir'] ?? os.tmpdir());
 const probe = new DiskProbe(PROBE_DIR);
 const loop = new LoopMonitor();
+const generatorQueue = new RunQueueProbe(process.pid);
+const serverQueues = new Map<number, RunQueueProbe>();
+const runQueueOf = (pid: number) => serverQueues.get(pid) ?? serverQueues.set(pid, new RunQueueProbe(pid)).get(pid)!;
 if (SEND_OVER !== 'ws' && SEND_OVER !== 'http') throw new Error(`--send ws|http, not ${SEND_OVER}`);
 const baseDb = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -88,6 +91,9 @@ async function runStep(
   const gen0 = process.cpuUsage();
   const host0 = hostCpu();
   loop.start();
+  const serverQueue = pid ? runQueueOf(pid) : null;
+  serverQueue?.start();
+  generatorQueue.start();
   const start = performance.now();
   let due = 0;
   let sent = 0;
@@ -149,6 +155,8 @@ async function runStep(
     generatorCpuPercent: ((gen.user + gen.system) / 1e6 / wall) * 100,
     generatorLoop: loop.take(),
     stealPercent: stealPercentBetween(host0, hostCpu()),
+    ...(serverQueue ? { serverRunQueue: serverQueue.take() } : {}),
+    generatorRunQueue: generatorQueue.take(),
     diskSyncP99: disk.p99,
     diskSyncMax: disk.max,
   };
