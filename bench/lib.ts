@@ -199,12 +199,13 @@ export class RunQueueProbe {
       this.last = now;
     }, 100).unref();
   }
-  /** Per cent of the time waited, and the most waited in one 100 ms (ms). */
-  take(): { percent: number; worst: number } {
+  /** Per cent of the time waited, and the most waited in one 100 ms (ms); undefined where the kernel does not say. */
+  take(): { percent: number; worst: number } | undefined {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     const wall = performance.now() - this.startedAt;
-    return { percent: wall > 0 ? (this.total / wall) * 100 : 0, worst: this.samples.length ? Math.max(...this.samples) : 0 };
+    if (this.samples.length === 0 || wall <= 0) return undefined;
+    return { percent: (this.total / wall) * 100, worst: Math.max(...this.samples) };
   }
 }
 

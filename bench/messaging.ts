@@ -155,7 +155,7 @@ async function runStep(
     generatorCpuPercent: ((gen.user + gen.system) / 1e6 / wall) * 100,
     generatorLoop: loop.take(),
     stealPercent: stealPercentBetween(host0, hostCpu()),
-    ...(serverQueue ? { serverRunQueue: serverQueue.take() } : {}),
+    serverRunQueue: serverQueue?.take(),
     generatorRunQueue: generatorQueue.take(),
     diskSyncP99: disk.p99,
     diskSyncMax: disk.max,
