@@ -289,3 +289,55 @@ export class DiskProbe {
     await this.done;
   }
 }
+
+/**
+ * What a step measures of the machine around its messages: the server's CPU and RSS, PostgreSQL's
+ * and this generator's CPU, the main threads' waits for a CPU, the generator's loop, steal, and
+ * the disk probe's flushes. `start` before the step's first send, `take` when it has settled.
+ */
+export class StepMeters {
+  private readonly loop = new LoopMonitor();
+  private readonly generatorQueue = new RunQueueProbe(process.pid);
+  private serverQueue: RunQueueProbe | null = null;
+  private pid: number | null = null;
+  private startedAt = 0;
+  private usage0: ReturnType<typeof procUsage> | null = null;
+  private pg0 = new Map<number, number>();
+  private gen0 = process.cpuUsage();
+  private host0 = hostCpu();
+
+  constructor(private readonly probe: DiskProbe) {}
+
+  start(pid: number | null): void {
+    this.pid = pid;
+    this.usage0 = pid ? procUsage(pid) : null;
+    this.probe.take();
+    this.pg0 = postgresCpu();
+    this.gen0 = process.cpuUsage();
+    this.host0 = hostCpu();
+    this.loop.start();
+    this.serverQueue = pid ? new RunQueueProbe(pid) : null;
+    this.serverQueue?.start();
+    this.generatorQueue.start();
+    this.startedAt = performance.now();
+  }
+
+  take(): Pick<StepResult, 'cpuPercent' | 'rssBytes' | 'postgresCpuPercent' | 'generatorCpuPercent' | 'generatorLoop' | 'stealPercent' | 'serverRunQueue' | 'generatorRunQueue' | 'diskSyncP99' | 'diskSyncMax'> {
+    const usage1 = this.pid ? procUsage(this.pid) : null;
+    const pg1 = postgresCpu();
+    const gen = process.cpuUsage(this.gen0);
+    const wall = (performance.now() - this.startedAt) / 1000;
+    const disk = this.probe.take();
+    return {
+      ...(this.usage0 && usage1 ? { cpuPercent: ((usage1.cpuSeconds - this.usage0.cpuSeconds) / wall) * 100, rssBytes: usage1.rssBytes } : {}),
+      postgresCpuPercent: (postgresCpuBetween(this.pg0, pg1) / wall) * 100,
+      generatorCpuPercent: ((gen.user + gen.system) / 1e6 / wall) * 100,
+      generatorLoop: this.loop.take(),
+      stealPercent: stealPercentBetween(this.host0, hostCpu()),
+      serverRunQueue: this.serverQueue?.take(),
+      generatorRunQueue: this.generatorQueue.take(),
+      diskSyncP99: disk.p99,
+      diskSyncMax: disk.max,
+    };
+  }
+}

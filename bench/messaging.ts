@@ -25,7 +25,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
 import { createPostgresDatabase, freePort, repoRoot } from '../apps/server/src/testing/processes.ts';
-import { args, DiskProbe, Histogram, hostCpu, LoopMonitor, RunQueueProbe, stealPercentBetween, mib, openSocket, passes, pool, postgresCpu, postgresCpuBetween, printStep, procUsage, sleep, type StepResult } from './lib.ts';
+import { args, DiskProbe, Histogram, mib, openSocket, passes, pool, printStep, procUsage, sleep, StepMeters, type StepResult } from './lib.ts';
 import { connectAll, interleaved, postJson, seed, settleWrites, startParta, type Member, type PartaOptions } from './school.ts';
 import { Turns } from './turns.ts';
 
@@ -46,10 +46,7 @@ const PARTA: PartaOptions = {
 /** Where the disk probe writes: the database's disk (default: the OS temp folder). */
 const PROBE_DIR = String(opt['probe-dir'] ?? os.tmpdir());
 const probe = new DiskProbe(PROBE_DIR);
-const loop = new LoopMonitor();
-const generatorQueue = new RunQueueProbe(process.pid);
-const serverQueues = new Map<number, RunQueueProbe>();
-const runQueueOf = (pid: number) => serverQueues.get(pid) ?? serverQueues.set(pid, new RunQueueProbe(pid)).get(pid)!;
+const meters = new StepMeters(probe);
 if (SEND_OVER !== 'ws' && SEND_OVER !== 'http') throw new Error(`--send ws|http, not ${SEND_OVER}`);
 const baseDb = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -85,15 +82,7 @@ async function runStep(
   counters.received = 0;
   counters.latency = new Histogram();
   counters.send = new Histogram();
-  const usage0 = pid ? procUsage(pid) : null;
-  probe.take();
-  const pg0 = postgresCpu();
-  const gen0 = process.cpuUsage();
-  const host0 = hostCpu();
-  loop.start();
-  const serverQueue = pid ? runQueueOf(pid) : null;
-  serverQueue?.start();
-  generatorQueue.start();
+  meters.start(pid);
   const start = performance.now();
   let due = 0;
   let sent = 0;
@@ -133,11 +122,6 @@ async function runStep(
     }
   }
   const elapsed = (Math.max(sendEnd, performance.now() - (performance.now() - quietSince)) - start) / 1000;
-  const usage1 = pid ? procUsage(pid) : null;
-  const pg1 = postgresCpu();
-  const gen = process.cpuUsage(gen0);
-  const wall = (performance.now() - start) / 1000;
-  const disk = probe.take();
   return {
     rate,
     sent,
@@ -150,15 +134,7 @@ async function runStep(
     p99: counters.latency.percentile(99),
     deliveriesPerSecond: counters.received / Math.max(seconds, elapsed),
     ...(counters.send.count ? { sendP50: counters.send.percentile(50), sendP99: counters.send.percentile(99) } : {}),
-    ...(usage0 && usage1 ? { cpuPercent: ((usage1.cpuSeconds - usage0.cpuSeconds) / wall) * 100, rssBytes: usage1.rssBytes } : {}),
-    postgresCpuPercent: (postgresCpuBetween(pg0, pg1) / wall) * 100,
-    generatorCpuPercent: ((gen.user + gen.system) / 1e6 / wall) * 100,
-    generatorLoop: loop.take(),
-    stealPercent: stealPercentBetween(host0, hostCpu()),
-    serverRunQueue: serverQueue?.take(),
-    generatorRunQueue: generatorQueue.take(),
-    diskSyncP99: disk.p99,
-    diskSyncMax: disk.max,
+    ...meters.take(),
   };
 }
 
