@@ -249,6 +249,20 @@ export class LoopMonitor {
  * and keeps the latencies: a stall of the disk makes every commit of the database wait as long,
  * which shows in Parta's latency and not in the bare server's. Put it on the database's disk.
  */
+export interface DiskSyncs {
+  n: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** Flushes slower than the bound given to `take`. */
+  over: number;
+}
+
+/** One line of a disk probe's figures, in ms. */
+export function formatDiskSyncs(d: DiskSyncs, boundMs: number): string {
+  return `fdatasync of 8 KiB x ${d.n}: p50 ${d.p50.toFixed(2)} p99 ${d.p99.toFixed(1)} max ${d.max.toFixed(1)} ms; ${d.over} over ${boundMs} ms (${d.n ? ((100 * d.over) / d.n).toFixed(1) : '0'} %)`;
+}
+
 export class DiskProbe {
   private latencies: number[] = [];
   private running = false;
@@ -277,11 +291,12 @@ export class DiskProbe {
     })();
   }
 
-  /** The latencies since the last call. */
-  take(): { p99: number; max: number } {
+  /** The latencies since the last call: how many, quantiles, and how many took longer than `boundMs`. */
+  take(boundMs = Infinity): DiskSyncs {
     const l = this.latencies.sort((a, b) => a - b);
     this.latencies = [];
-    return { p99: l.length ? l[Math.min(l.length - 1, Math.floor(l.length * 0.99))]! : NaN, max: l.length ? l[l.length - 1]! : NaN };
+    const at = (q: number) => (l.length ? l[Math.min(l.length - 1, Math.floor(l.length * q))]! : NaN);
+    return { n: l.length, p50: at(0.5), p99: at(0.99), max: l.length ? l[l.length - 1]! : NaN, over: l.filter((x) => x > boundMs).length };
   }
 
   async stop(): Promise<void> {

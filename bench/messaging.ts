@@ -13,6 +13,7 @@
  *          --seed-concurrency C (classes seeded at once, default 8) --signin-concurrency C (default 32)
  *          --profile DIR (the server writes a V8 CPU profile into DIR when it stops)
  *          --probe-dir DIR (where the disk probe flushes 8 KiB every 50 ms; put it on the database's disk)
+ *          --disk-seconds N (the probe alone before anything starts, default 30; 0: none)
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres): a scratch database is created next to it and dropped.
  *
  * The school and the Parta process: bench/school.ts.
@@ -25,7 +26,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
 import { createPostgresDatabase, freePort, repoRoot } from '../apps/server/src/testing/processes.ts';
-import { args, DiskProbe, Histogram, mib, openSocket, passes, pool, printStep, procUsage, sleep, StepMeters, type StepResult } from './lib.ts';
+import { args, DiskProbe, formatDiskSyncs, Histogram, mib, openSocket, passes, pool, printStep, procUsage, sleep, StepMeters, type StepResult } from './lib.ts';
 import { connectAll, interleaved, postJson, seed, settleWrites, startParta, type Member, type PartaOptions } from './school.ts';
 import { Turns } from './turns.ts';
 
@@ -45,6 +46,8 @@ const PARTA: PartaOptions = {
 };
 /** Where the disk probe writes: the database's disk (default: the OS temp folder). */
 const PROBE_DIR = String(opt['probe-dir'] ?? os.tmpdir());
+/** Seconds of the disk probe alone before anything else starts (0: none): what every commit will wait for, without load. */
+const DISK_SECONDS = Number(opt['disk-seconds'] ?? 30);
 const probe = new DiskProbe(PROBE_DIR);
 const meters = new StepMeters(probe);
 if (SEND_OVER !== 'ws' && SEND_OVER !== 'http') throw new Error(`--send ws|http, not ${SEND_OVER}`);
@@ -373,6 +376,12 @@ async function main() {
   console.log(`database: ${new URL(db.url).pathname.slice(1)} (PostgreSQL), ${os.cpus().length} CPUs, Node ${process.version}; disk probe in ${PROBE_DIR}`);
   probe.start();
   try {
+    if (DISK_SECONDS > 0 && !opt.idle) {
+      await sleep(DISK_SECONDS * 1000);
+      const d = probe.take(P99_BOUND);
+      console.log(`disk alone, before anything starts (${DISK_SECONDS} s): ${formatDiskSyncs(d, P99_BOUND)}`);
+      if (d.n > 0 && d.over / d.n > 0.01) console.log(`  over 1 % of idle flushes take longer than the p99 bound: no step can pass for a server that commits each message durably (npm run bench:disk)`);
+    }
     if (opt.idle) {
       await benchIdle(db.url, Number(opt.idle === 'true' ? 10_000 : opt.idle));
       return;
