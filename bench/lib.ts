@@ -244,11 +244,7 @@ export class LoopMonitor {
   }
 }
 
-/**
- * Writes 8 KiB to a file and flushes it to the disk (fdatasync) every 50 ms, off the event loop,
- * and keeps the latencies: a stall of the disk makes every commit of the database wait as long,
- * which shows in Parta's latency and not in the bare server's. Put it on the database's disk.
- */
+/** A disk probe's flushes over a while: how many, their latencies in ms, and how many were slower than a bound. */
 export interface DiskSyncs {
   n: number;
   p50: number;
@@ -263,6 +259,11 @@ export function formatDiskSyncs(d: DiskSyncs, boundMs: number): string {
   return `fdatasync of 8 KiB x ${d.n}: p50 ${d.p50.toFixed(2)} p99 ${d.p99.toFixed(1)} max ${d.max.toFixed(1)} ms; ${d.over} over ${boundMs} ms (${d.n ? ((100 * d.over) / d.n).toFixed(1) : '0'} %)`;
 }
 
+/**
+ * Writes 8 KiB to a file and flushes it to the disk (fdatasync) every 50 ms, off the event loop,
+ * and keeps the latencies: a stall of the disk makes every commit of the database wait as long,
+ * which shows in Parta's latency and not in the bare server's. Put it on the database's disk.
+ */
 export class DiskProbe {
   private latencies: number[] = [];
   private running = false;
