@@ -17,6 +17,12 @@ export class Histogram {
     const sorted = Float64Array.from(this.values).sort();
     return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
   }
+  /** How many values are above `bound`. */
+  countOver(bound: number): number {
+    let n = 0;
+    for (const v of this.values) if (v > bound) n++;
+    return n;
+  }
 }
 
 const CLK_TCK = 100;
@@ -176,7 +182,6 @@ export class RunQueueProbe {
   private last: number | null = null;
   private timer: NodeJS.Timeout | null = null;
   private startedAt = 0;
-  private total = 0;
   constructor(private readonly pid: number) {}
   private read(): number | null {
     try {
@@ -187,15 +192,11 @@ export class RunQueueProbe {
   }
   start(): void {
     this.samples = [];
-    this.total = 0;
     this.last = this.read();
     this.startedAt = performance.now();
     this.timer ??= setInterval(() => {
       const now = this.read();
-      if (now !== null && this.last !== null) {
-        this.samples.push(now - this.last);
-        this.total += now - this.last;
-      }
+      if (now !== null && this.last !== null) this.samples.push(now - this.last);
       this.last = now;
     }, 100).unref();
   }
@@ -205,7 +206,8 @@ export class RunQueueProbe {
     this.timer = null;
     const wall = performance.now() - this.startedAt;
     if (this.samples.length === 0 || wall <= 0) return undefined;
-    return { percent: (this.total / wall) * 100, worst: Math.max(...this.samples) };
+    const waited = this.samples.reduce((a, b) => a + b, 0);
+    return { percent: (waited / wall) * 100, worst: Math.max(...this.samples) };
   }
 }
 
@@ -265,7 +267,7 @@ export function formatDiskSyncs(d: DiskSyncs, boundMs: number): string {
  * which shows in Parta's latency and not in the bare server's. Put it on the database's disk.
  */
 export class DiskProbe {
-  private latencies: number[] = [];
+  private latencies = new Histogram();
   private running = false;
   private done: Promise<void> = Promise.resolve();
 
@@ -282,7 +284,7 @@ export class DiskProbe {
           await handle.write(block, 0, block.length, 0);
           const t0 = performance.now();
           await handle.datasync();
-          this.latencies.push(performance.now() - t0);
+          this.latencies.add(performance.now() - t0);
           await sleep(50);
         }
       } finally {
@@ -294,10 +296,9 @@ export class DiskProbe {
 
   /** The latencies since the last call: how many, quantiles, and how many took longer than `boundMs`. */
   take(boundMs = Infinity): DiskSyncs {
-    const l = this.latencies.sort((a, b) => a - b);
-    this.latencies = [];
-    const at = (q: number) => (l.length ? l[Math.min(l.length - 1, Math.floor(l.length * q))]! : NaN);
-    return { n: l.length, p50: at(0.5), p99: at(0.99), max: l.length ? l[l.length - 1]! : NaN, over: l.filter((x) => x > boundMs).length };
+    const l = this.latencies;
+    this.latencies = new Histogram();
+    return { n: l.count, p50: l.percentile(50), p99: l.percentile(99), max: l.percentile(100), over: l.countOver(boundMs) };
   }
 
   async stop(): Promise<void> {

@@ -28,6 +28,7 @@ import type { WebSocket } from 'ws';
 import { createPostgresDatabase, freePort, repoRoot } from '../apps/server/src/testing/processes.ts';
 import { args, DiskProbe, formatDiskSyncs, Histogram, mib, openSocket, passes, pool, printStep, procUsage, sleep, StepMeters, type StepResult } from './lib.ts';
 import { connectAll, interleaved, postJson, seed, settleWrites, startParta, type Member, type PartaOptions } from './school.ts';
+import { benchIdle } from './idle.ts';
 import { Turns } from './turns.ts';
 
 const opt = args(process.argv.slice(2));
@@ -349,28 +350,6 @@ async function benchBare(): Promise<StepResult | null> {
   }
 }
 
-async function benchIdle(databaseUrl: string, count: number): Promise<void> {
-  const classes = Math.ceil(count / M);
-  console.log(`seeding ${classes} classes x ${M} members (${classes * M} accounts)…`);
-  const t0 = performance.now();
-  const memberRooms = await seed(databaseUrl, classes, M, SEED_CONCURRENCY);
-  console.log(`  seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const server = await startParta(databaseUrl, PARTA);
-  const all = interleaved(memberRooms).slice(0, count);
-  try {
-    const before = procUsage(server.child.pid!);
-    console.log(`server RSS before connections: ${mib(before.rssBytes)}`);
-    await connectAll(server, all, () => {}, SIGNIN_CONCURRENCY);
-    await sleep(10_000);
-    const after = procUsage(server.child.pid!);
-    const open = all.filter((m) => m.ws && m.ws.readyState === m.ws.OPEN).length;
-    console.log(`idle: ${open} authenticated connections open on one process; server RSS ${mib(after.rssBytes)} (${((after.rssBytes - before.rssBytes) / open / 1024).toFixed(1)} KiB per connection over the baseline); target < 1536 MiB`);
-  } finally {
-    for (const m of all) m.ws?.terminate();
-    await server.stop();
-  }
-}
-
 async function main() {
   const db = await createPostgresDatabase(baseDb, 'parta_bench');
   console.log(`database: ${new URL(db.url).pathname.slice(1)} (PostgreSQL), ${os.cpus().length} CPUs, Node ${process.version}; disk probe in ${PROBE_DIR}`);
@@ -383,7 +362,7 @@ async function main() {
       if (d.n > 0 && d.over / d.n > 0.01) console.log(`  over 1 % of idle flushes take longer than the p99 bound: expect Parta, which commits each message before it answers, to fail its steps by that alone (npm run bench:disk)`);
     }
     if (opt.idle) {
-      await benchIdle(db.url, Number(opt.idle === 'true' ? 10_000 : opt.idle));
+      await benchIdle(db.url, Number(opt.idle === 'true' ? 10_000 : opt.idle), { members: M, seedConcurrency: SEED_CONCURRENCY, signInConcurrency: SIGNIN_CONCURRENCY, parta: PARTA });
       return;
     }
     let parta: StepResult | null = null;
