@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.ts';
 import { createRuntime } from './bootstrap.ts';
 import { runCommand, USAGE } from './platform/commands.ts';
+import { backupCommand, restoreCommand } from './platform/backup-commands.ts';
 
 /** `npm run parta -- <command> [--options]`: administration from the shell. */
 async function main() {
@@ -10,7 +11,7 @@ async function main() {
     console.log(USAGE);
     return;
   }
-  const { values } = parseArgs({ args: rest, options: { phone: { type: 'string' }, name: { type: 'string' }, out: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ args: rest, options: { phone: { type: 'string' }, name: { type: 'string' }, out: { type: 'string' }, from: { type: 'string' }, force: { type: 'boolean' } }, strict: true });
   let config;
   try {
     config = loadConfig({ PARTA_LOG_LEVEL: 'warn', ...process.env });
@@ -21,9 +22,20 @@ async function main() {
     }
     throw err;
   }
+  // Backup and restore do not open the runtime: a running server holds the database folder.
+  if (command === 'backup') {
+    if (!values.out) throw new Error('--out is required');
+    console.log(await backupCommand(config, values.out));
+    return;
+  }
+  if (command === 'restore') {
+    if (!values.from) throw new Error('--from is required');
+    console.log(await restoreCommand(config, values.from, values.force ?? false));
+    return;
+  }
   const { ctx, database } = await createRuntime(config);
   try {
-    console.log(await runCommand(ctx, database, command, values));
+    console.log(await runCommand(ctx, command, values));
   } finally {
     await database.close();
   }

@@ -6,6 +6,7 @@ import { DEMO_GUIDE, seedDemo } from './demo/seed.ts';
 import { scheduleMaintenance } from './platform/maintenance.ts';
 import { createLogger } from './bootstrap.ts';
 import { startMedia } from './media/runtime.ts';
+import { startControl } from './platform/control.ts';
 
 async function main() {
   let config;
@@ -37,6 +38,8 @@ async function main() {
     console.log(DEMO_GUIDE);
   }
   const app = await buildApp(ctx);
+  // The embedded database answers `npm run parta -- backup` through a local socket (platform/control.ts).
+  const stopControl = database.pglite ? await startControl(database.pglite, config.dataDir, ctx.log) : async () => {};
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -44,6 +47,7 @@ async function main() {
     ctx.log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000).unref();
     try {
+      await stopControl();
       await app.close();
       await ctx.pubsub.close();
       await ctx.media.close();

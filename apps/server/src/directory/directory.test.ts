@@ -135,7 +135,7 @@ describe('directory: the school roster, managed by its admin', () => {
   test('operators create schools; others may not', async () => {
     const body = { name: 'Гимназия № 2', admin: { lastName: 'Директорова', firstName: 'Вера', phone: '+79165550100' } };
     assert.equal((await t.request('POST', '/api/v1/schools', { token: admin, body })).statusCode, 403);
-    await runCommand(t.runtime.ctx, t.runtime.database, 'operator:create', { phone: '8 916 555 01 99' });
+    await runCommand(t.runtime.ctx, 'operator:create', { phone: '8 916 555 01 99' });
     const operator = (await t.signIn('+79165550199')).token;
     const res = await t.request('POST', '/api/v1/schools', { token: operator, body });
     assert.equal(res.statusCode, 201, res.body);

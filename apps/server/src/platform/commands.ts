@@ -1,6 +1,4 @@
-import fs from 'node:fs';
 import type { AppContext } from '../context.ts';
-import type { Database } from '../db/database.ts';
 import { normalisePhone } from '../identity/phone.ts';
 import { upsertUserByPhone } from '../identity/store.ts';
 import { DEMO_GUIDE, seedDemo } from '../demo/seed.ts';
@@ -13,11 +11,14 @@ Commands:
                                     (it may create schools: POST /api/v1/schools)
   operator:remove --phone <phone>   take operator rights away
   demo:seed                         create the demo school (only on an empty database)
-  backup --out <file.tar.gz>        dump the embedded database (PGlite) to a file;
-                                    for PostgreSQL use pg_dump
+  backup --out <file.tar.gz>        back up the embedded database (PGlite) and the stored files
+                                    into one archive; works while the server runs
+  restore --from <file.tar.gz>      restore such an archive into PARTA_DATA_DIR (server stopped;
+          [--force]                 --force moves a database already there aside); ends every session
+                                    For PostgreSQL use pg_dump: docs/subsystems/backup.md
 `;
 
-export async function runCommand(ctx: AppContext, database: Database, command: string, opts: { phone?: string; out?: string }): Promise<string> {
+export async function runCommand(ctx: AppContext, command: string, opts: { phone?: string }): Promise<string> {
   switch (command) {
     case 'operator:create':
     case 'operator:remove': {
@@ -35,13 +36,6 @@ export async function runCommand(ctx: AppContext, database: Database, command: s
     }
     case 'demo:seed':
       return (await seedDemo(ctx)) ? DEMO_GUIDE : 'There is a school already; the demo was not created.';
-    case 'backup': {
-      if (!opts.out) throw new Error('--out is required');
-      if (!database.pglite) throw new Error('backup is for the embedded database; for PostgreSQL use pg_dump');
-      const dump = await database.pglite.dumpDataDir('gzip');
-      fs.writeFileSync(opts.out, Buffer.from(await dump.arrayBuffer()));
-      return `Backup written to ${opts.out}`;
-    }
     default:
       throw new Error(`Unknown command: ${command}\n\n${USAGE}`);
   }

@@ -77,10 +77,12 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   demo?: boolean;
   overrides?: Omit<RuntimeOverrides, 'database'>;
+  /** A data folder of the test's own: the embedded database on disk there (also with DATABASE_URL), kept on close. */
+  dataDir?: string;
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parta-test-'));
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'parta-test-'));
   const config = loadConfig({
     PARTA_DEV: '1',
     PARTA_DATA_DIR: dataDir,
@@ -93,7 +95,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const baseUrl = process.env.DATABASE_URL;
   let drop = async () => {};
   let dbOptions: DatabaseOptions;
-  if (baseUrl) {
+  if (options.dataDir) {
+    dbOptions = { kind: 'pglite', dataDir, loadFrom: fs.existsSync(path.join(dataDir, 'pg')) ? undefined : await pgliteTemplate() };
+  } else if (baseUrl) {
     const created = await postgresDatabase(baseUrl);
     dbOptions = created.options;
     drop = created.drop;
@@ -142,7 +146,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       await runtime.ctx.pubsub.close();
       await runtime.database.close();
       await drop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
