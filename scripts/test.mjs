@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const roots = ['packages', 'apps'];
+const roots = ['packages', 'apps', 'scripts'];
 const skip = new Set(['node_modules', 'dist', 'data', '.tmp']);
 const files = [];
 function walk(dir) {
