@@ -1,13 +1,12 @@
 #!/usr/bin/env node
-// `npm start`: builds the web client when its build is missing, then runs the server,
-// which serves the client at `/` and the API under `/api`.
-import { spawn } from 'node:child_process';
+// `npm start`: builds the web client when its build is missing and the server when its build is
+// missing or older than its sources (build-server.mjs), then runs the built server with plain Node.
+// The server serves the client at `/` and the API under `/api`.
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { ensureServerBuilt, root, runBuilt } from './build-server.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const web = path.join(root, 'apps/web');
 const require = createRequire(import.meta.url);
 
@@ -21,7 +20,5 @@ if (!process.env.PARTA_WEB_DIR && !fs.existsSync(path.join(web, 'dist/index.html
   }
 }
 
-const tsx = require.resolve('tsx', { paths: [path.join(root, 'apps/server')] });
-const server = spawn(process.execPath, ['--import', tsx, path.join(root, 'apps/server/src/main.ts'), ...process.argv.slice(2)], { stdio: 'inherit', cwd: process.cwd() });
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => server.kill(sig));
-server.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+ensureServerBuilt();
+await runBuilt('main.js', process.argv.slice(2));

@@ -27,7 +27,7 @@ export async function backupCommand(config: Config, out: string): Promise<string
   if (!fs.existsSync(pgDir(config.dataDir))) throw new BackupError(`There is no database in ${config.dataDir} (PARTA_DATA_DIR).`);
   const database = await openDatabase({ kind: 'pglite', dataDir: config.dataDir });
   try {
-    const manifest = await writeBackupFile(database.pglite!, config.dataDir, file);
+    const { manifest } = await writeBackupFile(database.pglite!, config.dataDir, file);
     return `Backup written to ${file} (${manifest.files} stored files)${note}`;
   } finally {
     await database.close();

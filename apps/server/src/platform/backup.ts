@@ -26,6 +26,12 @@ export interface BackupManifest {
   files: number;
 }
 
+export interface BackupResult {
+  manifest: BackupManifest;
+  /** How long the database was held still for its copy (requests waited meanwhile). */
+  databaseMs: number;
+}
+
 export class BackupError extends Error {}
 
 /** The embedded database folder (PGlite's own files) inside the data directory. */
@@ -55,10 +61,12 @@ function countFiles(dir: string): number {
  * Writes a backup archive to `out`: the database first, then the files, so every file the
  * database names is in the archive (a file stored meanwhile may be there too, unnamed: harmless).
  */
-export async function writeBackup(pglite: PGlite, dataDir: string, out: Writable): Promise<BackupManifest> {
+export async function writeBackup(pglite: PGlite, dataDir: string, out: Writable): Promise<BackupResult> {
   const staging = fs.mkdtempSync(path.join(dataDir, '.backup-'));
   try {
+    const started = performance.now();
     const dump = await snapshotDatabase(pglite);
+    const databaseMs = Math.round(performance.now() - started);
     await pipeline(dump.stream() as unknown as NodeJS.ReadableStream, fs.createWriteStream(path.join(staging, 'database.tar')));
     const entries = ['manifest.json', 'database.tar'];
     const files = filesDir(dataDir);
@@ -71,19 +79,19 @@ export async function writeBackup(pglite: PGlite, dataDir: string, out: Writable
     // `follow` packs what the `files` link points to; half-written uploads (`*.tmp`) stay out.
     const pack = tar.c({ gzip: true, cwd: staging, follow: true, portable: true, filter: (p) => !p.endsWith('.tmp') }, entries);
     await pipeline(pack as unknown as NodeJS.ReadableStream, out);
-    return manifest;
+    return { manifest, databaseMs };
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
 }
 
 /** Writes a backup to a file: beside it first, renamed when complete, so a failed run leaves no half archive. */
-export async function writeBackupFile(pglite: PGlite, dataDir: string, file: string): Promise<BackupManifest> {
+export async function writeBackupFile(pglite: PGlite, dataDir: string, file: string): Promise<BackupResult> {
   const tmp = `${file}.${process.pid}.partial`;
   try {
-    const manifest = await writeBackup(pglite, dataDir, fs.createWriteStream(tmp, { mode: 0o600 }));
+    const result = await writeBackup(pglite, dataDir, fs.createWriteStream(tmp, { mode: 0o600 }));
     fs.renameSync(tmp, file);
-    return manifest;
+    return result;
   } catch (err) {
     fs.rmSync(tmp, { force: true });
     throw err;

@@ -38,7 +38,7 @@ export async function startControl(pglite: PGlite, dataDir: string, log: Logger)
     res.writeHead(200, { 'content-type': 'application/gzip' });
     const started = Date.now();
     writeBackup(pglite, dataDir, res)
-      .then((m) => log.info({ files: m.files, ms: Date.now() - started }, 'backup written'))
+      .then((r) => log.info({ files: r.manifest.files, databaseMs: r.databaseMs, ms: Date.now() - started }, 'backup written'))
       .catch((err: unknown) => {
         log.error({ err }, 'backup failed');
         res.destroy(err as Error); // the client sees a cut-off stream, never a complete-looking archive
