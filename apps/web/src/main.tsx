@@ -1,11 +1,8 @@
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App.tsx';
+import { registerServiceWorker } from './app/sw-update.ts';
 import './styles.css';
 
 createRoot(document.getElementById('root')!).render(<App />);
 
-if ('serviceWorker' in navigator && import.meta.env.PROD) {
-  window.addEventListener('load', () => {
-    navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => undefined);
-  });
-}
+registerServiceWorker();

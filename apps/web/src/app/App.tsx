@@ -9,6 +9,7 @@ import { SignIn } from '../screens/SignIn.tsx';
 import { Link } from '../screens/Link.tsx';
 import { ChatsScreen } from '../screens/Chats.tsx';
 import { SyncBadge } from '../ui/SyncBadge.tsx';
+import { UpdateBanner } from '../ui/UpdateBanner.tsx';
 import { Icon } from '../ui/kit.tsx';
 
 const Settings = lazy(() => import('../screens/Settings.tsx'));
@@ -27,6 +28,7 @@ export function App() {
   return (
     <I18nContext.Provider value={i18n}>
       <Root />
+      <UpdateBanner />
     </I18nContext.Provider>
   );
 }

@@ -32,6 +32,8 @@ export const en: Record<MessageKey, string> = {
   'sync.syncing': 'Updating…',
   'sync.live': 'Online',
   'sync.reconnecting': 'Offline, reconnecting…',
+  'update.ready': 'An update of Parta is ready',
+  'update.reload': 'Reload',
   'sync.resync': 'Reloading…',
 
   'outbox.waiting_one': '{n} message waiting to be sent',

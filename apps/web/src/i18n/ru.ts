@@ -33,6 +33,8 @@ export const ru = {
   'sync.syncing': 'Обновление…',
   'sync.live': 'На связи',
   'sync.reconnecting': 'Нет связи, переподключаемся…',
+  'update.ready': 'Готова новая версия Parta',
+  'update.reload': 'Обновить',
   'sync.resync': 'Загружаем заново…',
 
   'outbox.waiting_one': '{n} сообщение ждёт отправки',
