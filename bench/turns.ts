@@ -3,7 +3,7 @@
  * server at its own rate, and so on, so that both are measured over the same minutes. The host's
  * speed drifts from one quarter of an hour to the next (a shared machine), and when each ramp ran
  * in its own quarter of an hour the ratio moved with it: 0.48 to 0.72 on one evening
- * (docs/performance.md). `--sequential` runs Parta's ramp, then the bare server's. Neither ramp
+ * (docs/performance/messaging.md). `--sequential` runs Parta's ramp, then the bare server's. Neither ramp
  * starts before both servers are up and connected, and a server is stopped in its own turn.
  */
 export class Turns {

@@ -38,7 +38,7 @@ export const MAX_PREPARED_PER_CONNECTION = 500;
  * Runs each parameterised statement as a named prepared statement of the connection: PostgreSQL
  * parses it once per connection and can keep its plan, where an unnamed statement is parsed and
  * planned at every run (for Parta's statements, planning costs more than running them; measured
- * in docs/performance.md). The name is per connection, from the statement's text.
+ * in docs/performance/messaging.md). The name is per connection, from the statement's text.
  */
 export function prepareStatements(client: pg.PoolClient | pg.Client): void {
   const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;

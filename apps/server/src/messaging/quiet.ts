@@ -79,7 +79,7 @@ export function formatResume(at: Date, timeZone: string, locale: Locale): string
 /**
  * SQL: whether the member whose `working_hours` row is aliased `w` is outside their hours at the
  * instant `at` (a timestamptz expression). No row: always within. The same rule as `quietUntil`
- * (local weekday in `days`, local minute in [start, end)), checked against it in quiet.test.ts.
+ * (local weekday in `days`, local minute in [start, end)), checked against it in send-batch.test.ts ("the SQL rule for working hours agrees with quietUntil").
  * Both arguments are the caller's own identifiers, never user input.
  */
 export function outsideHoursSql(w: string, at: string): RawBuilder<boolean> {
