@@ -58,7 +58,12 @@ export default tseslint.config(
     // The web client speaks only through the protocol package.
     files: ['apps/web/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['@parta/server', '@parta/server/*'], message: 'The web client speaks to the server only through @parta/protocol.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@parta/server', '@parta/server/*'], message: 'The web client speaks to the server only through @parta/protocol.' }] },
+      ],
+    },
   },
   { files: ['apps/web/src/**/*.{ts,tsx}'], ...hooks },
 );

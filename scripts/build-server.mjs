@@ -15,7 +15,17 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 const serverDist = path.join(root, 'apps/server/dist');
 const protocolDist = path.join(root, 'packages/protocol/dist');
 const stamp = path.join(serverDist, '.built');
-const sources = ['packages/protocol/src', 'packages/protocol/package.json', 'apps/server/src', 'apps/server/package.json', 'tsconfig.base.json', 'apps/server/tsconfig.json', 'apps/server/tsconfig.build.json', 'packages/protocol/tsconfig.json', 'packages/protocol/tsconfig.build.json'];
+const sources = [
+  'packages/protocol/src',
+  'packages/protocol/package.json',
+  'apps/server/src',
+  'apps/server/package.json',
+  'tsconfig.base.json',
+  'apps/server/tsconfig.json',
+  'apps/server/tsconfig.build.json',
+  'packages/protocol/tsconfig.json',
+  'packages/protocol/tsconfig.build.json',
+];
 
 function newestSource() {
   let newest = 0;

@@ -23,7 +23,11 @@ const forbidden: [string, string, string][] = [
   ['web → server, type-only', 'apps/web/src/screens/probe.tsx', "import type { Config } from '../../../server/src/config.ts';\nexport type C = Config;\n"],
   ['web → server, by package name', 'apps/web/src/probe.ts', "import { x } from '@parta/server';\nconsole.log(x);\n"],
   ['web → server, dynamic import', 'apps/web/src/probe.ts', "export const m = import('../../server/src/config.ts');\n"],
-  ['protocol → server, relative path', 'packages/protocol/src/probe.ts', "import { loadConfig } from '../../../apps/server/src/config.ts';\nconsole.log(loadConfig);\n"],
+  [
+    'protocol → server, relative path',
+    'packages/protocol/src/probe.ts',
+    "import { loadConfig } from '../../../apps/server/src/config.ts';\nconsole.log(loadConfig);\n",
+  ],
   ['protocol → web, relative path', 'packages/protocol/src/probe.ts', "export * from '../../../apps/web/src/i18n/ru.ts';\n"],
   ['protocol → any package of ours', 'packages/protocol/src/probe.ts', "import { x } from '@parta/server';\nconsole.log(x);\n"],
 ];

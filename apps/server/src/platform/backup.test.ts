@@ -72,7 +72,10 @@ describe('backup and restore of the embedded database and its files', () => {
       const names: string[] = [];
       await tar.t({ file: archive, onReadEntry: (e) => void names.push(e.path) });
       assert.ok(names.includes('manifest.json') && names.includes('database.tar'), names.join(', '));
-      assert.ok(names.some((n) => n.startsWith('files/') && !n.endsWith('/')), 'the stored files are in the archive');
+      assert.ok(
+        names.some((n) => n.startsWith('files/') && !n.endsWith('/')),
+        'the stored files are in the archive',
+      );
 
       // After the backup: a session revoked, a message sent. Neither is in the backup.
       assert.equal((await t.request('POST', '/api/v1/auth/logout', { token: revokedToken })).statusCode, 204);
@@ -140,6 +143,10 @@ describe('backup and restore of the embedded database and its files', () => {
     await tar.c({ gzip: true, file: other, cwd: root }, ['manifest.json']);
     await assert.rejects(restoreCommand(config, other, false), /version 99/);
     await assert.rejects(restoreCommand(config, path.join(root, 'missing.tar.gz'), false), /No such file/);
-    assert.deepEqual(fs.readdirSync(empty).filter((f) => f !== 'parta.lock'), [], 'nothing was written');
+    assert.deepEqual(
+      fs.readdirSync(empty).filter((f) => f !== 'parta.lock'),
+      [],
+      'nothing was written',
+    );
   });
 });

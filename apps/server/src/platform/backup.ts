@@ -74,7 +74,13 @@ export async function writeBackup(pglite: PGlite, dataDir: string, out: Writable
       fs.symlinkSync(files, path.join(staging, 'files'), 'dir');
       entries.push('files');
     }
-    const manifest: BackupManifest = { format: BACKUP_FORMAT, version: BACKUP_VERSION, createdAt: new Date().toISOString(), database: 'pglite', files: countFiles(files) };
+    const manifest: BackupManifest = {
+      format: BACKUP_FORMAT,
+      version: BACKUP_VERSION,
+      createdAt: new Date().toISOString(),
+      database: 'pglite',
+      files: countFiles(files),
+    };
     fs.writeFileSync(path.join(staging, 'manifest.json'), JSON.stringify(manifest, null, 2));
     // `follow` packs what the `files` link points to; half-written uploads (`*.tmp`) stay out.
     const pack = tar.c({ gzip: true, cwd: staging, follow: true, portable: true, filter: (p) => !p.endsWith('.tmp') }, entries);
@@ -107,7 +113,9 @@ function readManifest(dir: string): BackupManifest {
   }
   if (manifest.format !== BACKUP_FORMAT) throw new BackupError(`This is not a Parta backup (format ${String(manifest.format)}).`);
   if (!(manifest.version >= 1 && manifest.version <= BACKUP_VERSION)) {
-    throw new BackupError(`This backup has format version ${manifest.version}; this Parta reads versions up to ${BACKUP_VERSION}. Restore it with a newer Parta.`);
+    throw new BackupError(
+      `This backup has format version ${manifest.version}; this Parta reads versions up to ${BACKUP_VERSION}. Restore it with a newer Parta.`,
+    );
   }
   if (!fs.existsSync(path.join(dir, 'database.tar'))) throw new BackupError('The backup has no database.tar.');
   return manifest;
