@@ -32,6 +32,9 @@ export class TestServer {
   port = 0;
   log = '';
 
+  /** `webDir`: the built client to serve (default apps/web/dist). */
+  constructor(private readonly options: { webDir?: string } = {}) {}
+
   get url() {
     return `http://127.0.0.1:${this.port}`;
   }
@@ -54,7 +57,7 @@ export class TestServer {
         PARTA_CODE_RESEND_SECONDS: '0',
         PARTA_CODES_PER_PHONE_PER_HOUR: '100',
         PARTA_AUTH_RATE_PER_IP: '1000',
-        PARTA_WEB_DIR: path.join(repoRoot, 'apps/web/dist'),
+        PARTA_WEB_DIR: this.options.webDir ?? path.join(repoRoot, 'apps/web/dist'),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
