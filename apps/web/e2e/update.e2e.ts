@@ -47,6 +47,10 @@ test('a tab open during a deploy still loads its lazy chunks, says an update is 
     const first = await page.evaluate(() => navigator.serviceWorker.controller!.scriptURL);
 
     deploy(lazy);
+    // The browser's HTTP cache may still hold the chunk (it was fetched once, to be precached); on a
+    // phone it is often evicted. Cleared here, so only the service worker's caches can answer.
+    const cdp = await ctx.newCDPSession(page);
+    await cdp.send('Network.clearBrowserCache');
     const direct = await fetch(`${server.url}/assets/${lazy}`);
     assert.ok(direct.status === 404 || !/javascript/.test(direct.headers.get('content-type') ?? ''), 'the server no longer has the chunk');
 
