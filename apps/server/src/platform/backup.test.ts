@@ -52,7 +52,10 @@ describe('backup and restore of the embedded database and its files', () => {
     const content = Buffer.from('Расписание контрольных: вторник, четверг\n');
     let chatId: string;
     try {
+      fs.mkdirSync(path.join(dataDir, '.backup-killed'));
+      fs.writeFileSync(path.join(dataDir, '.backup-killed', 'database.tar'), 'left by a backup that was killed');
       stopControl = await startControl(t.runtime.database.pglite!, dataDir, pino({ level: 'silent' }));
+      assert.ok(!fs.existsSync(path.join(dataDir, '.backup-killed')), 'a killed backup leaves no copy of the database behind');
       const teacher = await actor(t, DEMO_PHONES.classTeacher5A);
       keptToken = teacher.token;
       revokedToken = (await t.signIn(DEMO_PHONES.classTeacher5A)).token;

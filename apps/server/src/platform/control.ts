@@ -47,8 +47,12 @@ export async function startControl(pglite: PGlite, dataDir: string, log: Logger)
         busy = false;
       });
   });
-  // The data folder is locked by this process, so a socket file left there is a dead one of ours.
+  // The data folder is locked by this process, so a socket file left there is a dead one of ours,
+  // and so are the staging folders of a backup or restore that was killed (each holds a database copy).
   fs.rmSync(socket, { force: true });
+  for (const entry of fs.readdirSync(dataDir)) {
+    if (/^\.(backup|restore)-/.test(entry)) fs.rmSync(path.join(dataDir, entry), { recursive: true, force: true });
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(socket, () => resolve());
