@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import type { AppContext } from './context.ts';
 import { registerErrorHandling } from './http/errors.ts';
 import { requireAuth } from './http/auth.ts';
+import { registerInputChecks } from './http/input.ts';
 import { identityPublicRoutes, identityRoutes } from './identity/routes.ts';
 import { profileRoutes } from './identity/profile-routes.ts';
 import { directoryRoutes } from './directory/routes.ts';
@@ -33,6 +34,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
+  registerInputChecks(app);
 
   await app.register(swagger, {
     openapi: {

@@ -12,6 +12,8 @@ export const ErrorCodes = {
   internal: { ru: 'Внутренняя ошибка сервера', en: 'Internal server error' },
   payload_too_large: { ru: 'Слишком большой файл', en: 'The upload is too large' },
   unsupported_media_type: { ru: 'Неподдерживаемый тип файла', en: 'Unsupported file type' },
+  text_invalid: { ru: 'Текст содержит недопустимые символы', en: 'The text contains characters that are not allowed' },
+  upload_incomplete: { ru: 'Файл передан не полностью, попробуйте ещё раз', en: 'The upload was cut off or malformed; try again' },
 
   phone_invalid: { ru: 'Неверный номер телефона', en: 'Invalid phone number' },
   phone_country_not_allowed: { ru: 'Номера этой страны не принимаются', en: 'Phone numbers of this country are not accepted' },
