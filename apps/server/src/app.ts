@@ -9,6 +9,7 @@ import type { AppContext } from './context.ts';
 import { registerErrorHandling } from './http/errors.ts';
 import { requireAuth } from './http/auth.ts';
 import { registerInputChecks } from './http/input.ts';
+import { registerSecurityHeaders } from './http/headers.ts';
 import { identityPublicRoutes, identityRoutes } from './identity/routes.ts';
 import { profileRoutes } from './identity/profile-routes.ts';
 import { directoryRoutes } from './directory/routes.ts';
@@ -35,6 +36,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
   registerInputChecks(app);
+  await registerSecurityHeaders(app);
 
   await app.register(swagger, {
     openapi: {
