@@ -29,7 +29,7 @@ export const API_VERSION = '0.1.0';
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
-    trustProxy: process.env.PARTA_TRUST_PROXY === '1',
+    trustProxy: ctx.config.trustProxy,
     bodyLimit: 1024 * 1024,
   });
   app.setValidatorCompiler(validatorCompiler);
