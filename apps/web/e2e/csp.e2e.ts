@@ -91,3 +91,22 @@ test('the app runs with no CSP violation: sign-in, chats, a sent message, search
   assert.equal(control[0]!.directive, 'script-src-elem');
   assert.equal(await page.evaluate(() => (window as unknown as { __inlineRan?: boolean }).__inlineRan ?? false), false);
 });
+
+test('"sign out everywhere" in settings ends this session and the others', async () => {
+  const first = await (await newContext(browser)).newPage();
+  const second = await (await newContext(browser)).newPage();
+  await signIn(first, server, PHONES.parent);
+  await signIn(second, server, PHONES.parent);
+  const tokens = await Promise.all([first, second].map((p) => p.evaluate(() => localStorage.getItem('parta.token') ?? '')));
+  const status = (token: string) => fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+  assert.deepEqual(await Promise.all(tokens.map(status)), [200, 200]);
+
+  await first.goto(server.url + '/settings');
+  await first.locator('#profile-h').waitFor();
+  first.once('dialog', (d) => void d.accept());
+  await first.getByRole('button', { name: 'Выйти везде' }).click();
+  await first.getByLabel('Номер телефона').waitFor();
+  assert.deepEqual(await Promise.all(tokens.map(status)), [401, 401]);
+  // The other device is sent back to sign-in too (its socket is closed; its next request is refused).
+  await second.getByLabel('Номер телефона').waitFor({ timeout: 30_000 });
+});
