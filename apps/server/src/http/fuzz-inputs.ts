@@ -82,14 +82,14 @@ export function badBodies(schema: Schema, idOf: IdOf): { body: string; contentTy
     json(null),
     json('текст'),
     { body: '{"a":', contentType: 'application/json' },
-    { body: deepArray(100_000), contentType: 'application/json' },
+    { body: deepArray(20_000), contentType: 'application/json' },
     { body: deepObject(5_000), contentType: 'application/json' },
-    { body: JSON.stringify({ pad: 'я'.repeat(700_000) }), contentType: 'application/json' },
+    { body: JSON.stringify({ pad: 'я'.repeat(700_000) }), contentType: 'application/json' }, // 1.4 MB: over the body limit
     { body: '{"__proto__":{"admin":true},"constructor":{"prototype":{"admin":true}}}', contentType: 'application/json' },
   ];
   if (valid && typeof valid === 'object' && !Array.isArray(valid)) {
-    const keys = Object.keys(valid).slice(0, 8);
-    const spoilers: unknown[] = [1e20, -1, 'x', true, null, [], {}, NUL, LONE_SURROGATE, JSON.parse(deepArray(40))];
+    const keys = Object.keys(valid).slice(0, 6);
+    const spoilers: unknown[] = [1e20, 'x', null, [], NUL, LONE_SURROGATE, JSON.parse(deepArray(40))];
     for (const key of keys) for (const bad of spoilers) out.push(json({ ...valid, [key]: bad }));
     const firstText = keys.find((k) => typeof (valid as Record<string, unknown>)[k] === 'string');
     if (firstText) out.push(json({ ...valid, [firstText]: 'я'.repeat(200_000) }));

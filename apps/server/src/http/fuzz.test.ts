@@ -12,7 +12,9 @@ import { BAD_PATH_VALUES, BAD_QUERY_VALUES, badBodies, sampleOf, type Schema } f
  * admin, gets a sample of valid input built from its schema and then the same input spoiled one
  * place at a time — wrong types, NUL, lone surrogates, huge strings, deep nesting, bad JSON, a
  * cut-off multipart body, bad path parameters and query values. No answer may be a 5xx.
- * Bounded by count (each operation gets a fixed list) and by a time budget; it prints its figures.
+ * Bounded by count (each operation gets a fixed list; the first pass — valid input, bad path
+ * parameters and query values — always runs whole) and by a time budget for the spoiled bodies;
+ * it prints its figures.
  */
 const TIME_BUDGET_MS = 60_000;
 
@@ -100,9 +102,11 @@ describe('route fuzzer', () => {
     }
     assert.ok(ops.length > 50, `the document lists ${ops.length} operations`);
 
-    let covered = 0;
+    // Two passes: first every operation's valid input, bad path parameters and bad query values
+    // (cheap, so every operation is reached however slow the machine), then the spoiled bodies
+    // while the time budget lasts.
+    const passes: (() => Promise<unknown>)[][] = [[], []];
     for (const op of ops) {
-      if (Date.now() - started > TIME_BUDGET_MS) break;
       const pathParams = op.params.filter((p) => p.in === 'path');
       const queryParams = op.params.filter((p) => p.in === 'query');
       const urlWith = (override: Record<string, string> = {}, query = '') => {
@@ -112,32 +116,32 @@ describe('route fuzzer', () => {
       };
       const validBody = op.body ? JSON.stringify(sampleOf(op.body, '', realId)) : undefined;
       const json = (body: string | undefined) => ({ body, contentType: body === undefined ? undefined : 'application/json' });
-
-      // Valid input, then a bogus query parameter.
-      await call(op, urlWith(), json(validBody));
-      await call(op, urlWith({}, 'unknown=%00'), json(validBody));
-      // Bad path parameters, one at a time.
-      for (const p of pathParams) for (const bad of BAD_PATH_VALUES) await call(op, urlWith({ [p.name]: bad }), json(validBody));
-      // Bad query values, one parameter at a time.
-      for (const p of queryParams) for (const bad of BAD_QUERY_VALUES) await call(op, urlWith({}, `${p.name}=${bad}`), json(validBody));
-      // Spoiled bodies.
-      if (op.body) for (const body of badBodies(op.body, realId)) await call(op, urlWith(), body);
+      const [first, second] = passes as [(() => Promise<unknown>)[], (() => Promise<unknown>)[]];
+      first.push(() => call(op, urlWith(), json(validBody)));
+      first.push(() => call(op, urlWith({}, 'unknown=%00'), json(validBody)));
+      for (const p of pathParams) for (const bad of BAD_PATH_VALUES) first.push(() => call(op, urlWith({ [p.name]: bad }), json(validBody)));
+      for (const p of queryParams) for (const bad of BAD_QUERY_VALUES) first.push(() => call(op, urlWith({}, `${p.name}=${bad}`), json(validBody)));
+      if (op.body) for (const body of badBodies(op.body, realId)) second.push(() => call(op, urlWith(), body));
       if (op.multipart) {
         const m = multipartBody('файл.pdf', Buffer.alloc(4000, 0x41), 'application/pdf');
-        await call(op, urlWith(), { body: m.body.subarray(0, 2500), contentType: m.headers['content-type'] });
-        await call(op, urlWith(), { body: m.body, contentType: 'multipart/form-data' });
-        await call(op, urlWith(), { body: '--x\r\nContent-Disposition: form-data\r\n\r\n', contentType: 'multipart/form-data; boundary=x' });
+        second.push(() => call(op, urlWith(), { body: m.body.subarray(0, 2500), contentType: m.headers['content-type'] }));
+        second.push(() => call(op, urlWith(), { body: m.body, contentType: 'multipart/form-data' }));
+        second.push(() => call(op, urlWith(), { body: '--x\r\nContent-Disposition: form-data\r\n\r\n', contentType: 'multipart/form-data; boundary=x' }));
       } else if (['POST', 'PUT', 'PATCH'].includes(op.method)) {
-        await call(op, urlWith(), { body: 'a=1', contentType: 'application/x-www-form-urlencoded' });
+        second.push(() => call(op, urlWith(), { body: 'a=1', contentType: 'application/x-www-form-urlencoded' }));
       }
-      covered++;
+    }
+    const planned = passes[0]!.length + passes[1]!.length;
+    for (const send of passes[0]!) await send();
+    for (const send of passes[1]!) {
+      if (Date.now() - started > TIME_BUDGET_MS) break;
+      await send();
     }
 
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     const seen = [...statuses.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(' ');
-    console.log(`route fuzzer: ${covered}/${ops.length} operations, ${sent} requests in ${seconds} s; statuses ${seen}`);
-    if (covered < ops.length) console.log(`route fuzzer: the time budget (${TIME_BUDGET_MS / 1000} s) ran out before ${ops.length - covered} operations`);
+    console.log(`route fuzzer: ${ops.length} operations, ${sent} of ${planned} planned requests sent in ${seconds} s; statuses ${seen}`);
+    if (sent < planned) console.log(`route fuzzer: the time budget (${TIME_BUDGET_MS / 1000} s) ran out; the spoiled bodies of some operations were not sent`);
     assert.deepEqual(failures, [], `5xx answers:\n${failures.join('\n')}`);
-    assert.ok(covered > ops.length / 2, 'the fuzzer covered at least half of the operations');
   });
 });
