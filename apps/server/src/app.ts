@@ -8,6 +8,8 @@ import { sql } from 'kysely';
 import type { AppContext } from './context.ts';
 import { registerErrorHandling } from './http/errors.ts';
 import { requireAuth } from './http/auth.ts';
+import { registerInputChecks } from './http/input.ts';
+import { registerSecurityHeaders } from './http/headers.ts';
 import { identityPublicRoutes, identityRoutes } from './identity/routes.ts';
 import { profileRoutes } from './identity/profile-routes.ts';
 import { directoryRoutes } from './directory/routes.ts';
@@ -27,12 +29,14 @@ export const API_VERSION = '0.1.0';
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
-    trustProxy: process.env.PARTA_TRUST_PROXY === '1',
+    trustProxy: ctx.config.trustProxy,
     bodyLimit: 1024 * 1024,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
+  registerInputChecks(app);
+  await registerSecurityHeaders(app);
 
   await app.register(swagger, {
     openapi: {

@@ -34,6 +34,10 @@ const Env = z.object({
   PARTA_AUTH_RATE_PER_IP: z.coerce.number().int().min(1).default(30),
   PARTA_CODES_PER_PHONE_PER_HOUR: z.coerce.number().int().min(1).default(5),
   PARTA_CODE_RESEND_SECONDS: z.coerce.number().int().min(0).default(60),
+  PARTA_SMS_DAILY_BUDGET: z.coerce.number().int().min(1).default(2000),
+  PARTA_SESSION_IDLE_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  PARTA_SESSION_MAX_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
+  PARTA_TRUST_PROXY: bool,
   PARTA_MAX_PHOTO_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
   REDIS_URL: z.string().optional(),
   PARTA_STREAM_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(14),
@@ -77,6 +81,8 @@ export type Config = {
   /** PostgreSQL: seconds a pooled connection may sit idle before it is closed (0: never); db/database.ts. */
   dbIdleSeconds: number;
   dev: boolean;
+  /** Behind a reverse proxy: the client's address comes from `X-Forwarded-For`. */
+  trustProxy: boolean;
   demo: 'auto' | 'off';
   publicUrl: string;
   logLevel: string;
@@ -86,9 +92,13 @@ export type Config = {
     authPerIpPerMinute: number;
     codesPerPhonePerHour: number;
     codeResendSeconds: number;
+    /** Sign-in codes the whole installation sends in 24 hours at most (identity/service.ts). */
+    smsPerDay: number;
     maxPhotoBytes: number;
     maxUploadBytes: number;
   };
+  /** Installation defaults of a session's lifetime; a school may set its own (identity/sessions.ts). */
+  sessions: { idleDays: number; maxDays: number };
   redisUrl: string | undefined;
   /** How long the update stream keeps events for clients that resume. */
   streamRetentionDays: number;
@@ -151,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPoolSize: e.PARTA_DB_POOL_SIZE,
     dbIdleSeconds: e.PARTA_DB_IDLE_SECONDS,
     dev: e.PARTA_DEV,
+    trustProxy: e.PARTA_TRUST_PROXY,
     demo: e.PARTA_DEMO,
     publicUrl: e.PARTA_PUBLIC_URL ?? `http://localhost:${e.PORT}`,
     logLevel: e.PARTA_LOG_LEVEL,
@@ -160,9 +171,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       authPerIpPerMinute: e.PARTA_AUTH_RATE_PER_IP,
       codesPerPhonePerHour: e.PARTA_CODES_PER_PHONE_PER_HOUR,
       codeResendSeconds: e.PARTA_CODE_RESEND_SECONDS,
+      smsPerDay: e.PARTA_SMS_DAILY_BUDGET,
       maxPhotoBytes: e.PARTA_MAX_PHOTO_BYTES,
       maxUploadBytes: e.PARTA_MAX_UPLOAD_BYTES,
     },
+    sessions: { idleDays: e.PARTA_SESSION_IDLE_DAYS, maxDays: e.PARTA_SESSION_MAX_DAYS },
     redisUrl: e.REDIS_URL,
     streamRetentionDays: e.PARTA_STREAM_RETENTION_DAYS,
     sendBatchMs: e.PARTA_SEND_BATCH_MS,

@@ -58,3 +58,13 @@ export const DevSmsQuery = z.object({ phone: z.string() });
 export const DevSmsResponse = z.object({
   messages: z.array(z.object({ phone: z.string(), text: z.string(), code: z.string().nullable(), sentAt: Iso })),
 });
+
+/** A school's session lifetime in days; null: the installation's default (given in `defaults`). */
+export const SessionPolicyBody = z.object({
+  idleDays: z.number().int().min(1).max(3650).nullable().describe('A session unused this long ends'),
+  maxDays: z.number().int().min(1).max(3650).nullable().describe('A session ends this long after sign-in, however used'),
+});
+export const SessionPolicy = SessionPolicyBody.extend({
+  defaults: z.object({ idleDays: z.number().int(), maxDays: z.number().int() }),
+});
+export type SessionPolicy = z.infer<typeof SessionPolicy>;

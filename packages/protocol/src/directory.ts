@@ -49,7 +49,9 @@ export const CreateClassBody = z.object({
   grade: z.number().int().min(0).max(12).optional().describe('Derived from the name when omitted'),
   academicYearId: Id.optional().describe('The current academic year when omitted'),
 });
-export const UpdateClassBody = z.object({ name: z.string().trim().min(1).max(20).optional(), grade: z.number().int().min(0).max(12).optional() });
+export const UpdateClassBody = z
+  .object({ name: z.string().trim().min(1).max(20).optional(), grade: z.number().int().min(0).max(12).optional() })
+  .refine((b) => b.name !== undefined || b.grade !== undefined, { message: 'nothing to change: give name or grade' });
 
 export const Person = z.object({
   id: Id,

@@ -12,6 +12,8 @@ export const ErrorCodes = {
   internal: { ru: 'Внутренняя ошибка сервера', en: 'Internal server error' },
   payload_too_large: { ru: 'Слишком большой файл', en: 'The upload is too large' },
   unsupported_media_type: { ru: 'Неподдерживаемый тип файла', en: 'Unsupported file type' },
+  text_invalid: { ru: 'Текст содержит недопустимые символы', en: 'The text contains characters that are not allowed' },
+  upload_incomplete: { ru: 'Файл передан не полностью, попробуйте ещё раз', en: 'The upload was cut off or malformed; try again' },
 
   phone_invalid: { ru: 'Неверный номер телефона', en: 'Invalid phone number' },
   phone_country_not_allowed: { ru: 'Номера этой страны не принимаются', en: 'Phone numbers of this country are not accepted' },
@@ -20,6 +22,7 @@ export const ErrorCodes = {
   code_expired: { ru: 'Срок действия кода истёк, запросите новый', en: 'The code has expired; ask for a new one' },
   code_attempts_exceeded: { ru: 'Слишком много попыток, запросите новый код', en: 'Too many attempts; ask for a new code' },
   sms_send_failed: { ru: 'Не удалось отправить СМС', en: 'Could not send the SMS' },
+  sms_budget_exhausted: { ru: 'Лимит СМС со входными кодами на сегодня исчерпан, попробуйте позже или обратитесь к администратору школы', en: "Today's budget of sign-in texts is spent; try again later or ask the school's administrator" },
   session_not_found: { ru: 'Сеанс не найден', en: 'Session not found' },
 
   not_linked: { ru: 'Аккаунт не привязан к школе', en: 'The account is not linked to a school' },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isSingleEmoji } from './emoji.ts';
 import { Id, Iso, SchoolRole } from './common.ts';
 import { StickerId } from './files.ts';
 
@@ -133,7 +134,9 @@ export const SentMessage = Message.extend({ notice: SendNotice.optional() });
 export type SentMessage = z.infer<typeof SentMessage>;
 
 export const EditMessageBody = z.object({ text: z.string().min(1).max(MAX_MESSAGE_LENGTH) });
-export const ReactionBody = z.object({ emoji: z.string().min(1).max(16) });
+/** A reaction: exactly one emoji (emoji.ts). */
+export const Emoji = z.string().min(1).max(32).refine(isSingleEmoji, { message: 'one emoji' });
+export const ReactionBody = z.object({ emoji: Emoji });
 export const ReadBody = z.object({ seq: z.number().int().min(0) });
 export const PinBody = z.object({ messageId: Id.nullable() });
 

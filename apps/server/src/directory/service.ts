@@ -4,6 +4,7 @@ import type { AppContext } from '../context.ts';
 import type { Queryable, Tx } from '../db/schema.ts';
 import { AppError, badRequest, conflict } from '../http/errors.ts';
 import { normaliseOptionalPhone, normalisePhone } from '../identity/phone.ts';
+import { announceRevoked, doRevokeAccountSessions } from '../identity/sessions.ts';
 import { checkLinkable, doLink, personClassIds } from '../membership/linking.ts';
 import { currentYear, getClass, getPerson } from './store.ts';
 import { gradeFromName, isAdult, isStudent, isTooYoung, validRoleSet } from './rules.ts';
@@ -172,9 +173,10 @@ export async function updatePerson(ctx: AppContext, schoolId: string, personId: 
   const birthDate = body.birthDate === undefined ? current.birth_date : body.birthDate;
   checkRoles(roles, birthDate);
   const phone = body.phone === undefined ? current.phone : normaliseOptionalPhone(body.phone, ctx.config.phoneCountries);
-  return ctx.db.transaction().execute(async (trx) => {
+  let revoked: string[] = [];
+  const person = await ctx.db.transaction().execute(async (trx) => {
     if (phone) await checkPersonPhone(trx, schoolId, phone, roles, personId);
-    const updated = await trx
+    let updated = await trx
       .updateTable('persons')
       .set({
         last_name: body.lastName ?? current.last_name,
@@ -187,27 +189,36 @@ export async function updatePerson(ctx: AppContext, schoolId: string, personId: 
       .where('id', '=', personId)
       .returningAll()
       .executeTakeFirstOrThrow();
-    if (current.user_id && isStudent(roles) !== isStudent(current.roles)) {
-      // A student turned adult or the reverse: the old account link no longer holds.
-      await trx.updateTable('persons').set({ user_id: null, linked_at: null }).where('id', '=', personId).execute();
+    // The account link no longer holds when a student turns adult or the reverse, or when the
+    // roster changes the person's phone to one that is not the account's (the account is the old
+    // phone's): the person is unlinked and every session of that account ends (identity/sessions.ts).
+    const account = current.user_id && phone !== current.phone ? await trx.selectFrom('users').select('phone').where('id', '=', current.user_id).executeTakeFirst() : undefined;
+    const phoneMoved = account !== undefined && account.phone !== phone;
+    if (current.user_id && (isStudent(roles) !== isStudent(current.roles) || phoneMoved)) {
+      updated = await trx.updateTable('persons').set({ user_id: null, linked_at: null }).where('id', '=', personId).returningAll().executeTakeFirstOrThrow();
+      revoked = await doRevokeAccountSessions(trx, [current.user_id]);
     }
     await ctx.rosterHooks.changed(trx, { schoolId, classIds: await personClassIds(trx, personId), personIds: [personId] });
     if (phone !== current.phone) await linkExistingAccount(ctx, trx, updated);
     return updated;
   });
+  await announceRevoked(ctx, revoked);
+  return person;
 }
 
-/** Takes a person off the roster: they leave their classes and lose access; history stays. */
+/** Takes a person off the roster: they leave their classes and lose access, and their account's sessions end; history stays. */
 export async function archivePerson(ctx: AppContext, schoolId: string, personId: string) {
-  await getPerson(ctx.db, schoolId, personId);
-  await ctx.db.transaction().execute(async (trx) => {
+  const person = await getPerson(ctx.db, schoolId, personId);
+  const revoked = await ctx.db.transaction().execute(async (trx) => {
     const classIds = await personClassIds(trx, personId);
     await trx.updateTable('persons').set({ archived_at: new Date() }).where('id', '=', personId).execute();
     await trx.updateTable('enrolments').set({ left_at: new Date() }).where('student_id', '=', personId).where('left_at', 'is', null).execute();
     await trx.deleteFrom('class_teachers').where('person_id', '=', personId).execute();
     await trx.deleteFrom('guardianships').where((eb) => eb.or([eb('guardian_id', '=', personId), eb('student_id', '=', personId)])).execute();
     await ctx.rosterHooks.changed(trx, { schoolId, classIds, personIds: [personId] });
+    return person.user_id ? doRevokeAccountSessions(trx, [person.user_id]) : [];
   });
+  await announceRevoked(ctx, revoked);
 }
 
 /** When an account already exists on the person's phone, link it at once (the rules permitting). */

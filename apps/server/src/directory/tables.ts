@@ -8,6 +8,9 @@ export interface SchoolsTable {
   short_name: string | null;
   timezone: Generated<string>;
   created_at: Generated<Date>;
+  /** Session lifetime of the school's people (identity/sessions.ts); null: the installation's default. */
+  session_idle_days: number | null;
+  session_max_days: number | null;
 }
 
 export interface AcademicYearsTable {

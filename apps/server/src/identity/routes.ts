@@ -7,16 +7,21 @@ import {
   DevSmsQuery,
   DevSmsResponse,
   ErrorBody,
+  Id,
   IdParam,
   RequestCodeBody,
   RequestCodeResponse,
   SessionList,
+  SessionPolicy,
+  SessionPolicyBody,
 } from '@parta/protocol';
 import type { AppContext } from '../context.ts';
 import { me } from '../http/auth.ts';
 import { loadPresentedUser } from './store.ts';
 import { normalisePhone } from './phone.ts';
 import { listSessions, requestCode, revokeOtherSessions, revokeSession, signIn } from './service.ts';
+import { getSessionPolicy, revokeAllSessions, setSessionPolicy } from './sessions.ts';
+import { accessSchool, requireAdmin } from '../directory/access.ts';
 
 const tags = ['identity'];
 
@@ -97,6 +102,31 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext): void {
     '/api/v1/sessions/revoke-others',
     { schema: { tags, summary: 'Sign out every other device', response: { 200: z.object({ revoked: z.number() }) } } },
     async (request) => ({ revoked: await revokeOtherSessions(ctx, me(request)) }),
+  );
+
+  r.post(
+    '/api/v1/sessions/revoke-all',
+    { schema: { tags, summary: 'Sign out everywhere: every session of my account, this one included', response: { 200: z.object({ revoked: z.number() }) } } },
+    async (request) => ({ revoked: await revokeAllSessions(ctx, me(request).user.id) }),
+  );
+
+  const SchoolParams = z.object({ schoolId: Id });
+  r.get(
+    '/api/v1/schools/:schoolId/session-policy',
+    { schema: { tags, summary: "How long the school's sessions live (admin)", params: SchoolParams, response: { 200: SessionPolicy, 403: ErrorBody, 404: ErrorBody } } },
+    async (request) => {
+      requireAdmin(await accessSchool(ctx.db, me(request).user.id, request.params.schoolId));
+      return getSessionPolicy(ctx, request.params.schoolId);
+    },
+  );
+
+  r.put(
+    '/api/v1/schools/:schoolId/session-policy',
+    { schema: { tags, summary: "Set how long the school's sessions live; null: the installation's default (admin)", params: SchoolParams, body: SessionPolicyBody, response: { 200: SessionPolicy, 403: ErrorBody, 404: ErrorBody } } },
+    async (request) => {
+      requireAdmin(await accessSchool(ctx.db, me(request).user.id, request.params.schoolId));
+      return setSessionPolicy(ctx, request.params.schoolId, request.body);
+    },
   );
 
   r.post(

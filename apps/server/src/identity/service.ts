@@ -6,8 +6,11 @@ import { t } from '../i18n/messages.ts';
 import { linkByPhone } from '../membership/linking.ts';
 import { normalisePhone } from './phone.ts';
 import { SmsSendError } from './sms.ts';
-import { codeStats, findUserByPhone, latestOpenCode, spendCodeAttempt, upsertUserByPhone, type UserRow } from './store.ts';
+import { codeStats, codesSentSince, findUserByPhone, latestOpenCode, spendCodeAttempt, upsertUserByPhone, type UserRow } from './store.ts';
 import { hashSmsCode, hashToken, newSessionToken, newSmsCode, safeEqual } from './tokens.ts';
+import { announceRevoked, sessionLive } from './sessions.ts';
+
+export { SESSIONS_REVOKED_TOPIC } from './sessions.ts';
 
 export const CODE_TTL_SECONDS = 5 * 60;
 export const CODE_MAX_ATTEMPTS = 5;
@@ -21,6 +24,13 @@ export async function requestCode(ctx: AppContext, rawPhone: string, ip: string 
   if (stats.last) {
     const wait = Math.ceil((stats.last.getTime() + limits.codeResendSeconds * 1000 - Date.now()) / 1000);
     if (wait > 0) throw new AppError('code_resend_too_soon', 429, { retryAfterSeconds: wait });
+  }
+
+  // The installation's budget of sign-in texts per 24 hours: a flood over many phones cannot run up the SMS bill.
+  const sentToday = await codesSentSince(ctx.db, 86_400);
+  if (sentToday >= limits.smsPerDay) {
+    ctx.log.error({ sentToday, budget: limits.smsPerDay }, 'the daily budget of sign-in SMS is spent (PARTA_SMS_DAILY_BUDGET)');
+    throw new AppError('sms_budget_exhausted', 429);
   }
 
   const code = newSmsCode();
@@ -117,7 +127,8 @@ const sessionLoader = batcherPer(
         .select(['sessions.id as session_id', 'sessions.last_seen_at as session_seen', 'sessions.token_hash'])
         // One statement text whatever the number of tokens (prepared once per connection).
         .where(sql<boolean>`sessions.token_hash = ANY(${[...new Set(hashes)]}::text[])`)
-        .where('sessions.revoked_at', 'is', null)
+        // Not revoked, and not past its idle timeout or lifetime (identity/sessions.ts).
+        .where(sessionLive(ctx))
         .execute();
       const found = new Map(rows.map((r) => [r.token_hash, r]));
       return hashes.map((h) => found.get(h) ?? null);
@@ -153,7 +164,7 @@ export async function listSessions(ctx: AppContext, auth: AuthContext) {
     .selectFrom('sessions')
     .selectAll()
     .where('user_id', '=', auth.user.id)
-    .where('revoked_at', 'is', null)
+    .where(sessionLive(ctx))
     .orderBy('last_seen_at', 'desc')
     .execute();
   return rows.map((s) => ({
@@ -165,15 +176,6 @@ export async function listSessions(ctx: AppContext, auth: AuthContext) {
     lastSeenAt: s.last_seen_at.toISOString(),
     current: s.id === auth.sessionId,
   }));
-}
-
-/** Pub/sub topic of revoked sessions (`{"sessionIds":[…]}`): every process closes their WebSockets at once. */
-export const SESSIONS_REVOKED_TOPIC = 'sessions.revoked';
-
-async function announceRevoked(ctx: AppContext, sessionIds: string[]): Promise<void> {
-  if (sessionIds.length === 0) return;
-  // Committed already; a lost message is caught by the gateway's periodic session check.
-  await ctx.pubsub.publish(SESSIONS_REVOKED_TOPIC, JSON.stringify({ sessionIds })).catch((err: unknown) => ctx.log.warn({ err }, 'announcing revoked sessions failed'));
 }
 
 export async function revokeSession(ctx: AppContext, auth: AuthContext, sessionId: string): Promise<void> {

@@ -42,6 +42,16 @@ export async function codeStats(db: Queryable, phone: string, sinceSeconds: numb
   return { count: Number(row.count), last: row.last ? new Date(row.last) : null };
 }
 
+/** Sign-in codes sent to any phone in the last `sinceSeconds` (the daily SMS budget). */
+export async function codesSentSince(db: Queryable, sinceSeconds: number): Promise<number> {
+  const row = await db
+    .selectFrom('auth_codes')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('created_at', '>', sql<Date>`now() - make_interval(secs => ${sinceSeconds})`)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
 /** Counts one attempt against a code, atomically; undefined when the code has no attempts left. */
 export async function spendCodeAttempt(db: Queryable, id: string, maxAttempts: number) {
   return db

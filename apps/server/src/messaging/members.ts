@@ -1,6 +1,6 @@
 import type { Tx } from '../db/schema.ts';
 import type { PersonRow } from '../directory/access.ts';
-import type { ChatRow } from './access.ts';
+import { isChannel, type ChatRow } from './access.ts';
 import { presentChat, presentPerson } from './present.ts';
 import type { Outbox } from './stream.ts';
 
@@ -16,6 +16,7 @@ export interface Wanted {
  * With `onlyPersons`, only those people are considered (the rest stay as they are).
  */
 export async function syncMembers(trx: Tx, outbox: Outbox, chat: ChatRow, wanted: Wanted[], onlyPersons?: ReadonlySet<string>): Promise<void> {
+  const tell = await memberEvents(trx, outbox, chat);
   let q = trx.selectFrom('chat_members').selectAll().where('chat_id', '=', chat.id);
   if (onlyPersons) {
     if (onlyPersons.size === 0) return;
@@ -36,7 +37,7 @@ export async function syncMembers(trx: Tx, outbox: Outbox, chat: ChatRow, wanted
       continue;
     }
     await trx.updateTable('chat_members').set({ left_at: new Date() }).where('chat_id', '=', chat.id).where('person_id', '=', m.person_id).execute();
-    outbox.chat(chat.id, { type: 'chat.member_left', chatId: chat.id, personId: m.person_id });
+    tell({ type: 'chat.member_left', chatId: chat.id, personId: m.person_id }, m.role === 'moderator');
     outbox.user(m.user_id, { type: 'chat.removed', chatId: chat.id });
   }
 
@@ -49,9 +50,25 @@ export async function syncMembers(trx: Tx, outbox: Outbox, chat: ChatRow, wanted
     } else {
       await trx.insertInto('chat_members').values({ chat_id: chat.id, person_id: w.person.id, ...values }).execute();
     }
-    outbox.chat(chat.id, { type: 'chat.member_joined', chatId: chat.id, member: presentPerson(w.person) });
+    tell({ type: 'chat.member_joined', chatId: chat.id, member: presentPerson(w.person) }, w.role === 'moderator');
     outbox.user(w.person.user_id, { type: 'chat.added', chatId: chat.id, chat: presentChat(chat, { role: w.role, last_read_seq: chat.last_seq }) });
   }
+}
+
+type MemberEvent = Parameters<Outbox['chat']>[1];
+
+/**
+ * Who hears that someone joined or left a chat: every member; but in a channel (school or
+ * class news) the readers — parents, students — know only its moderators (the staff), so a
+ * reader joining or leaving is told to the moderators alone, as `chatMembers` lists them.
+ */
+async function memberEvents(trx: Tx, outbox: Outbox, chat: Pick<ChatRow, 'id' | 'kind'>): Promise<(event: MemberEvent, ofModerator: boolean) => void> {
+  if (!isChannel(chat.kind)) return (event) => outbox.chat(chat.id, event);
+  const moderators = await trx.selectFrom('chat_members').select('user_id').where('chat_id', '=', chat.id).where('role', '=', 'moderator').where('left_at', 'is', null).execute();
+  return (event, ofModerator) => {
+    if (ofModerator) outbox.chat(chat.id, event);
+    else for (const m of moderators) outbox.user(m.user_id, event);
+  };
 }
 
 /** Removes one member (archived person, unlinked account) from every chat they are in. */
@@ -59,7 +76,7 @@ export async function leaveAll(trx: Tx, outbox: Outbox, personId: string, keepUs
   let q = trx
     .selectFrom('chat_members')
     .innerJoin('chats', 'chats.id', 'chat_members.chat_id')
-    .select(['chat_members.chat_id', 'chat_members.user_id'])
+    .select(['chat_members.chat_id', 'chat_members.user_id', 'chat_members.role', 'chats.kind'])
     .where('chat_members.person_id', '=', personId)
     .where('chat_members.left_at', 'is', null);
   if (keepUserId) q = q.where('chat_members.user_id', '!=', keepUserId);
@@ -67,7 +84,8 @@ export async function leaveAll(trx: Tx, outbox: Outbox, personId: string, keepUs
   const rows = await q.execute();
   for (const r of rows) {
     await trx.updateTable('chat_members').set({ left_at: new Date() }).where('chat_id', '=', r.chat_id).where('person_id', '=', personId).execute();
-    outbox.chat(r.chat_id, { type: 'chat.member_left', chatId: r.chat_id, personId });
+    const tell = await memberEvents(trx, outbox, { id: r.chat_id, kind: r.kind });
+    tell({ type: 'chat.member_left', chatId: r.chat_id, personId }, r.role === 'moderator');
     outbox.user(r.user_id, { type: 'chat.removed', chatId: r.chat_id });
   }
 }

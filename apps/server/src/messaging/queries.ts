@@ -67,13 +67,19 @@ export async function listChats(db: Queryable, userId: string): Promise<{ chats:
   return { chats, position: head };
 }
 
-export async function chatMembers(db: Queryable, chatId: string) {
-  const rows = await db
+/**
+ * The members of a chat as `access` may see them: everyone, except that a channel's readers
+ * (parents, students) see only its moderators, the staff — not every child of the school.
+ */
+export async function chatMembers(db: Queryable, access: Pick<ChatAccess, 'chat' | 'isModerator'>) {
+  let q = db
     .selectFrom('chat_members')
     .innerJoin('persons', 'persons.id', 'chat_members.person_id')
     .select(['persons.id', 'persons.user_id', 'persons.last_name', 'persons.first_name', 'persons.middle_name', 'persons.roles', 'chat_members.role', 'chat_members.last_read_seq'])
-    .where('chat_members.chat_id', '=', chatId)
-    .where('chat_members.left_at', 'is', null)
+    .where('chat_members.chat_id', '=', access.chat.id)
+    .where('chat_members.left_at', 'is', null);
+  if (isChannel(access.chat.kind) && !access.isModerator) q = q.where('chat_members.role', '=', 'moderator');
+  const rows = await q
     .orderBy('persons.last_name')
     .orderBy('persons.first_name')
     .execute();
@@ -100,7 +106,8 @@ export async function receipts(db: Queryable, access: ChatAccess, messageId: str
   if (!m) throw new AppError('message_not_found', 404);
   const kinds = ['parents', 'school_channel', 'class_channel'];
   if (!kinds.includes(access.chat.kind) || m.author_person_id !== access.person.id) throw new AppError('receipts_not_available', 403);
-  const members = (await chatMembers(db, access.chat.id)).filter((x) => x.personId !== access.person.id);
+  // The author counts every reader.
+  const members = (await chatMembers(db, { chat: access.chat, isModerator: true })).filter((x) => x.personId !== access.person.id);
   const notRead = members.filter((x) => x.lastReadSeq < Number(m.seq));
   return {
     messageId: m.id,

@@ -62,7 +62,7 @@ export function messagingRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   r.get('/api/v1/chats/:id/members', { schema: { tags, summary: 'Members of a chat, with their roles in the school', params: ChatParams, response: { 200: z.object({ members: z.array(ChatMember) }), ...errors } } }, async (request) => {
     const access = await chat(me(request).user.id, request.params.id);
-    return { members: await chatMembers(ctx.db, access.chat.id) };
+    return { members: await chatMembers(ctx.db, access) };
   });
 
   r.get('/api/v1/chats/:id/messages', { schema: { tags, summary: 'History, oldest first: before a seq (newest when omitted) or after one; teachersOnly filters to teachers\' messages', params: ChatParams, querystring: HistoryQuery, response: { 200: MessagePage, ...errors } } }, async (request) => {
@@ -93,7 +93,7 @@ export function messagingRoutes(app: FastifyInstance, ctx: AppContext): void {
     return { reactions: await actions.react(ctx, access, request.params.messageId, request.body.emoji, true) };
   });
 
-  r.delete('/api/v1/chats/:id/messages/:messageId/reactions/:emoji', { schema: { tags, summary: 'Remove my reaction', params: MessageParams.extend({ emoji: z.string().min(1).max(16) }), response: { 200: z.object({ reactions: z.array(Reaction) }), ...errors } } }, async (request) => {
+  r.delete('/api/v1/chats/:id/messages/:messageId/reactions/:emoji', { schema: { tags, summary: 'Remove my reaction', params: MessageParams.extend({ emoji: z.string().min(1).max(64).describe('as stored: reactions made before emoji were enforced can still be removed') }), response: { 200: z.object({ reactions: z.array(Reaction) }), ...errors } } }, async (request) => {
     const access = await chat(me(request).user.id, request.params.id);
     return { reactions: await actions.react(ctx, access, request.params.messageId, request.params.emoji, false) };
   });

@@ -16,9 +16,16 @@ import { withOutbox } from './stream.ts';
 
 const LINK = /\bhttps?:\/\/[^\s<>"'«»]+[^\s<>"'«».,;:!?)\]]/giu;
 
-/** Links found in plain text: shown as links by clients, never stored as markup. */
+/**
+ * Invisible characters that make a link go somewhere else than it reads: zero-width spaces and
+ * joiners, direction marks, embeddings, overrides and isolates, the word joiner and invisible
+ * operators, the byte-order mark, the soft hyphen, the Mongolian vowel separator.
+ */
+const INVISIBLE = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/gu;
+
+/** Links found in plain text: shown as links by clients, never stored as markup; the URL has no invisible characters. */
 export function linkEntities(text: string): MessageEntity[] {
-  return [...text.matchAll(LINK)].map((m) => ({ type: 'link' as const, offset: m.index, length: m[0].length, url: m[0] }));
+  return [...text.matchAll(LINK)].map((m) => ({ type: 'link' as const, offset: m.index, length: m[0].length, url: m[0].replace(INVISIBLE, '') }));
 }
 
 /** Text is plain: no NUL, and not blank unless something else carries the message. */

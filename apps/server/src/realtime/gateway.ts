@@ -4,6 +4,7 @@ import type { WebSocket, RawData } from 'ws';
 import { WsClientFrame, WsClose, type WsSend } from '@parta/protocol';
 import type { AppContext } from '../context.ts';
 import { authenticate, SESSIONS_REVOKED_TOPIC } from '../identity/service.ts';
+import { liveSessionIds } from '../identity/sessions.ts';
 import { AppError, errorBody } from '../http/errors.ts';
 import { accessChat, loadAccess, myChatIds } from '../messaging/access.ts';
 import { sendMessage } from '../messaging/send.ts';
@@ -309,8 +310,7 @@ export class Gateway {
     const ids = [...bySession.keys()];
     for (let i = 0; i < ids.length; i += 1000) {
       const chunk = ids.slice(i, i + 1000);
-      const live = await this.ctx.db.selectFrom('sessions').select('id').where('id', 'in', chunk).where('revoked_at', 'is', null).execute();
-      const liveIds = new Set(live.map((r) => r.id));
+      const liveIds = await liveSessionIds(this.ctx, chunk);
       for (const id of chunk) if (!liveIds.has(id)) for (const s of bySession.get(id) ?? []) closeAfterFrames(s, WsClose.unauthenticated, 'session ended');
     }
   }

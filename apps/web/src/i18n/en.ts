@@ -195,6 +195,8 @@ export const en: Record<MessageKey, string> = {
   'settings.lastSeen': 'Last active: {when}',
   'settings.signOutDevice': 'Sign out there',
   'settings.signOutOthers': 'Sign out all other devices',
+  'settings.signOutEverywhere': 'Sign out everywhere',
+  'settings.confirmSignOutEverywhere': 'Sign out on every device, this one included? Signing in again takes a code by SMS.',
 
   'admin.title': 'School: {school}',
   'admin.sections': 'Administration sections',

@@ -196,6 +196,8 @@ export const ru = {
   'settings.lastSeen': 'Активность: {when}',
   'settings.signOutDevice': 'Выйти на устройстве',
   'settings.signOutOthers': 'Выйти на всех других устройствах',
+  'settings.signOutEverywhere': 'Выйти везде',
+  'settings.confirmSignOutEverywhere': 'Выйти на всех устройствах, включая это? Чтобы войти снова, понадобится код из СМС.',
 
   'admin.title': 'Школа: {school}',
   'admin.sections': 'Разделы администрирования',

@@ -254,6 +254,12 @@ function Sessions() {
           </Button>
         )}
         <Button variant="danger" onClick={() => void api.post('/api/v1/auth/logout', null).finally(signOutLocally)}>{t('nav.signOut')}</Button>
+        <Button
+          variant="danger"
+          onClick={() => window.confirm(t('settings.confirmSignOutEverywhere')) && void api.post('/api/v1/sessions/revoke-all', z.object({ revoked: z.number() })).then(signOutLocally, (e) => setErr(error(e)))}
+        >
+          {t('settings.signOutEverywhere')}
+        </Button>
       </div>
     </section>
   );
