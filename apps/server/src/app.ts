@@ -15,6 +15,8 @@ import { membershipRoutes } from './membership/routes.ts';
 import { messagingRoutes } from './messaging/routes.ts';
 import { filesRoutes } from './files/routes.ts';
 import { meetingsRoutes } from './meetings/routes.ts';
+import { diaryRoutes } from './diary/routes.ts';
+import { diarySetupRoutes } from './diary/routes-setup.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
 import { registerWebClient } from './web/static.ts';
 
@@ -73,6 +75,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     messagingRoutes(scope, ctx);
     filesRoutes(scope, ctx);
     meetingsRoutes(scope, ctx);
+    diarySetupRoutes(scope, ctx);
+    diaryRoutes(scope, ctx);
   });
   // WebSocket at /api/v1/ws: authenticates inside the socket, so it stays outside the bearer scope.
   await realtimeRoutes(app, ctx);
