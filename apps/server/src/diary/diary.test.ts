@@ -176,6 +176,23 @@ describe('diary: model and rules', () => {
     assert.equal(w.signedOff, true);
   });
 
+  it('a private calendar feed of the children\'s timetable and homework, revocable', async () => {
+    const on = await call(t, f.guardian5a, 'POST', `${base}/calendar`, undefined, 201);
+    const path = new URL(on.url).pathname;
+    const res = await t.request('GET', path);
+    assert.equal(res.statusCode, 200);
+    assert.match(res.headers['content-type'] as string, /text\/calendar/);
+    assert.match(res.body, /BEGIN:VCALENDAR/);
+    const week: DiaryWeek = await call(t, f.guardian5a, 'GET', `${base}/students/${f.student5a.personId}/week`);
+    if (week.days.some((d) => d.lessons.length > 0)) assert.match(res.body, /SUMMARY:Математика/);
+    const again = await call(t, f.guardian5a, 'POST', `${base}/calendar`, undefined, 201);
+    assert.equal((await t.request('GET', path)).statusCode, 404, 'turning it on again revokes the old URL');
+    await call(t, f.guardian5a, 'DELETE', `${base}/calendar`, undefined, 204);
+    const gone = await t.request('GET', new URL(again.url).pathname);
+    assert.equal(gone.statusCode, 404);
+    assert.equal(gone.json().error.code, 'calendar_not_found');
+  });
+
   it('bad set-up input is refused with a code and changes nothing', async () => {
     const bad = await t.request('PUT', `${base}/periods`, { token: f.admin.token, body: { kind: 'quarter', periods: [{ name: 'x', startsOn: `${f.yearStart}-09-01`, endsOn: `${f.yearStart}-12-01` }] } });
     assert.equal(bad.json().error.code, 'period_invalid');

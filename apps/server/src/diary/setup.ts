@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { BellsBody, GroupsBody, PeriodsBody, TimetableBody, TimetableChangeBody, UpdateDiarySettingsBody, WorkTypesBody } from '@parta/protocol';
 import type { AppContext } from '../context.ts';
@@ -27,7 +28,7 @@ export async function setWorkTypes(ctx: AppContext, schoolId: string, body: z.in
     for (const w of body.workTypes) if (w.id && !existing.some((e) => e.id === w.id)) throw new AppError('work_type_invalid', 400);
     const kept = body.workTypes.filter((w) => w.id).map((w) => w.id!);
     // Forms of work no longer listed are archived (grades keep pointing at them); names are freed first.
-    await trx.updateTable('work_types').set((eb) => ({ archived_at: new Date(), name: eb.fn('concat', [eb.ref('name'), eb.val(' ·'), eb.ref('id')]) })).where('school_id', '=', schoolId).where('archived_at', 'is', null).where('id', 'not in', [...kept, '00000000-0000-0000-0000-000000000000']).execute();
+    await trx.updateTable('work_types').set({ archived_at: new Date(), name: sql<string>`name || ' · ' || id::text` }).where('school_id', '=', schoolId).where('archived_at', 'is', null).where('id', 'not in', [...kept, '00000000-0000-0000-0000-000000000000']).execute();
     for (const [i, w] of body.workTypes.entries()) {
       if (w.id) await trx.updateTable('work_types').set({ name: `${w.id}`, position: i }).where('id', '=', w.id).execute();
     }
@@ -53,8 +54,13 @@ export async function setPeriods(ctx: AppContext, schoolId: string, body: z.infe
   const classes = await ctx.db.selectFrom('classes').select('id').where('academic_year_id', '=', yearId).where('archived_at', 'is', null).execute();
   await ctx.db.transaction().execute(async (trx) => {
     await trx.updateTable('diary_settings').set({ period_kind: body.kind }).where('school_id', '=', schoolId).execute();
-    await trx.deleteFrom('reporting_periods').where('academic_year_id', '=', yearId).execute();
-    await trx.insertInto('reporting_periods').values(ps.map((p, i) => ({ school_id: schoolId, academic_year_id: yearId, kind: body.kind, number: i + 1, name: p.name, starts_on: p.startsOn, ends_on: p.endsOn }))).execute();
+    // Periods keep their ids (period marks point at them); only numbers the new kind has not are dropped.
+    await trx.deleteFrom('reporting_periods').where('academic_year_id', '=', yearId).where('number', '>', ps.length).execute();
+    await trx
+      .insertInto('reporting_periods')
+      .values(ps.map((p, i) => ({ school_id: schoolId, academic_year_id: yearId, kind: body.kind, number: i + 1, name: p.name, starts_on: p.startsOn, ends_on: p.endsOn })))
+      .onConflict((oc) => oc.columns(['academic_year_id', 'number']).doUpdateSet((eb) => ({ kind: eb.ref('excluded.kind'), name: eb.ref('excluded.name'), starts_on: eb.ref('excluded.starts_on'), ends_on: eb.ref('excluded.ends_on') })))
+      .execute();
     await trx.deleteFrom('holidays').where('academic_year_id', '=', yearId).execute();
     if (body.holidays.length) await trx.insertInto('holidays').values(body.holidays.map((h) => ({ school_id: schoolId, academic_year_id: yearId, name: h.name, starts_on: h.startsOn, ends_on: h.endsOn }))).execute();
     // Holidays take lessons away (or give them back).
