@@ -34,7 +34,7 @@ export async function runCommand(ctx: AppContext, database: Database, command: s
       return makeOperator ? `${phone} is now a platform operator.` : `${phone} is no longer a platform operator.`;
     }
     case 'demo:seed':
-      return (await seedDemo(ctx)) ? DEMO_GUIDE : 'There is a school already; the demo was not created.';
+      return (await seedDemo(ctx, { full: true })) ? DEMO_GUIDE : 'There is a school already; the demo was not created.';
     case 'backup': {
       if (!opts.out) throw new Error('--out is required');
       if (!database.pglite) throw new Error('backup is for the embedded database; for PostgreSQL use pg_dump');
