@@ -171,6 +171,7 @@ export const SubjectGrades = z.object({
   teacher: PersonRef.nullable(),
   grades: z.array(Grade),
   average: z.number().nullable(),
+  trend: z.array(z.number()).describe('The weighted average after each grade, in date order'),
   finalMark: z.string().nullable(),
 });
 export const DiaryGrades = z.object({ period: ReportingPeriod.nullable(), scale: GradeScale, workTypes: z.array(WorkType), subjects: z.array(SubjectGrades) });
@@ -188,11 +189,13 @@ export const AbsenceBody = z.object({ fromDate: IsoDate, toDate: IsoDate, reason
 export const AbsenceNotice = z.object({ id: Id, studentId: Id, studentName: z.string(), guardianName: z.string(), fromDate: IsoDate, toDate: IsoDate, reason: z.enum(['ill', 'family', 'other']), comment: z.string().nullable(), lessonsExcused: z.number().int(), createdAt: Iso });
 export type AbsenceNotice = z.infer<typeof AbsenceNotice>;
 export const AbsenceList = z.object({ notices: z.array(AbsenceNotice) });
+export type AbsenceList = z.infer<typeof AbsenceList>;
 export const SignoffBody = z.object({ weekStart: IsoDate });
 export const SignoffOverview = z.object({
   weekStart: IsoDate,
   families: z.array(z.object({ studentId: Id, studentName: z.string(), signedBy: z.array(PersonRef), signedAt: Iso.nullable() })),
 });
+export type SignoffOverview = z.infer<typeof SignoffOverview>;
 export const CalendarFeed = z.object({ url: z.string() });
 
 /** Diary events in the update stream, each sent to the accounts it concerns. */

@@ -112,6 +112,7 @@ export async function loadGrades(db: Queryable, a: DiaryAccess, studentId: strin
         teacher: t ? { id: t.id, name: `${t.last_name} ${t.first_name}${t.middle_name ? ` ${t.middle_name}` : ''}` } : null,
         grades: mine,
         average: weightedAverage(mine),
+        trend: mine.map((_, i) => weightedAverage(mine.slice(0, i + 1))).filter((v): v is number => v !== null),
         finalMark: finals.find((f) => f.subject_id === id)?.value ?? null,
       };
     })
