@@ -111,7 +111,7 @@ function WeekView({ base, schoolId, isGuardian }: { base: string; schoolId: stri
               const due = data.homeworkDue.filter((h) => h.dueLessonId === l.id);
               const mark = data.attendance.find((a) => a.lessonId === l.id);
               return (
-                <li key={l.id} className={`diary-lesson ${l.cancelled ? 'is-cancelled' : ''}`}>
+                <li key={l.id} data-lesson-id={l.id} className={`diary-lesson ${l.cancelled ? 'is-cancelled' : ''}`}>
                   <div className="diary-lesson-head">
                     <span className="diary-time">{l.startsAt ? `${l.startsAt}–${l.endsAt}` : dt('d.lesson', { n: l.lessonNo })}</span>
                     <strong>{l.subjectName}</strong>
@@ -223,7 +223,7 @@ function HomeworkView({ base, schoolId, isStudent }: { base: string; schoolId: s
   return (
     <ul className="diary-hwlist">
       {data.homework.map((h) => (
-        <li key={h.id} className={h.done ? 'is-done' : ''}>
+        <li key={h.id} data-homework-id={h.id} className={h.done ? 'is-done' : ''}>
           <div className="row">
             <strong>{h.subjectName}</strong>
             <span className="hint">{dt('d.due', { date: date(h.dueOn) })}</span>
