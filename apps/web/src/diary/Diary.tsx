@@ -215,15 +215,28 @@ function HomeworkView({ base, schoolId, isStudent }: { base: string; schoolId: s
   const { dt, date, error } = useDt();
   const load = useCallback(() => api.get(`${base}/homework`, HomeworkList), [base]);
   const { data, err, reload } = useLive(load);
+  const [ticks, setTicks] = useState<Record<string, boolean>>({});
+  const [tickErr, setTickErr] = useState<unknown>(null);
   if (err) return <ErrorNote>{error(err)}</ErrorNote>;
   if (!data) return <p aria-live="polite">{dt('d.loading')}</p>;
   if (data.homework.length === 0) return <p>{dt('d.empty')}</p>;
   const school = base.split('/diary/')[0];
-  const tick = (h: Homework, done: boolean) => void api.put(`${school}/diary/homework/${h.id}/done`, null, { done }).then(reload);
+  const isDone = (h: Homework) => ticks[h.id] ?? !!h.done;
+  // The tick shows at once; a refusal puts it back.
+  const tick = (h: Homework, done: boolean) => {
+    setTickErr(null);
+    setTicks((t) => ({ ...t, [h.id]: done }));
+    api.put(`${school}/diary/homework/${h.id}/done`, null, { done }).then(reload, (e) => {
+      setTicks(({ [h.id]: _gone, ...rest }) => rest);
+      setTickErr(e);
+    });
+  };
   return (
+    <>
+    {tickErr ? <ErrorNote>{error(tickErr)}</ErrorNote> : null}
     <ul className="diary-hwlist">
       {data.homework.map((h) => (
-        <li key={h.id} data-homework-id={h.id} className={h.done ? 'is-done' : ''}>
+        <li key={h.id} data-homework-id={h.id} className={isDone(h) ? 'is-done' : ''}>
           <div className="row">
             <strong>{h.subjectName}</strong>
             <span className="hint">{dt('d.due', { date: date(h.dueOn) })}</span>
@@ -232,7 +245,7 @@ function HomeworkView({ base, schoolId, isStudent }: { base: string; schoolId: s
           <div className="row">
             {isStudent && (
               <label className="check">
-                <input type="checkbox" checked={!!h.done} onChange={(e) => tick(h, e.target.checked)} />
+                <input type="checkbox" checked={isDone(h)} onChange={(e) => tick(h, e.target.checked)} />
                 {dt('d.done')}
               </label>
             )}
@@ -245,6 +258,7 @@ function HomeworkView({ base, schoolId, isStudent }: { base: string; schoolId: s
         </li>
       ))}
     </ul>
+    </>
   );
 }
 

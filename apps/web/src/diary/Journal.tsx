@@ -275,7 +275,6 @@ export function JournalGrid({ schoolId, classId, subjectId, periodId }: { school
                         data-cell={`${r}:${c}`}
                         tabIndex={active ? 0 : -1}
                         aria-selected={inSel}
-                        aria-label={`${label}: ${[a ? letter(a) : '', g ? showGrade(g.value, dt) : ''].filter(Boolean).join(' ') || '—'}`}
                         className={`journal-cell ${inSel ? 'is-selected' : ''} ${l.cancelled ? 'is-cancelled' : ''}`}
                         onKeyDown={onCellKey}
                         onClick={() => {
@@ -299,7 +298,9 @@ export function JournalGrid({ schoolId, classId, subjectId, periodId }: { school
                           />
                         ) : (
                           <>
+                            <span className="sr-only">{`${label}: `}</span>
                             {a && <span className={`att att-${a}`}>{letter(a)}</span>}
+                            {a && g && ' '}
                             {g && <span className={`grade ${gradeClass(g.value)}`}>{showGrade(g.value, dt)}</span>}
                           </>
                         )}
