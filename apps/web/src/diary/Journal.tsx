@@ -277,6 +277,12 @@ export function JournalGrid({ schoolId, classId, subjectId, periodId }: { school
                         aria-selected={inSel}
                         className={`journal-cell ${inSel ? 'is-selected' : ''} ${l.cancelled ? 'is-cancelled' : ''}`}
                         onKeyDown={onCellKey}
+                        onFocus={() => {
+                          if (!active && draft === null) {
+                            setAnchor(null);
+                            setPos({ row: r, col: c });
+                          }
+                        }}
                         onClick={() => {
                           setAnchor(null);
                           setPos({ row: r, col: c });
