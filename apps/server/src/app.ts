@@ -17,6 +17,9 @@ import { membershipRoutes } from './membership/routes.ts';
 import { messagingRoutes } from './messaging/routes.ts';
 import { filesRoutes } from './files/routes.ts';
 import { meetingsRoutes } from './meetings/routes.ts';
+import { diaryRoutes } from './diary/routes.ts';
+import { diarySetupRoutes } from './diary/routes-setup.ts';
+import { calendarFeedRoute, calendarRoutes } from './diary/calendar.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
 import { registerWebClient } from './web/static.ts';
 
@@ -67,6 +70,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
 
   await app.register(async (open) => {
     identityPublicRoutes(open, ctx);
+    calendarFeedRoute(open, ctx);
   });
   await app.register(async (scope) => {
     requireAuth(scope, ctx);
@@ -77,6 +81,9 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     messagingRoutes(scope, ctx);
     filesRoutes(scope, ctx);
     meetingsRoutes(scope, ctx);
+    diarySetupRoutes(scope, ctx);
+    diaryRoutes(scope, ctx);
+    calendarRoutes(scope, ctx);
   });
   // WebSocket at /api/v1/ws: authenticates inside the socket, so it stays outside the bearer scope.
   await realtimeRoutes(app, ctx);

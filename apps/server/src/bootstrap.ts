@@ -6,6 +6,7 @@ import { databaseOptionsFrom, migrate, openDatabase, type Database, type Databas
 import type { Db } from './db/schema.ts';
 import { RosterHooks } from './directory/roster-hooks.ts';
 import { registerMessaging } from './messaging/provisioning.ts';
+import { registerDiary } from './diary/roster.ts';
 import { ConsoleSms, HttpSms, type SmsSender } from './identity/sms.ts';
 import type { BlobStorage } from './storage/storage.ts';
 import { createStorage } from './storage/create.ts';
@@ -74,6 +75,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     };
     await ctx.storage.prepare();
     await registerMessaging(ctx);
+    registerDiary(ctx);
     return { ctx, database };
   } catch (err) {
     await database.close();

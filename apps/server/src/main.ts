@@ -33,7 +33,7 @@ async function main() {
     throw err;
   }
   const { ctx, database } = runtime;
-  if (config.demo === 'auto' && (await seedDemo(ctx))) {
+  if (config.demo === 'auto' && (await seedDemo(ctx, { full: true }))) {
     ctx.log.info('demo school created');
     console.log(DEMO_GUIDE);
   }

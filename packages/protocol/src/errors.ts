@@ -90,6 +90,19 @@ export const ErrorCodes = {
   image_invalid: { ru: 'Изображение повреждено или слишком большое', en: 'The image is damaged or too large' },
   sticker_not_found: { ru: 'Такого стикера нет', en: 'No such sticker' },
   sticker_must_be_alone: { ru: 'Стикер отправляется без текста и файлов', en: 'A sticker is sent without text or files' },
+  diary_not_found: { ru: 'Дневник или журнал не найден', en: 'Diary or journal not found' },
+  lesson_not_found: { ru: 'Урок не найден', en: 'Lesson not found' },
+  subject_not_found: { ru: 'Предмет не найден', en: 'Subject not found' },
+  homework_not_found: { ru: 'Домашнее задание не найдено', en: 'Homework not found' },
+  grade_invalid: { ru: 'Такой оценки нет в шкале школы', en: 'This grade is not on the school\'s scale' },
+  work_type_invalid: { ru: 'Такого вида работы нет', en: 'No such form of work' },
+  period_invalid: { ru: 'Учебный период задан неверно', en: 'The reporting period is not valid' },
+  period_not_found: { ru: 'Учебный период не найден', en: 'Reporting period not found' },
+  timetable_invalid: { ru: 'Расписание задано неверно', en: 'The timetable is not valid' },
+  lesson_cancelled: { ru: 'Урок отменён', en: 'The lesson is cancelled' },
+  not_a_guardian_of: { ru: 'Отметить отсутствие может только родитель этого ученика', en: 'Only a guardian of this student can announce an absence' },
+  homework_done_students_only: { ru: 'Отметить «сделано» может только сам ученик', en: 'Only the student can tick homework done' },
+  calendar_not_found: { ru: 'Ссылка на календарь не найдена или отозвана', en: 'Calendar link not found or revoked' },
 } as const satisfies Record<string, { ru: string; en: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isSingleEmoji } from './emoji.ts';
 import { Id, Iso, SchoolRole } from './common.ts';
 import { StickerId } from './files.ts';
+import { DiaryUpdates } from './diary.ts';
 
 /**
  * Messaging: chats, members, messages and the per-user update stream.
@@ -192,6 +193,7 @@ export const Update = z.discriminatedUnion('type', [
   z.object({ ...at, type: z.literal('chat.removed'), chatId: Id }),
   z.object({ ...at, type: z.literal('chat.read'), chatId: Id, seq: z.number().int() }),
   z.object({ ...at, type: z.literal('poll.updated'), chatId: Id, pollId: Id }).describe('A vote was cast or the poll closed: fetch its results again'),
+  ...DiaryUpdates,
 ]);
 export type Update = z.infer<typeof Update>;
 export type UpdateType = Update['type'];

@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.ts';
 import { assignTeacher, createClass, createPerson, createSchool } from '../directory/service.ts';
+import { seedDemoDiary } from './diary.ts';
 
 /** The demo school's key people. Their phones are fixed: README and external checks rely on them. */
 export const DEMO_PHONES = {
@@ -70,8 +71,12 @@ async function seedClass(
   return cls;
 }
 
-/** Creates the demo school on an empty database. Returns false when there is a school already. */
-export async function seedDemo(ctx: AppContext): Promise<boolean> {
+/**
+ * Creates the demo school on an empty database. Returns false when there is a school already.
+ * `full` (the server's start and `demo:seed`) adds the diary's timetables and a quarter of lessons;
+ * tests' apps take the roster only, which keeps them fast.
+ */
+export async function seedDemo(ctx: AppContext, options: { full?: boolean } = {}): Promise<boolean> {
   const existing = await ctx.db.selectFrom('schools').select('id').limit(1).executeTakeFirst();
   if (existing) return false;
   const school = await createSchool(ctx, {
@@ -82,6 +87,7 @@ export async function seedDemo(ctx: AppContext): Promise<boolean> {
   });
   try {
     await seedPeople(ctx, school.id);
+    if (options.full) await seedDemoDiary(ctx, school.id);
   } catch (err) {
     await ctx.db.deleteFrom('schools').where('id', '=', school.id).execute();
     throw err;
@@ -114,4 +120,7 @@ Sign in with one of these phones (the code is printed in this log; with PARTA_DE
   ${DEMO_PHONES.guardian6B}  guardian of a 6Б student
   ${DEMO_PHONES.classTeacher6B}  class teacher of 6Б
   ${DEMO_PHONES.subjectTeacher}  maths teacher of 5А and 6Б
+  +79000000008  English teacher of 5А and 6Б
+  +79000000009  biology and PE teacher of 5А and 6Б
+The diary (Дневник / Журнал) has the timetables of 5А and 6Б and this quarter's lessons up to today.
 `;

@@ -20,6 +20,18 @@ const messages = {
   csv_attended: { ru: () => 'был', en: () => 'attended' },
   csv_family: { ru: () => 'семья', en: () => 'family' },
   csv_family_absent: { ru: () => 'семья не была', en: () => 'family absent' },
+  diary_work_type: {
+    ru: (p: { key: string }) => ({ answer: 'Ответ на уроке', homework: 'Домашняя работа', independent: 'Самостоятельная работа', test: 'Контрольная работа' })[p.key] ?? p.key,
+    en: (p: { key: string }) => ({ answer: 'Answer in class', homework: 'Homework', independent: 'Independent work', test: 'Test' })[p.key] ?? p.key,
+  },
+  diary_period: {
+    ru: (p: { kind: string; n: number }) => `${p.n} ${({ quarter: 'четверть', trimester: 'триместр', semester: 'полугодие' })[p.kind] ?? p.kind}`,
+    en: (p: { kind: string; n: number }) => `${({ quarter: 'Quarter', trimester: 'Trimester', semester: 'Semester' })[p.kind] ?? p.kind} ${p.n}`,
+  },
+  diary_calendar_name: { ru: (p: { name: string }) => `Расписание: ${p.name}`, en: (p: { name: string }) => `Timetable: ${p.name}` },
+  diary_homework_due: { ru: (p: { subject: string }) => `ДЗ: ${p.subject}`, en: (p: { subject: string }) => `Homework: ${p.subject}` },
+  diary_cancelled: { ru: (p: { subject: string }) => `${p.subject} (отменён)`, en: (p: { subject: string }) => `${p.subject} (cancelled)` },
+  diary_room: { ru: (p: { room: string }) => `кабинет ${p.room}`, en: (p: { room: string }) => `room ${p.room}` },
   role: {
     ru: (p: { role: string }) => ({ student: 'ученик', guardian: 'родитель', teacher: 'учитель', admin: 'администратор' })[p.role] ?? p.role,
     en: (p: { role: string }) => ({ student: 'student', guardian: 'parent', teacher: 'teacher', admin: 'admin' })[p.role] ?? p.role,

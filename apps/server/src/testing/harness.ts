@@ -75,7 +75,8 @@ async function postgresDatabase(baseUrl: string): Promise<{ options: DatabaseOpt
 
 export interface TestAppOptions {
   env?: Record<string, string>;
-  demo?: boolean;
+  /** The demo school: `true` its roster only; `'full'` with the diary as `npm start` seeds it. */
+  demo?: boolean | 'full';
   overrides?: Omit<RuntimeOverrides, 'database'>;
   /** A data folder of the test's own: the embedded database on disk there (also with DATABASE_URL), kept on close. */
   dataDir?: string;
@@ -105,7 +106,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     dbOptions = { kind: 'pglite', dataDir: null, loadFrom: await pgliteTemplate() };
   }
   const runtime = await createRuntime(config, { database: dbOptions, log: pino({ level: 'silent' }), ...options.overrides });
-  if (options.demo) await seedDemo(runtime.ctx);
+  if (options.demo) await seedDemo(runtime.ctx, { full: options.demo === 'full' });
   const app = await buildApp(runtime.ctx);
   await app.ready();
 

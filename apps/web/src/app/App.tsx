@@ -17,6 +17,7 @@ const Admin = lazy(() => import('../screens/Admin.tsx'));
 const Search = lazy(() => import('../screens/Search.tsx'));
 const MeetingScreen = lazy(() => import('../meetings/MeetingScreen.tsx'));
 const ChatMeetings = lazy(() => import('../meetings/ChatMeetings.tsx'));
+const Diary = lazy(() => import('../diary/DiaryScreen.tsx'));
 
 export function App() {
   const locale = useStore(localeStore);
@@ -94,12 +95,13 @@ function Shell() {
   const schoolId = useStore(schoolStore);
   const membership = currentMembership(me, schoolId);
   const isStaff = !!membership?.roles.some((r) => r === 'admin' || r === 'teacher');
-  const section = path.startsWith('/settings') ? 'settings' : path.startsWith('/admin') ? 'admin' : path.startsWith('/search') ? 'search' : path.startsWith('/channels') ? 'channels' : path.startsWith('/meetings') ? 'meetings' : 'chats';
+  const section = path.startsWith('/settings') ? 'settings' : path.startsWith('/admin') ? 'admin' : path.startsWith('/search') ? 'search' : path.startsWith('/channels') ? 'channels' : path.startsWith('/meetings') ? 'meetings' : path.startsWith('/diary') ? 'diary' : 'chats';
   const chatMatch = match('/chats/:id', path) ?? match('/channels/:id', path);
   const nav = [
     { id: 'chats', href: '/chats', label: t('nav.chats'), icon: 'chats' as const },
     { id: 'channels', href: '/channels', label: t('nav.channels'), icon: 'channels' as const },
     { id: 'search', href: '/search', label: t('nav.search'), icon: 'search' as const },
+    { id: 'diary', href: '/diary', label: t('nav.diary'), icon: 'edit' as const },
     ...(isStaff ? [{ id: 'admin', href: '/admin', label: t('nav.admin'), icon: 'admin' as const }] : []),
     { id: 'settings', href: '/settings', label: t('nav.settings'), icon: 'settings' as const },
   ];
@@ -111,6 +113,7 @@ function Shell() {
   if (section === 'settings') body = <Settings />;
   else if (section === 'admin') body = isStaff ? <Admin /> : null;
   else if (section === 'search') body = <Search />;
+  else if (section === 'diary') body = <Diary />;
   else if (section === 'meetings') {
     const chatMeetings = match('/meetings/chat/:id', path);
     const meeting = match('/meetings/:id', path);

@@ -23,6 +23,7 @@ export const en: Record<MessageKey, string> = {
   'nav.skip': 'Skip to content',
   'nav.chats': 'Chats',
   'nav.channels': 'Channels',
+  'nav.diary': 'Diary',
   'nav.search': 'Search',
   'nav.settings': 'Settings',
   'nav.admin': 'School',

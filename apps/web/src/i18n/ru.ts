@@ -24,6 +24,7 @@ export const ru = {
   'nav.skip': 'Перейти к содержимому',
   'nav.chats': 'Чаты',
   'nav.channels': 'Каналы',
+  'nav.diary': 'Дневник',
   'nav.search': 'Поиск',
   'nav.settings': 'Настройки',
   'nav.admin': 'Школа',

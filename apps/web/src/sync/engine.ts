@@ -60,6 +60,8 @@ export class SyncEngine {
   readonly chatTicks: Store<Record<string, number>> = createStore({});
   /** Bumped for a poll whenever its results change (`poll.updated`): shown polls fetch them again. */
   readonly pollTicks: Store<Record<string, number>> = createStore({});
+  /** Listeners of diary events (`diary.*`): the open journal and diary screens. */
+  private readonly diaryListeners = new Set<(u: Update) => void>();
 
   private ws: WebSocket | null = null;
   private position: number | null = null;
@@ -278,9 +280,16 @@ export class SyncEngine {
     // The stream's copy of a new chat is brief (no title or member count yet): ask for the full one.
     if (u.type === 'chat.added') void this.refreshChat(u.chatId);
     if (u.type === 'poll.updated') this.pollTicks.set((t) => ({ ...t, [u.pollId]: (t[u.pollId] ?? 0) + 1 }));
+    if (u.type.startsWith('diary.')) for (const l of this.diaryListeners) l(u);
     if (u.type === 'message.new' && u.message.author.userId === this.o.userId) {
       this.outbox.set((q) => outbox.settle(q, [u.message.clientId]));
     }
+  }
+
+  /** Follows diary events while a journal or diary is open; returns the unsubscribe. */
+  onDiary(listener: (u: Update) => void): () => void {
+    this.diaryListeners.add(listener);
+    return () => this.diaryListeners.delete(listener);
   }
 
   /** A chat not in the list yet (just opened, or its update is still on the way): fetch it. False when it is not mine. */

@@ -42,6 +42,7 @@ export function applyToHistory(h: History, u: Update): History {
 export function applyToChats(chats: readonly Chat[], u: Update, myUserId: string): Chat[] {
   if (u.type === 'chat.added') return chats.some((c) => c.id === u.chatId) ? chats.map((c) => (c.id === u.chatId ? u.chat : c)) : [...chats, u.chat];
   if (u.type === 'chat.removed') return chats.filter((c) => c.id !== u.chatId);
+  if (!('chatId' in u)) return chats as Chat[];
   const i = chats.findIndex((c) => c.id === u.chatId);
   if (i < 0) return chats as Chat[];
   const c = chats[i]!;

@@ -6,6 +6,7 @@ import * as m0030 from './0030_meetings.ts';
 import * as m0040 from './0040_message_indexes.ts';
 import * as m0041 from './0041_decisions_without_message_key.ts';
 import * as m0050 from './0050_session_lifetime.ts';
+import * as m0100 from './0100_diary.ts';
 
 /**
  * Every migration, in order. The same list runs on PGlite and on PostgreSQL.
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0040_message_indexes': m0040,
   '0041_decisions_without_message_key': m0041,
   '0050_session_lifetime': m0050,
+  '0100_diary': m0100,
 };
