@@ -22,6 +22,7 @@ import { diarySetupRoutes } from './diary/routes-setup.ts';
 import { calendarFeedRoute, calendarRoutes } from './diary/calendar.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
 import { registerWebClient } from './web/static.ts';
+import { fallbackStore } from './redis/limiter-store.ts';
 
 export const API_VERSION = '0.1.0';
 
@@ -50,10 +51,13 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform,
   });
-  // Per-IP limits live in Redis when several processes serve one site, else in memory.
-  const limiterStore = ctx.config.redisUrl ? new Redis(ctx.config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }) : undefined;
-  if (limiterStore) app.addHook('onClose', async () => void limiterStore.quit());
-  await app.register(rateLimit, { global: false, ...(limiterStore ? { redis: limiterStore, nameSpace: 'parta-rl:' } : {}) });
+  // Per-IP limits live in Redis when several processes serve one site (in memory while it is down), else in memory.
+  const limiterRedis = ctx.config.redisUrl ? new Redis(ctx.config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
+  if (limiterRedis) {
+    limiterRedis.on('error', () => {}); // reconnects by itself; the store logs the outage
+    app.addHook('onClose', async () => void limiterRedis.quit().catch(() => limiterRedis.disconnect()));
+  }
+  await app.register(rateLimit, { global: false, ...(limiterRedis ? { store: fallbackStore(limiterRedis, ctx.log, 'parta-rl:') } : {}) });
   await app.register(multipart, { limits: { fileSize: ctx.config.limits.maxPhotoBytes, files: 1, fields: 10 } });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));

@@ -44,6 +44,10 @@ const Env = z.object({
   PARTA_WS_HEARTBEAT_SECONDS: z.coerce.number().positive().max(3600).default(30),
   PARTA_WS_MAX_BACKLOG_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
   PARTA_WS_MAX_PENDING_SENDS: z.coerce.number().int().min(1).max(10_000).default(32),
+  PARTA_WS_FRAMES_PER_SECOND: z.coerce.number().positive().max(10_000).default(20),
+  PARTA_WS_ACCOUNT_FRAMES_PER_SECOND: z.coerce.number().positive().max(100_000).default(40),
+  PARTA_WS_MAX_PER_SESSION: z.coerce.number().int().min(1).max(1000).default(8),
+  PARTA_WS_MAX_PER_ACCOUNT: z.coerce.number().int().min(1).max(10_000).default(20),
   PARTA_SEND_BATCH_MS: z.coerce.number().int().min(0).max(1000).default(15),
   PARTA_SEND_BATCHES: z.coerce.number().int().min(1).max(8).default(2),
   PARTA_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
@@ -106,7 +110,17 @@ export type Config = {
   sendBatchMs: number;
   /** Batches of sends written at once by one process (messaging/send-batch.ts). */
   sendBatches: number;
-  realtime: { heartbeatSeconds: number; maxBacklogBytes: number; maxPendingSends: number };
+  realtime: {
+    heartbeatSeconds: number;
+    maxBacklogBytes: number;
+    maxPendingSends: number;
+    /** Client frames per second of one connection, and of one account's connections on one process. */
+    framesPerSecond: number;
+    accountFramesPerSecond: number;
+    /** Open connections of one session, and of one account, on one process. */
+    maxSocketsPerSession: number;
+    maxSocketsPerAccount: number;
+  };
   storage:
     | { kind: 'local' }
     | {
@@ -180,7 +194,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     streamRetentionDays: e.PARTA_STREAM_RETENTION_DAYS,
     sendBatchMs: e.PARTA_SEND_BATCH_MS,
     sendBatches: e.PARTA_SEND_BATCHES,
-    realtime: { heartbeatSeconds: e.PARTA_WS_HEARTBEAT_SECONDS, maxBacklogBytes: e.PARTA_WS_MAX_BACKLOG_BYTES, maxPendingSends: e.PARTA_WS_MAX_PENDING_SENDS },
+    realtime: {
+      heartbeatSeconds: e.PARTA_WS_HEARTBEAT_SECONDS,
+      maxBacklogBytes: e.PARTA_WS_MAX_BACKLOG_BYTES,
+      maxPendingSends: e.PARTA_WS_MAX_PENDING_SENDS,
+      framesPerSecond: e.PARTA_WS_FRAMES_PER_SECOND,
+      accountFramesPerSecond: e.PARTA_WS_ACCOUNT_FRAMES_PER_SECOND,
+      maxSocketsPerSession: e.PARTA_WS_MAX_PER_SESSION,
+      maxSocketsPerAccount: e.PARTA_WS_MAX_PER_ACCOUNT,
+    },
     storage:
       e.PARTA_STORAGE === 's3'
         ? {

@@ -102,6 +102,8 @@ export const WsClose = {
   authTimeout: 4408,
   /** The client read too slowly and its durable backlog overflowed: reconnect and resume from the last position. */
   backlogOverflow: 4409,
+  /** Too many frames (after `rate_limited` refusals), or too many connections of one session or account: reconnect after a pause. */
+  tooManyFrames: 4429,
   /** Server error: reconnect with backoff and resume. */
   internal: 4500,
 } as const;

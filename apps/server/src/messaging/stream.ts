@@ -163,7 +163,8 @@ export async function withOutbox<T>(ctx: AppContext, work: (trx: Tx, outbox: Out
     await outbox.flush(trx);
     return r;
   });
-  await outbox.publish(ctx);
+  // Never awaited: the request answers once its transaction has committed (pub/sub bounds the publish).
+  void outbox.publish(ctx);
   return result;
 }
 

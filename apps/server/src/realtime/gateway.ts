@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, RawData } from 'ws';
@@ -6,12 +7,13 @@ import type { AppContext } from '../context.ts';
 import { authenticate, SESSIONS_REVOKED_TOPIC } from '../identity/service.ts';
 import { liveSessionIds } from '../identity/sessions.ts';
 import { AppError, errorBody } from '../http/errors.ts';
-import { accessChat, loadAccess, myChatIds } from '../messaging/access.ts';
+import { loadAccess, myChatIds } from '../messaging/access.ts';
 import { sendMessage } from '../messaging/send.ts';
 import { readStream, streamHead } from '../messaging/stream.ts';
 import { Connection, type StreamReader } from './connection.ts';
 import { decodeEvent, typingTopic, type RealtimeEvent } from './events.ts';
 import { TopicHub } from './hub.ts';
+import { AccountLimits, type FrameGate } from './limits.ts';
 import { defaultTailerOptions, StreamTailer, type TailerOptions } from './tailer.ts';
 
 export interface GatewayOptions {
@@ -27,8 +29,18 @@ export interface GatewayOptions {
   sessionCheckMs: number;
   /** One typing event per chat per connection per this interval; more are ignored. */
   typingIntervalMs: number;
-  /** `send` frames of one connection not yet answered, above which more are refused (429). */
+  /** Frames of one connection still being handled (sends not yet answered, typing not yet relayed), above which more are refused (429). */
   maxPendingSends: number;
+  /** Frames per second of one connection, and of one account's connections on this process (limits.ts). */
+  framesPerSecond: number;
+  accountFramesPerSecond: number;
+  /** Refused frames beyond one a second after which the connection is closed with 4429. */
+  maxRefusals: number;
+  /** Authenticated connections of one session, and of one account, on this process. */
+  maxSocketsPerSession: number;
+  maxSocketsPerAccount: number;
+  /** After a close for flooding, new connections with the same token are refused (4429) for this long. */
+  floodPenaltyMs: number;
 }
 
 export const defaultGatewayOptions: GatewayOptions = {
@@ -39,6 +51,12 @@ export const defaultGatewayOptions: GatewayOptions = {
   sessionCheckMs: 60_000,
   typingIntervalMs: 2_000,
   maxPendingSends: 32,
+  framesPerSecond: 20,
+  accountFramesPerSecond: 40,
+  maxRefusals: 100,
+  maxSocketsPerSession: 8,
+  maxSocketsPerAccount: 20,
+  floodPenaltyMs: 30_000,
 };
 
 /**
@@ -56,6 +74,12 @@ interface Socket {
   raw: Duplex;
   alive: boolean;
   conn: Connection | null;
+  /** The connection's frame limits, once it belongs to an account (limits.ts). */
+  gate: FrameGate | null;
+  /** Closed for flooding: its remaining frames are ignored. */
+  flooding: boolean;
+  /** A digest of the token it authenticated with (the key of `penalties`). */
+  tokenKey: string | null;
 }
 
 /**
@@ -74,12 +98,16 @@ export class Gateway {
   private readonly timers: NodeJS.Timeout[] = [];
   private closing = false;
   private readonly unsubscribeRevoked: Promise<(() => Promise<void>) | null>;
+  private readonly limits: AccountLimits;
+  /** Tokens (digests) whose connection was closed for flooding, and until when their new connections are refused, before any query. */
+  private readonly penalties = new Map<string, number>();
 
   constructor(
     private readonly ctx: AppContext,
     readonly options: GatewayOptions = defaultGatewayOptions,
     tailerOptions: TailerOptions = defaultTailerOptions,
   ) {
+    this.limits = new AccountLimits(options);
     this.hub = new TopicHub(ctx.pubsub, decodeEvent, ctx.log);
     this.tailer = new StreamTailer(ctx.db, ctx.pubsub, ctx.log, tailerOptions);
     this.stream = {
@@ -130,7 +158,7 @@ export class Gateway {
       ws.close(WsClose.goingAway, 'shutting down');
       return;
     }
-    const socket: Socket = { ws, slot: this.accepted++ % HEARTBEAT_SLICES, raw: request.socket, alive: true, conn: null };
+    const socket: Socket = { ws, slot: this.accepted++ % HEARTBEAT_SLICES, raw: request.socket, alive: true, conn: null, gate: null, flooding: false, tokenKey: null };
     this.sockets.add(socket);
     this.slices[socket.slot]!.add(socket);
     const authTimer = setTimeout(() => {
@@ -145,14 +173,21 @@ export class Gateway {
       clearTimeout(authTimer);
       this.sockets.delete(socket);
       this.slices[socket.slot]!.delete(socket);
-      socket.conn?.stop();
+      this.release(socket);
     });
     ws.on('error', (err) => this.ctx.log.debug({ err }, 'websocket error'));
     // Frames that came after `auth` while its session was looked up: handled once it is known.
     const early: Frame[] = [];
     const handle = (frame: Frame) => {
       const conn = socket.conn;
-      if (!conn || conn.closed) return;
+      if (!conn || conn.closed || socket.flooding || !socket.gate) return;
+      // Every frame, of every kind, takes a token from its connection's and its account's bucket.
+      const verdict = socket.gate.admit();
+      if (verdict === 'close') return this.flooded(socket, conn);
+      if (verdict === 'refuse') {
+        const isSend = frame.type === 'send' || frame.type === 'invalid_send';
+        return this.refuse(conn, isSend ? 'send' : frame.type, new AppError('rate_limited', 429), isSend ? frame.ref : undefined, isSend);
+      }
       if (frame.type === 'invalid_send') {
         // A send the client can correct (too long, a bad id): refused, the connection stays.
         this.refuse(conn, 'send', new AppError('validation_failed', 400, { issues: frame.issues }), frame.ref, true);
@@ -162,6 +197,7 @@ export class Gateway {
     };
     ws.on('message', (data: RawData, isBinary: boolean) => {
       socket.alive = true;
+      if (socket.flooding) return;
       const frame = parseFrame(data, isBinary);
       if (!frame) {
         // What this connection was already given this turn still goes, before the close frame.
@@ -178,6 +214,16 @@ export class Gateway {
         ws.close(WsClose.unauthenticated, 'auth first');
         return;
       }
+      // A token that was flooding a moment ago is refused before anything is looked up.
+      socket.tokenKey = crypto.createHash('sha256').update(frame.token).digest('base64');
+      const penalty = this.penalties.get(socket.tokenKey);
+      if (penalty !== undefined && penalty > Date.now()) {
+        // Held for a second before the close, so a client that reconnects at once does so slowly.
+        socket.flooding = true;
+        setTimeout(() => ws.close(WsClose.tooManyFrames, 'too many frames: wait'), 1_000).unref();
+        return;
+      }
+      if (penalty !== undefined) this.penalties.delete(socket.tokenKey);
       authenticating = true;
       void this.authenticateSocket(socket, frame.token, frame.after ?? null, () => early.splice(0).forEach(handle))
         .catch((err) => {
@@ -196,12 +242,18 @@ export class Gateway {
       socket.ws.close(WsClose.unauthenticated, 'unauthenticated');
       return;
     }
+    const gate = this.limits.open(auth.user.id, auth.sessionId);
+    if (!gate) {
+      socket.ws.close(WsClose.tooManyFrames, 'too many connections');
+      return;
+    }
+    socket.gate = gate;
     const conn = new Connection(socket.ws, socket.raw, auth.user.id, auth.sessionId, this.hub, this.tailer, this.stream, this.options, (c) => this.overflow(c));
     conn.locale = auth.user.locale === 'en' ? 'en' : 'ru';
     socket.conn = conn;
     if (!this.sockets.has(socket)) {
       // Closed while authenticating.
-      conn.stop();
+      this.release(socket);
       return;
     }
     const started = conn.start(after);
@@ -220,14 +272,21 @@ export class Gateway {
         this.refuse(conn, 'auth', new AppError('validation_failed', 400));
         return;
       case 'typing': {
-        if (!conn.typingAllowed(frame.chatId, Date.now(), this.options.typingIntervalMs)) return;
+        // From memory, never a query: the connection follows exactly the chats its account is a
+        // member of (read at `auth`, then kept by the stream's `chat.added` / `chat.removed`).
+        const chatId = frame.chatId.toLowerCase();
+        if (!conn.chats.has(chatId)) return this.refuse(conn, 'typing', new AppError('chat_not_found', 404));
+        if (!conn.typingAllowed(chatId, Date.now(), this.options.typingIntervalMs)) return;
+        if (conn.pendingSends >= this.options.maxPendingSends) return this.refuse(conn, 'typing', new AppError('rate_limited', 429));
+        conn.pendingSends++;
         try {
-          await accessChat(this.ctx.db, conn.userId, frame.chatId);
+          await this.ctx.pubsub.publish(typingTopic(chatId), JSON.stringify({ chatId, userId: conn.userId }));
         } catch (err) {
-          if (err instanceof AppError) return this.refuse(conn, 'typing', err);
-          throw err;
+          // Ephemeral: a typing indicator lost with the pub/sub is not worth more than a line in the log.
+          this.ctx.log.debug({ err }, 'relaying typing failed');
+        } finally {
+          conn.pendingSends--;
         }
-        await this.ctx.pubsub.publish(typingTopic(frame.chatId), JSON.stringify({ chatId: frame.chatId, userId: conn.userId }));
         return;
       }
       case 'send':
@@ -267,6 +326,25 @@ export class Gateway {
     const body = errorBody(err.code, conn.locale, err.details).error;
     const refused = { type: 'error', code: body.code, message: body.message, frame: frameType, ...(ref !== undefined ? { ref, status: err.status } : {}), ...(body.details !== undefined ? { details: body.details } : {}) };
     conn.outbox.send(JSON.stringify(refused), durable);
+  }
+
+  /** A connection that kept sending after it was refused: closed, and its session kept out for a while. */
+  private flooded(socket: Socket, conn: Connection): void {
+    socket.flooding = true;
+    this.ctx.log.warn({ userId: conn.userId, sessionId: conn.sessionId }, 'websocket flooding: closing');
+    const now = Date.now();
+    if (this.penalties.size > 10_000) for (const [id, until] of this.penalties) if (until <= now) this.penalties.delete(id);
+    if (socket.tokenKey) this.penalties.set(socket.tokenKey, now + this.options.floodPenaltyMs);
+    closeAfterFrames(socket, WsClose.tooManyFrames, 'too many frames');
+    setTimeout(() => socket.ws.terminate(), 5_000).unref();
+  }
+
+  /** The socket is closed: its connection stops and no longer counts against its session and account. */
+  private release(socket: Socket): void {
+    const conn = socket.conn;
+    conn?.stop();
+    if (conn && socket.gate) this.limits.close(conn.userId, conn.sessionId);
+    socket.gate = null;
   }
 
   private onRevoked(message: string): void {

@@ -4,6 +4,17 @@ import type { PubSub, PubSubHandler } from './pubsub.ts';
 export interface RedisPubSubOptions {
   /** Prefixed to every topic on the wire, so several instances (or tests) can share one Redis. */
   prefix?: string;
+  /** A publish that Redis has not taken within this fails (default 1 s). */
+  publishTimeoutMs?: number;
+  /** `subscribe` resolves after this even if Redis has not confirmed (default 1 s): ioredis subscribes when it is back. */
+  subscribeWaitMs?: number;
+}
+
+/** Rejects when `promise` has not settled within `ms`. */
+function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer from Redis within ${ms} ms`)), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 interface TopicState {
@@ -17,6 +28,11 @@ interface TopicState {
  * this process has handlers for. Redis pub/sub is at-most-once: a subscriber that loses its
  * connection misses what was published meanwhile, so `onReconnect` lets the gateway catch its
  * clients up from the durable stream.
+ *
+ * Redis being down never holds a caller: `publish` fails at once while the connection is not up
+ * (nothing is queued to be sent later) and after a timeout when Redis does not answer; what it
+ * would have woken is read from the stream by the tailers (their own wake-up, and the one when the
+ * subscriber connection comes back). `subscribe` does not wait for Redis longer than a moment.
  */
 export class RedisPubSub implements PubSub {
   readonly name = 'redis';
@@ -26,9 +42,13 @@ export class RedisPubSub implements PubSub {
   private readonly topics = new Map<string, TopicState>();
   private closed = false;
   private readonly reconnectListeners = new Set<() => void>();
+  private readonly publishTimeoutMs: number;
+  private readonly subscribeWaitMs: number;
 
   constructor(url: string, options: RedisPubSubOptions = {}) {
     this.prefix = options.prefix ?? 'parta:';
+    this.publishTimeoutMs = options.publishTimeoutMs ?? 1_000;
+    this.subscribeWaitMs = options.subscribeWaitMs ?? 1_000;
     const common = { lazyConnect: false, maxRetriesPerRequest: null, enableAutoPipelining: true } as const;
     this.pub = new Redis(url, { ...common, connectionName: 'parta-pub' });
     this.sub = new Redis(url, { ...common, connectionName: 'parta-sub', enableAutoPipelining: false });
@@ -68,7 +88,8 @@ export class RedisPubSub implements PubSub {
 
   async publish(topic: string, message: string): Promise<void> {
     if (this.closed) throw new Error('pub/sub is closed');
-    await this.pub.publish(this.prefix + topic, message);
+    if (this.pub.status !== 'ready') throw new Error(`Redis is ${this.pub.status}: not published`);
+    await bounded(this.pub.publish(this.prefix + topic, message), this.publishTimeoutMs, 'publish');
   }
 
   async subscribe(topic: string, handler: PubSubHandler): Promise<() => Promise<void>> {
@@ -81,7 +102,8 @@ export class RedisPubSub implements PubSub {
     state.handlers.add(handler);
     const own = state;
     try {
-      await own.ready;
+      // While Redis is down the subscription waits in ioredis's queue and is made when it is back.
+      await Promise.race([own.ready, new Promise((resolve) => setTimeout(resolve, this.sub.status === 'ready' ? 10 * this.subscribeWaitMs : this.subscribeWaitMs).unref())]);
     } catch (err) {
       own.handlers.delete(handler);
       if (own.handlers.size === 0 && this.topics.get(topic) === own) this.topics.delete(topic);

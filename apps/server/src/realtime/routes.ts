@@ -20,6 +20,10 @@ export async function realtimeRoutes(app: FastifyInstance, ctx: AppContext): Pro
     heartbeatMs: Math.round(ctx.config.realtime.heartbeatSeconds * 1000),
     maxBacklogBytes: ctx.config.realtime.maxBacklogBytes,
     maxPendingSends: ctx.config.realtime.maxPendingSends,
+    framesPerSecond: ctx.config.realtime.framesPerSecond,
+    accountFramesPerSecond: ctx.config.realtime.accountFramesPerSecond,
+    maxSocketsPerSession: ctx.config.realtime.maxSocketsPerSession,
+    maxSocketsPerAccount: ctx.config.realtime.maxSocketsPerAccount,
   });
   app.decorate('realtime', gateway);
   // Redis pub/sub is at-most-once: after its connection comes back, connections read what they missed.
