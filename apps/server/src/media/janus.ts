@@ -140,6 +140,7 @@ export class JanusAdapter implements MediaAdapter {
     if (!sender) return;
     if (m.janus === 'webrtcup') this.emit({ type: 'up', handleId: sender });
     else if (m.janus === 'hangup' || m.janus === 'detached') this.emit({ type: 'hangup', handleId: sender, reason: String(m.reason ?? m.janus) });
+    else if (m.janus === 'media' && (m.type === 'audio' || m.type === 'video')) this.emit({ type: 'media', handleId: sender, kind: m.type, receiving: Boolean(m.receiving) });
     else if (m.janus === 'slowlink') this.emit({ type: 'slowlink', handleId: sender, uplink: Boolean(m.uplink), lost: Number(m.lost ?? 0) });
   }
 

@@ -8,6 +8,7 @@ import { accessChat, isStaffRoles, type ChatAccess } from '../messaging/access.t
 import { withOutbox } from '../messaging/stream.ts';
 import { MediaError, sdpMids } from '../media/adapter.ts';
 import { postCard } from './cards.ts';
+import { decide, decisionOf, removedPeople } from './decisions.ts';
 import { live, type LiveFeedState, type LiveParticipantState } from './live.ts';
 import type { MeetingsTable } from './tables.ts';
 
@@ -18,6 +19,8 @@ export const OPENS_BEFORE_MS = 15 * 60_000;
 /** A participant whose client has not been heard from for this long has left (network gone). */
 export const PRESENCE_TIMEOUT_MS = 30_000;
 const REACTION_TTL_MS = 15_000;
+/** A meeting whose host has left ends by itself this long after (unless the host comes back). */
+export const AUTO_END_MS = 10 * 60_000;
 
 const CHANNEL_KINDS = ['school_channel', 'class_channel'];
 
@@ -62,6 +65,7 @@ export async function presentMeetings(ctx: AppContext, rows: MeetingRow[], perso
     .where('meeting_id', 'in', ids)
     .orderBy('meeting_rsvps.updated_at')
     .execute();
+  const ends = await autoEndTimes(ctx.db, rows);
   return rows.map((m) => {
     const mine = rsvps.filter((r) => r.meeting_id === m.id);
     const isHost = m.host_person_id === personId;
@@ -76,8 +80,10 @@ export async function presentMeetings(ctx: AppContext, rows: MeetingRow[], perso
       status: m.ended_at ? 'ended' : m.started_at ? 'live' : 'scheduled',
       hostPersonId: m.host_person_id,
       locked: m.locked,
+      muteOnEntry: m.mute_on_entry,
       opensAt: new Date(m.starts_at.getTime() - OPENS_BEFORE_MS).toISOString(),
       endedAt: m.ended_at?.toISOString() ?? null,
+      autoEndsAt: ends.get(m.id)?.toISOString() ?? null,
       myRsvp: mine.find((r) => r.person_id === personId)?.answer ?? null,
       rsvp: {
         yes: mine.filter((r) => r.answer === 'yes').length,
@@ -88,6 +94,31 @@ export async function presentMeetings(ctx: AppContext, rows: MeetingRow[], perso
       videoConfigured: ctx.media.adapter !== null,
     };
   });
+}
+
+/**
+ * When each running meeting ends by itself: AUTO_END_MS after its host last left (or, when the
+ * host never came, after the planned end). Not while the host is in it; not before anyone came.
+ */
+export async function autoEndTimes(db: AppContext['db'], rows: MeetingRow[]): Promise<Map<string, Date>> {
+  const running = rows.filter((m) => m.started_at && !m.ended_at);
+  const out = new Map<string, Date>();
+  if (running.length === 0) return out;
+  const hostRows = await db
+    .selectFrom('meeting_attendance')
+    .innerJoin('meetings', 'meetings.id', 'meeting_attendance.meeting_id')
+    .select(['meeting_attendance.meeting_id', 'meeting_attendance.left_at'])
+    .whereRef('meeting_attendance.person_id', '=', 'meetings.host_person_id')
+    .where('meeting_attendance.meeting_id', 'in', running.map((m) => m.id))
+    .execute();
+  for (const m of running) {
+    const mine = hostRows.filter((r) => r.meeting_id === m.id);
+    if (mine.some((r) => r.left_at === null)) continue;
+    const lastLeft = Math.max(0, ...mine.map((r) => r.left_at!.getTime()));
+    const from = mine.length ? lastLeft : Math.max(m.started_at!.getTime(), m.starts_at.getTime() + m.duration_minutes * 60_000);
+    out.set(m.id, new Date(from + AUTO_END_MS));
+  }
+  return out;
 }
 
 export async function presentMeeting(ctx: AppContext, row: MeetingRow, personId: string): Promise<Meeting> {
@@ -197,10 +228,10 @@ export async function joinMeeting(ctx: AppContext, meeting: MeetingRow, access: 
   checkOpen(meeting, now);
   const isHost = meeting.host_person_id === access.person.id;
   if (meeting.locked && !isHost) throw new AppError('meeting_locked', 403);
-  if (!isHost) {
-    const removed = await ctx.db.selectFrom('meeting_attendance').select('id').where('meeting_id', '=', meeting.id).where('person_id', '=', access.person.id).where('removed', '=', true).executeTakeFirst();
-    if (removed) throw new AppError('meeting_removed', 403);
-  }
+  const decision = await decisionOf(ctx.db, meeting, access.person.id);
+  if (!isHost && decision.removed) throw new AppError('meeting_removed', 403);
+  // Muted on entry: written down, so it stays a decision about them (a later removal keeps it).
+  if (decision.audioMuted) await decide(ctx.db, meeting.id, access.person.id, { audioMuted: true });
   media(ctx);
   await ensureRoom(ctx, meeting);
   if (!meeting.started_at) await ctx.db.updateTable('meetings').set({ started_at: now }).where('id', '=', meeting.id).where('started_at', 'is', null).execute();
@@ -218,6 +249,9 @@ export async function joinMeeting(ctx: AppContext, meeting: MeetingRow, access: 
   const p = live.participant(meeting.id, access.person.id, participantId!);
   p.name = fullName(access.person);
   p.isStaff = access.isStaff;
+  p.audioMutedByHost = decision.audioMuted;
+  p.videoStoppedByHost = decision.videoStopped;
+  p.loaded = true;
   return { participantId: participantId! };
 }
 
@@ -228,6 +262,13 @@ async function openParticipant(ctx: AppContext, meeting: MeetingRow, access: Cha
   const p = live.participant(meeting.id, access.person.id, open.id);
   p.name = fullName(access.person);
   p.isStaff = access.isStaff;
+  if (!p.loaded) {
+    // This process has not seen them join (it restarted): the host's decisions come from the database.
+    const d = await decisionOf(ctx.db, meeting, access.person.id);
+    p.audioMutedByHost = d.audioMuted;
+    p.videoStoppedByHost = d.videoStopped;
+    p.loaded = true;
+  }
   return p;
 }
 
@@ -257,7 +298,8 @@ export async function publish(ctx: AppContext, meeting: MeetingRow, access: Chat
     }
   });
   const mids = sdpMids(sdp);
-  const feed: LiveFeedState = { kind, handleId: pub.handleId, audioMid: mids.audioMid, videoMid: mids.videoMid, up: false, audioMuted: false, videoStopped: false };
+  const feed: LiveFeedState = { kind, handleId: pub.handleId, audioMid: mids.audioMid, videoMid: mids.videoMid, up: false, audioMuted: false, videoStopped: false, silent: new Set() };
+  if (kind === 'camera') p.mediaLostAt = null;
   p.feeds.set(pub.feedId, feed);
   live.trackHandle(pub.handleId, meeting.id, access.person.id, pub.feedId);
   if (kind === 'camera' && p.audioMutedByHost && feed.audioMid) await moderateFeed(ctx, meeting, pub.feedId, feed, 'audio', true);
@@ -356,9 +398,11 @@ export async function liveState(ctx: AppContext, meeting: MeetingRow, access: Ch
     .where('left_at', 'is', null)
     .returning('id')
     .executeTakeFirst();
-  const removed = !mine && Boolean(await ctx.db.selectFrom('meeting_attendance').select('id').where('meeting_id', '=', meeting.id).where('person_id', '=', access.person.id).where('removed', '=', true).executeTakeFirst());
   const fresh = await ctx.db.selectFrom('meetings').selectAll().where('id', '=', meeting.id).executeTakeFirstOrThrow();
   const row = { ...fresh, room: Number(fresh.room) };
+  const decision = await decisionOf(ctx.db, row, access.person.id);
+  const removed = !mine && decision.removed;
+  const isHost = row.host_person_id === access.person.id;
   const [present, hands] = await Promise.all([
     ctx.db
       .selectFrom('meeting_attendance')
@@ -377,7 +421,10 @@ export async function liveState(ctx: AppContext, meeting: MeetingRow, access: Ch
       .execute(),
   ]);
   const state = live.meeting(meeting.id);
-  const handOf = new Map(hands.map((h) => [h.person_id, h.raised_at.toISOString()]));
+  // A hand stays raised through a drop or a rejoin; it is shown while its owner is in the meeting.
+  const presentIds = new Set(present.map((r) => r.person_id));
+  const raised = hands.filter((h) => presentIds.has(h.person_id));
+  const handOf = new Map(raised.map((h) => [h.person_id, h.raised_at.toISOString()]));
   const meP = state.participants.get(access.person.id);
   return {
     meeting: await presentMeeting(ctx, row, access.person.id),
@@ -393,9 +440,10 @@ export async function liveState(ctx: AppContext, meeting: MeetingRow, access: Ch
         feeds: p ? [...p.feeds].filter(([, f]) => f.up).map(([feedId, f]) => ({ feedId, kind: f.kind, audioMuted: f.audioMuted, videoStopped: f.videoStopped })) : [],
       };
     }),
-    hands: hands.map((h) => ({ personId: h.person_id, name: fullName(h), at: h.raised_at.toISOString() })),
+    hands: raised.map((h) => ({ personId: h.person_id, name: fullName(h), at: h.raised_at.toISOString() })),
     reactions: state.reactions.filter((r) => now.getTime() - r.at.getTime() < REACTION_TTL_MS).map((r) => ({ personId: r.personId, emoji: r.emoji, at: r.at.toISOString() })),
-    me: { participantId: mine?.id ?? null, removed, audioMutedByHost: meP?.audioMutedByHost ?? false, videoStoppedByHost: meP?.videoStoppedByHost ?? false },
+    me: { participantId: mine?.id ?? null, removed, audioMutedByHost: meP?.loaded ? meP.audioMutedByHost : decision.audioMuted, videoStoppedByHost: meP?.loaded ? meP.videoStoppedByHost : decision.videoStopped },
+    removed: isHost ? (await removedPeople(ctx.db, meeting.id)).map((r) => ({ personId: r.personId, name: fullName(r) })) : [],
   };
 }
 

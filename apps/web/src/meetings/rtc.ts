@@ -2,7 +2,7 @@ import { JoinedMeeting, LiveState, Published, Subscribed } from '@parta/protocol
 import type { z } from 'zod';
 import { api } from '../app/state.ts';
 import { ApiError } from '../lib/api.ts';
-import { initialLayer, nextLayer, type Layer, type LayerState, type LinkSample } from './layers.ts';
+import { SIMULCAST_ENCODINGS, initialLayer, nextLayer, type Layer, type LayerState, type LinkSample } from './layers.ts';
 
 type Ice = z.infer<typeof JoinedMeeting>['iceServers'];
 
@@ -171,11 +171,7 @@ export class MeetingClient {
         direction: 'sendonly',
         streams: [local],
         // Simulcast: weak subscribers get a lower layer from the SFU.
-        sendEncodings: [
-          { rid: 'l', scaleResolutionDownBy: 4, maxBitrate: 120_000 },
-          { rid: 'm', scaleResolutionDownBy: 2, maxBitrate: 350_000 },
-          { rid: 'h', maxBitrate: 900_000 },
-        ],
+        sendEncodings: SIMULCAST_ENCODINGS.map((e) => ({ ...e })),
       });
     }
     await this.negotiatePublish(pc, 'camera');
