@@ -83,6 +83,14 @@ const ru = {
   'm.poll.votes': 'Голосов: {n}',
   'm.chat': 'Чат встречи',
   'm.speaking': 'говорит',
+  'm.remove.ask': 'Удалить {name} со встречи? Вернуться можно будет, только если ведущий пустит снова.',
+  'm.end.ask': 'Завершить встречу для всех? Все участники будут отключены.',
+  'm.cancel': 'Отмена',
+  'm.muteOnEntry': 'Входящие — без звука',
+  'm.removedPeople': 'Удалённые',
+  'm.readmit': 'Пустить снова',
+  'm.autoEnds': 'Ведущий вышел: встреча завершится в {time}, если он не вернётся',
+  'm.autoEndsCard': 'Ведущий вышел: завершится сама в {time}',
   'm.screen': 'экран',
 } as const;
 
@@ -170,6 +178,14 @@ const en: Record<MeetingKey, string> = {
   'm.poll.votes': 'Votes: {n}',
   'm.chat': 'Meeting chat',
   'm.speaking': 'speaking',
+  'm.remove.ask': 'Remove {name} from the meeting? They can only come back if the host lets them in again.',
+  'm.end.ask': 'End the meeting for everyone? All participants will be disconnected.',
+  'm.cancel': 'Cancel',
+  'm.muteOnEntry': 'Mute people as they join',
+  'm.removedPeople': 'Removed',
+  'm.readmit': 'Let back in',
+  'm.autoEnds': 'The host has left: the meeting ends at {time} unless they return',
+  'm.autoEndsCard': 'The host has left: ends by itself at {time}',
   'm.screen': 'screen',
 };
 

@@ -2,6 +2,7 @@ import { JoinedMeeting, LiveState, Published, Subscribed } from '@parta/protocol
 import type { z } from 'zod';
 import { api } from '../app/state.ts';
 import { ApiError } from '../lib/api.ts';
+import { pickSpeaker, type AudioLevel } from './speaking.ts';
 import { SIMULCAST_ENCODINGS, initialLayer, nextLayer, type Layer, type LayerState, type LinkSample } from './layers.ts';
 
 type Ice = z.infer<typeof JoinedMeeting>['iceServers'];
@@ -28,7 +29,10 @@ export interface MeetingView {
   camOn: boolean;
   audioOnly: boolean;
   lowBandwidth: boolean;
+  /** Who the speaker view shows (the last one who spoke, unless muted or gone). */
   speakerPersonId: string | null;
+  /** Who speaks now («говорит»); never a muted participant. */
+  speakingPersonId: string | null;
 }
 
 interface Sub {
@@ -66,7 +70,7 @@ function gathered(pc: RTCPeerConnection, timeoutMs = 3000): Promise<void> {
  * the SFU. Publishing uses simulcast (three VP8 layers); each remote feed is its own subscription.
  */
 export class MeetingClient {
-  view: MeetingView = { phase: 'joining', error: null, live: null, tiles: [], local: null, screen: null, micOn: true, camOn: true, audioOnly: false, lowBandwidth: false, speakerPersonId: null };
+  view: MeetingView = { phase: 'joining', error: null, live: null, tiles: [], local: null, screen: null, micOn: true, camOn: true, audioOnly: false, lowBandwidth: false, speakerPersonId: null, speakingPersonId: null };
   private listeners = new Set<() => void>();
   private ice: Ice = [];
   private pub: RTCPeerConnection | null = null;
@@ -299,20 +303,21 @@ export class MeetingClient {
     }
   }
 
-  /** The loudest remote participant over the last second (inbound audio level). */
+  /** The loudest remote participant over the last second (inbound audio level); muted ones never (speaking.ts). */
   private async detectSpeaker() {
-    let best: { personId: string; level: number } | null = null;
+    const levels: AudioLevel[] = [];
     for (const t of this.view.tiles) {
       const s = this.subs.get(t.feedId);
       if (!s || t.kind !== 'camera') continue;
-      const stats = await s.pc.getStats();
-      stats.forEach((r: { type: string; kind?: string; audioLevel?: number }) => {
-        if (r.type === 'inbound-rtp' && r.kind === 'audio' && (r.audioLevel ?? 0) > 0.02 && (!best || (r.audioLevel ?? 0) > best.level)) best = { personId: t.personId, level: r.audioLevel ?? 0 };
+      const stats = await s.pc.getStats().catch(() => null);
+      let level = 0;
+      stats?.forEach((r: { type: string; kind?: string; audioLevel?: number }) => {
+        if (r.type === 'inbound-rtp' && r.kind === 'audio') level = Math.max(level, r.audioLevel ?? 0);
       });
+      levels.push({ personId: t.personId, level, muted: t.audioMuted });
     }
-    const chosen = best as { personId: string } | null;
-    const id = chosen ? chosen.personId : this.view.speakerPersonId;
-    if (id !== this.view.speakerPersonId) this.set({ speakerPersonId: id });
+    const next = pickSpeaker(levels, this.view.speakerPersonId);
+    if (next.speaker !== this.view.speakerPersonId || next.speaking !== this.view.speakingPersonId) this.set({ speakerPersonId: next.speaker, speakingPersonId: next.speaking });
   }
 
   toggleMic() {
