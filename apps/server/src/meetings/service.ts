@@ -206,7 +206,9 @@ async function ensureRoom(ctx: AppContext, meeting: MeetingRow): Promise<void> {
         description: meeting.id,
         // Every member may publish a camera; a few screen shares on top.
         publishers: Math.min(Number(members.n) + 4, 100),
-        bitrate: 768_000,
+        // The sum of the camera's simulcast layers (web meetings/layers.ts: 900 + 300 + 100 kbit/s):
+        // a lower cap would starve the full-size layer first.
+        bitrate: 1_300_000,
         simulcast: true,
       });
     }

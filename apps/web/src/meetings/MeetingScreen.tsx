@@ -33,7 +33,8 @@ export default function MeetingScreen({ meetingId }: { meetingId: string }) {
   const schoolId = useStore(schoolStore);
   const personId = currentMembership(me, schoolId)?.personId ?? null;
   const audioOnly = query.get('audio') === '1';
-  const client = useMemo(() => new MeetingClient(meetingId, { audioOnly }), [meetingId, audioOnly]);
+  const adaptLayers = query.get('adapt') !== '0';
+  const client = useMemo(() => new MeetingClient(meetingId, { audioOnly, adaptLayers }), [meetingId, audioOnly, adaptLayers]);
   const view = useSyncExternalStore(
     (l) => client.subscribe(l),
     () => client.view,

@@ -63,3 +63,17 @@ test('simulcast encodings are listed highest first, as Janus numbers its substre
   assert.equal(layers.substreamOfRid(enc[0]!.rid!), 2);
   assert.equal(layers.substreamOfRid(enc.at(-1)!.rid!), 0);
 });
+
+test("the link's jitter is read from its audio when audio arrives (video jitter includes the sender's pacing)", () => {
+  const video = { packetsReceived: 900, packetsLost: 0, jitter: 0.09 };
+  assert.deepEqual(layers.linkSample(video, 0.004), { packetsReceived: 900, packetsLost: 0, jitter: 0.004 });
+  assert.deepEqual(layers.linkSample(video, null), video, 'video only (audio-only subscriptions have no video; muted feeds no audio)');
+  // A clean link whose video jitter is high keeps the top layer.
+  let s = initialLayer(2);
+  let total = 0;
+  for (let i = 0; i < 6; i++) {
+    total += 300;
+    s = nextLayer(s, layers.linkSample({ packetsReceived: total, packetsLost: 0, jitter: 0.09 }, 0.005), 2);
+  }
+  assert.equal(s.layer, 2);
+});

@@ -36,6 +36,17 @@ export interface LinkSample {
   jitter: number;
 }
 
+/**
+ * The reading of a subscription's link: loss from its video, jitter from its audio when audio
+ * arrives. Audio packets leave every 20 ms, so their jitter is the network's; a video frame's
+ * packets are spread out by the sender's pacer, and a busy sender's frames leave late against
+ * their capture time, so video jitter runs to 80–100 ms on a clean link and would pull every
+ * picture down a layer.
+ */
+export function linkSample(video: LinkSample, audioJitter: number | null): LinkSample {
+  return audioJitter === null ? video : { ...video, jitter: audioJitter };
+}
+
 export interface LayerState {
   layer: Layer;
   /** Clean samples in a row since the last change. */

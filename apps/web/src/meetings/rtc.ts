@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { api } from '../app/state.ts';
 import { ApiError } from '../lib/api.ts';
 import { pickSpeaker, type AudioLevel } from './speaking.ts';
-import { SIMULCAST_ENCODINGS, initialLayer, nextLayer, type Layer, type LayerState, type LinkSample } from './layers.ts';
+import { SIMULCAST_ENCODINGS, initialLayer, linkSample, nextLayer, type Layer, type LayerState, type LinkSample } from './layers.ts';
 
 type Ice = z.infer<typeof JoinedMeeting>['iceServers'];
 
@@ -81,14 +81,17 @@ export class MeetingClient {
   private speakerTimer: ReturnType<typeof setInterval> | null = null;
   private layerTimer: ReturnType<typeof setInterval> | null = null;
   private stopped = false;
+  /** Layers follow the link (layers.ts); off (`?adapt=0`), each camera keeps the ceiling: for measurements. */
+  private readonly adaptive: boolean;
   private recovering = false;
   private myPersonId: string | null = null;
   private devices = { audio: undefined as string | undefined, video: undefined as string | undefined };
 
   constructor(
     readonly meetingId: string,
-    opts: { audioOnly?: boolean } = {},
+    opts: { audioOnly?: boolean; adaptLayers?: boolean } = {},
   ) {
+    this.adaptive = opts.adaptLayers ?? true;
     this.view.audioOnly = Boolean(opts.audioOnly);
     if (opts.audioOnly) this.view.camOn = false;
   }
@@ -120,7 +123,7 @@ export class MeetingClient {
     await this.poll();
     this.timer = setInterval(() => void this.poll(), POLL_MS);
     this.speakerTimer = setInterval(() => void this.detectSpeaker(), 1000);
-    this.layerTimer = setInterval(() => void this.adaptLayers(), LAYER_SAMPLE_MS);
+    if (this.adaptive) this.layerTimer = setInterval(() => void this.adaptLayers(), LAYER_SAMPLE_MS);
   }
 
   /** The highest layer to ask for: the lowest with "save data" or when many cameras are shown. */
@@ -134,11 +137,14 @@ export class MeetingClient {
     for (const s of [...this.subs.values()]) {
       if (s.kind !== 'camera' || this.view.audioOnly) continue;
       const stats = await s.pc.getStats().catch(() => null);
-      let sample: LinkSample | null = null;
+      let video: LinkSample | null = null;
+      let audioJitter: number | null = null;
       stats?.forEach((r: { type: string; kind?: string; packetsReceived?: number; packetsLost?: number; jitter?: number }) => {
-        if (r.type === 'inbound-rtp' && r.kind === 'video') sample = { packetsReceived: r.packetsReceived ?? 0, packetsLost: r.packetsLost ?? 0, jitter: r.jitter ?? 0 };
+        if (r.type === 'inbound-rtp' && r.kind === 'video') video = { packetsReceived: r.packetsReceived ?? 0, packetsLost: r.packetsLost ?? 0, jitter: r.jitter ?? 0 };
+        if (r.type === 'inbound-rtp' && r.kind === 'audio' && (r.packetsReceived ?? 0) > 0) audioJitter = r.jitter ?? 0;
       });
-      if (!sample) continue;
+      if (!video) continue;
+      const sample = linkSample(video, audioJitter);
       const next = nextLayer(s.layer, sample, ceiling);
       const changed = next.layer !== s.layer.layer;
       s.layer = next;
