@@ -123,8 +123,13 @@ test('everyone decodes video and receives audio from the two others (getStats)',
     }
     console.log(`# ${who}: ${second.map((s) => `${s.name}: ${s.framesDecoded} frames, ${s.audioPackets} audio packets`).join('; ')}`);
   }
-  await screenshot(pages.mother, 'meeting-grid');
+  await picture(pages.mother, 'meeting-grid');
 });
+
+/** A screenshot for the artifacts; on a starved machine it may time out, which proves nothing about the call. */
+async function picture(page: Page, name: string) {
+  await screenshot(page, name).catch((err: Error) => console.log(`# screenshot ${name} skipped: ${err.message.split('\n')[0]}`));
+}
 
 /** The remote camera tiles of a page with their received frame sizes, for the report. */
 const sizes = (stats: TileStats[]) => stats.filter((x) => !x.screen).map((x) => `${x.name.split(' ').slice(0, 2).join(' ')} ${x.frameWidth}×${x.frameHeight}`).join(', ');
@@ -167,14 +172,14 @@ test('the received frame size follows the quality mode, and a forced layer chang
   // Full quality: the 640×480 layer of each 640×480 fake camera arrives (simulcast rid `h` = substream 2).
   figures.push(`full: ${sizes(await camerasWhere(mother, 'the full 640×480 picture from both cameras', full))}`);
   // «Экономить трафик»: the layer goes down, to at most 320×240.
-  await mother.getByLabel('Экономить трафик').check();
+  await mother.getByLabel('Экономить трафик').check({ timeout: 60_000 });
   figures.push(`save data: ${sizes(await camerasWhere(mother, 'at most 320×240 with «Экономить трафик»', small, { settle: 4 }))}`);
   // Off again: the layer goes back up.
-  await mother.getByLabel('Экономить трафик').uncheck();
+  await mother.getByLabel('Экономить трафик').uncheck({ timeout: 60_000 });
   figures.push(`full again: ${sizes(await camerasWhere(mother, 'the full picture again', full))}`);
   // Audio only (the father): no video arrives at all, audio does.
   const father = pages.father;
-  await father.getByLabel('Только звук').check();
+  await father.getByLabel('Только звук').check({ timeout: 60_000 });
   let audioBefore = 0;
   await waitFor('audio only: no video streams, audio arriving', async () => {
     const s = (await tileStats(father)).filter((x) => !x.screen);
@@ -184,7 +189,7 @@ test('the received frame size follows the quality mode, and a forced layer chang
     return ok;
   }, 60_000, 1500);
   figures.push('audio only: no video inbound streams');
-  await father.getByLabel('Только звук').uncheck();
+  await father.getByLabel('Только звук').uncheck({ timeout: 60_000 });
   await camerasWhere(father, 'video again after audio only', (t) => t.frameWidth > 0);
   await camerasWhere(pages.teacher, "the teacher decodes the father's camera again", (t) => t.frameWidth > 0);
   console.log(`# received frame sizes (mother's view): ${figures.join('; ')}`);
@@ -276,7 +281,7 @@ test('a screen share starts and is received', async () => {
     const again = (await tileStats(pages[who])).find((x) => x.screen)!;
     assert.ok(again.framesDecoded > first.framesDecoded, `${who}: screen frames keep decoding`);
   }
-  await screenshot(pages.father, 'meeting-screen-share');
+  await picture(pages.father, 'meeting-screen-share');
 });
 
 test('a poll in the meeting: one vote per family; results recorded', async () => {
@@ -308,7 +313,7 @@ test('the meeting chat is the chat itself: written in the call, it lands in the 
   // The teacher, still in the call, sees it in the same panel.
   await pages.teacher.getByRole('button', { name: 'Чат встречи' }).click();
   await pages.teacher.getByRole('complementary', { name: 'Чат встречи' }).locator('article', { hasText: 'Слышно хорошо, спасибо!' }).waitFor();
-  await screenshot(pages.teacher, 'meeting-chat');
+  await picture(pages.teacher, 'meeting-chat');
   const history = (await apiAs(teacherToken, 'GET', `/api/v1/chats/${chatId}/messages`)).json as { messages: { text: string }[] };
   assert.ok(history.messages.some((m) => m.text === 'Слышно хорошо, спасибо!'));
   const a = (await apiAs(teacherToken, 'GET', `/api/v1/meetings/${meetingId}/attendance`)).json as { attended: { name: string; lastLeftAt: string | null }[] };
