@@ -14,7 +14,7 @@ import { TRACK_PCS, byName, micEnabled, outboundLayers, tileStats, waitFor, type
  * only no video) and the layer moves the right way; the host's mute stops one person's audio for
  * the others and survives leaving, rejoining and a network drop; a dead browser's tile goes within
  * seconds; a screen share is received; a non-member is refused; attendance and poll results are
- * recorded; ending asks first.
+ * recorded; the waiting room lets people in one by one; ending asks first.
  */
 const PHONES = { teacher: '+79000000002', mother: '+79000000003', father: '+79003100001', stranger: '+79000000005' } as const;
 
@@ -336,6 +336,21 @@ test("a participant whose browser dies leaves within seconds (Janus's media even
   await waitFor("his tile is gone from the teacher's screen", async () => !byName(await tileStats(pages.teacher), fatherName), 15_000);
   console.log(`# a crashed browser left the call after ${seconds.toFixed(1)} s`);
   assert.ok(seconds < 20, `gone in ${seconds.toFixed(1)} s, well before the 30 s presence timeout`);
+});
+
+test('the waiting room: with it on, the mother who comes back waits until the host lets her in', async () => {
+  const teacher = pages.teacher;
+  const mother = pages.mother;
+  await teacher.getByLabel('Зал ожидания').check({ timeout: 60_000 });
+  await mother.getByRole('button', { name: 'Выйти' }).last().click();
+  await mother.waitForURL(/\/chats\//);
+  await mother.goto(`${server.url}/meetings/${meetingId}?adapt=0`);
+  await mother.getByText('Вы в зале ожидания').waitFor({ timeout: 30_000 });
+  const waiting = teacher.locator('[data-lobby]');
+  await waiting.getByText('Ирина').waitFor({ timeout: 30_000 });
+  await waiting.getByRole('button', { name: 'Впустить' }).first().click();
+  await mother.locator('main.meeting[data-phase="live"]').waitFor({ timeout: 60_000 });
+  await teacher.getByLabel('Зал ожидания').uncheck({ timeout: 60_000 });
 });
 
 test('attendance rows are recorded, with absent families and a CSV export', async () => {

@@ -9,12 +9,14 @@ export interface Decision {
   audioMuted: boolean;
   videoStopped: boolean;
   removed: boolean;
+  /** Let in from the waiting room. */
+  admitted: boolean;
 }
 
 export async function decisionOf(db: Queryable, meeting: { id: string; mute_on_entry: boolean; host_person_id: string }, personId: string): Promise<Decision> {
-  const row = await db.selectFrom('meeting_decisions').select(['audio_muted', 'video_stopped', 'removed']).where('meeting_id', '=', meeting.id).where('person_id', '=', personId).executeTakeFirst();
-  if (row) return { audioMuted: row.audio_muted, videoStopped: row.video_stopped, removed: row.removed };
-  return { audioMuted: meeting.mute_on_entry && personId !== meeting.host_person_id, videoStopped: false, removed: false };
+  const row = await db.selectFrom('meeting_decisions').select(['audio_muted', 'video_stopped', 'removed', 'admitted']).where('meeting_id', '=', meeting.id).where('person_id', '=', personId).executeTakeFirst();
+  if (row) return { audioMuted: row.audio_muted, videoStopped: row.video_stopped, removed: row.removed, admitted: row.admitted };
+  return { audioMuted: meeting.mute_on_entry && personId !== meeting.host_person_id, videoStopped: false, removed: false, admitted: false };
 }
 
 export async function decide(db: Queryable, meetingId: string, personId: string, patch: Partial<Decision>): Promise<void> {
@@ -22,6 +24,7 @@ export async function decide(db: Queryable, meetingId: string, personId: string,
     ...(patch.audioMuted !== undefined ? { audio_muted: patch.audioMuted } : {}),
     ...(patch.videoStopped !== undefined ? { video_stopped: patch.videoStopped } : {}),
     ...(patch.removed !== undefined ? { removed: patch.removed } : {}),
+    ...(patch.admitted !== undefined ? { admitted: patch.admitted } : {}),
   };
   await db
     .insertInto('meeting_decisions')

@@ -4,6 +4,7 @@ import { AppError } from '../http/errors.ts';
 import { isStaffRoles, type ChatAccess } from '../messaging/access.ts';
 import { decide } from './decisions.ts';
 import { live } from './live.ts';
+import { admit } from './lobby.ts';
 import { closeAttendance, dropMedia, endMeeting } from './presence.ts';
 import { media, moderateFeed, viaMedia, type MeetingRow } from './service.ts';
 
@@ -79,6 +80,16 @@ export async function hostAction(ctx: AppContext, meeting: MeetingRow, access: C
       if (Number(res.numUpdatedRows) === 0) throw new AppError('person_not_found', 404);
       return;
     }
+    case 'lobby':
+      await ctx.db.updateTable('meetings').set({ lobby: a.on }).where('id', '=', meeting.id).execute();
+      if (!a.on) await admit(ctx.db, meeting.id, 'all', now);
+      return;
+    case 'admit':
+      await admit(ctx.db, meeting.id, a.personId, now);
+      return;
+    case 'admit_all':
+      await admit(ctx.db, meeting.id, 'all', now);
+      return;
     case 'mute_on_entry':
       await ctx.db.updateTable('meetings').set({ mute_on_entry: a.on }).where('id', '=', meeting.id).execute();
       return;

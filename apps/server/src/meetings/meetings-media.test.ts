@@ -8,7 +8,8 @@ import type { JanusInstance } from '../media/janus-process.ts';
 import type { MediaRuntime } from '../media/runtime.ts';
 import { sdpOffer, startTestJanus, testMediaRuntime } from '../media/testing.ts';
 import { endAbandoned, sweepAbsent } from './presence.ts';
-import { AUTO_END_MS, PRESENCE_TIMEOUT_MS } from './service.ts';
+import { PRESENCE_TIMEOUT_MS } from './service.ts';
+import { AUTO_END_MS } from './auto-end.ts';
 
 /** Joining, publishing, host controls and attendance with a real Janus behind Parta. */
 describe('meetings with a media server', async () => {
@@ -167,5 +168,41 @@ describe('meetings with a media server', async () => {
     const ended = (await call(guardian, 'GET', `/api/v1/meetings/${m.id}`)).json();
     assert.equal(ended.status, 'ended');
     assert.equal((await live(guardian)).meeting.status, 'ended');
+  });
+
+  test('the waiting room: the host admits one or all; admitted people come back without waiting; lock still refuses', async () => {
+    const m = (await call(teacher, 'POST', `/api/v1/chats/${chatId}/meetings`, { title: 'Собрание 3', startsAt: new Date(Date.now() + 60_000).toISOString(), durationMinutes: 30 })).json();
+    const host = (body: object) => call(teacher, 'POST', `/api/v1/meetings/${m.id}/host`, body);
+    const join = (a: Actor) => call(a, 'POST', `/api/v1/meetings/${m.id}/join`, {});
+    assert.equal((await call(guardian, 'POST', `/api/v1/meetings/${m.id}/host`, { action: 'lobby', on: true })).statusCode, 403);
+    assert.equal((await host({ action: 'lobby', on: true })).statusCode, 200);
+    assert.equal((await call(guardian, 'GET', `/api/v1/meetings/${m.id}`)).json().lobby, true);
+    assert.equal((await join(teacher)).statusCode, 200, 'the host never waits');
+    const waits = await join(guardian);
+    assert.equal(waits.statusCode, 409);
+    assert.equal(waits.json().error.code, 'meeting_lobby');
+    assert.equal((await join(father)).json().error.code, 'meeting_lobby');
+    const live = (await call(teacher, 'GET', `/api/v1/meetings/${m.id}/live`)).json();
+    assert.deepEqual(live.waiting.map((w: { personId: string }) => w.personId), [guardian.personId, father.personId], 'in order of arrival');
+    assert.equal(live.participants.length, 1);
+    assert.equal((await call(guardian, 'GET', `/api/v1/meetings/${m.id}/live`)).json().waiting.length, 0, 'only the host sees the waiting room');
+    assert.equal((await call(guardian, 'POST', `/api/v1/meetings/${m.id}/host`, { action: 'admit', personId: guardian.personId })).statusCode, 403);
+    assert.equal((await host({ action: 'admit', personId: other.personId })).json().error.code, 'person_not_found');
+
+    // One admitted: she joins; she leaves and comes back without waiting again.
+    assert.equal((await host({ action: 'admit', personId: guardian.personId })).statusCode, 200);
+    assert.equal((await join(guardian)).statusCode, 200);
+    await call(guardian, 'POST', `/api/v1/meetings/${m.id}/leave`);
+    assert.equal((await join(guardian)).statusCode, 200);
+    assert.deepEqual((await call(teacher, 'GET', `/api/v1/meetings/${m.id}/live`)).json().waiting.map((w: { personId: string }) => w.personId), [father.personId]);
+
+    // Lock keeps working: the father is refused outright; unlocked, «впустить всех» lets him in.
+    await host({ action: 'lock' });
+    assert.equal((await join(father)).json().error.code, 'meeting_locked');
+    await host({ action: 'unlock' });
+    assert.equal((await host({ action: 'admit_all' })).statusCode, 200);
+    assert.equal((await join(father)).statusCode, 200);
+    assert.equal((await call(teacher, 'GET', `/api/v1/meetings/${m.id}/live`)).json().waiting.length, 0);
+    await host({ action: 'end' });
   });
 });

@@ -1,7 +1,8 @@
 import type { AppContext } from '../context.ts';
 import type { ChatAccess } from '../messaging/access.ts';
 import { live } from './live.ts';
-import { AUTO_END_MS, PRESENCE_TIMEOUT_MS, autoEndTimes, type MeetingRow } from './service.ts';
+import { AUTO_END_MS, autoEndTimes } from './auto-end.ts';
+import { PRESENCE_TIMEOUT_MS, type MeetingRow } from './service.ts';
 
 /**
  * A participant whose camera's media is gone (Janus hung it up, or receives nothing) and whose

@@ -33,6 +33,7 @@ import { hostAction } from './host.ts';
 import { endAbandoned, leaveMeeting, sweepAbsent, sweepLostMedia } from './presence.ts';
 import * as polls from './polls.ts';
 import { live } from './live.ts';
+import { liveState } from './live-state.ts';
 
 const tags = ['meetings'];
 const errors = { 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody };
@@ -113,7 +114,7 @@ export function meetingsRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   r.get('/api/v1/meetings/:id/live', { schema: { tags, summary: 'Participants, feeds, raised hands and reactions; also keeps my presence', params: MeetingParams, response: { 200: LiveState, ...errors } } }, async (request) => {
     const m = await meeting(request);
-    return svc.liveState(ctx, m.meeting, m.access);
+    return liveState(ctx, m.meeting, m.access);
   });
 
   r.post('/api/v1/meetings/:id/publish', { schema: { tags, summary: 'Publish my camera or screen: my SDP offer in, the SFU\'s answer out', params: MeetingParams, body: PublishBody, response: { 200: Published, ...errors } } }, async (request) => {

@@ -1,14 +1,16 @@
 import crypto from 'node:crypto';
 import type { Selectable } from 'kysely';
-import type { LiveState, Meeting, ScheduleMeetingBody } from '@parta/protocol';
+import type { Meeting, ScheduleMeetingBody } from '@parta/protocol';
 import type { AppContext } from '../context.ts';
 import { fullName } from '../directory/rules.ts';
 import { AppError } from '../http/errors.ts';
-import { accessChat, isStaffRoles, type ChatAccess } from '../messaging/access.ts';
+import { accessChat, type ChatAccess } from '../messaging/access.ts';
 import { withOutbox } from '../messaging/stream.ts';
 import { MediaError, sdpMids } from '../media/adapter.ts';
+import { autoEndTimes } from './auto-end.ts';
 import { postCard } from './cards.ts';
-import { decide, decisionOf, removedPeople } from './decisions.ts';
+import { decide, decisionOf } from './decisions.ts';
+import { checkLobby } from './lobby.ts';
 import { live, type LiveFeedState, type LiveParticipantState } from './live.ts';
 import type { MeetingsTable } from './tables.ts';
 
@@ -18,9 +20,7 @@ export type MeetingRow = Selectable<MeetingsTable>;
 export const OPENS_BEFORE_MS = 15 * 60_000;
 /** A participant whose client has not been heard from for this long has left (network gone). */
 export const PRESENCE_TIMEOUT_MS = 30_000;
-const REACTION_TTL_MS = 15_000;
-/** A meeting whose host has left ends by itself this long after (unless the host comes back). */
-export const AUTO_END_MS = 10 * 60_000;
+export const REACTION_TTL_MS = 15_000;
 
 const CHANNEL_KINDS = ['school_channel', 'class_channel'];
 
@@ -80,6 +80,7 @@ export async function presentMeetings(ctx: AppContext, rows: MeetingRow[], perso
       status: m.ended_at ? 'ended' : m.started_at ? 'live' : 'scheduled',
       hostPersonId: m.host_person_id,
       locked: m.locked,
+      lobby: m.lobby,
       muteOnEntry: m.mute_on_entry,
       opensAt: new Date(m.starts_at.getTime() - OPENS_BEFORE_MS).toISOString(),
       endedAt: m.ended_at?.toISOString() ?? null,
@@ -94,31 +95,6 @@ export async function presentMeetings(ctx: AppContext, rows: MeetingRow[], perso
       videoConfigured: ctx.media.adapter !== null,
     };
   });
-}
-
-/**
- * When each running meeting ends by itself: AUTO_END_MS after its host last left (or, when the
- * host never came, after the planned end). Not while the host is in it; not before anyone came.
- */
-export async function autoEndTimes(db: AppContext['db'], rows: MeetingRow[]): Promise<Map<string, Date>> {
-  const running = rows.filter((m) => m.started_at && !m.ended_at);
-  const out = new Map<string, Date>();
-  if (running.length === 0) return out;
-  const hostRows = await db
-    .selectFrom('meeting_attendance')
-    .innerJoin('meetings', 'meetings.id', 'meeting_attendance.meeting_id')
-    .select(['meeting_attendance.meeting_id', 'meeting_attendance.left_at'])
-    .whereRef('meeting_attendance.person_id', '=', 'meetings.host_person_id')
-    .where('meeting_attendance.meeting_id', 'in', running.map((m) => m.id))
-    .execute();
-  for (const m of running) {
-    const mine = hostRows.filter((r) => r.meeting_id === m.id);
-    if (mine.some((r) => r.left_at === null)) continue;
-    const lastLeft = Math.max(0, ...mine.map((r) => r.left_at!.getTime()));
-    const from = mine.length ? lastLeft : Math.max(m.started_at!.getTime(), m.starts_at.getTime() + m.duration_minutes * 60_000);
-    out.set(m.id, new Date(from + AUTO_END_MS));
-  }
-  return out;
 }
 
 export async function presentMeeting(ctx: AppContext, row: MeetingRow, personId: string): Promise<Meeting> {
@@ -232,6 +208,8 @@ export async function joinMeeting(ctx: AppContext, meeting: MeetingRow, access: 
   if (meeting.locked && !isHost) throw new AppError('meeting_locked', 403);
   const decision = await decisionOf(ctx.db, meeting, access.person.id);
   if (!isHost && decision.removed) throw new AppError('meeting_removed', 403);
+  const alreadyIn = await ctx.db.selectFrom('meeting_attendance').select('id').where('meeting_id', '=', meeting.id).where('person_id', '=', access.person.id).where('left_at', 'is', null).executeTakeFirst();
+  if (!alreadyIn) await checkLobby(ctx, meeting, access.person.id, decision, now);
   // Muted on entry: written down, so it stays a decision about them (a later removal keeps it).
   if (decision.audioMuted) await decide(ctx.db, meeting.id, access.person.id, { audioMuted: true });
   media(ctx);
@@ -388,65 +366,6 @@ export async function react(ctx: AppContext, meeting: MeetingRow, access: ChatAc
   state.reactions = state.reactions.filter((r) => now.getTime() - r.at.getTime() < REACTION_TTL_MS);
   state.reactions.push({ personId: access.person.id, emoji, at: now });
   if (state.reactions.length > 200) state.reactions.splice(0, state.reactions.length - 200);
-}
-
-/** What a participant's client polls: who is in, their feeds, hands in order, recent reactions. Also the presence heartbeat. */
-export async function liveState(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, now = new Date()): Promise<LiveState> {
-  const mine = await ctx.db
-    .updateTable('meeting_attendance')
-    .set({ seen_at: now })
-    .where('meeting_id', '=', meeting.id)
-    .where('person_id', '=', access.person.id)
-    .where('left_at', 'is', null)
-    .returning('id')
-    .executeTakeFirst();
-  const fresh = await ctx.db.selectFrom('meetings').selectAll().where('id', '=', meeting.id).executeTakeFirstOrThrow();
-  const row = { ...fresh, room: Number(fresh.room) };
-  const decision = await decisionOf(ctx.db, row, access.person.id);
-  const removed = !mine && decision.removed;
-  const isHost = row.host_person_id === access.person.id;
-  const [present, hands] = await Promise.all([
-    ctx.db
-      .selectFrom('meeting_attendance')
-      .innerJoin('persons', 'persons.id', 'meeting_attendance.person_id')
-      .select(['meeting_attendance.id', 'meeting_attendance.person_id', 'persons.last_name', 'persons.first_name', 'persons.middle_name', 'persons.roles'])
-      .where('meeting_id', '=', meeting.id)
-      .where('left_at', 'is', null)
-      .orderBy('meeting_attendance.joined_at')
-      .execute(),
-    ctx.db
-      .selectFrom('meeting_hands')
-      .innerJoin('persons', 'persons.id', 'meeting_hands.person_id')
-      .select(['meeting_hands.person_id', 'meeting_hands.raised_at', 'persons.last_name', 'persons.first_name', 'persons.middle_name'])
-      .where('meeting_id', '=', meeting.id)
-      .orderBy('raised_at')
-      .execute(),
-  ]);
-  const state = live.meeting(meeting.id);
-  // A hand stays raised through a drop or a rejoin; it is shown while its owner is in the meeting.
-  const presentIds = new Set(present.map((r) => r.person_id));
-  const raised = hands.filter((h) => presentIds.has(h.person_id));
-  const handOf = new Map(raised.map((h) => [h.person_id, h.raised_at.toISOString()]));
-  const meP = state.participants.get(access.person.id);
-  return {
-    meeting: await presentMeeting(ctx, row, access.person.id),
-    participants: present.map((r) => {
-      const p = state.participants.get(r.person_id);
-      return {
-        participantId: r.id,
-        personId: r.person_id,
-        name: fullName(r),
-        isHost: r.person_id === row.host_person_id,
-        isStaff: isStaffRoles(r.roles),
-        handRaisedAt: handOf.get(r.person_id) ?? null,
-        feeds: p ? [...p.feeds].filter(([, f]) => f.up).map(([feedId, f]) => ({ feedId, kind: f.kind, audioMuted: f.audioMuted, videoStopped: f.videoStopped })) : [],
-      };
-    }),
-    hands: raised.map((h) => ({ personId: h.person_id, name: fullName(h), at: h.raised_at.toISOString() })),
-    reactions: state.reactions.filter((r) => now.getTime() - r.at.getTime() < REACTION_TTL_MS).map((r) => ({ personId: r.personId, emoji: r.emoji, at: r.at.toISOString() })),
-    me: { participantId: mine?.id ?? null, removed, audioMutedByHost: meP?.loaded ? meP.audioMutedByHost : decision.audioMuted, videoStoppedByHost: meP?.loaded ? meP.videoStoppedByHost : decision.videoStopped },
-    removed: isHost ? (await removedPeople(ctx.db, meeting.id)).map((r) => ({ personId: r.personId, name: fullName(r) })) : [],
-  };
 }
 
 /** Reminders 15 minutes before: one card per meeting, claimed atomically so one process sends it. */

@@ -18,6 +18,8 @@ export interface MeetingsTable {
   locked: Generated<boolean>;
   /** «Выключить звук всем»: who joins later starts muted by the host too. */
   mute_on_entry: Generated<boolean>;
+  /** Waiting room: others wait until the host admits them. */
+  lobby: Generated<boolean>;
   room: Int8;
   room_secret: string;
   room_pin: string;
@@ -53,7 +55,16 @@ export interface MeetingDecisionsTable {
   audio_muted: Generated<boolean>;
   video_stopped: Generated<boolean>;
   removed: Generated<boolean>;
+  /** Let in from the waiting room (kept for rejoins). */
+  admitted: Generated<boolean>;
   updated_at: Generated<Date>;
+}
+
+export interface MeetingLobbyTable {
+  meeting_id: string;
+  person_id: string;
+  since: Generated<Date>;
+  seen_at: Generated<Date>;
 }
 
 export interface MeetingHandsTable {
@@ -99,6 +110,7 @@ export interface MeetingsTables {
   meeting_attendance: MeetingAttendanceTable;
   meeting_hands: MeetingHandsTable;
   meeting_decisions: MeetingDecisionsTable;
+  meeting_lobby: MeetingLobbyTable;
   polls: PollsTable;
   poll_votes: PollVotesTable;
   poll_family_votes: PollFamilyVotesTable;

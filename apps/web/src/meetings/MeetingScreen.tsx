@@ -92,6 +92,15 @@ export default function MeetingScreen({ meetingId }: { meetingId: string }) {
     );
   }
 
+  if (view.phase === 'waiting') {
+    return (
+      <main id="main" className="center meeting-over" data-phase="waiting">
+        <p role="status">{mt('m.lobby.waiting')}</p>
+        <button type="button" className="btn btn-secondary" onClick={() => void client.stop(false).then(() => navigate('/chats'))}>{mt('m.leave')}</button>
+      </main>
+    );
+  }
+
   const tiles = view.tiles;
   const screenTile = tiles.find((t) => t.kind === 'screen');
   const speaker: RemoteTile | undefined = screenTile ?? tiles.find((t) => t.personId === view.speakerPersonId) ?? tiles[0];
@@ -153,6 +162,7 @@ export default function MeetingScreen({ meetingId }: { meetingId: string }) {
             <button type="button" className="btn btn-secondary" onClick={() => void host({ action: 'mute_all' })}>{mt('m.muteAll')}</button>
             <button type="button" className="btn btn-secondary" onClick={() => void host({ action: meeting?.locked ? 'unlock' : 'lock' })}>{meeting?.locked ? mt('m.unlock') : mt('m.lock')}</button>
             <button type="button" className="btn btn-danger" data-end onClick={() => setAsking({ text: mt('m.end.ask'), confirm: mt('m.end'), action: { action: 'end' } })}>{mt('m.end')}</button>
+            <label className="small"><input type="checkbox" checked={meeting?.lobby ?? false} onChange={(e) => void host({ action: 'lobby', on: e.target.checked })} /> {mt('m.lobby')}</label>
             <label className="small"><input type="checkbox" checked={meeting?.muteOnEntry ?? false} onChange={(e) => void host({ action: 'mute_on_entry', on: e.target.checked })} /> {mt('m.muteOnEntry')}</label>
           </>
         )}
@@ -182,6 +192,19 @@ export default function MeetingScreen({ meetingId }: { meetingId: string }) {
               </li>
             ))}
           </ol>
+        </section>
+      )}
+      {isHost && live && live.waiting.length > 0 && (
+        <section aria-label={mt('m.lobby.list')} className="hands" data-lobby>
+          <h3>{mt('m.lobby.list')}</h3>
+          <ol>
+            {live.waiting.map((w) => (
+              <li key={w.personId}>
+                {w.name} <button type="button" className="btn btn-ghost small" data-admit={w.personId} onClick={() => void host({ action: 'admit', personId: w.personId })}>{mt('m.lobby.admit')}</button>
+              </li>
+            ))}
+          </ol>
+          {live.waiting.length > 1 && <button type="button" className="btn btn-secondary small" data-admit-all onClick={() => void host({ action: 'admit_all' })}>{mt('m.lobby.admitAll')}</button>}
         </section>
       )}
       {panel === 'people' && live && (

@@ -19,7 +19,7 @@ export interface RemoteTile {
 }
 
 export interface MeetingView {
-  phase: 'joining' | 'live' | 'reconnecting' | 'ended' | 'removed' | 'error';
+  phase: 'joining' | 'waiting' | 'live' | 'reconnecting' | 'ended' | 'removed' | 'error';
   error: unknown;
   live: LiveState | null;
   tiles: RemoteTile[];
@@ -111,7 +111,8 @@ export class MeetingClient {
   async start(myPersonId: string): Promise<void> {
     this.myPersonId = myPersonId;
     try {
-      const joined = await api.post(this.path('/join'), JoinedMeeting, { audioOnly: this.view.audioOnly });
+      const joined = await this.join();
+      if (!joined) return;
       this.ice = joined.iceServers;
       await this.openLocal();
       await this.publishCamera();
@@ -124,6 +125,20 @@ export class MeetingClient {
     this.timer = setInterval(() => void this.poll(), POLL_MS);
     this.speakerTimer = setInterval(() => void this.detectSpeaker(), 1000);
     if (this.adaptive) this.layerTimer = setInterval(() => void this.adaptLayers(), LAYER_SAMPLE_MS);
+  }
+
+  /** Joins; in the waiting room (409 `meeting_lobby`) asks again every 3 s until the host admits. Null when stopped. */
+  private async join(): Promise<z.infer<typeof JoinedMeeting> | null> {
+    for (;;) {
+      try {
+        return await api.post(this.path('/join'), JoinedMeeting, { audioOnly: this.view.audioOnly });
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.code !== 'meeting_lobby') throw err;
+        if (this.view.phase !== 'waiting') this.set({ phase: 'waiting' });
+        await new Promise((r) => setTimeout(r, 3000));
+        if (this.stopped) return null;
+      }
+    }
   }
 
   /** The highest layer to ask for: the lowest with "save data" or when many cameras are shown. */
@@ -215,7 +230,7 @@ export class MeetingClient {
     this.set({ tiles: [] });
     for (let attempt = 0; !this.stopped; attempt++) {
       try {
-        await api.post(this.path('/join'), JoinedMeeting, { audioOnly: this.view.audioOnly });
+        if (!(await this.join())) return;
         await this.publishCamera();
         if (this.view.screen) await this.publishScreen(this.view.screen);
         this.set({ phase: 'live' });

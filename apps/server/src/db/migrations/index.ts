@@ -6,6 +6,7 @@ import * as m0030 from './0030_meetings.ts';
 import * as m0040 from './0040_message_indexes.ts';
 import * as m0041 from './0041_decisions_without_message_key.ts';
 import * as m0060 from './0060_meeting_decisions.ts';
+import * as m0061 from './0061_meeting_lobby.ts';
 
 /**
  * Every migration, in order. The same list runs on PGlite and on PostgreSQL.
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0040_message_indexes': m0040,
   '0041_decisions_without_message_key': m0041,
   '0060_meeting_decisions': m0060,
+  '0061_meeting_lobby': m0061,
 };
