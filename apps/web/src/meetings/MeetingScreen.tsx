@@ -63,7 +63,7 @@ export default function MeetingScreen({ meetingId }: { meetingId: string }) {
   const meeting = live?.meeting;
   const isHost = !!meeting?.isHost;
   const myHand = live?.hands.some((h) => h.personId === personId) ?? false;
-  const host = (a: HostAction) => api.post(`/api/v1/meetings/${meetingId}/host`, null, a).catch(setErr);
+  const host = (a: HostAction) => api.post(`/api/v1/meetings/${meetingId}/host`, null, a).then(() => client.refresh(), setErr);
 
   const loadAttendance = () => api.get(`/api/v1/meetings/${meetingId}/attendance`, Attendance).then(setAttendance, setErr);
   const downloadCsv = async () => {

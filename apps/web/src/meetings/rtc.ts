@@ -246,6 +246,11 @@ export class MeetingClient {
     }
   }
 
+  /** Reads the live state now (after a host action), instead of at the next poll. */
+  refresh(): Promise<void> {
+    return this.poll();
+  }
+
   private async poll(): Promise<void> {
     if (this.stopped) return;
     let live: LiveState;
