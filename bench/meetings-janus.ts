@@ -20,6 +20,31 @@ import { launchJanus } from '../apps/server/src/media/janus-process.ts';
 import { JanusAdapter } from '../apps/server/src/media/janus.ts';
 import { procUsage } from './lib.ts';
 
+const USAGE = `Usage: npm run bench:meetings -- [options]
+
+Ramps the number of video streams one local Janus forwards (headless Chromium fake cameras as
+publishers and subscribers) and prints, per step, bitrate, loss, jitter, frame rate and CPU.
+
+Options:
+  --publishers N   cameras publishing (default 2)
+  --steps LIST     subscribed streams per step, comma-separated (default 4,8,16,24,32,40)
+  --seconds N      measuring window per step (default 8)
+  --width PX       fake camera width, 4:3 (default 320)
+  --kbps N         highest bitrate per camera (default 300)
+  --help           print this and exit
+`;
+const KNOWN = new Set(['publishers', 'steps', 'seconds', 'width', 'kbps']);
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+for (const a of process.argv.slice(2)) {
+  if (a.startsWith('-') && !KNOWN.has(a.replace(/^--/, ''))) {
+    process.stderr.write(`unknown option ${a}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1]! : def;

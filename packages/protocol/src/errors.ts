@@ -64,6 +64,7 @@ export const ErrorCodes = {
   meeting_call_not_allowed: { ru: 'Звонок можно начать только в личном чате или группе', en: 'A call can only be started in a direct chat or a group' },
   meeting_not_joined: { ru: 'Сначала войдите во встречу', en: 'Join the meeting first' },
   meeting_feed_not_found: { ru: 'Этот участник сейчас не передаёт видео или звук', en: 'This participant is not sending audio or video right now' },
+  meeting_lobby: { ru: 'Вы в зале ожидания: ведущий скоро впустит вас', en: 'You are in the waiting room: the host will let you in shortly' },
   meeting_host_target_invalid: { ru: 'Права ведущего можно передать только учителю или администрации из этого чата', en: 'Host rights can only go to a teacher or administrator of this chat' },
   poll_not_found: { ru: 'Опрос не найден', en: 'Poll not found' },
   poll_closed: { ru: 'Опрос закрыт', en: 'The poll is closed' },

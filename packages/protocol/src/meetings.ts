@@ -29,8 +29,11 @@ export const Meeting = z.object({
   status: MeetingStatus,
   hostPersonId: Id,
   locked: z.boolean(),
+  lobby: z.boolean().describe('Waiting room: others wait until the host admits them'),
+  muteOnEntry: z.boolean().describe('Who joins starts muted by the host (set by «выключить звук всем»)'),
   opensAt: Iso.describe('Joining is allowed from this instant until the host ends the meeting'),
   endedAt: Iso.nullable(),
+  autoEndsAt: Iso.nullable().describe('Running without its host: it ends by itself at this instant unless the host comes back'),
   myRsvp: z.enum(['yes', 'no']).nullable(),
   rsvp: z.object({ yes: z.number().int(), no: z.number().int(), names: z.object({ yes: z.array(z.string()), no: z.array(z.string()) }).optional() }),
   isHost: z.boolean(),
@@ -68,6 +71,8 @@ export const LiveState = z.object({
   hands: z.array(z.object({ personId: Id, name: z.string(), at: Iso })).describe('Raised hands, in the order they were raised'),
   reactions: z.array(MeetingReaction).describe('Reactions of the last 15 seconds'),
   me: z.object({ participantId: Id.nullable(), removed: z.boolean(), audioMutedByHost: z.boolean(), videoStoppedByHost: z.boolean() }),
+  waiting: z.array(z.object({ personId: Id, name: z.string(), since: Iso })).describe('The waiting room, in order of arrival (host only; empty for others)'),
+  removed: z.array(z.object({ personId: Id, name: z.string() })).describe('People the host removed (host only; empty for others): they can be readmitted'),
 });
 export type LiveState = z.infer<typeof LiveState>;
 
@@ -77,6 +82,11 @@ export const HostAction = z.discriminatedUnion('action', [
   z.object({ action: z.literal('mute_all') }),
   z.object({ action: z.literal('stop_video'), personId: Id }),
   z.object({ action: z.literal('remove'), personId: Id }),
+  z.object({ action: z.literal('readmit'), personId: Id }),
+  z.object({ action: z.literal('mute_on_entry'), on: z.boolean() }),
+  z.object({ action: z.literal('lobby'), on: z.boolean() }),
+  z.object({ action: z.literal('admit'), personId: Id }),
+  z.object({ action: z.literal('admit_all') }),
   z.object({ action: z.literal('lock') }),
   z.object({ action: z.literal('unlock') }),
   z.object({ action: z.literal('end') }),
@@ -96,6 +106,7 @@ export const AttendanceRow = z.object({
   lastLeftAt: Iso.nullable(),
   seconds: z.number().int(),
   sessions: z.number().int(),
+  removed: z.boolean().describe('The last session ended with the host removing them'),
 });
 export const Attendance = z.object({
   meetingId: Id,

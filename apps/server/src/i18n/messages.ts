@@ -18,6 +18,7 @@ const messages = {
   csv_sessions: { ru: () => 'подключений', en: () => 'sessions' },
   csv_status: { ru: () => 'статус', en: () => 'status' },
   csv_attended: { ru: () => 'был', en: () => 'attended' },
+  csv_removed: { ru: () => 'удалён ведущим', en: () => 'removed by the host' },
   csv_family: { ru: () => 'семья', en: () => 'family' },
   csv_family_absent: { ru: () => 'семья не была', en: () => 'family absent' },
   diary_work_type: {

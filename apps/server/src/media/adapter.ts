@@ -50,7 +50,9 @@ export interface RoomParticipant {
 export type MediaHandleEvent =
   | { type: 'up'; handleId: string }
   | { type: 'hangup'; handleId: string; reason: string }
-  | { type: 'slowlink'; handleId: string; uplink: boolean; lost: number };
+  | { type: 'slowlink'; handleId: string; uplink: boolean; lost: number }
+  /** The SFU started or stopped receiving one kind of media on a handle (stopped: nothing for a second). */
+  | { type: 'media'; handleId: string; kind: 'audio' | 'video'; receiving: boolean };
 
 export interface MediaAdapter {
   readonly kind: string;

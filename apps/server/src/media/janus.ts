@@ -31,6 +31,14 @@ interface Pending {
 
 const PLUGIN = 'janus.plugin.videoroom';
 
+/**
+ * How long a subscriber's simulcast layer may go without a packet before Janus falls back to the
+ * layer below (Janus's default is 250 ms). A busy laptop's camera can send its top layer at a few
+ * frames a second; with 250 ms Janus would keep dropping to the middle layer and wait for a
+ * keyframe to climb back, so a clean link would mostly show the middle layer.
+ */
+const SUBSTREAM_FALLBACK_US = 1_000_000;
+
 export class JanusAdapter implements MediaAdapter {
   readonly kind = 'janus';
   private ws: WebSocket | null = null;
@@ -140,6 +148,7 @@ export class JanusAdapter implements MediaAdapter {
     if (!sender) return;
     if (m.janus === 'webrtcup') this.emit({ type: 'up', handleId: sender });
     else if (m.janus === 'hangup' || m.janus === 'detached') this.emit({ type: 'hangup', handleId: sender, reason: String(m.reason ?? m.janus) });
+    else if (m.janus === 'media' && (m.type === 'audio' || m.type === 'video')) this.emit({ type: 'media', handleId: sender, kind: m.type, receiving: Boolean(m.receiving) });
     else if (m.janus === 'slowlink') this.emit({ type: 'slowlink', handleId: sender, uplink: Boolean(m.uplink), lost: Number(m.lost ?? 0) });
   }
 
@@ -277,7 +286,8 @@ export class JanusAdapter implements MediaAdapter {
   async subscribe(o: { room: number; pin: string; feedId: number; mids?: string[]; substream?: number }): Promise<Subscription> {
     const h = await this.attach();
     try {
-      const streams = o.mids?.length ? o.mids.map((mid) => ({ feed: o.feedId, mid, ...(o.substream !== undefined ? { substream: o.substream } : {}) })) : [{ feed: o.feedId, ...(o.substream !== undefined ? { substream: o.substream } : {}) }];
+      const layer = { fallback: SUBSTREAM_FALLBACK_US, ...(o.substream !== undefined ? { substream: o.substream } : {}) };
+      const streams = o.mids?.length ? o.mids.map((mid) => ({ feed: o.feedId, mid, ...layer })) : [{ feed: o.feedId, ...layer }];
       const { jsep } = await this.request(h.janus, { request: 'join', ptype: 'subscriber', room: o.room, pin: o.pin, streams }, { async: true });
       if (!jsep) throw new MediaError('Janus gave no SDP offer');
       return { handleId: h.id, offer: jsep.sdp };
@@ -292,7 +302,7 @@ export class JanusAdapter implements MediaAdapter {
   }
 
   async setSubstream(handleId: string, substream: number): Promise<void> {
-    await this.request(this.handle(handleId), { request: 'configure', substream }, { async: true });
+    await this.request(this.handle(handleId), { request: 'configure', substream, fallback: SUBSTREAM_FALLBACK_US }, { async: true });
   }
 
   async leave(handleId: string): Promise<void> {

@@ -24,17 +24,18 @@ export async function attendanceOf(db: Queryable, meeting: MeetingRow, now = new
   const rows = await db
     .selectFrom('meeting_attendance')
     .innerJoin('persons', 'persons.id', 'meeting_attendance.person_id')
-    .select(['meeting_attendance.person_id', 'meeting_attendance.joined_at', 'meeting_attendance.left_at', 'persons.last_name', 'persons.first_name', 'persons.middle_name', 'persons.roles'])
+    .select(['meeting_attendance.person_id', 'meeting_attendance.joined_at', 'meeting_attendance.left_at', 'meeting_attendance.removed', 'persons.last_name', 'persons.first_name', 'persons.middle_name', 'persons.roles'])
     .where('meeting_id', '=', meeting.id)
     .orderBy('meeting_attendance.joined_at')
     .execute();
   const byPerson = new Map<string, Attendance['attended'][number]>();
   for (const r of rows) {
     const end = r.left_at ?? now;
-    const cur = byPerson.get(r.person_id) ?? { personId: r.person_id, name: fullName(r), roles: r.roles, firstJoinedAt: r.joined_at.toISOString(), lastLeftAt: null, seconds: 0, sessions: 0 };
+    const cur = byPerson.get(r.person_id) ?? { personId: r.person_id, name: fullName(r), roles: r.roles, firstJoinedAt: r.joined_at.toISOString(), lastLeftAt: null, seconds: 0, sessions: 0, removed: false };
     cur.seconds += Math.max(0, Math.round((end.getTime() - r.joined_at.getTime()) / 1000));
     cur.sessions += 1;
     cur.lastLeftAt = r.left_at ? r.left_at.toISOString() : null;
+    cur.removed = r.removed;
     byPerson.set(r.person_id, cur);
   }
   const attended = new Set(byPerson.keys());
@@ -105,7 +106,7 @@ export function attendanceCsv(a: Attendance, o: { locale: Locale; timeZone: stri
   const role = (r: string) => t(o.locale, 'role', { role: r });
   const rows: (string | number)[][] = [
     [L('csv_name'), L('csv_roles'), L('csv_joined'), L('csv_left'), L('csv_minutes'), L('csv_sessions'), L('csv_status')],
-    ...a.attended.map((r) => [r.name, r.roles.map(role).join(', '), localTime(r.firstJoinedAt, o.timeZone), localTime(r.lastLeftAt, o.timeZone), Math.round(r.seconds / 60), r.sessions, L('csv_attended')]),
+    ...a.attended.map((r) => [r.name, r.roles.map(role).join(', '), localTime(r.firstJoinedAt, o.timeZone), localTime(r.lastLeftAt, o.timeZone), Math.round(r.seconds / 60), r.sessions, L(r.removed ? 'csv_removed' : 'csv_attended')]),
     ...a.absentFamilies.map((f) => [f.guardians.length ? `${f.studentName} (${f.guardians.join('; ')})` : f.studentName, L('csv_family'), '', '', 0, 0, L('csv_family_absent')]),
   ];
   return '\uFEFF' + stringify(rows.map((r) => r.map(plain)), { record_delimiter: '\r\n' });

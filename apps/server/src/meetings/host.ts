@@ -2,11 +2,17 @@ import type { HostAction } from '@parta/protocol';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../http/errors.ts';
 import { isStaffRoles, type ChatAccess } from '../messaging/access.ts';
+import { decide } from './decisions.ts';
 import { live } from './live.ts';
+import { admit } from './lobby.ts';
 import { closeAttendance, dropMedia, endMeeting } from './presence.ts';
 import { media, moderateFeed, viaMedia, type MeetingRow } from './service.ts';
 
-/** The host's controls over a meeting in progress: mute, stop video, remove, lock, end, hand over, lower hands. */
+/**
+ * The host's controls over a meeting in progress: mute, stop video, remove and readmit, lock, end,
+ * hand over, lower hands. Decisions about a person are stored (decisions.ts), so they hold when the
+ * person leaves and comes back or their network drops.
+ */
 
 async function checkHostTarget(ctx: AppContext, meeting: MeetingRow, personId: string): Promise<void> {
   const target = await ctx.db
@@ -33,13 +39,18 @@ export async function hostAction(ctx: AppContext, meeting: MeetingRow, access: C
       const mute = a.action === 'mute';
       const p = person(a.personId);
       if (!p) throw new AppError('person_not_found', 404);
+      await decide(ctx.db, meeting.id, a.personId, { audioMuted: mute });
       p.audioMutedByHost = mute;
       for (const [feedId, f] of p.feeds) if (f.kind === 'camera') await moderateFeed(ctx, meeting, feedId, f, 'audio', mute);
       return;
     }
     case 'mute_all':
+      // Everyone but the host, and whoever joins later (mute on entry); people who left keep it too.
+      await ctx.db.updateTable('meetings').set({ mute_on_entry: true }).where('id', '=', meeting.id).execute();
+      await ctx.db.updateTable('meeting_decisions').set({ audio_muted: true, updated_at: now }).where('meeting_id', '=', meeting.id).where('person_id', '!=', access.person.id).execute();
       for (const [personId, p] of state.participants) {
         if (personId === access.person.id) continue;
+        await decide(ctx.db, meeting.id, personId, { audioMuted: true });
         p.audioMutedByHost = true;
         for (const [feedId, f] of p.feeds) if (f.kind === 'camera') await moderateFeed(ctx, meeting, feedId, f, 'audio', true);
       }
@@ -47,12 +58,16 @@ export async function hostAction(ctx: AppContext, meeting: MeetingRow, access: C
     case 'stop_video': {
       const p = person(a.personId);
       if (!p) throw new AppError('person_not_found', 404);
+      await decide(ctx.db, meeting.id, a.personId, { videoStopped: true });
       p.videoStoppedByHost = true;
       for (const [feedId, f] of p.feeds) await moderateFeed(ctx, meeting, feedId, f, 'video', true);
       return;
     }
     case 'remove': {
       if (a.personId === access.person.id) throw new AppError('validation_failed', 400);
+      const came = await ctx.db.selectFrom('meeting_attendance').select('id').where('meeting_id', '=', meeting.id).where('person_id', '=', a.personId).executeTakeFirst();
+      if (!came) throw new AppError('person_not_found', 404);
+      await decide(ctx.db, meeting.id, a.personId, { removed: true });
       const p = person(a.personId);
       if (p) for (const [feedId] of p.feeds) await viaMedia(ctx, () => media(ctx).kick({ room: meeting.room, secret: meeting.room_secret, feedId }));
       await closeAttendance(ctx, meeting.id, a.personId, now, true);
@@ -60,6 +75,24 @@ export async function hostAction(ctx: AppContext, meeting: MeetingRow, access: C
       await dropMedia(ctx, meeting.id, a.personId);
       return;
     }
+    case 'readmit': {
+      const res = await ctx.db.updateTable('meeting_decisions').set({ removed: false, updated_at: now }).where('meeting_id', '=', meeting.id).where('person_id', '=', a.personId).where('removed', '=', true).executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) throw new AppError('person_not_found', 404);
+      return;
+    }
+    case 'lobby':
+      await ctx.db.updateTable('meetings').set({ lobby: a.on }).where('id', '=', meeting.id).execute();
+      if (!a.on) await admit(ctx.db, meeting.id, 'all', now);
+      return;
+    case 'admit':
+      await admit(ctx.db, meeting.id, a.personId, now);
+      return;
+    case 'admit_all':
+      await admit(ctx.db, meeting.id, 'all', now);
+      return;
+    case 'mute_on_entry':
+      await ctx.db.updateTable('meetings').set({ mute_on_entry: a.on }).where('id', '=', meeting.id).execute();
+      return;
     case 'lock':
     case 'unlock':
       await ctx.db.updateTable('meetings').set({ locked: a.action === 'lock' }).where('id', '=', meeting.id).execute();

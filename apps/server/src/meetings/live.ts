@@ -16,6 +16,8 @@ export interface LiveFeedState {
   up: boolean;
   audioMuted: boolean;
   videoStopped: boolean;
+  /** Kinds of media Janus says it no longer receives (no packet for a second). */
+  silent: Set<'audio' | 'video'>;
 }
 
 export interface LiveParticipantState {
@@ -26,6 +28,10 @@ export interface LiveParticipantState {
   subscriptions: Set<string>;
   audioMutedByHost: boolean;
   videoStoppedByHost: boolean;
+  /** The host's decisions were read from the database (decisions.ts). */
+  loaded: boolean;
+  /** Since when the camera's media is gone (Janus hung it up or receives nothing); null while it flows. */
+  mediaLostAt: Date | null;
 }
 
 export interface LiveMeetingState {
@@ -52,7 +58,7 @@ class LiveRegistry {
     const m = this.meeting(meetingId);
     let p = m.participants.get(personId);
     if (!p || p.participantId !== participantId) {
-      p = { participantId, name: '', isStaff: false, feeds: new Map(), subscriptions: new Set(), audioMutedByHost: p?.audioMutedByHost ?? false, videoStoppedByHost: p?.videoStoppedByHost ?? false };
+      p = { participantId, name: '', isStaff: false, feeds: new Map(), subscriptions: new Set(), audioMutedByHost: p?.audioMutedByHost ?? false, videoStoppedByHost: p?.videoStoppedByHost ?? false, loaded: p?.loaded ?? false, mediaLostAt: null };
       m.participants.set(personId, p);
     }
     return p;
@@ -64,6 +70,13 @@ class LiveRegistry {
 
   dropHandle(handleId: string) {
     this.handles.delete(handleId);
+  }
+
+  /** Participants whose camera media is gone (see presence.ts `sweepLostMedia`). */
+  lostMedia(): { meetingId: string; personId: string; since: Date }[] {
+    const out: { meetingId: string; personId: string; since: Date }[] = [];
+    for (const [meetingId, m] of this.meetings) for (const [personId, p] of m.participants) if (p.mediaLostAt) out.push({ meetingId, personId, since: p.mediaLostAt });
+    return out;
   }
 
   forget(meetingId: string) {
@@ -81,13 +94,25 @@ class LiveRegistry {
         if (e.type === 'hangup') for (const m of this.meetings.values()) for (const p of m.participants.values()) p.subscriptions.delete(e.handleId);
         return;
       }
-      const feed = this.meetings.get(h.meetingId)?.participants.get(h.personId)?.feeds.get(h.feedId);
-      if (!feed) return;
+      const p = this.meetings.get(h.meetingId)?.participants.get(h.personId);
+      const feed = p?.feeds.get(h.feedId);
+      if (!p || !feed) return;
       if (e.type === 'up') feed.up = true;
+      if (e.type === 'media') {
+        if (e.receiving) feed.silent.delete(e.kind);
+        else feed.silent.add(e.kind);
+      }
       if (e.type === 'hangup') {
-        this.meetings.get(h.meetingId)?.participants.get(h.personId)?.feeds.delete(h.feedId);
+        p.feeds.delete(h.feedId);
         this.handles.delete(e.handleId);
         void adapter.leave(e.handleId).catch(() => {});
+      }
+      // A camera whose media is gone: the participant's browser may have died (presence.ts decides).
+      if (feed.kind === 'camera' && (e.type === 'hangup' || e.type === 'media')) {
+        const kinds = [feed.audioMid ? 'audio' : null, feed.videoMid ? 'video' : null].filter(Boolean) as ('audio' | 'video')[];
+        const gone = e.type === 'hangup' || (kinds.length > 0 && kinds.every((k) => feed.silent.has(k)));
+        if (gone) p.mediaLostAt ??= new Date();
+        else p.mediaLostAt = null;
       }
     });
     adapter.onReset(() => {

@@ -30,9 +30,10 @@ import { accessChat } from '../messaging/access.ts';
 import * as svc from './service.ts';
 import { attendance, attendanceExport } from './attendance.ts';
 import { hostAction } from './host.ts';
-import { leaveMeeting, sweepAbsent } from './presence.ts';
+import { endAbandoned, leaveMeeting, sweepAbsent, sweepLostMedia } from './presence.ts';
 import * as polls from './polls.ts';
 import { live } from './live.ts';
+import { liveState } from './live-state.ts';
 
 const tags = ['meetings'];
 const errors = { 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody };
@@ -52,12 +53,19 @@ export function meetingsRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   if (ctx.media.adapter) live.attach(ctx.media.adapter);
   // Presence sweep (dropped networks end attendance rows) and 15-minute reminders.
-  const sweep = setInterval(() => void sweepAbsent(ctx).catch((err: Error) => ctx.log.warn({ err: err.message }, 'meeting presence sweep failed')), 10_000);
+  const sweep = setInterval(() => {
+    void sweepAbsent(ctx).catch((err: Error) => ctx.log.warn({ err: err.message }, 'meeting presence sweep failed'));
+    void endAbandoned(ctx).catch((err: Error) => ctx.log.warn({ err: err.message }, 'ending abandoned meetings failed'));
+  }, 10_000);
+  // Janus said a camera's media is gone: decide within seconds whether its browser died.
+  const lostSweep = setInterval(() => void sweepLostMedia(ctx).catch((err: Error) => ctx.log.warn({ err: err.message }, 'meeting lost-media sweep failed')), 2_000);
+  lostSweep.unref();
   const remind = setInterval(() => void svc.sendDueReminders(ctx).catch((err: Error) => ctx.log.warn({ err: err.message }, 'meeting reminders failed')), 30_000);
   sweep.unref();
   remind.unref();
   app.addHook('onClose', async () => {
     clearInterval(sweep);
+    clearInterval(lostSweep);
     clearInterval(remind);
   });
 
@@ -106,7 +114,7 @@ export function meetingsRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   r.get('/api/v1/meetings/:id/live', { schema: { tags, summary: 'Participants, feeds, raised hands and reactions; also keeps my presence', params: MeetingParams, response: { 200: LiveState, ...errors } } }, async (request) => {
     const m = await meeting(request);
-    return svc.liveState(ctx, m.meeting, m.access);
+    return liveState(ctx, m.meeting, m.access);
   });
 
   r.post('/api/v1/meetings/:id/publish', { schema: { tags, summary: 'Publish my camera or screen: my SDP offer in, the SFU\'s answer out', params: MeetingParams, body: PublishBody, response: { 200: Published, ...errors } } }, async (request) => {

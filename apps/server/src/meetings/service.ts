@@ -1,13 +1,16 @@
 import crypto from 'node:crypto';
 import type { Selectable } from 'kysely';
-import type { LiveState, Meeting, ScheduleMeetingBody } from '@parta/protocol';
+import type { Meeting, ScheduleMeetingBody } from '@parta/protocol';
 import type { AppContext } from '../context.ts';
 import { fullName } from '../directory/rules.ts';
 import { AppError } from '../http/errors.ts';
-import { accessChat, isStaffRoles, type ChatAccess } from '../messaging/access.ts';
+import { accessChat, type ChatAccess } from '../messaging/access.ts';
 import { withOutbox } from '../messaging/stream.ts';
 import { MediaError, sdpMids } from '../media/adapter.ts';
+import { autoEndTimes } from './auto-end.ts';
 import { postCard } from './cards.ts';
+import { decide, decisionOf } from './decisions.ts';
+import { checkLobby } from './lobby.ts';
 import { live, type LiveFeedState, type LiveParticipantState } from './live.ts';
 import type { MeetingsTable } from './tables.ts';
 
@@ -17,7 +20,7 @@ export type MeetingRow = Selectable<MeetingsTable>;
 export const OPENS_BEFORE_MS = 15 * 60_000;
 /** A participant whose client has not been heard from for this long has left (network gone). */
 export const PRESENCE_TIMEOUT_MS = 30_000;
-const REACTION_TTL_MS = 15_000;
+export const REACTION_TTL_MS = 15_000;
 
 const CHANNEL_KINDS = ['school_channel', 'class_channel'];
 
@@ -62,6 +65,7 @@ export async function presentMeetings(ctx: AppContext, rows: MeetingRow[], perso
     .where('meeting_id', 'in', ids)
     .orderBy('meeting_rsvps.updated_at')
     .execute();
+  const ends = await autoEndTimes(ctx.db, rows);
   return rows.map((m) => {
     const mine = rsvps.filter((r) => r.meeting_id === m.id);
     const isHost = m.host_person_id === personId;
@@ -76,8 +80,11 @@ export async function presentMeetings(ctx: AppContext, rows: MeetingRow[], perso
       status: m.ended_at ? 'ended' : m.started_at ? 'live' : 'scheduled',
       hostPersonId: m.host_person_id,
       locked: m.locked,
+      lobby: m.lobby,
+      muteOnEntry: m.mute_on_entry,
       opensAt: new Date(m.starts_at.getTime() - OPENS_BEFORE_MS).toISOString(),
       endedAt: m.ended_at?.toISOString() ?? null,
+      autoEndsAt: ends.get(m.id)?.toISOString() ?? null,
       myRsvp: mine.find((r) => r.person_id === personId)?.answer ?? null,
       rsvp: {
         yes: mine.filter((r) => r.answer === 'yes').length,
@@ -175,7 +182,9 @@ async function ensureRoom(ctx: AppContext, meeting: MeetingRow): Promise<void> {
         description: meeting.id,
         // Every member may publish a camera; a few screen shares on top.
         publishers: Math.min(Number(members.n) + 4, 100),
-        bitrate: 768_000,
+        // The sum of the camera's simulcast layers (web meetings/layers.ts: 900 + 300 + 100 kbit/s):
+        // a lower cap would starve the full-size layer first.
+        bitrate: 1_300_000,
         simulcast: true,
       });
     }
@@ -197,10 +206,12 @@ export async function joinMeeting(ctx: AppContext, meeting: MeetingRow, access: 
   checkOpen(meeting, now);
   const isHost = meeting.host_person_id === access.person.id;
   if (meeting.locked && !isHost) throw new AppError('meeting_locked', 403);
-  if (!isHost) {
-    const removed = await ctx.db.selectFrom('meeting_attendance').select('id').where('meeting_id', '=', meeting.id).where('person_id', '=', access.person.id).where('removed', '=', true).executeTakeFirst();
-    if (removed) throw new AppError('meeting_removed', 403);
-  }
+  const decision = await decisionOf(ctx.db, meeting, access.person.id);
+  if (!isHost && decision.removed) throw new AppError('meeting_removed', 403);
+  const alreadyIn = await ctx.db.selectFrom('meeting_attendance').select('id').where('meeting_id', '=', meeting.id).where('person_id', '=', access.person.id).where('left_at', 'is', null).executeTakeFirst();
+  if (!alreadyIn) await checkLobby(ctx, meeting, access.person.id, decision, now);
+  // Muted on entry: written down, so it stays a decision about them (a later removal keeps it).
+  if (decision.audioMuted) await decide(ctx.db, meeting.id, access.person.id, { audioMuted: true });
   media(ctx);
   await ensureRoom(ctx, meeting);
   if (!meeting.started_at) await ctx.db.updateTable('meetings').set({ started_at: now }).where('id', '=', meeting.id).where('started_at', 'is', null).execute();
@@ -218,6 +229,9 @@ export async function joinMeeting(ctx: AppContext, meeting: MeetingRow, access: 
   const p = live.participant(meeting.id, access.person.id, participantId!);
   p.name = fullName(access.person);
   p.isStaff = access.isStaff;
+  p.audioMutedByHost = decision.audioMuted;
+  p.videoStoppedByHost = decision.videoStopped;
+  p.loaded = true;
   return { participantId: participantId! };
 }
 
@@ -228,6 +242,13 @@ async function openParticipant(ctx: AppContext, meeting: MeetingRow, access: Cha
   const p = live.participant(meeting.id, access.person.id, open.id);
   p.name = fullName(access.person);
   p.isStaff = access.isStaff;
+  if (!p.loaded) {
+    // This process has not seen them join (it restarted): the host's decisions come from the database.
+    const d = await decisionOf(ctx.db, meeting, access.person.id);
+    p.audioMutedByHost = d.audioMuted;
+    p.videoStoppedByHost = d.videoStopped;
+    p.loaded = true;
+  }
   return p;
 }
 
@@ -257,7 +278,8 @@ export async function publish(ctx: AppContext, meeting: MeetingRow, access: Chat
     }
   });
   const mids = sdpMids(sdp);
-  const feed: LiveFeedState = { kind, handleId: pub.handleId, audioMid: mids.audioMid, videoMid: mids.videoMid, up: false, audioMuted: false, videoStopped: false };
+  const feed: LiveFeedState = { kind, handleId: pub.handleId, audioMid: mids.audioMid, videoMid: mids.videoMid, up: false, audioMuted: false, videoStopped: false, silent: new Set() };
+  if (kind === 'camera') p.mediaLostAt = null;
   p.feeds.set(pub.feedId, feed);
   live.trackHandle(pub.handleId, meeting.id, access.person.id, pub.feedId);
   if (kind === 'camera' && p.audioMutedByHost && feed.audioMid) await moderateFeed(ctx, meeting, pub.feedId, feed, 'audio', true);
@@ -344,59 +366,6 @@ export async function react(ctx: AppContext, meeting: MeetingRow, access: ChatAc
   state.reactions = state.reactions.filter((r) => now.getTime() - r.at.getTime() < REACTION_TTL_MS);
   state.reactions.push({ personId: access.person.id, emoji, at: now });
   if (state.reactions.length > 200) state.reactions.splice(0, state.reactions.length - 200);
-}
-
-/** What a participant's client polls: who is in, their feeds, hands in order, recent reactions. Also the presence heartbeat. */
-export async function liveState(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, now = new Date()): Promise<LiveState> {
-  const mine = await ctx.db
-    .updateTable('meeting_attendance')
-    .set({ seen_at: now })
-    .where('meeting_id', '=', meeting.id)
-    .where('person_id', '=', access.person.id)
-    .where('left_at', 'is', null)
-    .returning('id')
-    .executeTakeFirst();
-  const removed = !mine && Boolean(await ctx.db.selectFrom('meeting_attendance').select('id').where('meeting_id', '=', meeting.id).where('person_id', '=', access.person.id).where('removed', '=', true).executeTakeFirst());
-  const fresh = await ctx.db.selectFrom('meetings').selectAll().where('id', '=', meeting.id).executeTakeFirstOrThrow();
-  const row = { ...fresh, room: Number(fresh.room) };
-  const [present, hands] = await Promise.all([
-    ctx.db
-      .selectFrom('meeting_attendance')
-      .innerJoin('persons', 'persons.id', 'meeting_attendance.person_id')
-      .select(['meeting_attendance.id', 'meeting_attendance.person_id', 'persons.last_name', 'persons.first_name', 'persons.middle_name', 'persons.roles'])
-      .where('meeting_id', '=', meeting.id)
-      .where('left_at', 'is', null)
-      .orderBy('meeting_attendance.joined_at')
-      .execute(),
-    ctx.db
-      .selectFrom('meeting_hands')
-      .innerJoin('persons', 'persons.id', 'meeting_hands.person_id')
-      .select(['meeting_hands.person_id', 'meeting_hands.raised_at', 'persons.last_name', 'persons.first_name', 'persons.middle_name'])
-      .where('meeting_id', '=', meeting.id)
-      .orderBy('raised_at')
-      .execute(),
-  ]);
-  const state = live.meeting(meeting.id);
-  const handOf = new Map(hands.map((h) => [h.person_id, h.raised_at.toISOString()]));
-  const meP = state.participants.get(access.person.id);
-  return {
-    meeting: await presentMeeting(ctx, row, access.person.id),
-    participants: present.map((r) => {
-      const p = state.participants.get(r.person_id);
-      return {
-        participantId: r.id,
-        personId: r.person_id,
-        name: fullName(r),
-        isHost: r.person_id === row.host_person_id,
-        isStaff: isStaffRoles(r.roles),
-        handRaisedAt: handOf.get(r.person_id) ?? null,
-        feeds: p ? [...p.feeds].filter(([, f]) => f.up).map(([feedId, f]) => ({ feedId, kind: f.kind, audioMuted: f.audioMuted, videoStopped: f.videoStopped })) : [],
-      };
-    }),
-    hands: hands.map((h) => ({ personId: h.person_id, name: fullName(h), at: h.raised_at.toISOString() })),
-    reactions: state.reactions.filter((r) => now.getTime() - r.at.getTime() < REACTION_TTL_MS).map((r) => ({ personId: r.personId, emoji: r.emoji, at: r.at.toISOString() })),
-    me: { participantId: mine?.id ?? null, removed, audioMutedByHost: meP?.audioMutedByHost ?? false, videoStoppedByHost: meP?.videoStoppedByHost ?? false },
-  };
 }
 
 /** Reminders 15 minutes before: one card per meeting, claimed atomically so one process sends it. */

@@ -16,6 +16,10 @@ export interface MeetingsTable {
   created_by_person_id: string;
   host_person_id: string;
   locked: Generated<boolean>;
+  /** «Выключить звук всем»: who joins later starts muted by the host too. */
+  mute_on_entry: Generated<boolean>;
+  /** Waiting room: others wait until the host admits them. */
+  lobby: Generated<boolean>;
   room: Int8;
   room_secret: string;
   room_pin: string;
@@ -42,6 +46,25 @@ export interface MeetingAttendanceTable {
   seen_at: Generated<Date>;
   left_at: NullableTimestamp;
   removed: Generated<boolean>;
+}
+
+/** What the host decided about a person in a meeting; survives leaving, rejoining and drops. */
+export interface MeetingDecisionsTable {
+  meeting_id: string;
+  person_id: string;
+  audio_muted: Generated<boolean>;
+  video_stopped: Generated<boolean>;
+  removed: Generated<boolean>;
+  /** Let in from the waiting room (kept for rejoins). */
+  admitted: Generated<boolean>;
+  updated_at: Generated<Date>;
+}
+
+export interface MeetingLobbyTable {
+  meeting_id: string;
+  person_id: string;
+  since: Generated<Date>;
+  seen_at: Generated<Date>;
 }
 
 export interface MeetingHandsTable {
@@ -86,6 +109,8 @@ export interface MeetingsTables {
   meeting_rsvps: MeetingRsvpsTable;
   meeting_attendance: MeetingAttendanceTable;
   meeting_hands: MeetingHandsTable;
+  meeting_decisions: MeetingDecisionsTable;
+  meeting_lobby: MeetingLobbyTable;
   polls: PollsTable;
   poll_votes: PollVotesTable;
   poll_family_votes: PollFamilyVotesTable;

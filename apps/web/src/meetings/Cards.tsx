@@ -47,6 +47,7 @@ export function MeetingCard({ meetingId, reminder }: { meetingId: string; remind
         </div>
       )}
       {(m.isHost || m.rsvp.yes + m.rsvp.no > 0) && <p className="muted small">{mt('m.rsvp.tally', { yes: m.rsvp.yes, no: m.rsvp.no })}{m.rsvp.names && m.rsvp.names.yes.length > 0 ? ` — ${m.rsvp.names.yes.join(', ')}` : ''}</p>}
+      {m.autoEndsAt && m.status === 'live' && <p className="small" role="note" data-auto-end>{mt('m.autoEndsCard', { time: time(m.autoEndsAt) })}</p>}
       {!m.videoConfigured && m.status !== 'ended' && <p className="muted small" role="note">{mt('m.noVideo')}</p>}
       {m.videoConfigured && open && (
         <div className="row">

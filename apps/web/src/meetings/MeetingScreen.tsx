@@ -8,6 +8,7 @@ import { useMt } from './i18n.ts';
 import { MeetingClient, type RemoteTile } from './rtc.ts';
 import { NewPoll, PollList, PollView } from './Polls.tsx';
 import { ChatView } from '../screens/ChatView.tsx';
+import { ConfirmDialog } from './Confirm.tsx';
 
 const EMOJI = ['👍', '👏', '❤️', '😂', '😮', '🙋'] as const;
 
@@ -26,13 +27,14 @@ function Video({ stream, muted, label, highlight, kind }: { stream: MediaStream 
 
 /** The call: tiles (grid or speaker), own controls, host controls, hands, reactions, polls, attendance. */
 export default function MeetingScreen({ meetingId }: { meetingId: string }) {
-  const { mt, error } = useMt();
+  const { mt, error, time } = useMt();
   const { query } = useLocation();
   const me = useStore(meStore);
   const schoolId = useStore(schoolStore);
   const personId = currentMembership(me, schoolId)?.personId ?? null;
   const audioOnly = query.get('audio') === '1';
-  const client = useMemo(() => new MeetingClient(meetingId, { audioOnly }), [meetingId, audioOnly]);
+  const adaptLayers = query.get('adapt') !== '0';
+  const client = useMemo(() => new MeetingClient(meetingId, { audioOnly, adaptLayers }), [meetingId, audioOnly, adaptLayers]);
   const view = useSyncExternalStore(
     (l) => client.subscribe(l),
     () => client.view,
@@ -43,6 +45,8 @@ export default function MeetingScreen({ meetingId }: { meetingId: string }) {
   const [attendance, setAttendance] = useState<Attendance | null>(null);
   const [polls, setPolls] = useState<string[]>([]);
   const [err, setErr] = useState<unknown>(null);
+  /** A host action waiting for «Да» (remove, end). */
+  const [asking, setAsking] = useState<{ text: string; confirm: string; action: HostAction } | null>(null);
 
   useEffect(() => {
     if (!personId) return;
@@ -59,7 +63,7 @@ export default function MeetingScreen({ meetingId }: { meetingId: string }) {
   const meeting = live?.meeting;
   const isHost = !!meeting?.isHost;
   const myHand = live?.hands.some((h) => h.personId === personId) ?? false;
-  const host = (a: HostAction) => api.post(`/api/v1/meetings/${meetingId}/host`, null, a).catch(setErr);
+  const host = (a: HostAction) => api.post(`/api/v1/meetings/${meetingId}/host`, null, a).then(() => client.refresh(), setErr);
 
   const loadAttendance = () => api.get(`/api/v1/meetings/${meetingId}/attendance`, Attendance).then(setAttendance, setErr);
   const downloadCsv = async () => {
@@ -88,6 +92,15 @@ export default function MeetingScreen({ meetingId }: { meetingId: string }) {
     );
   }
 
+  if (view.phase === 'waiting') {
+    return (
+      <main id="main" className="center meeting-over" data-phase="waiting">
+        <p role="status">{mt('m.lobby.waiting')}</p>
+        <button type="button" className="btn btn-secondary" onClick={() => void client.stop(false).then(() => navigate('/chats'))}>{mt('m.leave')}</button>
+      </main>
+    );
+  }
+
   const tiles = view.tiles;
   const screenTile = tiles.find((t) => t.kind === 'screen');
   const speaker: RemoteTile | undefined = screenTile ?? tiles.find((t) => t.personId === view.speakerPersonId) ?? tiles[0];
@@ -103,17 +116,18 @@ export default function MeetingScreen({ meetingId }: { meetingId: string }) {
         {view.phase !== 'live' && <p className="muted" aria-live="polite">{view.phase === 'reconnecting' ? mt('m.reconnecting') : mt('m.connecting')}</p>}
         {live?.me.audioMutedByHost && <p className="note" role="status">{mt('m.mutedByHost')}</p>}
         {live?.me.videoStoppedByHost && <p className="note" role="status">{mt('m.videoStoppedByHost')}</p>}
+        {meeting?.autoEndsAt && <p className="note" role="status" data-auto-end>{mt('m.autoEnds', { time: time(meeting.autoEndsAt) })}</p>}
       </header>
       <section className="tiles" aria-label={mt('m.participants', { n: live?.participants.length ?? 0 })}>
         {shown.map((t) => (
-          <Video key={t.key} stream={t.stream} label={`${t.name}${t.kind === 'screen' ? ` (${mt('m.screen')})` : ''}${t.audioMuted ? ' 🔇' : ''}`} highlight={t.personId === view.speakerPersonId && t.kind === 'camera'} kind={t.kind} />
+          <Video key={t.key} stream={t.stream} label={`${t.name}${t.kind === 'screen' ? ` (${mt('m.screen')})` : ''}${t.audioMuted ? ' 🔇' : ''}`} highlight={t.personId === view.speakingPersonId && t.kind === 'camera'} kind={t.kind} />
         ))}
         {view.local && !view.audioOnly && <Video stream={view.local} muted label={mt('m.you')} />}
       </section>
       {strip.length > 0 && (
         <section className="tiles tiles-strip">
           {strip.map((t) => (
-            <Video key={t.key} stream={t.stream} label={t.name} highlight={t.personId === view.speakerPersonId} kind={t.kind} />
+            <Video key={t.key} stream={t.stream} label={t.name} highlight={t.personId === view.speakingPersonId} kind={t.kind} />
           ))}
         </section>
       )}
@@ -147,11 +161,26 @@ export default function MeetingScreen({ meetingId }: { meetingId: string }) {
           <>
             <button type="button" className="btn btn-secondary" onClick={() => void host({ action: 'mute_all' })}>{mt('m.muteAll')}</button>
             <button type="button" className="btn btn-secondary" onClick={() => void host({ action: meeting?.locked ? 'unlock' : 'lock' })}>{meeting?.locked ? mt('m.unlock') : mt('m.lock')}</button>
-            <button type="button" className="btn btn-danger" onClick={() => void host({ action: 'end' })}>{mt('m.end')}</button>
+            <button type="button" className="btn btn-danger" data-end onClick={() => setAsking({ text: mt('m.end.ask'), confirm: mt('m.end'), action: { action: 'end' } })}>{mt('m.end')}</button>
+            <label className="small"><input type="checkbox" checked={meeting?.lobby ?? false} onChange={(e) => void host({ action: 'lobby', on: e.target.checked })} /> {mt('m.lobby')}</label>
+            <label className="small"><input type="checkbox" checked={meeting?.muteOnEntry ?? false} onChange={(e) => void host({ action: 'mute_on_entry', on: e.target.checked })} /> {mt('m.muteOnEntry')}</label>
           </>
         )}
       </nav>
       {err !== null && <p role="alert">{error(err)}</p>}
+      {asking && (
+        <ConfirmDialog
+          text={asking.text}
+          confirm={asking.confirm}
+          cancel={mt('m.cancel')}
+          onCancel={() => setAsking(null)}
+          onConfirm={() => {
+            const a = asking.action;
+            setAsking(null);
+            void host(a);
+          }}
+        />
+      )}
       {live && live.hands.length > 0 && (
         <section aria-label={mt('m.hands')} className="hands">
           <h3>{mt('m.hands')}</h3>
@@ -165,6 +194,19 @@ export default function MeetingScreen({ meetingId }: { meetingId: string }) {
           </ol>
         </section>
       )}
+      {isHost && live && live.waiting.length > 0 && (
+        <section aria-label={mt('m.lobby.list')} className="hands" data-lobby>
+          <h3>{mt('m.lobby.list')}</h3>
+          <ol>
+            {live.waiting.map((w) => (
+              <li key={w.personId}>
+                {w.name} <button type="button" className="btn btn-ghost small" data-admit={w.personId} onClick={() => void host({ action: 'admit', personId: w.personId })}>{mt('m.lobby.admit')}</button>
+              </li>
+            ))}
+          </ol>
+          {live.waiting.length > 1 && <button type="button" className="btn btn-secondary small" data-admit-all onClick={() => void host({ action: 'admit_all' })}>{mt('m.lobby.admitAll')}</button>}
+        </section>
+      )}
       {panel === 'people' && live && (
         <aside className="meeting-panel" aria-label={mt('m.participants', { n: live.participants.length })}>
           <ul>
@@ -173,12 +215,12 @@ export default function MeetingScreen({ meetingId }: { meetingId: string }) {
               return (
                 <li key={p.personId} data-person={p.personId}>
                   {p.name} {p.isHost && <span className="muted small">({mt('m.host')})</span>} {p.personId === personId && <span className="muted small">({mt('m.you')})</span>}
-                  {p.personId === view.speakerPersonId && <span className="small"> · {mt('m.speaking')}</span>}
+                  {p.personId === view.speakingPersonId && !cam?.audioMuted && <span className="small" data-speaking> · {mt('m.speaking')}</span>}
                   {isHost && p.personId !== personId && (
                     <span className="row">
                       <button type="button" className="btn btn-ghost small" data-mute={p.personId} onClick={() => void host({ action: cam?.audioMuted ? 'unmute' : 'mute', personId: p.personId })}>{cam?.audioMuted ? mt('m.unmute') : mt('m.mute')}</button>
                       <button type="button" className="btn btn-ghost small" onClick={() => void host({ action: 'stop_video', personId: p.personId })}>{mt('m.stopVideo')}</button>
-                      <button type="button" className="btn btn-ghost small" onClick={() => void host({ action: 'remove', personId: p.personId })}>{mt('m.remove')}</button>
+                      <button type="button" className="btn btn-ghost small" data-remove={p.personId} onClick={() => setAsking({ text: mt('m.remove.ask', { name: p.name }), confirm: mt('m.remove'), action: { action: 'remove', personId: p.personId } })}>{mt('m.remove')}</button>
                       {p.isStaff && <button type="button" className="btn btn-ghost small" onClick={() => void host({ action: 'hand_over', personId: p.personId })}>{mt('m.handOver')}</button>}
                     </span>
                   )}
@@ -186,6 +228,18 @@ export default function MeetingScreen({ meetingId }: { meetingId: string }) {
               );
             })}
           </ul>
+          {isHost && live.removed.length > 0 && (
+            <>
+              <h3>{mt('m.removedPeople')}</h3>
+              <ul>
+                {live.removed.map((r) => (
+                  <li key={r.personId}>
+                    {r.name} <button type="button" className="btn btn-ghost small" data-readmit={r.personId} onClick={() => void host({ action: 'readmit', personId: r.personId })}>{mt('m.readmit')}</button>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
         </aside>
       )}
       {panel === 'chat' && meeting && (

@@ -7,12 +7,44 @@
 
 export type Layer = 0 | 1 | 2;
 
+/**
+ * The camera's simulcast layers, highest first. Janus's VideoRoom reads the rids in the order of the
+ * SDP's `a=simulcast` line as high → medium → low (its default `rid_order` "hml", as janus.js sends
+ * them), and numbers its substreams from the lowest: substream 2 is `h`, 1 is `m`, 0 is `l`. Chrome
+ * limits the layer count by the capture size (two at 640×480) and then drops the encodings listed
+ * last: so the one it gives up is the 160×120 layer, never the full picture. Layers here are those substream
+ * numbers.
+ */
+export const SIMULCAST_ENCODINGS: RTCRtpEncodingParameters[] = [
+  { rid: 'h', scaleResolutionDownBy: 1, maxBitrate: 900_000 },
+  { rid: 'm', scaleResolutionDownBy: 2, maxBitrate: 300_000 },
+  { rid: 'l', scaleResolutionDownBy: 4, maxBitrate: 100_000 },
+];
+
+/** The Janus substream (0 = lowest) that carries an encoding's rid. */
+export function substreamOfRid(rid: string): Layer {
+  const i = SIMULCAST_ENCODINGS.findIndex((e) => e.rid === rid);
+  if (i < 0) throw new Error(`unknown rid ${rid}`);
+  return (SIMULCAST_ENCODINGS.length - 1 - i) as Layer;
+}
+
 /** Cumulative counters of one inbound video stream. */
 export interface LinkSample {
   packetsReceived: number;
   packetsLost: number;
   /** Seconds. */
   jitter: number;
+}
+
+/**
+ * The reading of a subscription's link: loss from its video, jitter from its audio when audio
+ * arrives. Audio packets leave every 20 ms, so their jitter is the network's; a video frame's
+ * packets are spread out by the sender's pacer, and a busy sender's frames leave late against
+ * their capture time, so video jitter runs to 80–100 ms on a clean link and would pull every
+ * picture down a layer.
+ */
+export function linkSample(video: LinkSample, audioJitter: number | null): LinkSample {
+  return audioJitter === null ? video : { ...video, jitter: audioJitter };
 }
 
 export interface LayerState {

@@ -2,7 +2,8 @@ import { JoinedMeeting, LiveState, Published, Subscribed } from '@parta/protocol
 import type { z } from 'zod';
 import { api } from '../app/state.ts';
 import { ApiError } from '../lib/api.ts';
-import { initialLayer, nextLayer, type Layer, type LayerState, type LinkSample } from './layers.ts';
+import { pickSpeaker, type AudioLevel } from './speaking.ts';
+import { SIMULCAST_ENCODINGS, initialLayer, linkSample, nextLayer, type Layer, type LayerState, type LinkSample } from './layers.ts';
 
 type Ice = z.infer<typeof JoinedMeeting>['iceServers'];
 
@@ -18,7 +19,7 @@ export interface RemoteTile {
 }
 
 export interface MeetingView {
-  phase: 'joining' | 'live' | 'reconnecting' | 'ended' | 'removed' | 'error';
+  phase: 'joining' | 'waiting' | 'live' | 'reconnecting' | 'ended' | 'removed' | 'error';
   error: unknown;
   live: LiveState | null;
   tiles: RemoteTile[];
@@ -28,7 +29,10 @@ export interface MeetingView {
   camOn: boolean;
   audioOnly: boolean;
   lowBandwidth: boolean;
+  /** Who the speaker view shows (the last one who spoke, unless muted or gone). */
   speakerPersonId: string | null;
+  /** Who speaks now («говорит»); never a muted participant. */
+  speakingPersonId: string | null;
 }
 
 interface Sub {
@@ -66,7 +70,7 @@ function gathered(pc: RTCPeerConnection, timeoutMs = 3000): Promise<void> {
  * the SFU. Publishing uses simulcast (three VP8 layers); each remote feed is its own subscription.
  */
 export class MeetingClient {
-  view: MeetingView = { phase: 'joining', error: null, live: null, tiles: [], local: null, screen: null, micOn: true, camOn: true, audioOnly: false, lowBandwidth: false, speakerPersonId: null };
+  view: MeetingView = { phase: 'joining', error: null, live: null, tiles: [], local: null, screen: null, micOn: true, camOn: true, audioOnly: false, lowBandwidth: false, speakerPersonId: null, speakingPersonId: null };
   private listeners = new Set<() => void>();
   private ice: Ice = [];
   private pub: RTCPeerConnection | null = null;
@@ -77,14 +81,17 @@ export class MeetingClient {
   private speakerTimer: ReturnType<typeof setInterval> | null = null;
   private layerTimer: ReturnType<typeof setInterval> | null = null;
   private stopped = false;
+  /** Layers follow the link (layers.ts); off (`?adapt=0`), each camera keeps the ceiling: for measurements. */
+  private readonly adaptive: boolean;
   private recovering = false;
   private myPersonId: string | null = null;
   private devices = { audio: undefined as string | undefined, video: undefined as string | undefined };
 
   constructor(
     readonly meetingId: string,
-    opts: { audioOnly?: boolean } = {},
+    opts: { audioOnly?: boolean; adaptLayers?: boolean } = {},
   ) {
+    this.adaptive = opts.adaptLayers ?? true;
     this.view.audioOnly = Boolean(opts.audioOnly);
     if (opts.audioOnly) this.view.camOn = false;
   }
@@ -104,7 +111,8 @@ export class MeetingClient {
   async start(myPersonId: string): Promise<void> {
     this.myPersonId = myPersonId;
     try {
-      const joined = await api.post(this.path('/join'), JoinedMeeting, { audioOnly: this.view.audioOnly });
+      const joined = await this.join();
+      if (!joined) return;
       this.ice = joined.iceServers;
       await this.openLocal();
       await this.publishCamera();
@@ -116,7 +124,21 @@ export class MeetingClient {
     await this.poll();
     this.timer = setInterval(() => void this.poll(), POLL_MS);
     this.speakerTimer = setInterval(() => void this.detectSpeaker(), 1000);
-    this.layerTimer = setInterval(() => void this.adaptLayers(), LAYER_SAMPLE_MS);
+    if (this.adaptive) this.layerTimer = setInterval(() => void this.adaptLayers(), LAYER_SAMPLE_MS);
+  }
+
+  /** Joins; in the waiting room (409 `meeting_lobby`) asks again every 3 s until the host admits. Null when stopped. */
+  private async join(): Promise<z.infer<typeof JoinedMeeting> | null> {
+    for (;;) {
+      try {
+        return await api.post(this.path('/join'), JoinedMeeting, { audioOnly: this.view.audioOnly });
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.code !== 'meeting_lobby') throw err;
+        if (this.view.phase !== 'waiting') this.set({ phase: 'waiting' });
+        await new Promise((r) => setTimeout(r, 3000));
+        if (this.stopped) return null;
+      }
+    }
   }
 
   /** The highest layer to ask for: the lowest with "save data" or when many cameras are shown. */
@@ -130,11 +152,14 @@ export class MeetingClient {
     for (const s of [...this.subs.values()]) {
       if (s.kind !== 'camera' || this.view.audioOnly) continue;
       const stats = await s.pc.getStats().catch(() => null);
-      let sample: LinkSample | null = null;
+      let video: LinkSample | null = null;
+      let audioJitter: number | null = null;
       stats?.forEach((r: { type: string; kind?: string; packetsReceived?: number; packetsLost?: number; jitter?: number }) => {
-        if (r.type === 'inbound-rtp' && r.kind === 'video') sample = { packetsReceived: r.packetsReceived ?? 0, packetsLost: r.packetsLost ?? 0, jitter: r.jitter ?? 0 };
+        if (r.type === 'inbound-rtp' && r.kind === 'video') video = { packetsReceived: r.packetsReceived ?? 0, packetsLost: r.packetsLost ?? 0, jitter: r.jitter ?? 0 };
+        if (r.type === 'inbound-rtp' && r.kind === 'audio' && (r.packetsReceived ?? 0) > 0) audioJitter = r.jitter ?? 0;
       });
-      if (!sample) continue;
+      if (!video) continue;
+      const sample = linkSample(video, audioJitter);
       const next = nextLayer(s.layer, sample, ceiling);
       const changed = next.layer !== s.layer.layer;
       s.layer = next;
@@ -171,11 +196,7 @@ export class MeetingClient {
         direction: 'sendonly',
         streams: [local],
         // Simulcast: weak subscribers get a lower layer from the SFU.
-        sendEncodings: [
-          { rid: 'l', scaleResolutionDownBy: 4, maxBitrate: 120_000 },
-          { rid: 'm', scaleResolutionDownBy: 2, maxBitrate: 350_000 },
-          { rid: 'h', maxBitrate: 900_000 },
-        ],
+        sendEncodings: SIMULCAST_ENCODINGS.map((e) => ({ ...e })),
       });
     }
     await this.negotiatePublish(pc, 'camera');
@@ -209,7 +230,7 @@ export class MeetingClient {
     this.set({ tiles: [] });
     for (let attempt = 0; !this.stopped; attempt++) {
       try {
-        await api.post(this.path('/join'), JoinedMeeting, { audioOnly: this.view.audioOnly });
+        if (!(await this.join())) return;
         await this.publishCamera();
         if (this.view.screen) await this.publishScreen(this.view.screen);
         this.set({ phase: 'live' });
@@ -223,6 +244,11 @@ export class MeetingClient {
         await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** attempt, 10_000)));
       }
     }
+  }
+
+  /** Reads the live state now (after a host action), instead of at the next poll. */
+  refresh(): Promise<void> {
+    return this.poll();
   }
 
   private async poll(): Promise<void> {
@@ -303,20 +329,21 @@ export class MeetingClient {
     }
   }
 
-  /** The loudest remote participant over the last second (inbound audio level). */
+  /** The loudest remote participant over the last second (inbound audio level); muted ones never (speaking.ts). */
   private async detectSpeaker() {
-    let best: { personId: string; level: number } | null = null;
+    const levels: AudioLevel[] = [];
     for (const t of this.view.tiles) {
       const s = this.subs.get(t.feedId);
       if (!s || t.kind !== 'camera') continue;
-      const stats = await s.pc.getStats();
-      stats.forEach((r: { type: string; kind?: string; audioLevel?: number }) => {
-        if (r.type === 'inbound-rtp' && r.kind === 'audio' && (r.audioLevel ?? 0) > 0.02 && (!best || (r.audioLevel ?? 0) > best.level)) best = { personId: t.personId, level: r.audioLevel ?? 0 };
+      const stats = await s.pc.getStats().catch(() => null);
+      let level = 0;
+      stats?.forEach((r: { type: string; kind?: string; audioLevel?: number }) => {
+        if (r.type === 'inbound-rtp' && r.kind === 'audio') level = Math.max(level, r.audioLevel ?? 0);
       });
+      levels.push({ personId: t.personId, level, muted: t.audioMuted });
     }
-    const chosen = best as { personId: string } | null;
-    const id = chosen ? chosen.personId : this.view.speakerPersonId;
-    if (id !== this.view.speakerPersonId) this.set({ speakerPersonId: id });
+    const next = pickSpeaker(levels, this.view.speakerPersonId);
+    if (next.speaker !== this.view.speakerPersonId || next.speaking !== this.view.speakingPersonId) this.set({ speakerPersonId: next.speaker, speakingPersonId: next.speaking });
   }
 
   toggleMic() {

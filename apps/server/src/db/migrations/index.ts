@@ -6,6 +6,8 @@ import * as m0030 from './0030_meetings.ts';
 import * as m0040 from './0040_message_indexes.ts';
 import * as m0041 from './0041_decisions_without_message_key.ts';
 import * as m0050 from './0050_session_lifetime.ts';
+import * as m0060 from './0060_meeting_decisions.ts';
+import * as m0061 from './0061_meeting_lobby.ts';
 import * as m0100 from './0100_diary.ts';
 
 /**
@@ -20,5 +22,7 @@ export const migrations: Record<string, Migration> = {
   '0040_message_indexes': m0040,
   '0041_decisions_without_message_key': m0041,
   '0050_session_lifetime': m0050,
+  '0060_meeting_decisions': m0060,
+  '0061_meeting_lobby': m0061,
   '0100_diary': m0100,
 };
