@@ -16,6 +16,7 @@ import { messagingRoutes } from './messaging/routes.ts';
 import { filesRoutes } from './files/routes.ts';
 import { meetingsRoutes } from './meetings/routes.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
+import { notificationsRoutes } from './notifications/routes.ts';
 import { registerWebClient } from './web/static.ts';
 
 export const API_VERSION = '0.1.0';
@@ -73,6 +74,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     messagingRoutes(scope, ctx);
     filesRoutes(scope, ctx);
     meetingsRoutes(scope, ctx);
+    notificationsRoutes(scope, ctx);
   });
   // WebSocket at /api/v1/ws: authenticates inside the socket, so it stays outside the bearer scope.
   await realtimeRoutes(app, ctx);

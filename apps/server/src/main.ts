@@ -6,6 +6,7 @@ import { DEMO_GUIDE, seedDemo } from './demo/seed.ts';
 import { scheduleMaintenance } from './platform/maintenance.ts';
 import { createLogger } from './bootstrap.ts';
 import { startMedia } from './media/runtime.ts';
+import { NotificationWorker } from './notifications/worker.ts';
 
 async function main() {
   let config;
@@ -37,6 +38,8 @@ async function main() {
     console.log(DEMO_GUIDE);
   }
   const app = await buildApp(ctx);
+  // Web Push delivery (docs/subsystems/notifications.md): follows the update stream until shutdown.
+  const notifications = await NotificationWorker.start(ctx, { presence: app.realtime, concurrency: config.notifications.pushConcurrency });
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -44,6 +47,7 @@ async function main() {
     ctx.log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000).unref();
     try {
+      await notifications.stop();
       await app.close();
       await ctx.pubsub.close();
       await ctx.media.close();

@@ -87,6 +87,10 @@ export const ErrorCodes = {
   image_invalid: { ru: 'Изображение повреждено или слишком большое', en: 'The image is damaged or too large' },
   sticker_not_found: { ru: 'Такого стикера нет', en: 'No such sticker' },
   sticker_must_be_alone: { ru: 'Стикер отправляется без текста и файлов', en: 'A sticker is sent without text or files' },
+  notification_not_found: { ru: 'Уведомление не найдено', en: 'Notification not found' },
+  push_not_subscribed: { ru: 'Это устройство не подписано на уведомления', en: 'This device is not subscribed to notifications' },
+  urgent_not_allowed: { ru: 'Отметить сообщение как срочное может только его автор — учитель или администрация', en: 'Only its author, a teacher or the administration, can mark a message urgent' },
+  urgent_limit_reached: { ru: 'Лимит срочных сообщений на сегодня исчерпан', en: 'Today\'s limit of urgent messages is reached' },
 } as const satisfies Record<string, { ru: string; en: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

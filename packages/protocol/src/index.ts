@@ -8,3 +8,4 @@ export * from './realtime.ts';
 export * from './messaging.ts';
 export * from './files.ts';
 export * from './meetings.ts';
+export * from './notifications.ts';

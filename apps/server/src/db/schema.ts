@@ -5,9 +5,10 @@ import type { MembershipTables } from '../membership/tables.ts';
 import type { MessagingTables } from '../messaging/tables.ts';
 import type { FilesTables } from '../files/tables.ts';
 import type { MeetingsTables } from '../meetings/tables.ts';
+import type { NotificationsTables } from '../notifications/tables.ts';
 
 /** The whole database as Kysely sees it: each domain declares its own tables. */
-export interface DB extends IdentityTables, DirectoryTables, MembershipTables, MessagingTables, FilesTables, MeetingsTables {}
+export interface DB extends IdentityTables, DirectoryTables, MembershipTables, MessagingTables, FilesTables, MeetingsTables, NotificationsTables {}
 
 export type Db = Kysely<DB>;
 export type Tx = Transaction<DB>;

@@ -5,6 +5,7 @@ import * as m0020 from './0020_files.ts';
 import * as m0030 from './0030_meetings.ts';
 import * as m0040 from './0040_message_indexes.ts';
 import * as m0041 from './0041_decisions_without_message_key.ts';
+import * as m0120 from './0120_notifications.ts';
 
 /**
  * Every migration, in order. The same list runs on PGlite and on PostgreSQL.
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0030_meetings': m0030,
   '0040_message_indexes': m0040,
   '0041_decisions_without_message_key': m0041,
+  '0120_notifications': m0120,
 };
