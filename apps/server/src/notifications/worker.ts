@@ -204,6 +204,7 @@ export class NotificationWorker {
   async stop(): Promise<void> {
     this.stopping = true;
     const deadline = Date.now() + this.o.timeoutMs + 1_000;
+    await Promise.all([...this.runners.values()].map((r) => r.done));
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await Promise.all([...this.runners.values()].map((r) => r.done));
     this.closed = true;

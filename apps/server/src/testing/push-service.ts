@@ -51,7 +51,8 @@ export class PushService {
 
   private constructor(
     private readonly server: https.Server,
-    cert: Buffer,
+    /** Its certificate (PEM): a server process trusts it through NODE_EXTRA_CA_CERTS. */
+    readonly cert: Buffer,
     maxSockets: number,
   ) {
     this.agent = new https.Agent({ ca: cert, keepAlive: true, maxSockets });
