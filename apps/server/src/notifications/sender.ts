@@ -20,6 +20,23 @@ export interface SenderOptions {
   perOrigin: number;
   /** HTTPS agent (keep-alive); tests pass one that trusts their local push service. */
   agent?: Agent;
+  /** VAPID headers per push service (origin), signed once and reused until near their expiry. */
+  vapidCache?: Map<string, { authorization: string; until: number }>;
+}
+
+/** A VAPID JWT may live 24 h (RFC 8292); ours live 12 h and are renewed an hour before. */
+const VAPID_TTL_S = 12 * 3600;
+
+/** Signing an ES256 JWT costs more than encrypting the payload: one per push service, not per push. */
+function vapidAuthorization(o: SenderOptions, endpoint: string): string {
+  const audience = new URL(endpoint).origin;
+  const cache = (o.vapidCache ??= new Map());
+  const hit = cache.get(audience);
+  if (hit && hit.until > Date.now()) return hit.authorization;
+  const exp = Math.floor(Date.now() / 1000) + VAPID_TTL_S;
+  const headers = webpush.getVapidHeaders(audience, o.subject, o.vapid.publicKey, o.vapid.privateKey, 'aes128gcm', exp);
+  cache.set(audience, { authorization: headers.Authorization, until: (exp - 3600) * 1000 });
+  return headers.Authorization;
 }
 
 interface Claimed {
@@ -61,7 +78,7 @@ export async function claimDue(db: Db, now: Date, limit: number, leaseMs: number
 export async function push(o: SenderOptions, d: Claimed, unread: number): Promise<{ outcome: Outcome; error?: string }> {
   try {
     await webpush.sendNotification({ endpoint: d.endpoint, keys: { p256dh: d.p256dh, auth: d.auth } }, JSON.stringify({ id: d.id, n: unread }), {
-      vapidDetails: { subject: o.subject, publicKey: o.vapid.publicKey, privateKey: o.vapid.privateKey },
+      headers: { Authorization: vapidAuthorization(o, d.endpoint) },
       TTL: 24 * 3600,
       urgency: d.urgent ? 'high' : 'normal',
       // Pushes of one chat not yet delivered replace each other at the push service.

@@ -133,7 +133,9 @@ export class NotificationWorker {
   private async fill(): Promise<void> {
     while (!this.stopping) {
       const free = this.o.concurrency - this.inFlight;
-      if (free <= 0) return;
+      // Claims go in chunks (a quarter of the slots at least while pushes are in flight), not one
+      // query per finished push: on a busy database the worker's queries stay few.
+      if (free <= 0 || (this.inFlight > 0 && free < Math.ceil(this.o.concurrency / 4))) return;
       const batch = await claimDue(this.ctx.db, this.o.now(), free, this.o.leaseMs);
       if (batch.length === 0) return;
       const unread = await unreadCounts(this.ctx.db, [...new Set(batch.map((d) => d.user_id))]);

@@ -47,6 +47,8 @@ export class PushService {
   private readonly subs = new Map<string, Keys>();
   private readonly behaviour = new Map<string, Behaviour>();
   private waiters: (() => void)[] = [];
+  /** JWTs already verified (a sender reuses one per origin until it expires). */
+  private readonly verified = new Map<string, { claims: ReceivedPush['claims']; vapidKey: string }>();
   url = '';
 
   private constructor(
@@ -125,7 +127,11 @@ export class PushService {
     if (b === 'gone') return answer(410);
     if (b === 'error') return answer(500);
     try {
-      const { claims, vapidKey } = verifyVapid(String(req.headers.authorization ?? ''), this.url);
+      const authorization = String(req.headers.authorization ?? '');
+      const known = this.verified.get(authorization);
+      if (known && known.claims.exp <= Date.now() / 1000) throw new Error('the JWT has expired');
+      const { claims, vapidKey } = known ?? verifyVapid(authorization, this.url);
+      this.verified.set(authorization, { claims, vapidKey });
       if (req.headers['content-encoding'] !== 'aes128gcm') throw new Error('content-encoding must be aes128gcm');
       if (!req.headers.ttl) throw new Error('no TTL');
       const text = decrypt(body, keys).toString('utf8');
