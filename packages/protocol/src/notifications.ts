@@ -79,3 +79,9 @@ export type UrgentBody = z.infer<typeof UrgentBody>;
 
 export const UrgentMark = z.object({ messageId: Id, reason: z.string(), usedToday: z.number().int(), perDay: z.number().int() });
 export type UrgentMark = z.infer<typeof UrgentMark>;
+
+/** Before sending in a direct chat: the other person is in quiet hours, and a notification reaches them at `resumesAt`. */
+export const RecipientHours = z.object({
+  notice: z.object({ personId: Id, resumesAt: Iso, message: z.string() }).nullable(),
+});
+export type RecipientHours = z.infer<typeof RecipientHours>;

@@ -19,8 +19,16 @@ const messages = {
     en: (p: { count: number }) => `${p.count} new message${p.count === 1 ? '' : 's'}`,
   },
   notify_urgent: { ru: (p: { reason: string }) => `Срочно: ${p.reason}`, en: (p: { reason: string }) => `Urgent: ${p.reason}` },
+  notify_card: {
+    ru: (p: { kind: string; title: string; soon: boolean }) => `${p.kind === 'poll' ? 'Опрос' : p.soon ? 'Встреча через 15 минут' : 'Встреча'}: ${p.title}`,
+    en: (p: { kind: string; title: string; soon: boolean }) => `${p.kind === 'poll' ? 'Poll' : p.soon ? 'Meeting in 15 minutes' : 'Meeting'}: ${p.title}`,
+  },
   notify_attachment: { ru: () => 'Вложение', en: () => 'Attachment' },
   notify_deleted: { ru: () => 'Сообщение удалено', en: () => 'The message was deleted' },
+  quiet_hours_ahead: {
+    ru: (p: { name: string; when: string }) => `У адресата (${p.name}) сейчас нерабочее время: сообщение дойдёт сразу, а уведомление — ${p.when}.`,
+    en: (p: { name: string; when: string }) => `It is outside ${p.name}'s working hours: the message arrives at once, the notification ${p.when}.`,
+  },
   csv_name: { ru: () => 'ФИО', en: () => 'name' },
   csv_roles: { ru: () => 'роль', en: () => 'role' },
   csv_joined: { ru: () => 'вошёл', en: () => 'joined' },

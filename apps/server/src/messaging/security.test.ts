@@ -76,6 +76,7 @@ describe('authorisation matrix', () => {
     ['POST', `/api/v1/chats/${chatId}/read`, { seq: 1 }],
     ['PUT', `/api/v1/chats/${chatId}/pin`, { messageId }],
     ['GET', `/api/v1/chats/${chatId}/notifications`, undefined],
+    ['GET', `/api/v1/chats/${chatId}/recipient-hours`, undefined],
     ['PUT', `/api/v1/chats/${chatId}/notifications`, { level: 'all' }],
     ['POST', `/api/v1/chats/${chatId}/messages/${messageId}/urgent`, { reason: 'пусти' }],
   ] as const;

@@ -200,6 +200,17 @@ describe('web push', () => {
     assert.equal(ps.for(device.id).length, 1);
   });
 
+  test('a meeting card notifies like a teacher\'s message, and shows what it is', async () => {
+    const device = await subscribe(guardian.token);
+    const res = await t.request('POST', `/api/v1/chats/${parentsChat}/meetings`, { token: teacher.token, body: { title: 'Родительское собрание 5А', agenda: ['Итоги четверти'], startsAt: new Date(Date.now() + 3 * 86_400_000).toISOString(), durationMinutes: 45 } });
+    assert.equal(res.statusCode, 201, res.body);
+    await worker.drain();
+    assert.equal(ps.for(device.id).length, 1);
+    const id = (JSON.parse(ps.for(device.id)[0]!.text) as { id: string }).id;
+    const view = await t.request('GET', `/api/v1/notifications/${id}`, { token: guardian.token });
+    assert.equal(view.json().body, 'Встреча: Родительское собрание 5А');
+  });
+
   test('a revoked session\'s subscription gets nothing and is removed', async () => {
     const phone = await actor(t, DEMO_PHONES.guardian5A);
     const device = await subscribe(phone.token);

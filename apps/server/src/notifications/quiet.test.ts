@@ -131,4 +131,19 @@ describe('quiet hours and urgent messages', () => {
     assert.equal(audit[0]!.action, 'message.urgent');
     assert.equal(audit[0]!.actor_person_id, teacher.personId);
   });
+
+  test('before sending in a direct chat, the writer learns when the teacher will be notified', async () => {
+    const dm = await t.request('POST', `/api/v1/schools/${guardian.schoolId}/directs`, { token: guardian.token, body: { personId: teacher.personId } });
+    const chatId = dm.json().chatId as string;
+    assert.deepEqual((await t.request('GET', `/api/v1/chats/${chatId}/recipient-hours`, { token: guardian.token })).json(), { notice: null });
+    const tomorrow = (moscow(new Date()).weekday % 7) + 1;
+    await t.request('PUT', '/api/v1/me/working-hours', { token: teacher.token, body: { timezone: 'Europe/Moscow', start: '08:00', end: '17:00', days: [tomorrow] } });
+    const ahead = await t.request('GET', `/api/v1/chats/${chatId}/recipient-hours`, { token: guardian.token });
+    assert.equal(ahead.statusCode, 200, ahead.body);
+    const notice = ahead.json().notice;
+    assert.equal(notice.personId, teacher.personId);
+    assert.equal(moscow(new Date(notice.resumesAt)).minute, 8 * 60);
+    assert.match(notice.message, /^У адресата \(Елена Петровна\) сейчас нерабочее время: сообщение дойдёт сразу, а уведомление — .*08:00\.$/);
+    assert.deepEqual((await t.request('GET', `/api/v1/chats/${parentsChat}/recipient-hours`, { token: guardian.token })).json(), { notice: null });
+  });
 });

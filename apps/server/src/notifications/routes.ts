@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ChatNotifySettings, DevicePush, ErrorBody, Id, NotificationPolicy, NotificationView, NotifySettingsBody, PushSubscribeBody, UrgentBody, UrgentMark, VapidKey } from '@parta/protocol';
+import { ChatNotifySettings, DevicePush, ErrorBody, Id, NotificationPolicy, NotificationView, NotifySettingsBody, PushSubscribeBody, RecipientHours, UrgentBody, UrgentMark, VapidKey } from '@parta/protocol';
 import type { AppContext } from '../context.ts';
 import { accessSchool, requireAdmin } from '../directory/access.ts';
 import { me } from '../http/auth.ts';
@@ -9,6 +9,7 @@ import * as service from './service.ts';
 import { deleteSubscriptionOfSession } from './store.ts';
 import { vapidKeys } from './vapid.ts';
 import { notificationView } from './view.ts';
+import { recipientHours } from './ahead.ts';
 
 const tags = ['notifications'];
 const errors = { 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody };
@@ -49,6 +50,11 @@ export function notificationsRoutes(app: FastifyInstance, ctx: AppContext): void
   r.put('/api/v1/chats/:id/notifications', { schema: { tags, summary: 'Set my notification level of a chat, or mute it', params: IdParams, body: NotifySettingsBody, response: { 200: ChatNotifySettings, ...errors } } }, async (request) =>
     service.setChatSettings(ctx, me(request).user.id, request.params.id, request.body),
   );
+
+  r.get('/api/v1/chats/:id/recipient-hours', { schema: { tags, summary: 'Before sending in a direct chat: when the other person will be notified, if they are in quiet hours now', params: IdParams, response: { 200: RecipientHours, ...errors } } }, async (request) => {
+    const auth = me(request);
+    return recipientHours(ctx.db, auth.user.id, auth.user.locale === 'en' ? 'en' : 'ru', request.params.id);
+  });
 
   r.post('/api/v1/chats/:id/messages/:messageId/urgent', { schema: { tags, summary: 'Mark my message urgent: notifies past quiet hours; limited per day', params: MessageParams, body: UrgentBody, response: { 200: UrgentMark, ...errors } } }, async (request) =>
     service.markUrgent(ctx, me(request), request.params.id, request.params.messageId, request.body.reason),

@@ -1,4 +1,4 @@
-import type { Locale, NotificationView, SchoolRole } from '@parta/protocol';
+import type { Locale, MessageAttachment, NotificationView, SchoolRole } from '@parta/protocol';
 import type { Queryable } from '../db/schema.ts';
 import { AppError } from '../http/errors.ts';
 import { t } from '../i18n/messages.ts';
@@ -6,6 +6,13 @@ import { accessChat } from '../messaging/access.ts';
 import { unreadCounts } from './store.ts';
 
 const MAX_BODY = 240;
+
+/** A message without text: a meeting or poll card (and a meeting's reminder), or files. */
+function attachmentText(locale: Locale, attachments: MessageAttachment[], hasFiles: boolean): string {
+  const card = attachments.find((a) => a.kind === 'meeting' || a.kind === 'poll');
+  if (card) return t(locale, 'notify_card', { kind: card.kind, title: card.name, soon: card.contentType.endsWith('+reminder') });
+  return hasFiles || attachments.length > 0 ? t(locale, 'notify_attachment') : '';
+}
 const ROLE_ORDER: SchoolRole[] = ['teacher', 'admin', 'guardian', 'student'];
 
 /**
@@ -30,7 +37,7 @@ export async function notificationView(db: Queryable, userId: string, locale: Lo
       ? db
           .selectFrom('messages')
           .innerJoin('persons', 'persons.id', 'messages.author_person_id')
-          .select(['messages.id', 'messages.seq', 'messages.text', 'messages.has_attachments', 'messages.deleted_at', 'messages.author_roles', 'persons.first_name', 'persons.middle_name', 'persons.last_name'])
+          .select(['messages.id', 'messages.seq', 'messages.text', 'messages.has_attachments', 'messages.attachments', 'messages.deleted_at', 'messages.author_roles', 'persons.first_name', 'persons.middle_name', 'persons.last_name'])
           .where('messages.id', '=', d.message_id)
           .where('messages.chat_id', '=', chat.id)
           .executeTakeFirst()
@@ -47,7 +54,7 @@ export async function notificationView(db: Queryable, userId: string, locale: Lo
     author = role ? `${name} (${t(locale, 'role', { role })})` : name;
   }
   const title = [author, chatName].filter(Boolean).join(', ');
-  let text = !message ? '' : message.deleted_at ? t(locale, 'notify_deleted') : message.text.trim() || (message.has_attachments ? t(locale, 'notify_attachment') : '');
+  let text = !message ? '' : message.deleted_at ? t(locale, 'notify_deleted') : message.text.trim() || attachmentText(locale, message.attachments as MessageAttachment[], message.has_attachments);
   if (text.length > MAX_BODY) text = `${text.slice(0, MAX_BODY - 1)}…`;
   if (d.kind === 'summary' && d.count > 1) text = `${t(locale, 'notify_summary', { count: d.count })}: ${text}`;
   if (d.urgent && mark) text = `${t(locale, 'notify_urgent', { reason: mark.reason })}\n${text}`;

@@ -78,7 +78,8 @@ export class NotificationWorker {
     const wake = () => this.wake();
     this.offs.push(await this.ctx.pubsub.subscribe(STREAM_TOPIC, wake));
     this.offs.push(await this.ctx.pubsub.subscribe(NOTIFY_TOPIC, () => this.run('send', () => this.fill())));
-    this.offs.push(onCommitted(this.ctx.pubsub, wake));
+    // A send hands its events over before its answer is written: the worker starts after that turn.
+    this.offs.push(onCommitted(this.ctx.pubsub, () => setImmediate(wake)));
     // A signed-out device (one session, or "sign out everywhere") stops getting pushes at once.
     this.offs.push(await this.ctx.pubsub.subscribe(SESSIONS_REVOKED_TOPIC, (_topic, message) => void this.forgetSessions(message)));
     if (this.o.pollMs > 0) this.timers.push(setInterval(wake, this.o.pollMs).unref());
