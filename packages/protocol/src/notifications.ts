@@ -71,13 +71,15 @@ export const NotificationPolicy = z.object({
   quietStart: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/).nullable(),
   quietEnd: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/).nullable(),
   urgentPerDay: z.number().int().min(0).max(100),
+  /** SMS for urgent messages to guardians with no device for pushes, per school per day. */
+  urgentSmsPerDay: z.number().int().min(0).max(10_000).default(100),
 });
 export type NotificationPolicy = z.infer<typeof NotificationPolicy>;
 
 export const UrgentBody = z.object({ reason: z.string().trim().min(1).max(200) });
 export type UrgentBody = z.infer<typeof UrgentBody>;
 
-export const UrgentMark = z.object({ messageId: Id, reason: z.string(), usedToday: z.number().int(), perDay: z.number().int() });
+export const UrgentMark = z.object({ messageId: Id, reason: z.string(), usedToday: z.number().int(), perDay: z.number().int(), sms: z.number().int().describe('Guardians without a device for pushes who are sent an SMS') });
 export type UrgentMark = z.infer<typeof UrgentMark>;
 
 /** Before sending in a direct chat: the other person is in quiet hours, and a notification reaches them at `resumesAt`. */

@@ -29,6 +29,10 @@ const messages = {
     ru: (p: { name: string; when: string }) => `У адресата (${p.name}) сейчас нерабочее время: сообщение дойдёт сразу, а уведомление — ${p.when}.`,
     en: (p: { name: string; when: string }) => `It is outside ${p.name}'s working hours: the message arrives at once, the notification ${p.when}.`,
   },
+  urgent_sms: {
+    ru: (p: { url: string }) => `Parta: срочное сообщение от школы. Откройте ${p.url}`,
+    en: (p: { url: string }) => `Parta: an urgent message from the school. Open ${p.url}`,
+  },
   csv_name: { ru: () => 'ФИО', en: () => 'name' },
   csv_roles: { ru: () => 'роль', en: () => 'role' },
   csv_joined: { ru: () => 'вошёл', en: () => 'joined' },

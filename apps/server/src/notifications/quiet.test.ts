@@ -1,5 +1,7 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createTestApp, type TestApp } from '../testing/harness.ts';
 import { PushService, type TestSubscription } from '../testing/push-service.ts';
 import { DEMO_PHONES } from '../demo/seed.ts';
@@ -36,8 +38,22 @@ describe('quiet hours and urgent messages', () => {
     return res.json() as { title: string; body: string; count: number; urgent: boolean; url: string; tag: string };
   };
 
+  /** The SMS gateway (PARTA_SMS_PROVIDER=http): what it was asked to send. */
+  const texts: { to: string; text: string }[] = [];
+  let gateway: http.Server;
+
   before(async () => {
-    t = await createTestApp({ demo: true });
+    gateway = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c));
+      req.on('end', () => {
+        texts.push(JSON.parse(body) as { to: string; text: string });
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
+    const smsUrl = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}/sms`;
+    t = await createTestApp({ demo: true, env: { PARTA_SMS_PROVIDER: 'http', PARTA_SMS_HTTP_URL: smsUrl } });
     ps = await PushService.start();
     teacher = await actor(t, DEMO_PHONES.classTeacher5A);
     guardian = await actor(t, DEMO_PHONES.guardian5A);
@@ -51,6 +67,7 @@ describe('quiet hours and urgent messages', () => {
     await worker.stop();
     await ps.close();
     await t.close();
+    gateway.close();
   });
   beforeEach(async () => {
     offset = 0;
@@ -95,7 +112,9 @@ describe('quiet hours and urgent messages', () => {
   test('the school\'s quiet hours hold everyone\'s pushes; an urgent mark goes through them, with its reason, limited per day and written to the audit log', async () => {
     const device = await subscribe(guardian.token);
     const now = moscow(new Date()).minute;
-    const policy = await t.request('PUT', `/api/v1/schools/${admin.schoolId}/notification-policy`, { token: admin.token, body: { quietStart: hhmm(now - 60), quietEnd: hhmm(now + 60), urgentPerDay: 1 } });
+    const policy = await t.request('PUT', `/api/v1/schools/${admin.schoolId}/notification-policy`, { token: admin.token, body: { quietStart: hhmm(now - 60), quietEnd: hhmm(now + 60), urgentPerDay: 1, urgentSmsPerDay: 1 } });
+    // Two more guardians of 5А on Parta, with no device for pushes: the school's cap lets one SMS go.
+    const noDevice = [await actor(t, '+79002100002'), await actor(t, '+79002100003')];
     assert.equal(policy.statusCode, 200, policy.body);
     assert.equal((await t.request('PUT', `/api/v1/schools/${admin.schoolId}/notification-policy`, { token: teacher.token, body: policy.json() })).statusCode, 403);
     assert.equal((await t.request('PUT', `/api/v1/schools/${admin.schoolId}/notification-policy`, { token: admin.token, body: { quietStart: '22:00', quietEnd: null, urgentPerDay: 1 } })).statusCode, 400);
@@ -111,7 +130,14 @@ describe('quiet hours and urgent messages', () => {
     assert.equal(empty.statusCode, 400);
     const urgent = await t.request('POST', `/api/v1/chats/${parentsChat}/messages/${m.id}/urgent`, { token: teacher.token, body: { reason: 'Изменение расписания' } });
     assert.equal(urgent.statusCode, 200, urgent.body);
-    assert.deepEqual(urgent.json(), { messageId: m.id, reason: 'Изменение расписания', usedToday: 1, perDay: 1 });
+    assert.deepEqual(urgent.json(), { messageId: m.id, reason: 'Изменение расписания', usedToday: 1, perDay: 1, sms: 1 });
+    // (Sign-in codes go through the same gateway.)
+    const urgentTexts = () => texts.filter((x) => x.text.startsWith('Parta: срочное'));
+    for (let i = 0; i < 100 && urgentTexts().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(urgentTexts().length, 1);
+    assert.ok(['+79002100002', '+79002100003'].includes(urgentTexts()[0]!.to));
+    assert.equal(urgentTexts()[0]!.text, `Parta: срочное сообщение от школы. Откройте ${t.config.publicUrl}`);
+    assert.ok(noDevice.length === 2);
     await worker.drain();
     assert.equal(ps.for(device.id).length, 1);
     assert.equal(ps.for(device.id)[0]!.headers.urgency, 'high');

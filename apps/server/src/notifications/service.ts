@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import type { ChatNotifySettings, DevicePush, MuteFor, NotificationPolicy, NotifySettingsBody, PushSubscribeBody, UrgentMark } from '@parta/protocol';
 import type { AppContext } from '../context.ts';
-import type { Queryable } from '../db/schema.ts';
+import type { Queryable, Tx } from '../db/schema.ts';
+import { t } from '../i18n/messages.ts';
 import { AppError } from '../http/errors.ts';
 import type { AuthContext } from '../identity/service.ts';
 import { accessChat } from '../messaging/access.ts';
@@ -60,14 +61,14 @@ const minutes = (s: string | null) => (s === null ? null : Number(s.slice(0, 2))
 
 export async function getPolicy(db: Queryable, schoolId: string): Promise<NotificationPolicy> {
   const p = await db.selectFrom('notification_policies').selectAll().where('school_id', '=', schoolId).executeTakeFirst();
-  return { quietStart: hhmm(p?.quiet_start_minute ?? null), quietEnd: hhmm(p?.quiet_end_minute ?? null), urgentPerDay: p?.urgent_per_day ?? 3 };
+  return { quietStart: hhmm(p?.quiet_start_minute ?? null), quietEnd: hhmm(p?.quiet_end_minute ?? null), urgentPerDay: p?.urgent_per_day ?? 3, urgentSmsPerDay: p?.urgent_sms_per_day ?? 100 };
 }
 
 export async function setPolicy(db: Queryable, schoolId: string, body: NotificationPolicy): Promise<NotificationPolicy> {
   if ((body.quietStart === null) !== (body.quietEnd === null) || (body.quietStart !== null && body.quietStart === body.quietEnd)) {
     throw new AppError('validation_failed', 400, { issues: [{ path: 'quietStart', message: 'give both ends of the quiet hours, or neither' }] });
   }
-  const values = { quiet_start_minute: minutes(body.quietStart), quiet_end_minute: minutes(body.quietEnd), urgent_per_day: body.urgentPerDay, updated_at: new Date() };
+  const values = { quiet_start_minute: minutes(body.quietStart), quiet_end_minute: minutes(body.quietEnd), urgent_per_day: body.urgentPerDay, urgent_sms_per_day: body.urgentSmsPerDay, updated_at: new Date() };
   await db.insertInto('notification_policies').values({ school_id: schoolId, ...values }).onConflict((oc) => oc.column('school_id').doUpdateSet(values)).execute();
   return getPolicy(db, schoolId);
 }
@@ -92,7 +93,7 @@ export async function markUrgent(ctx: AppContext, auth: AuthContext, chatId: str
         AND (u.created_at AT TIME ZONE s.timezone)::date = (now() AT TIME ZONE s.timezone)::date`.execute(trx);
     const usedToday = Number(used.rows[0]!.n);
     const existing = await trx.selectFrom('urgent_marks').select('reason').where('message_id', '=', messageId).executeTakeFirst();
-    if (existing) return { messageId, reason: existing.reason, usedToday, perDay: policy.urgentPerDay };
+    if (existing) return { mark: { messageId, reason: existing.reason, usedToday, perDay: policy.urgentPerDay, sms: 0 }, phones: [] };
     if (usedToday >= policy.urgentPerDay) throw new AppError('urgent_limit_reached', 429, { perDay: policy.urgentPerDay });
     await trx.insertInto('urgent_marks').values({ message_id: messageId, chat_id: chatId, school_id: access.schoolId, person_id: access.person.id, reason }).execute();
     await trx
@@ -101,16 +102,52 @@ export async function markUrgent(ctx: AppContext, auth: AuthContext, chatId: str
       .execute();
     const decision = await sql<{ notify: string[]; quiet: string[] }>`SELECT notify::text[] AS notify, quiet::text[] AS quiet FROM notification_decisions WHERE message_id = ${messageId}::uuid`.execute(trx);
     const d = decision.rows[0];
+    let phones: { phone: string; locale: 'ru' | 'en' }[] = [];
     if (d) {
       const everyone = [...d.notify, ...d.quiet];
+      phones = await reserveUrgentSms(trx, { schoolId: access.schoolId, messageId, users: everyone, perDay: policy.urgentSmsPerDay });
       await deliver(
         trx,
         { eventKey: `urgent:${messageId}`, kind: 'urgent', schoolId: access.schoolId, chatId, messageId, at: new Date(), notify: everyone, quiet: [], important: new Set(everyone) },
         { now: new Date(), active: new Set(), urgent: true },
       );
     }
-    return { messageId, reason, usedToday: usedToday + 1, perDay: policy.urgentPerDay };
+    return { mark: { messageId, reason, usedToday: usedToday + 1, perDay: policy.urgentPerDay, sms: phones.length }, phones };
   });
   await ctx.pubsub.publish(NOTIFY_TOPIC, '{}').catch((err: unknown) => ctx.log.warn({ err }, 'waking the notification worker failed'));
-  return result;
+  // SMS go out after the answer, one at a time: the gateway's speed is not the teacher's wait.
+  const url = ctx.config.publicUrl;
+  void (async () => {
+    for (const p of result.phones) await ctx.sms.send(p.phone, t(p.locale, 'urgent_sms', { url })).catch((err: unknown) => ctx.log.warn({ err }, 'an urgent SMS failed'));
+  })();
+  return result.mark;
+}
+
+/**
+ * Guardians among the recipients who have no device for pushes get an SMS, as many as the
+ * school's daily cap leaves (counted in its time zone). Reserved in the mark's transaction, so a
+ * retry of the mark sends none twice; the SMS carries no content, only that there is something urgent.
+ */
+async function reserveUrgentSms(trx: Tx, o: { schoolId: string; messageId: string; users: string[]; perDay: number }): Promise<{ phone: string; locale: 'ru' | 'en' }[]> {
+  if (o.users.length === 0 || o.perDay === 0) return [];
+  await sql`SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtext(${`urgent-sms:${o.schoolId}`}))) l`.execute(trx);
+  const used = await sql<{ n: number | string }>`
+    SELECT count(*) AS n FROM urgent_sms u JOIN schools s ON s.id = u.school_id
+    WHERE u.school_id = ${o.schoolId}::uuid AND (u.created_at AT TIME ZONE s.timezone)::date = (now() AT TIME ZONE s.timezone)::date`.execute(trx);
+  const left = o.perDay - Number(used.rows[0]!.n);
+  if (left <= 0) return [];
+  const rows = await sql<{ user_id: string; phone: string; locale: 'ru' | 'en' }>`
+    SELECT u.id::text AS user_id, u.phone, u.locale FROM users u
+    WHERE u.id = ANY(${o.users}::uuid[])
+      AND EXISTS (SELECT 1 FROM persons p WHERE p.user_id = u.id AND p.school_id = ${o.schoolId}::uuid AND p.archived_at IS NULL AND 'guardian' = ANY(p.roles))
+      AND NOT EXISTS (SELECT 1 FROM push_subscriptions ps JOIN sessions se ON se.id = ps.session_id
+                      WHERE ps.user_id = u.id AND se.revoked_at IS NULL AND ps.expires_at > now())
+    ORDER BY u.id LIMIT ${left}`.execute(trx);
+  if (rows.rows.length === 0) return [];
+  await trx
+    .insertInto('urgent_sms')
+    .values(rows.rows.map((r) => ({ message_id: o.messageId, user_id: r.user_id, school_id: o.schoolId })))
+    .onConflict((oc) => oc.columns(['message_id', 'user_id']).doNothing())
+    .execute();
+  return rows.rows.map((r) => ({ phone: r.phone, locale: r.locale }));
 }

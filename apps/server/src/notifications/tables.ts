@@ -56,6 +56,7 @@ export interface NotificationPoliciesTable {
   quiet_start_minute: number | null;
   quiet_end_minute: number | null;
   urgent_per_day: Generated<number>;
+  urgent_sms_per_day: Generated<number>;
   updated_at: Generated<Date>;
 }
 
@@ -65,6 +66,13 @@ export interface UrgentMarksTable {
   school_id: string;
   person_id: string;
   reason: string;
+  created_at: Generated<Date>;
+}
+
+export interface UrgentSmsTable {
+  message_id: string;
+  user_id: string;
+  school_id: string;
   created_at: Generated<Date>;
 }
 
@@ -84,5 +92,6 @@ export interface NotificationsTables {
   chat_notification_settings: ChatNotificationSettingsTable;
   notification_policies: NotificationPoliciesTable;
   urgent_marks: UrgentMarksTable;
+  urgent_sms: UrgentSmsTable;
   school_audit_log: SchoolAuditLogTable;
 }

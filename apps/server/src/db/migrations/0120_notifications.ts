@@ -4,7 +4,7 @@ import { runStatements } from '../statements.ts';
 /**
  * Notifications (docs/subsystems/notifications.md): Web Push subscriptions, one per device
  * (session); the deliveries to them, an outbox claimed by the delivery worker and unique per
- * device and event; the worker's place in the update stream; per-chat and per-school settings;
+ * device and event; the worker's place in the update stream; per-chat and per-school settings; SMS sent for urgent messages (capped per school and day);
  * the school's audit log, where urgent messages are written.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -67,6 +67,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       quiet_start_minute int CHECK (quiet_start_minute BETWEEN 0 AND 1439),
       quiet_end_minute int CHECK (quiet_end_minute BETWEEN 0 AND 1439),
       urgent_per_day int NOT NULL DEFAULT 3 CHECK (urgent_per_day BETWEEN 0 AND 100),
+      urgent_sms_per_day int NOT NULL DEFAULT 100 CHECK (urgent_sms_per_day BETWEEN 0 AND 10000),
       updated_at timestamptz NOT NULL DEFAULT now()
     );
 
@@ -79,6 +80,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       created_at timestamptz NOT NULL DEFAULT now()
     );
     CREATE INDEX urgent_marks_person_idx ON urgent_marks (person_id, created_at);
+
+    CREATE TABLE urgent_sms (
+      message_id uuid NOT NULL,
+      user_id uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      school_id uuid NOT NULL REFERENCES schools(id) ON DELETE CASCADE,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (message_id, user_id)
+    );
+    CREATE INDEX urgent_sms_school_idx ON urgent_sms (school_id, created_at);
 
     CREATE TABLE school_audit_log (
       id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
