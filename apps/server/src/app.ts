@@ -21,6 +21,7 @@ import { diaryRoutes } from './diary/routes.ts';
 import { diarySetupRoutes } from './diary/routes-setup.ts';
 import { calendarFeedRoute, calendarRoutes } from './diary/calendar.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
+import { notificationsRoutes } from './notifications/routes.ts';
 import { registerWebClient } from './web/static.ts';
 import { fallbackStore } from './redis/limiter-store.ts';
 
@@ -88,6 +89,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     diarySetupRoutes(scope, ctx);
     diaryRoutes(scope, ctx);
     calendarRoutes(scope, ctx);
+    notificationsRoutes(scope, ctx);
   });
   // WebSocket at /api/v1/ws: authenticates inside the socket, so it stays outside the bearer scope.
   await realtimeRoutes(app, ctx);

@@ -69,6 +69,8 @@ const Env = z.object({
   PARTA_TURN_URLS: z.string().optional(),
   PARTA_TURN_SECRET: z.string().optional(),
   PARTA_TURN_TTL_SECONDS: z.coerce.number().int().min(60).default(6 * 3600),
+  PARTA_VAPID_SUBJECT: z.string().regex(/^(https:|mailto:)/).optional(),
+  PARTA_PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
 });
 
 const list = (s: string | undefined) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
@@ -146,6 +148,8 @@ export type Config = {
     turnSecret?: string;
     turnTtlSeconds: number;
   };
+  /** Web Push: the VAPID contact (https: or mailto:) and pushes in flight at once (notifications/worker.ts). */
+  notifications: { vapidSubject?: string; pushConcurrency: number };
 };
 
 export class ConfigError extends Error {}
@@ -228,5 +232,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       turnSecret: e.PARTA_TURN_SECRET,
       turnTtlSeconds: e.PARTA_TURN_TTL_SECONDS,
     },
+    notifications: { vapidSubject: e.PARTA_VAPID_SUBJECT, pushConcurrency: e.PARTA_PUSH_CONCURRENCY },
   };
 }

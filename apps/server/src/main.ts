@@ -7,6 +7,7 @@ import { scheduleMaintenance } from './platform/maintenance.ts';
 import { createLogger } from './bootstrap.ts';
 import { startMedia } from './media/runtime.ts';
 import { startControl } from './platform/control.ts';
+import { NotificationWorker } from './notifications/worker.ts';
 
 async function main() {
   let config;
@@ -40,6 +41,8 @@ async function main() {
   const app = await buildApp(ctx);
   // The embedded database answers `npm run parta -- backup` through a local socket (platform/control.ts).
   const stopControl = database.pglite ? await startControl(database.pglite, config.dataDir, ctx.log) : async () => {};
+  // Web Push delivery (docs/subsystems/notifications.md): follows the update stream until shutdown.
+  const notifications = await NotificationWorker.start(ctx, { presence: app.realtime, concurrency: config.notifications.pushConcurrency });
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -48,6 +51,7 @@ async function main() {
     const force = setTimeout(() => process.exit(1), 10_000).unref();
     try {
       await stopControl();
+      await notifications.stop();
       await app.close();
       await ctx.pubsub.close();
       await ctx.media.close();

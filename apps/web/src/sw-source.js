@@ -1,4 +1,4 @@
-/* global self, caches, __PARTA_PRECACHE__, __PARTA_VERSION__ */
+/* global self, caches, importScripts, __PARTA_PRECACHE__, __PARTA_VERSION__ */
 // Parta's service worker. The build fills in the precache list and version (scripts/sw-plugin.ts).
 // - the app shell (index.html, hashed assets, icons, manifest) is precached, so the app opens offline;
 // - the last chat list, recent history and account are kept network-first, so they show offline;
@@ -17,6 +17,9 @@ const META = 'parta-meta';
 /** How long a replaced version's files stay, and how many replaced versions at most. */
 const GRACE_MS = 7 * 24 * 60 * 60 * 1000;
 const KEEP_REPLACED = 3;
+
+// Push notifications and taps on them: a file of their own (public/sw-push.js).
+importScripts('/sw-push.js');
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(SHELL).then((cache) => cache.addAll(PRECACHE)));

@@ -104,6 +104,10 @@ export const ErrorCodes = {
   not_a_guardian_of: { ru: 'Отметить отсутствие может только родитель этого ученика', en: 'Only a guardian of this student can announce an absence' },
   homework_done_students_only: { ru: 'Отметить «сделано» может только сам ученик', en: 'Only the student can tick homework done' },
   calendar_not_found: { ru: 'Ссылка на календарь не найдена или отозвана', en: 'Calendar link not found or revoked' },
+  notification_not_found: { ru: 'Уведомление не найдено', en: 'Notification not found' },
+  push_not_subscribed: { ru: 'Это устройство не подписано на уведомления', en: 'This device is not subscribed to notifications' },
+  urgent_not_allowed: { ru: 'Отметить сообщение как срочное может только его автор — учитель или администрация', en: 'Only its author, a teacher or the administration, can mark a message urgent' },
+  urgent_limit_reached: { ru: 'Лимит срочных сообщений на сегодня исчерпан', en: 'Today\'s limit of urgent messages is reached' },
 } as const satisfies Record<string, { ru: string; en: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -9,3 +9,4 @@ export * from './messaging.ts';
 export * from './files.ts';
 export * from './meetings.ts';
 export * from './diary.ts';
+export * from './notifications.ts';

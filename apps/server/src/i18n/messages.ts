@@ -10,6 +10,29 @@ const messages = {
     ru: (p: { name: string; when: string }) => `Сейчас у адресата (${p.name}) нерабочее время. Сообщение доставлено, уведомления возобновятся ${p.when}.`,
     en: (p: { name: string; when: string }) => `It is outside ${p.name}'s working hours. The message is delivered; notifications resume ${p.when}.`,
   },
+  notify_chat: {
+    ru: (p: { kind: string; name: string }) => ({ class: p.name, parents: `${p.name} — родители`, parents_only: `${p.name} — только родители`, class_channel: `${p.name} — канал`, staff: 'Учительская', school_channel: 'Канал школы' })[p.kind] ?? p.name,
+    en: (p: { kind: string; name: string }) => ({ class: p.name, parents: `${p.name} — parents`, parents_only: `${p.name} — parents only`, class_channel: `${p.name} — channel`, staff: 'Staff room', school_channel: 'School channel' })[p.kind] ?? p.name,
+  },
+  notify_summary: {
+    ru: (p: { count: number }) => `${p.count} ${({ one: 'новое сообщение', few: 'новых сообщения', many: 'новых сообщений', other: 'новых сообщения' } as Record<string, string>)[new Intl.PluralRules('ru').select(p.count)]}`,
+    en: (p: { count: number }) => `${p.count} new message${p.count === 1 ? '' : 's'}`,
+  },
+  notify_urgent: { ru: (p: { reason: string }) => `Срочно: ${p.reason}`, en: (p: { reason: string }) => `Urgent: ${p.reason}` },
+  notify_card: {
+    ru: (p: { kind: string; title: string; soon: boolean }) => `${p.kind === 'poll' ? 'Опрос' : p.soon ? 'Встреча через 15 минут' : 'Встреча'}: ${p.title}`,
+    en: (p: { kind: string; title: string; soon: boolean }) => `${p.kind === 'poll' ? 'Poll' : p.soon ? 'Meeting in 15 minutes' : 'Meeting'}: ${p.title}`,
+  },
+  notify_attachment: { ru: () => 'Вложение', en: () => 'Attachment' },
+  notify_deleted: { ru: () => 'Сообщение удалено', en: () => 'The message was deleted' },
+  quiet_hours_ahead: {
+    ru: (p: { name: string; when: string }) => `У адресата (${p.name}) сейчас нерабочее время: сообщение дойдёт сразу, а уведомление — ${p.when}.`,
+    en: (p: { name: string; when: string }) => `It is outside ${p.name}'s working hours: the message arrives at once, the notification ${p.when}.`,
+  },
+  urgent_sms: {
+    ru: (p: { url: string }) => `Parta: срочное сообщение от школы. Откройте ${p.url}`,
+    en: (p: { url: string }) => `Parta: an urgent message from the school. Open ${p.url}`,
+  },
   csv_name: { ru: () => 'ФИО', en: () => 'name' },
   csv_roles: { ru: () => 'роль', en: () => 'role' },
   csv_joined: { ru: () => 'вошёл', en: () => 'joined' },

@@ -75,6 +75,10 @@ describe('authorisation matrix', () => {
     ['GET', `/api/v1/chats/${chatId}/messages/${messageId}/receipts`, undefined],
     ['POST', `/api/v1/chats/${chatId}/read`, { seq: 1 }],
     ['PUT', `/api/v1/chats/${chatId}/pin`, { messageId }],
+    ['GET', `/api/v1/chats/${chatId}/notifications`, undefined],
+    ['GET', `/api/v1/chats/${chatId}/recipient-hours`, undefined],
+    ['PUT', `/api/v1/chats/${chatId}/notifications`, { level: 'all' }],
+    ['POST', `/api/v1/chats/${chatId}/messages/${messageId}/urgent`, { reason: 'пусти' }],
   ] as const;
 
   for (const who of ['outsider', 'studentOfAnotherClass', 'guardianOfAnotherClass', 'removedMember', 'forbiddenDirect']) {

@@ -149,6 +149,13 @@ export class Gateway {
   }
 
   /** Pub/sub lost its connection for a while: the tailer reads what was committed meanwhile. */
+  /** Accounts with an open, authenticated connection to this process (notifications send them no push). */
+  activeUsers(): Set<string> {
+    const users = new Set<string>();
+    for (const s of this.sockets) if (s.conn && !s.conn.closed) users.add(s.conn.userId);
+    return users;
+  }
+
   refreshAll(): void {
     this.tailer.wake();
   }

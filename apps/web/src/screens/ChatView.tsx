@@ -15,6 +15,7 @@ import { VirtualList } from '../ui/VirtualList.tsx';
 import { MessageRow, PendingRow } from '../ui/MessageRow.tsx';
 import { Composer, type ComposerTarget } from '../ui/Composer.tsx';
 import { MembersPanel } from '../ui/MembersPanel.tsx';
+import { QuietAhead } from '../ui/QuietAhead.tsx';
 import { MeetingsLink } from '../meetings/MeetingsLink.tsx';
 
 export type Row =
@@ -254,7 +255,10 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
         {typingNames.length ? t('chat.typing', { names: typingNames.join(', ') }) : ''}
       </p>
       {chat.canPost ? (
-        <Composer chat={chat} members={members ?? []} target={target} onTargetDone={() => setTarget(null)} offline={sync.status !== 'live'} />
+        <>
+          <QuietAhead chat={chat} />
+          <Composer chat={chat} members={members ?? []} target={target} onTargetDone={() => setTarget(null)} offline={sync.status !== 'live'} />
+        </>
       ) : (
         <p className="readonly muted small">{t('chat.readOnly')}</p>
       )}

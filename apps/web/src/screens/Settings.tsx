@@ -8,6 +8,7 @@ import { paths } from '../sync/paths.ts';
 import { Avatar } from '../ui/Avatar.tsx';
 import { Button, ErrorNote, Field } from '../ui/kit.tsx';
 import { PhotoCrop, type Crop } from '../ui/PhotoCrop.tsx';
+import { PushSettings } from './PushSettings.tsx';
 
 const HoursResponse = z.object({ workingHours: WorkingHours.nullable() });
 const DAYS = [1, 2, 3, 4, 5, 6, 7];
@@ -19,6 +20,7 @@ export default function Settings() {
       <h1>{t('settings.title')}</h1>
       <Profile />
       <Hours />
+      <PushSettings />
       <Language />
       <Sessions />
     </main>

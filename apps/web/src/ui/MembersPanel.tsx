@@ -5,6 +5,7 @@ import { api } from '../app/state.ts';
 import { useI18n } from '../i18n/index.ts';
 import { navigate } from '../lib/router.ts';
 import { Button, TeacherBadge } from './kit.tsx';
+import { ChatNotify } from './ChatNotify.tsx';
 
 const Opened = z.object({ chatId: z.uuid() });
 
@@ -31,6 +32,7 @@ export function MembersPanel({ chat, members, myUserId, onClose }: { chat: Chat;
         <h3 id="members-h">{t('chat.membersTitle')}</h3>
         <Button variant="ghost" onClick={onClose}>{t('common.close')}</Button>
       </div>
+      <ChatNotify chatId={chat.id} />
       {err && <p className="error small" role="alert">{err}</p>}
       <ul className="plain">
         {sorted.map((m) => (

@@ -9,6 +9,7 @@ import * as m0050 from './0050_session_lifetime.ts';
 import * as m0060 from './0060_meeting_decisions.ts';
 import * as m0061 from './0061_meeting_lobby.ts';
 import * as m0100 from './0100_diary.ts';
+import * as m0120 from './0120_notifications.ts';
 
 /**
  * Every migration, in order. The same list runs on PGlite and on PostgreSQL.
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0060_meeting_decisions': m0060,
   '0061_meeting_lobby': m0061,
   '0100_diary': m0100,
+  '0120_notifications': m0120,
 };
