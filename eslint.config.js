@@ -18,7 +18,7 @@ const boundaries = {
       {
         zones: [
           { target: './packages/protocol', from: ['./apps', './bench', './scripts'], message: 'The protocol package imports nothing of ours.' },
-          { target: './apps/web', from: './apps/server', message: 'The web client speaks to the server only through @parta/protocol.' },
+          { target: './apps/web/src', from: './apps/server', message: 'The web client speaks to the server only through @parta/protocol.' },
         ],
       },
     ],
@@ -56,7 +56,7 @@ export default tseslint.config(
   },
   {
     // The web client speaks only through the protocol package.
-    files: ['apps/web/**/*.{ts,tsx}'],
+    files: ['apps/web/src/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {
       'no-restricted-imports': [
