@@ -91,7 +91,9 @@ describe('membership follows the roster', () => {
     assert.equal((await t.request('GET', `/api/v1/chats/${cls.id}/messages`, { token: maths.token })).statusCode, 404);
     assert.ok(await chatOf(t, maths, 'class', '6Б'));
     await t.request('DELETE', `/api/v1/schools/${admin.schoolId}/people/${maths.personId}`, { token: admin.token });
-    assert.deepEqual(await chats(t, maths), []);
+    // Taking the person off the roster ends the account's sessions; signed in again, it has no chats.
+    assert.equal((await t.request('GET', '/api/v1/chats', { token: maths.token })).statusCode, 401);
+    assert.deepEqual(await chats(t, await t.signIn(DEMO_PHONES.subjectTeacher)), []);
   });
 
   test('a new class gets its chats, and the class teacher moderates them', async () => {

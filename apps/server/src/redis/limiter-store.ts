@@ -33,10 +33,15 @@ const LocalStore = require('@fastify/rate-limit/store/LocalStore.js') as StoreCl
 
 /** How long a count may take in Redis before this request is counted locally. */
 const REDIS_TIMEOUT_MS = 250;
+/** How long a request waits for the client's first connection at start-up before it is counted locally. */
+const FIRST_CONNECTION_MS = 2000;
+const FIRST_CONNECTION = new Set(['wait', 'connecting', 'connect']);
 
 /** A store class for the plugin's `store` option: Redis first, local memory when Redis is down. */
 export function fallbackStore(redis: Redis, log: Logger, nameSpace: string): FastifyRateLimitStoreCtor {
   let down = false;
+  let everReady = redis.status === 'ready';
+  if (!everReady) redis.once('ready', () => (everReady = true));
   const failed = (err: unknown) => {
     if (down) return;
     down = true;
@@ -71,6 +76,21 @@ export function fallbackStore(redis: Redis, log: Logger, nameSpace: string): Fas
 
     private either(method: 'incr' | 'read', key: string, cb: Callback, timeWindow: number, max: number): void {
       const local = () => this.local[method]!(key, cb, timeWindow, max);
+      // Still making its first connection (a process just started): wait for it a little, since
+      // counting locally now would split the budget among processes with nothing wrong.
+      if (!everReady && FIRST_CONNECTION.has(redis.status)) {
+        const ready = () => {
+          clearTimeout(timer);
+          this.either(method, key, cb, timeWindow, max);
+        };
+        const timer = setTimeout(() => {
+          redis.off('ready', ready);
+          failed(new Error(`Redis is ${redis.status}`));
+          local();
+        }, FIRST_CONNECTION_MS);
+        redis.once('ready', ready);
+        return;
+      }
       // Not connected: no command is queued to wait for Redis.
       if (redis.status !== 'ready') {
         failed(new Error(`Redis is ${redis.status}`));
