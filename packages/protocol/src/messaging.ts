@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Id, Iso, SchoolRole } from './common.ts';
 import { StickerId } from './files.ts';
+import { PhotoRef } from './auth.ts';
 
 /**
  * Messaging: chats, members, messages and the per-user update stream.
@@ -24,6 +25,8 @@ export type ChatPerson = z.infer<typeof ChatPerson>;
 export const ChatMember = ChatPerson.extend({
   role: z.enum(['member', 'moderator']),
   lastReadSeq: z.number().int(),
+  photo: PhotoRef.nullable().optional().describe('The profile photo (GET with the session; shown to people who share the school)'),
+  phone: z.string().nullable().optional().describe("Guardians' phones, to their class teacher and the admin only"),
 });
 export type ChatMember = z.infer<typeof ChatMember>;
 
@@ -93,6 +96,7 @@ export const Chat = z.object({
   canPost: z.boolean(),
   isModerator: z.boolean(),
   pinnedMessageId: Id.nullable(),
+  receipts: z.boolean().optional().describe('Whether the authors of this chat see who read their messages (GET …/messages/:id/receipts); false: that endpoint refuses, do not ask'),
   lastMessage: Message.nullable(),
   createdAt: Iso,
 });

@@ -2,8 +2,9 @@ import { sql } from 'kysely';
 import type { Chat, Message } from '@parta/protocol';
 import type { Queryable } from '../db/schema.ts';
 import { fullName } from '../directory/rules.ts';
+import { photoUrl } from '../identity/store.ts';
 import { AppError } from '../http/errors.ts';
-import { isChannel, myChatIds, type ChatAccess } from './access.ts';
+import { hasReceipts, isChannel, myChatIds, type ChatAccess } from './access.ts';
 import { MESSAGE_COLUMNS, presentChat, presentMessages, presentPerson } from './present.ts';
 import { streamHead } from './stream.ts';
 
@@ -67,17 +68,29 @@ export async function listChats(db: Queryable, userId: string): Promise<{ chats:
   return { chats, position: head };
 }
 
-export async function chatMembers(db: Queryable, chatId: string) {
+/**
+ * Members of a chat. Their photos are shown to the other members (who share the school, as the
+ * photo route checks); a phone only where `phoneShown` says so (the class teacher and the admin).
+ */
+export async function chatMembers(db: Queryable, chatId: string, phoneShown: (personId: string) => boolean = () => false) {
   const rows = await db
     .selectFrom('chat_members')
     .innerJoin('persons', 'persons.id', 'chat_members.person_id')
-    .select(['persons.id', 'persons.user_id', 'persons.last_name', 'persons.first_name', 'persons.middle_name', 'persons.roles', 'chat_members.role', 'chat_members.last_read_seq'])
+    .leftJoin('users', 'users.id', 'persons.user_id')
+    .leftJoin('photos', 'photos.id', 'users.photo_id')
+    .select(['persons.id', 'persons.user_id', 'persons.last_name', 'persons.first_name', 'persons.middle_name', 'persons.roles', 'persons.phone', 'chat_members.role', 'chat_members.last_read_seq', 'photos.id as photo_id', 'photos.sizes as photo_sizes'])
     .where('chat_members.chat_id', '=', chatId)
     .where('chat_members.left_at', 'is', null)
     .orderBy('persons.last_name')
     .orderBy('persons.first_name')
     .execute();
-  return rows.map((r) => ({ ...presentPerson(r), role: r.role, lastReadSeq: Number(r.last_read_seq) }));
+  return rows.map((r) => ({
+    ...presentPerson(r),
+    role: r.role,
+    lastReadSeq: Number(r.last_read_seq),
+    photo: r.photo_id && r.photo_sizes ? { id: r.photo_id, sizes: r.photo_sizes, url: photoUrl(r.photo_id) } : null,
+    phone: r.phone && phoneShown(r.id) ? r.phone : null,
+  }));
 }
 
 /** A page of history, oldest first: before a seq (newest page when omitted) or after one. */
@@ -98,8 +111,7 @@ export async function history(db: Queryable, access: ChatAccess, q: { before?: n
 export async function receipts(db: Queryable, access: ChatAccess, messageId: string) {
   const m = await db.selectFrom('messages').select(['id', 'seq', 'author_person_id']).where('id', '=', messageId).where('chat_id', '=', access.chat.id).executeTakeFirst();
   if (!m) throw new AppError('message_not_found', 404);
-  const kinds = ['parents', 'school_channel', 'class_channel'];
-  if (!kinds.includes(access.chat.kind) || m.author_person_id !== access.person.id) throw new AppError('receipts_not_available', 403);
+  if (!hasReceipts(access.chat.kind) || m.author_person_id !== access.person.id) throw new AppError('receipts_not_available', 403);
   const members = (await chatMembers(db, access.chat.id)).filter((x) => x.personId !== access.person.id);
   const notRead = members.filter((x) => x.lastReadSeq < Number(m.seq));
   return {

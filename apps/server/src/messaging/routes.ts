@@ -35,6 +35,7 @@ import { loadAccess } from './access.ts';
 import * as actions from './actions.ts';
 import { addGroupMembers, createGroup, openDirect } from './groups.ts';
 import { getPolicy, setPolicy } from './policy.ts';
+import { phonesVisibleTo } from '../directory/access.ts';
 import { chatMembers, history, listChats, receipts, search } from './queries.ts';
 import { presentHours, setWorkingHours } from './quiet.ts';
 import { sendMessage } from './send.ts';
@@ -62,7 +63,8 @@ export function messagingRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   r.get('/api/v1/chats/:id/members', { schema: { tags, summary: 'Members of a chat, with their roles in the school', params: ChatParams, response: { 200: z.object({ members: z.array(ChatMember) }), ...errors } } }, async (request) => {
     const access = await chat(me(request).user.id, request.params.id);
-    return { members: await chatMembers(ctx.db, access.chat.id) };
+    const phones = await phonesVisibleTo(ctx.db, { schoolId: access.schoolId, person: access.person, roles: access.roles, isAdmin: access.roles.includes('admin'), isTeacher: access.roles.includes('teacher') });
+    return { members: await chatMembers(ctx.db, access.chat.id, phones) };
   });
 
   r.get('/api/v1/chats/:id/messages', { schema: { tags, summary: 'History, oldest first: before a seq (newest when omitted) or after one; teachersOnly filters to teachers\' messages', params: ChatParams, querystring: HistoryQuery, response: { 200: MessagePage, ...errors } } }, async (request) => {

@@ -3,6 +3,7 @@ import { ChatMember, MessagePage, Receipts, type Chat, type Message } from '@par
 import { z } from 'zod';
 import { useEngine } from '../app/engine-context.ts';
 import { api, currentMembership, meStore, schoolStore } from '../app/state.ts';
+import { ApiError } from '../lib/api.ts';
 import { useI18n } from '../i18n/index.ts';
 import { useStore } from '../lib/store.ts';
 import { navigate, useLocation } from '../lib/router.ts';
@@ -40,6 +41,8 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
   const sync = useStore(engine.sync);
   const ticks = useStore(engine.chatTicks);
   const notices = useStore(engine.notices);
+  // What failed while offline (history, members) is loaded again when the connection returns.
+  const epoch = useStore(engine.liveEpoch);
   const me = useStore(meStore);
   const schoolId = useStore(schoolStore);
   const myPersonId = currentMembership(me, schoolId)?.personId;
@@ -71,7 +74,7 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
 
   useEffect(() => {
     if (!history?.loaded && !history?.loading) void engine.loadLatest(chatId);
-  }, [chatId, engine, history?.loaded, history?.loading]);
+  }, [chatId, engine, history?.loaded, history?.loading, epoch]);
 
   // Members: for mentions, names of typists and read receipts.
   useEffect(() => {
@@ -80,7 +83,7 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
     return () => {
       live = false;
     };
-  }, [chatId, chat?.memberCount]);
+  }, [chatId, chat?.memberCount, epoch]);
 
   // Arriving from search: load around the message and scroll to it.
   const wanted = query.get('m');
@@ -148,6 +151,7 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
     if (!teachersOnly) void engine.loadOlder(chatId);
   }, [engine, chatId, teachersOnly]);
 
+  const photos = useMemo(() => new Map((members ?? []).map((m) => [m.personId, m.photo ?? null])), [members]);
   const typing = useStore(engine.typing)[chatId]?.filter((x) => x.until > Date.now()) ?? [];
   const typingNames = typing.map((x) => members?.find((m) => m.userId === x.userId)?.name).filter(Boolean) as string[];
 
@@ -159,7 +163,8 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
     );
   }
   const title = chatTitle(chat, t);
-  const showReceipts = chat.kind === 'parents' || chat.kind === 'parents_only' || isChannel(chat.kind) || chat.kind === 'group';
+  // The chat says whether its authors see receipts; where it does not, the server refuses them: never ask.
+  const showReceipts = chat.receipts === true;
   const chatNotices = notices.filter((n) => n.chatId === chatId);
   const back = mode === 'channels' ? '/channels' : '/chats';
 
@@ -232,6 +237,7 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
                   highlighted={highlight === row.message.id}
                   myUserId={me!.user.id}
                   myPersonId={myPersonId}
+                  photo={photos.get(row.message.author.personId)}
                   showReceipts={showReceipts}
                   tick={ticks[chatId] ?? 0}
                   onReply={() => setTarget({ kind: 'reply', message: row.message })}
@@ -264,13 +270,18 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
 
 export function useReceipts(chat: Chat, message: Message, enabled: boolean, tick: number) {
   const [receipts, setReceipts] = useState<z.infer<typeof Receipts> | null>(null);
+  const [refused, setRefused] = useState(false);
   const complete = !!receipts && receipts.readCount >= receipts.memberCount;
   useEffect(() => {
-    if (!enabled) return;
+    if (!enabled || refused) return;
     let live = true;
     const load = () => {
       if (document.visibilityState !== 'visible') return;
-      api.get(paths.receipts(chat.id, message.id), Receipts).then((r) => live && setReceipts(r), () => undefined);
+      api.get(paths.receipts(chat.id, message.id), Receipts).then(
+        (r) => live && setReceipts(r),
+        // A refusal (4xx) is final for this message: asking again would be refused again.
+        (e: unknown) => live && e instanceof ApiError && !e.isNetwork && e.status < 500 && setRefused(true),
+      );
     };
     load();
     // Others' read markers are not in the author's stream: while the message is shown and not read
@@ -280,6 +291,6 @@ export function useReceipts(chat: Chat, message: Message, enabled: boolean, tick
       live = false;
       if (id) clearInterval(id);
     };
-  }, [chat.id, message.id, enabled, tick, complete]);
+  }, [chat.id, message.id, enabled, tick, complete, refused]);
   return receipts;
 }

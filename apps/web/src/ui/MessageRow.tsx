@@ -1,16 +1,19 @@
-import { memo, useEffect, useState } from 'react';
-import type { Chat, Message, MessageAttachment } from '@parta/protocol';
+import { memo, useCallback, useEffect, useRef, useState } from 'react';
+import type { Chat, Message, MessageAttachment, PhotoRef } from '@parta/protocol';
+import { Avatar } from './Avatar.tsx';
 import { api } from '../app/state.ts';
+import { useEngine } from '../app/engine-context.ts';
+import { useStore } from '../lib/store.ts';
 import { useI18n } from '../i18n/index.ts';
 import { filePaths, paths } from '../sync/paths.ts';
 import type { Outgoing } from '../sync/outbox.ts';
 import { useReceipts } from '../screens/ChatView.tsx';
-import { colourOf, initials, isChannel, shortName } from './chat-format.ts';
+import { isChannel, shortName } from './chat-format.ts';
 import { Icon, TeacherBadge } from './kit.tsx';
 import { MessageText } from './MessageText.tsx';
 import { CardAttachment } from '../meetings/Cards.tsx';
+import { ReactionPicker } from './ReactionPicker.tsx';
 
-export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🙏', '👏', '😮'];
 
 interface Props {
   chat: Chat;
@@ -19,6 +22,8 @@ interface Props {
   highlighted: boolean;
   myUserId: string;
   myPersonId?: string;
+  /** The author's photo, from the chat's member list. */
+  photo?: PhotoRef | null;
   showReceipts: boolean;
   tick: number;
   onReply: () => void;
@@ -26,11 +31,13 @@ interface Props {
   onJump: (messageId: string) => void;
 }
 
-export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, highlighted, myUserId, myPersonId, showReceipts, tick, onReply, onEdit, onJump }: Props) {
+export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, highlighted, myUserId, myPersonId, photo, showReceipts, tick, onReply, onEdit, onJump }: Props) {
   const { t, time, plural, error } = useI18n();
   const mine = m.author.userId === myUserId;
   const deleted = !!m.deletedAt;
   const [picking, setPicking] = useState(false);
+  const reactButton = useRef<HTMLButtonElement>(null);
+  const closePicker = useCallback(() => setPicking(false), []);
   const [err, setErr] = useState<string | null>(null);
   const channel = isChannel(chat.kind);
 
@@ -63,9 +70,7 @@ export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, 
       tabIndex={0}
     >
       {!grouped ? (
-        <span className="avatar" style={{ background: colourOf(m.author.personId) }} aria-hidden="true">
-          {initials(m.author.name)}
-        </span>
+        <Avatar id={m.author.personId} name={m.author.name} photo={photo ?? null} size={36} />
       ) : (
         <span className="avatar-space" aria-hidden="true" />
       )}
@@ -127,7 +132,7 @@ export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, 
               <Icon name="reply" size={18} />
             </button>
           )}
-          <button type="button" className="btn btn-ghost icon-only" aria-label={t('message.react')} title={t('message.react')} aria-expanded={picking} onClick={() => setPicking((p) => !p)}>
+          <button ref={reactButton} type="button" className="btn btn-ghost icon-only" aria-label={t('message.react')} title={t('message.react')} aria-expanded={picking} onClick={() => setPicking((p) => !p)}>
             <Icon name="smile" size={18} />
           </button>
           {mine && m.text && (
@@ -140,15 +145,7 @@ export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, 
               <Icon name="delete" size={18} />
             </button>
           )}
-          {picking && (
-            <div className="emoji-pick" role="group" aria-label={t('message.react')}>
-              {QUICK_REACTIONS.map((e) => (
-                <button key={e} type="button" className="btn btn-ghost" onClick={() => void react(e)} aria-label={e}>
-                  {e}
-                </button>
-              ))}
-            </div>
-          )}
+          {picking && <ReactionPicker anchor={reactButton} label={t('message.react')} onPick={(e) => void react(e)} onClose={closePicker} />}
         </div>
       )}
     </article>
@@ -189,8 +186,14 @@ function AttachmentView({ a }: { a: MessageAttachment }) {
   const [src, setSrc] = useState<string | null>(null);
   const [err, setErr] = useState<string | null>(null);
   const visual = a.kind === 'image' || a.kind === 'sticker';
+  // A preview that failed offline is fetched again when the connection returns.
+  const epoch = useStore(useEngine().liveEpoch);
+  const retryKey = useRef(epoch);
+  if (err && epoch !== retryKey.current) retryKey.current = epoch;
+  const retry = retryKey.current;
   useEffect(() => {
     if (!visual) return;
+    setErr(null);
     let url: string | null = null;
     let live = true;
     const src = a.kind === 'image' ? (a.thumbnailUrl ?? filePaths.thumbnail(a.id)) : (a.url ?? filePaths.download(a.id));
@@ -206,7 +209,7 @@ function AttachmentView({ a }: { a: MessageAttachment }) {
       live = false;
       if (url) URL.revokeObjectURL(url);
     };
-  }, [a.id, a.kind, a.url, a.thumbnailUrl, visual]);
+  }, [a.id, a.kind, a.url, a.thumbnailUrl, visual, retry]);
 
   async function download() {
     try {
