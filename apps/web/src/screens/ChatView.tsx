@@ -166,6 +166,7 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
   // The chat says whether its authors see receipts; where it does not, the server refuses them: never ask.
   const showReceipts = chat.receipts === true;
   const chatNotices = notices.filter((n) => n.chatId === chatId);
+  const direct = chat.kind === 'direct';
   const back = mode === 'channels' ? '/channels' : '/chats';
 
   return (
@@ -190,13 +191,16 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
             {plural('chat.members', chat.memberCount)}
           </button>
         </div>
-        {mode !== 'meeting' && <MeetingsLink chatId={chat.id} />}
+        {/* One-to-one: a call, not a meetings page; and no "teachers only" filter between two people. */}
+        {mode !== 'meeting' && (direct ? <CallButton chatId={chat.id} /> : <MeetingsLink chatId={chat.id} />)}
+        {!direct && (
         <button type="button" className={`btn btn-secondary toggle ${teachersOnly ? 'on' : ''}`} aria-pressed={teachersOnly} onClick={() => setTeachersOnly((v) => !v)}>
           <span className="teacher-badge" aria-hidden="true">
             <svg viewBox="0 0 24 24" width="16" height="16"><path fill="currentColor" d="M12 3 1 8.5 12 14l9-4.5V16h2V8.5L12 3zm-6.5 8.8V16c0 1.9 2.9 3.5 6.5 3.5s6.5-1.6 6.5-3.5v-4.2L12 15.1l-6.5-3.3z" /></svg>
           </span>
           <span className="toggle-label">{t('chat.teachersOnly')}</span>
         </button>
+        )}
       </header>
       {showMembers && members && <MembersPanel chat={chat} members={members} myUserId={me!.user.id} onClose={() => setShowMembers(false)} />}
       {chatNotices.map((n) => (
@@ -293,4 +297,28 @@ export function useReceipts(chat: Chat, message: Message, enabled: boolean, tick
     };
   }, [chat.id, message.id, enabled, tick, complete, refused]);
   return receipts;
+}
+
+/** A direct chat's call: starts (or joins) the chat's call and opens it. */
+function CallButton({ chatId }: { chatId: string }) {
+  const { t, error } = useI18n();
+  const [err, setErr] = useState<string | null>(null);
+  return (
+    <>
+      <button
+        type="button"
+        className="btn btn-secondary"
+        data-call
+        onClick={() =>
+          void api.post(`/api/v1/chats/${chatId}/call`, z.object({ id: z.string() })).then(
+            (m) => navigate(`/meetings/${m.id}`),
+            (e: unknown) => setErr(error(e)),
+          )
+        }
+      >
+        {t('chat.callNow')}
+      </button>
+      {err && <span className="error small" role="alert">{err}</span>}
+    </>
+  );
 }

@@ -5,6 +5,7 @@ import { api } from '../app/state.ts';
 import { useI18n } from '../i18n/index.ts';
 import { navigate } from '../lib/router.ts';
 import { Button, TeacherBadge } from './kit.tsx';
+import { Avatar } from './Avatar.tsx';
 
 const Opened = z.object({ chatId: z.uuid() });
 
@@ -34,9 +35,17 @@ export function MembersPanel({ chat, members, myUserId, onClose }: { chat: Chat;
       {err && <p className="error small" role="alert">{err}</p>}
       <ul className="plain">
         {sorted.map((m) => (
-          <li key={m.personId} className="row between">
-            <span>
-              {m.name} {m.isStaff && <TeacherBadge label={t('role.teacherBadge')} />}
+          <li key={m.personId} className="row between member" data-person={m.personId}>
+            <span className="row gap member-who">
+              <Avatar id={m.personId} name={m.name} photo={m.photo ?? null} size={32} />
+              <span>
+                {m.name} {m.isStaff && <TeacherBadge label={t('role.teacherBadge')} />}
+                {m.phone && (
+                  <a className="member-phone small" href={`tel:${m.phone}`} aria-label={t('chat.call', { name: m.name, phone: m.phone })}>
+                    {m.phone}
+                  </a>
+                )}
+              </span>
             </span>
             {m.userId && m.userId !== myUserId && chat.kind !== 'direct' && (
               <Button variant="secondary" className="small" onClick={() => void write(m.personId)} aria-label={t('chat.writeTo', { name: m.name })}>

@@ -1,4 +1,4 @@
-import { memo, useCallback, useEffect, useRef, useState } from 'react';
+import { lazy, memo, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Chat, Message, MessageAttachment, PhotoRef } from '@parta/protocol';
 import { Avatar } from './Avatar.tsx';
 import { api } from '../app/state.ts';
@@ -13,6 +13,7 @@ import { Icon, TeacherBadge } from './kit.tsx';
 import { MessageText } from './MessageText.tsx';
 import { CardAttachment } from '../meetings/Cards.tsx';
 import { ReactionPicker } from './ReactionPicker.tsx';
+import { formatSize } from './size.ts';
 
 
 interface Props {
@@ -31,6 +32,8 @@ interface Props {
   onJump: (messageId: string) => void;
 }
 
+const ImageViewer = lazy(() => import('./ImageViewer.tsx'));
+
 export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, highlighted, myUserId, myPersonId, photo, showReceipts, tick, onReply, onEdit, onJump }: Props) {
   const { t, time, plural, error } = useI18n();
   const mine = m.author.userId === myUserId;
@@ -38,6 +41,8 @@ export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, 
   const [picking, setPicking] = useState(false);
   const reactButton = useRef<HTMLButtonElement>(null);
   const closePicker = useCallback(() => setPicking(false), []);
+  const images = useMemo(() => m.attachments.filter((a) => a.kind === 'image'), [m.attachments]);
+  const [viewing, setViewing] = useState<number | null>(null);
   const [err, setErr] = useState<string | null>(null);
   const channel = isChannel(chat.kind);
 
@@ -98,7 +103,12 @@ export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, 
                 <MessageText text={m.text} entities={m.entities} myPersonId={myPersonId} />
               </p>
             )}
-            {m.attachments.map((a) => (a.kind === 'meeting' || a.kind === 'poll' ? <CardAttachment key={a.id} a={a} /> : <AttachmentView key={a.id} a={a} />))}
+            {m.attachments.map((a) => (a.kind === 'meeting' || a.kind === 'poll' ? <CardAttachment key={a.id} a={a} /> : <AttachmentView key={a.id} a={a} onOpen={() => setViewing(images.indexOf(a))} />))}
+            {viewing !== null && (
+              <Suspense fallback={null}>
+                <ImageViewer images={images} index={viewing} onClose={() => setViewing(null)} />
+              </Suspense>
+            )}
           </>
         )}
         <div className="msg-foot">
@@ -180,9 +190,9 @@ function ReceiptLine({ chat, message, tick }: { chat: Chat; message: Message; ti
   );
 }
 
-/** Images show a preview; other files a download button. Both are fetched with the session (never public links). */
-function AttachmentView({ a }: { a: MessageAttachment }) {
-  const { t, error } = useI18n();
+/** Images show a preview that opens the viewer; other files a download button. Both are fetched with the session (never public links). */
+function AttachmentView({ a, onOpen }: { a: MessageAttachment; onOpen: () => void }) {
+  const { t, error, locale } = useI18n();
   const [src, setSrc] = useState<string | null>(null);
   const [err, setErr] = useState<string | null>(null);
   const visual = a.kind === 'image' || a.kind === 'sticker';
@@ -232,7 +242,7 @@ function AttachmentView({ a }: { a: MessageAttachment }) {
   if (a.kind === 'image') {
     const ratio = a.width && a.height ? a.height / a.width : 0.75;
     return (
-      <button type="button" className="image-att" onClick={() => void download()} aria-label={t('message.openImage', { name: a.name })}>
+      <button type="button" className="image-att" onClick={onOpen} aria-label={t('message.openImage', { name: a.name })}>
         {src ? <img src={src} alt={a.name} style={{ aspectRatio: `${1 / ratio}` }} /> : <span className="image-ph" style={{ aspectRatio: `${1 / ratio}` }} aria-hidden="true" />}
       </button>
     );
@@ -243,16 +253,10 @@ function AttachmentView({ a }: { a: MessageAttachment }) {
       <button type="button" className="link-btn" onClick={() => void download()} aria-label={t('message.download', { name: a.name })} data-download={a.id}>
         {a.name}
       </button>
-      <span className="muted small">{formatSize(a.size)}</span>
+      <span className="muted small">{formatSize(a.size, locale)}</span>
       {err && <span className="error small">{err}</span>}
     </div>
   );
-}
-
-export function formatSize(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
 export function PendingRow({ item, onRetry, onDiscard }: { item: Outgoing; onRetry: () => void; onDiscard: () => void }) {
