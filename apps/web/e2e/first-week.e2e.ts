@@ -209,3 +209,31 @@ test('defect 6: in the parents-only chat the client never asks for receipts (the
   await on(teacher, 'Проверка прочтения').locator('[data-receipts]').waitFor();
   await teacher.context().close();
 });
+
+test('pinning: the teacher pins the chat’s rules; parents see them above the history, at 360 px too; unpinning removes them', async () => {
+  const teacher = await (await newContext(browser)).newPage();
+  const parent = await (await newContext(browser, PHONE)).newPage();
+  await signIn(teacher, server, PHONES.teacher);
+  await signIn(parent, server, PHONES.parent);
+  await openChat(teacher, '5А — родители');
+  await openChat(parent, '5А — родители');
+  const rules = 'Правила чата: пишем по делу, с 8:00 до 20:00.';
+  await send(teacher, rules);
+  await send(teacher, 'Следующее сообщение после правил');
+  await on(teacher, rules).hover();
+  await on(teacher, rules).getByRole('button', { name: 'Закрепить' }).click();
+  for (const page of [teacher, parent]) await page.locator('.pinned-bar', { hasText: 'Правила чата' }).waitFor();
+  await noOverflow(parent, 'pinned bar at 360 px');
+  // A parent may not pin.
+  await on(parent, rules).tap().catch(() => on(parent, rules).click());
+  assert.equal(await on(parent, rules).getByRole('button', { name: 'Закрепить' }).count(), 0);
+  // Reopened: the bar is there at once, and pressing it shows the message in the history.
+  await parent.reload();
+  await parent.locator('.pinned-bar', { hasText: 'Правила чата' }).click();
+  await on(parent, rules).waitFor();
+  await on(teacher, rules).hover();
+  await on(teacher, rules).getByRole('button', { name: 'Открепить' }).click();
+  await parent.locator('.pinned-bar').waitFor({ state: 'detached' });
+  await teacher.context().close();
+  await parent.context().close();
+});

@@ -107,6 +107,13 @@ export async function history(db: Queryable, access: ChatAccess, q: { before?: n
   return { messages: await presentMessages(db, page, { channel: isChannel(access.chat.kind) }), hasMore };
 }
 
+/** One message of the chat, as the history shows it. */
+export async function oneMessage(db: Queryable, access: ChatAccess, messageId: string): Promise<Message> {
+  const row = await db.selectFrom('messages').select(MESSAGE_COLUMNS).where('messages.id', '=', messageId).where('messages.chat_id', '=', access.chat.id).executeTakeFirst();
+  if (!row) throw new AppError('message_not_found', 404);
+  return (await presentMessages(db, [row], { channel: isChannel(access.chat.kind) }))[0]!;
+}
+
 /** "Read by N of M", and who has not read: for the author, in parents' chats and channels. */
 export async function receipts(db: Queryable, access: ChatAccess, messageId: string) {
   const m = await db.selectFrom('messages').select(['id', 'seq', 'author_person_id']).where('id', '=', messageId).where('chat_id', '=', access.chat.id).executeTakeFirst();

@@ -30,13 +30,12 @@ import {
 import type { AppContext } from '../context.ts';
 import { me } from '../http/auth.ts';
 import { AppError } from '../http/errors.ts';
-import { accessSchool, requireAdmin } from '../directory/access.ts';
+import { accessSchool, phonesVisibleTo, requireAdmin } from '../directory/access.ts';
 import { loadAccess } from './access.ts';
 import * as actions from './actions.ts';
 import { addGroupMembers, createGroup, openDirect } from './groups.ts';
 import { getPolicy, setPolicy } from './policy.ts';
-import { phonesVisibleTo } from '../directory/access.ts';
-import { chatMembers, history, listChats, receipts, search } from './queries.ts';
+import { chatMembers, history, listChats, oneMessage, receipts, search } from './queries.ts';
 import { presentHours, setWorkingHours } from './quiet.ts';
 import { sendMessage } from './send.ts';
 import { readStream } from './stream.ts';
@@ -98,6 +97,11 @@ export function messagingRoutes(app: FastifyInstance, ctx: AppContext): void {
   r.delete('/api/v1/chats/:id/messages/:messageId/reactions/:emoji', { schema: { tags, summary: 'Remove my reaction', params: MessageParams.extend({ emoji: z.string().min(1).max(16) }), response: { 200: z.object({ reactions: z.array(Reaction) }), ...errors } } }, async (request) => {
     const access = await chat(me(request).user.id, request.params.id);
     return { reactions: await actions.react(ctx, access, request.params.messageId, request.params.emoji, false) };
+  });
+
+  r.get('/api/v1/chats/:id/messages/:messageId', { schema: { tags, summary: 'One message of the chat (e.g. the pinned one)', params: MessageParams, response: { 200: Message, ...errors } } }, async (request) => {
+    const access = await chat(me(request).user.id, request.params.id);
+    return oneMessage(ctx.db, access, request.params.messageId);
   });
 
   r.get('/api/v1/chats/:id/messages/:messageId/receipts', { schema: { tags, summary: 'Read by N of M, and who has not read (the author, in parents\' chats and channels)', params: MessageParams, response: { 200: Receipts, ...errors } } }, async (request) => {

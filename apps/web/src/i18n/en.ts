@@ -282,4 +282,8 @@ export const en: Record<MessageKey, string> = {
   'chat.callNow': 'Call',
   'chats.section.unread': 'Unread',
   'chats.section.all': 'All chats',
+  'chat.pinned': 'Pinned',
+  'chat.pinnedOpen': 'Pinned message: {text}',
+  'message.pin': 'Pin',
+  'message.unpin': 'Unpin',
 };

@@ -283,6 +283,10 @@ export const ru = {
   'chat.callNow': 'Позвонить',
   'chats.section.unread': 'Непрочитанные',
   'chats.section.all': 'Все чаты',
+  'chat.pinned': 'Закреплено',
+  'chat.pinnedOpen': 'Закреплённое сообщение: {text}',
+  'message.pin': 'Закрепить',
+  'message.unpin': 'Открепить',
 };
 
 export type MessageKey = keyof typeof ru;

@@ -16,6 +16,7 @@ import { VirtualList } from '../ui/VirtualList.tsx';
 import { MessageRow, PendingRow } from '../ui/MessageRow.tsx';
 import { Composer, type ComposerTarget } from '../ui/Composer.tsx';
 import { MembersPanel } from '../ui/MembersPanel.tsx';
+import { PinnedBar } from '../ui/PinnedBar.tsx';
 import { MeetingsLink } from '../meetings/MeetingsLink.tsx';
 
 export type Row =
@@ -202,6 +203,20 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
         </button>
         )}
       </header>
+      <PinnedBar
+        chat={chat}
+        loaded={history?.messages ?? []}
+        onOpen={(m) => {
+          if (history?.messages.some((x) => x.id === m.id)) {
+            setJump({ key: m.id, nonce: Date.now() });
+            setHighlight(m.id);
+            setTimeout(() => setHighlight(null), 4000);
+          } else {
+            jumpedFor.current = null;
+            navigate(`${mode === 'channels' ? '/channels' : '/chats'}/${chat.id}?m=${m.id}&seq=${m.seq}`, { replace: true });
+          }
+        }}
+      />
       {showMembers && members && <MembersPanel chat={chat} members={members} myUserId={me!.user.id} onClose={() => setShowMembers(false)} />}
       {chatNotices.map((n) => (
         <div key={n.id} className="notice" role="status">

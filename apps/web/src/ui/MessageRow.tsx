@@ -57,6 +57,15 @@ export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, 
     }
   }
 
+  const pinned = chat.pinnedMessageId === m.id;
+  async function pin() {
+    try {
+      await api.put(paths.pin(chat.id), null, { messageId: pinned ? null : m.id });
+    } catch (e) {
+      setErr(error(e));
+    }
+  }
+
   async function remove() {
     if (!window.confirm(t('message.confirmDelete'))) return;
     try {
@@ -148,6 +157,11 @@ export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, 
           {mine && m.text && (
             <button type="button" className="btn btn-ghost icon-only" aria-label={t('message.edit')} title={t('message.edit')} onClick={onEdit}>
               <Icon name="edit" size={18} />
+            </button>
+          )}
+          {(chat.isModerator || chat.kind === 'direct') && (
+            <button type="button" className="btn btn-ghost icon-only" aria-label={pinned ? t('message.unpin') : t('message.pin')} title={pinned ? t('message.unpin') : t('message.pin')} aria-pressed={pinned} onClick={() => void pin()}>
+              <Icon name="pin" size={18} />
             </button>
           )}
           {(mine || chat.isModerator) && (
