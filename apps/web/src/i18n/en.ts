@@ -286,4 +286,5 @@ export const en: Record<MessageKey, string> = {
   'chat.pinnedOpen': 'Pinned message: {text}',
   'message.pin': 'Pin',
   'message.unpin': 'Unpin',
+  'composer.replyToMessage': 'Reply to {name}',
 };

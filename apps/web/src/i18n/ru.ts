@@ -287,6 +287,7 @@ export const ru = {
   'chat.pinnedOpen': 'Закреплённое сообщение: {text}',
   'message.pin': 'Закрепить',
   'message.unpin': 'Открепить',
+  'composer.replyToMessage': 'Ответ на сообщение {name}',
 };
 
 export type MessageKey = keyof typeof ru;

@@ -9,6 +9,7 @@ import { Icon } from './kit.tsx';
 import { StickerPicker } from './StickerPicker.tsx';
 import { uploadFile } from './upload.ts';
 import { formatSize } from './size.ts';
+import { nameInCase } from './names.ts';
 import { shortName } from './chat-format.ts';
 import { placeMentions } from './mentions.ts';
 
@@ -163,7 +164,9 @@ export function Composer({ chat, members, target, onTargetDone, offline }: { cha
         <div className="composer-target">
           <Icon name={target.kind === 'reply' ? 'reply' : 'edit'} size={16} />
           <span className="small">
-            {target.kind === 'reply' ? t('composer.replyTo', { name: shortName(target.message.author.name) }) : t('composer.editing')}
+            {target.kind === 'reply'
+              ? t('composer.replyToMessage', { name: i18nLocale === 'ru' ? nameInCase(target.message.author.name, 'genitive') : shortName(target.message.author.name) })
+              : t('composer.editing')}
             {': '}
             <span className="muted">{target.message.text.slice(0, 80)}</span>
           </span>
