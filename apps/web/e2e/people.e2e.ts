@@ -89,8 +89,11 @@ test('defect 7: a parent’s photo is shown to the teacher beside the parent’s
     const avatar = on(teacher, 'это мама Артёма').locator('img.avatar');
     await avatar.waitFor();
     assert.ok(await avatar.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0));
+    // Whose parent she is, beside her message and in the member list.
+    await on(teacher, 'это мама Артёма').locator('.whose', { hasText: /^\((мама|папа) \S+\)$/ }).waitFor();
     await teacher.locator('.chat-head').getByRole('button', { name: /участник/ }).click();
     const panel = teacher.locator('aside.members');
+    await panel.locator('li.member', { hasText: 'Волкова Ирина Олеговна' }).locator('.whose', { hasText: /мама \S+/ }).waitFor();
     await panel.locator('li.member', { has: teacher.locator('img.avatar') }).first().waitFor();
     await screenshot(teacher, `member-photos-${size.width}`);
     await teacher.context().close();

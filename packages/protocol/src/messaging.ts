@@ -27,6 +27,10 @@ export const ChatMember = ChatPerson.extend({
   lastReadSeq: z.number().int(),
   photo: PhotoRef.nullable().optional().describe('The profile photo (GET with the session; shown to people who share the school)'),
   phone: z.string().nullable().optional().describe("Guardians' phones, to their class teacher and the admin only"),
+  children: z
+    .array(z.object({ personId: Id, name: z.string(), relation: z.string().nullable() }))
+    .optional()
+    .describe('Guardians: their children on the roster (shown as "мама Егора")'),
 });
 export type ChatMember = z.infer<typeof ChatMember>;
 

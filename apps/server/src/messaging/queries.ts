@@ -84,8 +84,23 @@ export async function chatMembers(db: Queryable, chatId: string, phoneShown: (pe
     .orderBy('persons.last_name')
     .orderBy('persons.first_name')
     .execute();
+  // Whose parent: the children of the guardians among the members ("мама Егора" beside their names).
+  const guardianIds = rows.filter((r) => r.roles.includes('guardian')).map((r) => r.id);
+  const kids = guardianIds.length
+    ? await db
+        .selectFrom('guardianships')
+        .innerJoin('persons as s', 's.id', 'guardianships.student_id')
+        .select(['guardianships.guardian_id', 'guardianships.relation', 's.id', 's.last_name', 's.first_name', 's.middle_name'])
+        .where('guardianships.guardian_id', 'in', guardianIds)
+        .where('s.archived_at', 'is', null)
+        .orderBy('s.first_name')
+        .execute()
+    : [];
+  const children = new Map<string, { personId: string; name: string; relation: string | null }[]>();
+  for (const k of kids) children.set(k.guardian_id, [...(children.get(k.guardian_id) ?? []), { personId: k.id, name: fullName(k), relation: k.relation }]);
   return rows.map((r) => ({
     ...presentPerson(r),
+    ...(children.has(r.id) ? { children: children.get(r.id) } : {}),
     role: r.role,
     lastReadSeq: Number(r.last_read_seq),
     photo: r.photo_id && r.photo_sizes ? { id: r.photo_id, sizes: r.photo_sizes, url: photoUrl(r.photo_id) } : null,

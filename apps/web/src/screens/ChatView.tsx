@@ -17,6 +17,7 @@ import { MessageRow, PendingRow } from '../ui/MessageRow.tsx';
 import { Composer, type ComposerTarget } from '../ui/Composer.tsx';
 import { MembersPanel } from '../ui/MembersPanel.tsx';
 import { PinnedBar } from '../ui/PinnedBar.tsx';
+import { whoseParent } from '../ui/names.ts';
 import { MeetingsLink } from '../meetings/MeetingsLink.tsx';
 
 export type Row =
@@ -153,6 +154,12 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
   }, [engine, chatId, teachersOnly]);
 
   const photos = useMemo(() => new Map((members ?? []).map((m) => [m.personId, m.photo ?? null])), [members]);
+  // «мама Егора» beside guardians' names where parents talk with the class (not in direct chats or channels).
+  const kind = chat?.kind;
+  const whose = useMemo(
+    () => new Map(kind === 'class' || kind === 'parents' || kind === 'parents_only' || kind === 'group' ? (members ?? []).map((m) => [m.personId, whoseParent(m, i18n.locale)]) : []),
+    [members, kind, i18n.locale],
+  );
   const typing = useStore(engine.typing)[chatId]?.filter((x) => x.until > Date.now()) ?? [];
   const typingNames = typing.map((x) => members?.find((m) => m.userId === x.userId)?.name).filter(Boolean) as string[];
 
@@ -257,6 +264,7 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
                   myUserId={me!.user.id}
                   myPersonId={myPersonId}
                   photo={photos.get(row.message.author.personId)}
+                  whose={whose.get(row.message.author.personId)}
                   showReceipts={showReceipts}
                   tick={ticks[chatId] ?? 0}
                   onReply={() => setTarget({ kind: 'reply', message: row.message })}

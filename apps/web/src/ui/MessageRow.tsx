@@ -25,6 +25,8 @@ interface Props {
   myPersonId?: string;
   /** The author's photo, from the chat's member list. */
   photo?: PhotoRef | null;
+  /** Whose parent the author is («мама Егора»), in class and parents' chats. */
+  whose?: string | null;
   showReceipts: boolean;
   tick: number;
   onReply: () => void;
@@ -34,7 +36,7 @@ interface Props {
 
 const ImageViewer = lazy(() => import('./ImageViewer.tsx'));
 
-export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, highlighted, myUserId, myPersonId, photo, showReceipts, tick, onReply, onEdit, onJump }: Props) {
+export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, highlighted, myUserId, myPersonId, photo, whose, showReceipts, tick, onReply, onEdit, onJump }: Props) {
   const { t, time, plural, error } = useI18n();
   const mine = m.author.userId === myUserId;
   const deleted = !!m.deletedAt;
@@ -92,6 +94,7 @@ export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, 
         {!grouped && (
           <div className="msg-meta">
             <span className="msg-author">{shortName(m.author.name)}</span>
+            {whose && <span className="muted small whose">({whose})</span>}
             {m.author.isStaff && <TeacherBadge label={t('role.teacherBadge')} />}
             <time dateTime={m.createdAt} className="muted small">{time(m.createdAt)}</time>
           </div>

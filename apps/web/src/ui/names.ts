@@ -24,3 +24,23 @@ export function nameInCase(full: string, gcase: NameCase): string {
 function guessGender(first: string): 'male' | 'female' {
   return /[ая]$/.test(first) && !/^(Никита|Илья|Кузьма|Фома|Лука|Савва)$/.test(first) ? 'female' : 'male';
 }
+
+/** The first name alone, in a case: "Волков Егор" → «Егора». */
+export function firstNameInCase(full: string, gcase: NameCase): string {
+  return nameInCase(full, gcase).split(' ')[0] ?? full;
+}
+
+/**
+ * Whose parent a guardian is, for beside their name: «мама Егора», «папа Ани и Егора»; in English
+ * "parent of Егор". The relation written on the roster wins; else mother or father by the guardian's
+ * name (its middle name, or the first name's ending).
+ */
+export function whoseParent(guardian: { name: string; children?: { name: string; relation: string | null }[] }, locale: 'ru' | 'en'): string | null {
+  const kids = guardian.children ?? [];
+  if (!kids.length) return null;
+  if (locale === 'en') return `parent of ${kids.map((k) => k.name.split(' ')[1] ?? k.name).join(' and ')}`;
+  const [, first, middle] = guardian.name.split(' ');
+  const female = middle ? petrovich.detect_gender(middle) === 'female' : !!first && guessGender(first) === 'female';
+  const relation = kids.find((k) => k.relation)?.relation?.trim() || (female ? 'мама' : 'папа');
+  return `${relation} ${kids.map((k) => firstNameInCase(k.name, 'genitive')).join(' и ')}`;
+}
