@@ -164,6 +164,10 @@ test('defect 5: meeting and poll cards that failed offline load by themselves wh
     await openChat(parent, '5А — родители');
     await parent.locator('.meeting-card', { hasText: 'Собрание по итогам четверти' }).waitFor();
     await parent.locator('.poll', { hasText: 'Экскурсия в субботу?' }).waitFor();
+    // The service worker keeps the chat only once it controls the page: wait for it, and open the chat through it.
+    await parent.waitForFunction(() => !!navigator.serviceWorker.controller, undefined, { timeout: 30_000 });
+    await parent.reload();
+    await parent.locator('.poll', { hasText: 'Экскурсия в субботу?' }).waitFor();
     // Reopened offline: the chat comes from the cache, the cards cannot load.
     await parent.context().setOffline(true);
     await parent.reload();
