@@ -220,7 +220,8 @@ test('replies, reactions, edits and deletes reach the other side live; a direct 
   await parent.getByRole('button', { name: 'Написать лично: Смирнова Елена Петровна' }).click();
   await parent.getByRole('heading', { name: /Смирнова/ }).waitFor();
   await send(parent, 'Можно личный вопрос?');
-  const direct = teacher.locator('section', { has: teacher.getByRole('heading', { name: 'Личные' }) }).locator('.chatrow', { hasText: 'Можно личный вопрос?' });
+  // Unread chats come first in the list, whatever their kind.
+  const direct = teacher.locator('section', { has: teacher.getByRole('heading', { name: 'Непрочитанные' }) }).locator('.chatrow', { hasText: 'Можно личный вопрос?' });
   await direct.locator('.badge', { hasText: '1' }).waitFor();
 });
 

@@ -32,8 +32,13 @@ export class TestServer {
   port = 0;
   log = '';
 
-  /** `webDir`: the built client to serve (default apps/web/dist). */
-  constructor(private readonly options: { webDir?: string } = {}) {}
+  /** `env` overrides the server's settings (e.g. PARTA_CODE_RESEND_SECONDS); `webDir` is the built client to serve (default apps/web/dist). */
+  private readonly env: Record<string, string>;
+  private readonly webDir: string | undefined;
+  constructor(env: Record<string, string> = {}, options: { webDir?: string } = {}) {
+    this.env = env;
+    this.webDir = options.webDir;
+  }
 
   get url() {
     return `http://127.0.0.1:${this.port}`;
@@ -57,14 +62,15 @@ export class TestServer {
         PARTA_CODE_RESEND_SECONDS: '0',
         PARTA_CODES_PER_PHONE_PER_HOUR: '100',
         PARTA_AUTH_RATE_PER_IP: '1000',
-        PARTA_WEB_DIR: this.options.webDir ?? path.join(repoRoot, 'apps/web/dist'),
+        PARTA_WEB_DIR: this.webDir ?? path.join(repoRoot, 'apps/web/dist'),
+        ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.proc = proc;
     proc.stdout!.on('data', (d) => (this.log += d));
     proc.stderr!.on('data', (d) => (this.log += d));
-    const deadline = Date.now() + 180_000;
+    const deadline = Date.now() + 300_000;
     for (;;) {
       if (proc.exitCode !== null) throw new Error(`server exited (${proc.exitCode}):\n${this.log}`);
       try {
@@ -122,14 +128,13 @@ export async function newContext(browser: Browser, viewport = DESKTOP): Promise<
   return ctx;
 }
 
-/** Signs in through the UI: phone, then the code from the development outbox. */
+/** Signs in through the UI: phone, then the code from the development outbox (its sixth digit submits). */
 export async function signIn(page: Page, server: TestServer, phone: string): Promise<void> {
   await page.goto(server.url + '/');
   await page.getByLabel('Номер телефона').fill(phone);
   await page.getByRole('button', { name: 'Получить код' }).click();
   await page.getByLabel('Код из СМС').waitFor();
   await page.getByLabel('Код из СМС').fill(await server.code(phone));
-  await page.getByRole('button', { name: 'Войти' }).click();
   await page.locator('.shell').waitFor();
   await waitLive(page);
 }

@@ -13,7 +13,7 @@ import { TestServer, launch, newContext, repoRoot } from './harness.ts';
  */
 const built = path.join(repoRoot, 'apps/web/dist');
 const webDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parta-web-'));
-const server = new TestServer({ webDir });
+const server = new TestServer({}, { webDir });
 let browser: Browser;
 
 before(async () => {

@@ -81,11 +81,18 @@ export const UpdatePersonBody = PersonName.partial().extend({
   birthDate: IsoDate.nullable().optional(),
   phone: z.string().min(3).max(32).nullable().optional(),
 });
-export const PersonList = z.object({ people: z.array(Person) });
+/** At most this many people in one answer; `total` and `offset` page through the rest. */
+export const PEOPLE_PAGE = 1000;
+export const PersonList = z.object({
+  people: z.array(Person),
+  total: z.number().int().optional().describe('How many people match in all; fetch again with offset while fewer were received'),
+});
 export const PeopleQuery = z.object({
   role: SchoolRole.optional(),
   classId: Id.optional(),
   q: z.string().max(100).optional(),
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(PEOPLE_PAGE).default(PEOPLE_PAGE),
 });
 
 export const EnrolBody = z.object({ studentId: Id });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isSingleEmoji } from './emoji.ts';
 import { Id, Iso, SchoolRole } from './common.ts';
 import { StickerId } from './files.ts';
+import { PhotoRef } from './auth.ts';
 import { DiaryUpdates } from './diary.ts';
 
 /**
@@ -26,6 +27,12 @@ export type ChatPerson = z.infer<typeof ChatPerson>;
 export const ChatMember = ChatPerson.extend({
   role: z.enum(['member', 'moderator']),
   lastReadSeq: z.number().int(),
+  photo: PhotoRef.nullable().optional().describe('The profile photo (GET with the session; shown to people who share the school)'),
+  phone: z.string().nullable().optional().describe("Guardians' phones, to their class teacher and the admin only"),
+  children: z
+    .array(z.object({ personId: Id, name: z.string(), relation: z.string().nullable() }))
+    .optional()
+    .describe('Guardians: their children on the roster (shown as "мама Егора")'),
 });
 export type ChatMember = z.infer<typeof ChatMember>;
 
@@ -95,6 +102,7 @@ export const Chat = z.object({
   canPost: z.boolean(),
   isModerator: z.boolean(),
   pinnedMessageId: Id.nullable(),
+  receipts: z.boolean().optional().describe('Whether the authors of this chat see who read their messages (GET …/messages/:id/receipts); false: that endpoint refuses, do not ask'),
   lastMessage: Message.nullable(),
   createdAt: Iso,
 });

@@ -56,3 +56,24 @@ export async function classTeacherOf(db: Queryable, personId: string): Promise<s
     .execute();
   return rows.map((r) => r.class_id);
 }
+
+/**
+ * Whose phone this account may see: the admin, everyone's; a class teacher, the guardians of the
+ * students now in her classes (to call a parent); anyone else, nobody's.
+ */
+export async function phonesVisibleTo(db: Queryable, access: SchoolAccess): Promise<(personId: string) => boolean> {
+  if (access.isAdmin) return () => true;
+  if (!access.isTeacher) return () => false;
+  const rows = await db
+    .selectFrom('class_teachers')
+    .innerJoin('enrolments', 'enrolments.class_id', 'class_teachers.class_id')
+    .innerJoin('guardianships', 'guardianships.student_id', 'enrolments.student_id')
+    .select('guardianships.guardian_id')
+    .distinct()
+    .where('class_teachers.person_id', '=', access.person.id)
+    .where('class_teachers.is_class_teacher', '=', true)
+    .where('enrolments.left_at', 'is', null)
+    .execute();
+  const guardians = new Set(rows.map((r) => r.guardian_id));
+  return (personId) => guardians.has(personId);
+}

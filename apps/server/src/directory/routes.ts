@@ -23,7 +23,7 @@ import {
 import type { AppContext } from '../context.ts';
 import { me } from '../http/auth.ts';
 import { AppError } from '../http/errors.ts';
-import { accessSchool, classTeacherOf, requireAdmin, requireStaff } from './access.ts';
+import { accessSchool, phonesVisibleTo, requireAdmin, requireStaff } from './access.ts';
 import { getPerson, getSchool, presentClasses, presentPeople, presentSchool } from './store.ts';
 import * as svc from './service.ts';
 
@@ -88,10 +88,10 @@ export function directoryRoutes(app: FastifyInstance, ctx: AppContext): void {
     return reply.status(204).send(null);
   });
 
-  r.get('/api/v1/schools/:schoolId/people', { schema: { tags, summary: 'The roster (staff); phones are shown to admins and to class teachers for their classes', params: SchoolParams, querystring: PeopleQuery, response: { 200: PersonList, ...errors } } }, async (request) => {
+  r.get('/api/v1/schools/:schoolId/people', { schema: { tags, summary: 'The roster (staff); phones are shown to admins, and to a class teacher for the guardians of her class', params: SchoolParams, querystring: PeopleQuery, response: { 200: PersonList, ...errors } } }, async (request) => {
     const access = await accessSchool(ctx.db, me(request).user.id, request.params.schoolId);
     requireStaff(access);
-    const { role, classId, q } = request.query;
+    const { role, classId, q, offset, limit } = request.query;
     let query = ctx.db.selectFrom('persons').selectAll('persons').where('persons.school_id', '=', request.params.schoolId).where('persons.archived_at', 'is', null);
     if (role) query = query.where((eb) => eb(eb.val(role), '=', eb.fn.any('persons.roles')));
     if (classId) {
@@ -110,10 +110,10 @@ export function directoryRoutes(app: FastifyInstance, ctx: AppContext): void {
       const like = `%${q.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
       query = query.where((eb) => eb.or([eb('persons.last_name', 'ilike', like), eb('persons.first_name', 'ilike', like)]));
     }
-    const rows = await query.orderBy('persons.last_name').orderBy('persons.first_name').limit(2000).execute();
-    const ownClasses = access.isAdmin ? [] : await classTeacherOf(ctx.db, access.person.id);
-    const showPhones = access.isAdmin || (classId !== undefined && ownClasses.includes(classId));
-    return { people: await presentPeople(ctx.db, rows, showPhones) };
+    // Paged, never cut silently: the answer says how many match in all.
+    const rows = await query.orderBy('persons.last_name').orderBy('persons.first_name').orderBy('persons.id').offset(offset).limit(limit).execute();
+    const total = rows.length < limit && (offset === 0 || rows.length > 0) ? offset + rows.length : Number((await query.clearSelect().select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    return { people: await presentPeople(ctx.db, rows, await phonesVisibleTo(ctx.db, access)), total };
   });
 
   r.post('/api/v1/schools/:schoolId/people', { schema: { tags, summary: 'Add a person to the roster (admin)', params: SchoolParams, body: CreatePersonBody, response: { 201: Person, ...errors } } }, async (request, reply) => {
@@ -126,7 +126,7 @@ export function directoryRoutes(app: FastifyInstance, ctx: AppContext): void {
     const access = await accessSchool(ctx.db, me(request).user.id, request.params.schoolId);
     requireStaff(access);
     const p = await getPerson(ctx.db, request.params.schoolId, request.params.personId);
-    return (await presentPeople(ctx.db, [p], access.isAdmin))[0]!;
+    return (await presentPeople(ctx.db, [p], await phonesVisibleTo(ctx.db, access)))[0]!;
   });
 
   r.patch('/api/v1/schools/:schoolId/people/:personId', { schema: { tags, summary: 'Change a person (admin)', params: PersonParams, body: UpdatePersonBody, response: { 200: Person, ...errors } } }, async (request) => {

@@ -46,7 +46,8 @@ export async function currentYear(db: Queryable, schoolId: string) {
 }
 
 /** People with their classes, children and guardians, in three queries whatever their number. */
-export async function presentPeople(db: Queryable, people: PersonRow[], showPhones: boolean): Promise<Person[]> {
+export async function presentPeople(db: Queryable, people: PersonRow[], showPhones: boolean | ((personId: string) => boolean)): Promise<Person[]> {
+  const phoneShown = typeof showPhones === 'function' ? showPhones : () => showPhones;
   if (people.length === 0) return [];
   const ids = people.map((p) => p.id);
   const [enrolments, asGuardian, asChild] = await Promise.all([
@@ -70,7 +71,7 @@ export async function presentPeople(db: Queryable, people: PersonRow[], showPhon
     middleName: p.middle_name,
     roles: p.roles as SchoolRole[],
     birthDate: p.birth_date,
-    phone: showPhones ? p.phone : null,
+    phone: phoneShown(p.id) ? p.phone : null,
     linked: p.user_id !== null,
     classIds: classes.get(p.id) ?? [],
     childIds: children.get(p.id) ?? [],

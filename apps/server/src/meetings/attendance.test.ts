@@ -16,17 +16,17 @@ const a: Attendance = {
   absentMembers: [],
 };
 
-test('attendance CSV: BOM, CRLF, labels and roles in Russian, times in the school zone', () => {
+test('attendance CSV: BOM, CRLF, `;` between fields (Russian Excel), labels and roles in Russian, times in the school zone', () => {
   const csv = attendanceCsv(a, { locale: 'ru', timeZone: 'Europe/Moscow' });
   assert.ok(csv.startsWith('\uFEFF'));
   const lines = csv.slice(1).split('\r\n');
   assert.equal(lines.at(-1), '', 'ends with a line break');
   assert.deepEqual(lines.slice(0, -1), [
-    'ФИО,роль,вошёл,вышел,минут,подключений,статус',
-    'Смирнова Елена Петровна,учитель,2026-12-01 18:00,2026-12-01 18:44,45,1,был',
-    `"'=HYPERLINK(""x"")",родитель,2026-12-01 18:02,,10,2,был`,
-    'Петров Олег,родитель,2026-12-01 18:03,2026-12-01 18:05,2,1,удалён ведущим',
-    '"Иванов, Пётр (Иванова Ольга; Иванов Сергей)",семья,,,0,0,семья не была',
+    'ФИО;роль;вошёл;вышел;минут;подключений;статус',
+    'Смирнова Елена Петровна;учитель;2026-12-01 18:00;2026-12-01 18:44;45;1;был',
+    `"'=HYPERLINK(""x"")";родитель;2026-12-01 18:02;;10;2;был`,
+    'Петров Олег;родитель;2026-12-01 18:03;2026-12-01 18:05;2;1;удалён ведущим',
+    '"Иванов, Пётр (Иванова Ольга; Иванов Сергей)";семья;;;0;0;семья не была',
   ]);
 });
 

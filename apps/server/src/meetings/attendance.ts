@@ -99,7 +99,9 @@ function localTime(iso: string | null, timeZone: string): string {
 
 /**
  * The attendance as CSV for a spreadsheet: UTF-8 with a byte-order mark (so Excel reads Cyrillic),
- * CRLF line ends, quoting by csv-stringify, times in the school's zone, labels in `locale`.
+ * CRLF line ends, quoting by csv-stringify, times in the school's zone, labels in `locale`. In
+ * Russian the fields are separated by `;`, the list separator of a Russian-locale Excel (a comma
+ * there is the decimal mark), so the file opens as columns.
  */
 export function attendanceCsv(a: Attendance, o: { locale: Locale; timeZone: string }): string {
   const L = (key: Extract<MessageKey, `csv_${string}`>) => t(o.locale, key);
@@ -109,7 +111,7 @@ export function attendanceCsv(a: Attendance, o: { locale: Locale; timeZone: stri
     ...a.attended.map((r) => [r.name, r.roles.map(role).join(', '), localTime(r.firstJoinedAt, o.timeZone), localTime(r.lastLeftAt, o.timeZone), Math.round(r.seconds / 60), r.sessions, L(r.removed ? 'csv_removed' : 'csv_attended')]),
     ...a.absentFamilies.map((f) => [f.guardians.length ? `${f.studentName} (${f.guardians.join('; ')})` : f.studentName, L('csv_family'), '', '', 0, 0, L('csv_family_absent')]),
   ];
-  return '\uFEFF' + stringify(rows.map((r) => r.map(plain)), { record_delimiter: '\r\n' });
+  return '\uFEFF' + stringify(rows.map((r) => r.map(plain)), { record_delimiter: '\r\n', delimiter: o.locale === 'ru' ? ';' : ',' });
 }
 
 /** The attendance CSV of a meeting, for its host or staff, with times in the school's zone. */

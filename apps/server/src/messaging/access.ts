@@ -30,6 +30,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CHANNELS: readonly ChatKind[] = ['school_channel', 'class_channel'];
 
 export const isChannel = (kind: ChatKind) => CHANNELS.includes(kind);
+/** Kinds whose authors see "read by N of M" (GET …/receipts); elsewhere it is refused. */
+const RECEIPT_KINDS: readonly ChatKind[] = ['parents', ...CHANNELS];
+export const hasReceipts = (kind: ChatKind) => RECEIPT_KINDS.includes(kind);
 export const isStaffRoles = (roles: readonly string[]) => roles.includes('teacher') || roles.includes('admin');
 
 /** Whether a member of this kind of chat may post: in channels only moderators (admins, teachers) do. */

@@ -3,7 +3,7 @@ import type { Chat, ChatPerson, Message, MessageAttachment, MessageEntity, Schoo
 import type { Queryable } from '../db/schema.ts';
 import { fullName } from '../directory/rules.ts';
 import type { PersonRow } from '../directory/access.ts';
-import { isChannel, isStaffRoles, mayPost, type ChatMemberRow, type ChatRow } from './access.ts';
+import { hasReceipts, isChannel, isStaffRoles, mayPost, type ChatMemberRow, type ChatRow } from './access.ts';
 import type { MessagesTable } from './tables.ts';
 
 export type MessageRow = Omit<Selectable<MessagesTable>, 'search'>;
@@ -151,6 +151,7 @@ export function presentChat(
     canPost: mayPost(chat, member.role),
     isModerator: member.role === 'moderator',
     pinnedMessageId: chat.pinned_message_id,
+    receipts: hasReceipts(chat.kind),
     lastMessage: extra.lastMessage ?? null,
     createdAt: chat.created_at.toISOString(),
   };

@@ -2,8 +2,9 @@ import { sql } from 'kysely';
 import type { Chat, Message } from '@parta/protocol';
 import type { Queryable } from '../db/schema.ts';
 import { fullName } from '../directory/rules.ts';
+import { photoUrl } from '../identity/store.ts';
 import { AppError } from '../http/errors.ts';
-import { isChannel, myChatIds, type ChatAccess } from './access.ts';
+import { hasReceipts, isChannel, myChatIds, type ChatAccess } from './access.ts';
 import { MESSAGE_COLUMNS, presentChat, presentMessages, presentPerson } from './present.ts';
 import { streamHead } from './stream.ts';
 
@@ -69,13 +70,17 @@ export async function listChats(db: Queryable, userId: string): Promise<{ chats:
 
 /**
  * The members of a chat as `access` may see them: everyone, except that a channel's readers
- * (parents, students) see only its moderators, the staff — not every child of the school.
+ * (parents, students) see only its moderators, the staff — not every child of the school. Their
+ * photos are shown to the other members (who share the school, as the photo route checks); a phone
+ * only where `phoneShown` says so (the class teacher and the admin).
  */
-export async function chatMembers(db: Queryable, access: Pick<ChatAccess, 'chat' | 'isModerator'>) {
+export async function chatMembers(db: Queryable, access: Pick<ChatAccess, 'chat' | 'isModerator'>, phoneShown: (personId: string) => boolean = () => false) {
   let q = db
     .selectFrom('chat_members')
     .innerJoin('persons', 'persons.id', 'chat_members.person_id')
-    .select(['persons.id', 'persons.user_id', 'persons.last_name', 'persons.first_name', 'persons.middle_name', 'persons.roles', 'chat_members.role', 'chat_members.last_read_seq'])
+    .leftJoin('users', 'users.id', 'persons.user_id')
+    .leftJoin('photos', 'photos.id', 'users.photo_id')
+    .select(['persons.id', 'persons.user_id', 'persons.last_name', 'persons.first_name', 'persons.middle_name', 'persons.roles', 'persons.phone', 'chat_members.role', 'chat_members.last_read_seq', 'photos.id as photo_id', 'photos.sizes as photo_sizes'])
     .where('chat_members.chat_id', '=', access.chat.id)
     .where('chat_members.left_at', 'is', null);
   if (isChannel(access.chat.kind) && !access.isModerator) q = q.where('chat_members.role', '=', 'moderator');
@@ -83,7 +88,28 @@ export async function chatMembers(db: Queryable, access: Pick<ChatAccess, 'chat'
     .orderBy('persons.last_name')
     .orderBy('persons.first_name')
     .execute();
-  return rows.map((r) => ({ ...presentPerson(r), role: r.role, lastReadSeq: Number(r.last_read_seq) }));
+  // Whose parent: the children of the guardians among the members ("мама Егора" beside their names).
+  const guardianIds = rows.filter((r) => r.roles.includes('guardian')).map((r) => r.id);
+  const kids = guardianIds.length
+    ? await db
+        .selectFrom('guardianships')
+        .innerJoin('persons as s', 's.id', 'guardianships.student_id')
+        .select(['guardianships.guardian_id', 'guardianships.relation', 's.id', 's.last_name', 's.first_name', 's.middle_name'])
+        .where('guardianships.guardian_id', 'in', guardianIds)
+        .where('s.archived_at', 'is', null)
+        .orderBy('s.first_name')
+        .execute()
+    : [];
+  const children = new Map<string, { personId: string; name: string; relation: string | null }[]>();
+  for (const k of kids) children.set(k.guardian_id, [...(children.get(k.guardian_id) ?? []), { personId: k.id, name: fullName(k), relation: k.relation }]);
+  return rows.map((r) => ({
+    ...presentPerson(r),
+    ...(children.has(r.id) ? { children: children.get(r.id) } : {}),
+    role: r.role,
+    lastReadSeq: Number(r.last_read_seq),
+    photo: r.photo_id && r.photo_sizes ? { id: r.photo_id, sizes: r.photo_sizes, url: photoUrl(r.photo_id) } : null,
+    phone: r.phone && phoneShown(r.id) ? r.phone : null,
+  }));
 }
 
 /** A page of history, oldest first: before a seq (newest page when omitted) or after one. */
@@ -100,12 +126,18 @@ export async function history(db: Queryable, access: ChatAccess, q: { before?: n
   return { messages: await presentMessages(db, page, { channel: isChannel(access.chat.kind) }), hasMore };
 }
 
+/** One message of the chat, as the history shows it. */
+export async function oneMessage(db: Queryable, access: ChatAccess, messageId: string): Promise<Message> {
+  const row = await db.selectFrom('messages').select(MESSAGE_COLUMNS).where('messages.id', '=', messageId).where('messages.chat_id', '=', access.chat.id).executeTakeFirst();
+  if (!row) throw new AppError('message_not_found', 404);
+  return (await presentMessages(db, [row], { channel: isChannel(access.chat.kind) }))[0]!;
+}
+
 /** "Read by N of M", and who has not read: for the author, in parents' chats and channels. */
 export async function receipts(db: Queryable, access: ChatAccess, messageId: string) {
   const m = await db.selectFrom('messages').select(['id', 'seq', 'author_person_id']).where('id', '=', messageId).where('chat_id', '=', access.chat.id).executeTakeFirst();
   if (!m) throw new AppError('message_not_found', 404);
-  const kinds = ['parents', 'school_channel', 'class_channel'];
-  if (!kinds.includes(access.chat.kind) || m.author_person_id !== access.person.id) throw new AppError('receipts_not_available', 403);
+  if (!hasReceipts(access.chat.kind) || m.author_person_id !== access.person.id) throw new AppError('receipts_not_available', 403);
   // The author counts every reader.
   const members = (await chatMembers(db, { chat: access.chat, isModerator: true })).filter((x) => x.personId !== access.person.id);
   const notRead = members.filter((x) => x.lastReadSeq < Number(m.seq));

@@ -30,12 +30,12 @@ import {
 import type { AppContext } from '../context.ts';
 import { me } from '../http/auth.ts';
 import { AppError } from '../http/errors.ts';
-import { accessSchool, requireAdmin } from '../directory/access.ts';
+import { accessSchool, phonesVisibleTo, requireAdmin } from '../directory/access.ts';
 import { loadAccess } from './access.ts';
 import * as actions from './actions.ts';
 import { addGroupMembers, createGroup, openDirect } from './groups.ts';
 import { getPolicy, setPolicy } from './policy.ts';
-import { chatMembers, history, listChats, receipts, search } from './queries.ts';
+import { chatMembers, history, listChats, oneMessage, receipts, search } from './queries.ts';
 import { presentHours, setWorkingHours } from './quiet.ts';
 import { sendMessage } from './send.ts';
 import { readStream } from './stream.ts';
@@ -62,7 +62,8 @@ export function messagingRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   r.get('/api/v1/chats/:id/members', { schema: { tags, summary: 'Members of a chat, with their roles in the school', params: ChatParams, response: { 200: z.object({ members: z.array(ChatMember) }), ...errors } } }, async (request) => {
     const access = await chat(me(request).user.id, request.params.id);
-    return { members: await chatMembers(ctx.db, access) };
+    const phones = await phonesVisibleTo(ctx.db, { schoolId: access.schoolId, person: access.person, roles: access.roles, isAdmin: access.roles.includes('admin'), isTeacher: access.roles.includes('teacher') });
+    return { members: await chatMembers(ctx.db, access, phones) };
   });
 
   r.get('/api/v1/chats/:id/messages', { schema: { tags, summary: 'History, oldest first: before a seq (newest when omitted) or after one; teachersOnly filters to teachers\' messages', params: ChatParams, querystring: HistoryQuery, response: { 200: MessagePage, ...errors } } }, async (request) => {
@@ -96,6 +97,11 @@ export function messagingRoutes(app: FastifyInstance, ctx: AppContext): void {
   r.delete('/api/v1/chats/:id/messages/:messageId/reactions/:emoji', { schema: { tags, summary: 'Remove my reaction', params: MessageParams.extend({ emoji: z.string().min(1).max(64).describe('as stored: reactions made before emoji were enforced can still be removed') }), response: { 200: z.object({ reactions: z.array(Reaction) }), ...errors } } }, async (request) => {
     const access = await chat(me(request).user.id, request.params.id);
     return { reactions: await actions.react(ctx, access, request.params.messageId, request.params.emoji, false) };
+  });
+
+  r.get('/api/v1/chats/:id/messages/:messageId', { schema: { tags, summary: 'One message of the chat (e.g. the pinned one)', params: MessageParams, response: { 200: Message, ...errors } } }, async (request) => {
+    const access = await chat(me(request).user.id, request.params.id);
+    return oneMessage(ctx.db, access, request.params.messageId);
   });
 
   r.get('/api/v1/chats/:id/messages/:messageId/receipts', { schema: { tags, summary: 'Read by N of M, and who has not read (the author, in parents\' chats and channels)', params: MessageParams, response: { 200: Receipts, ...errors } } }, async (request) => {

@@ -72,6 +72,7 @@ describe('authorisation matrix', () => {
     ['POST', `/api/v1/chats/${chatId}/messages/${messageId}/reactions`, { emoji: '👍' }],
     ['PATCH', `/api/v1/chats/${chatId}/messages/${messageId}`, { text: 'правка' }],
     ['DELETE', `/api/v1/chats/${chatId}/messages/${messageId}`, undefined],
+    ['GET', `/api/v1/chats/${chatId}/messages/${messageId}`, undefined],
     ['GET', `/api/v1/chats/${chatId}/messages/${messageId}/receipts`, undefined],
     ['POST', `/api/v1/chats/${chatId}/read`, { seq: 1 }],
     ['PUT', `/api/v1/chats/${chatId}/pin`, { messageId }],

@@ -4,7 +4,8 @@ import { useStore } from '../lib/store.ts';
 import { match, navigate, useLocation } from '../lib/router.ts';
 import { api, currentMembership, loadMe, localeStore, meStore, schoolStore, signOutLocally, tokenStore } from './state.ts';
 import { SyncEngine } from '../sync/engine.ts';
-import { EngineContext } from './engine-context.ts';
+import { EngineContext, useEngine } from './engine-context.ts';
+import { useInstallOffer, useUnreadAttention } from './attention.ts';
 import { SignIn } from '../screens/SignIn.tsx';
 import { Link } from '../screens/Link.tsx';
 import { ChatsScreen } from '../screens/Chats.tsx';
@@ -24,8 +25,7 @@ export function App() {
   const i18n = useMemo(() => translator(locale), [locale]);
   useEffect(() => {
     document.documentElement.lang = locale;
-    document.title = i18n.t('app.name');
-  }, [locale, i18n]);
+  }, [locale]);
   return (
     <I18nContext.Provider value={i18n}>
       <Root />
@@ -39,6 +39,12 @@ function Root() {
   const token = useStore(tokenStore);
   const me = useStore(meStore);
   const [loadErr, setLoadErr] = useState<unknown>(null);
+  const { path } = useLocation();
+  const inSchool = !!token && !!me && me.schools.length > 0 && path !== '/join';
+  // Signed in, the title carries the unread count (Shell); elsewhere it is the app's name.
+  useEffect(() => {
+    if (!inSchool) document.title = t('app.name');
+  }, [inSchool, t]);
 
   useEffect(() => {
     if (!token || me) return;
@@ -61,7 +67,8 @@ function Root() {
       </main>
     );
   }
-  if (me.schools.length === 0) return <Link />;
+  // An invitation link opens the invitation (also for an account already in a school: a second school).
+  if (me.schools.length === 0 || path === '/join') return <Link />;
   return <SignedIn key={me.user.id} userId={me.user.id} token={token} />;
 }
 
@@ -97,6 +104,9 @@ function Shell() {
   const isStaff = !!membership?.roles.some((r) => r === 'admin' || r === 'teacher');
   const section = path.startsWith('/settings') ? 'settings' : path.startsWith('/admin') ? 'admin' : path.startsWith('/search') ? 'search' : path.startsWith('/channels') ? 'channels' : path.startsWith('/meetings') ? 'meetings' : path.startsWith('/diary') ? 'diary' : 'chats';
   const chatMatch = match('/chats/:id', path) ?? match('/channels/:id', path);
+  const chats = useStore(useEngine().chats);
+  useUnreadAttention(chats, schoolId, t('app.name'));
+  const installOffer = useInstallOffer();
   const nav = [
     { id: 'chats', href: '/chats', label: t('nav.chats'), icon: 'chats' as const },
     { id: 'channels', href: '/channels', label: t('nav.channels'), icon: 'channels' as const },
@@ -130,6 +140,11 @@ function Shell() {
           <span className="brand-name">{membership?.school.shortName ?? membership?.school.name ?? t('app.name')}</span>
         </span>
         <SyncBadge />
+        {installOffer.available && (
+          <button type="button" className="btn btn-secondary install" onClick={() => void installOffer.install()}>
+            {t('app.install')}
+          </button>
+        )}
       </header>
       <nav className="mainnav" aria-label={t('nav.main')}>
         {nav.map((n) => (

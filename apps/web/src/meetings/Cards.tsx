@@ -2,6 +2,8 @@ import './meetings.css';
 import { useEffect, useState } from 'react';
 import { Meeting, type MessageAttachment } from '@parta/protocol';
 import { api } from '../app/state.ts';
+import { useEngine } from '../app/engine-context.ts';
+import { useStore } from '../lib/store.ts';
 import { navigate } from '../lib/router.ts';
 import { useMt, type MeetingKey } from './i18n.ts';
 import { PollView } from './Polls.tsx';
@@ -11,13 +13,22 @@ export function MeetingCard({ meetingId, reminder }: { meetingId: string; remind
   const { mt, error, date, time } = useMt();
   const [m, setM] = useState<Meeting | null>(null);
   const [err, setErr] = useState<unknown>(null);
+  // Loaded again whenever the connection comes back (a card that failed offline recovers by itself).
+  const epoch = useStore(useEngine().liveEpoch);
   useEffect(() => {
     let live = true;
-    api.get(`/api/v1/meetings/${meetingId}`, Meeting).then((x) => live && setM(x), (e) => live && setErr(e));
+    api.get(`/api/v1/meetings/${meetingId}`, Meeting).then(
+      (x) => {
+        if (!live) return;
+        setM(x);
+        setErr(null);
+      },
+      (e) => live && setErr(e),
+    );
     return () => {
       live = false;
     };
-  }, [meetingId]);
+  }, [meetingId, epoch]);
   if (!m) return err ? <p className="muted small">{error(err)}</p> : null;
   const rsvp = async (answer: 'yes' | 'no') => {
     try {

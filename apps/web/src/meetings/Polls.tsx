@@ -12,20 +12,31 @@ const REFRESH_MS = 30_000;
 /** One poll with live results (fetched again whenever the stream says they changed) and the vote form. */
 export function PollView({ pollId, initial }: { pollId: string; initial?: Poll }) {
   const { mt, error } = useMt();
-  const tick = useStore(useEngine().pollTicks)[pollId] ?? 0;
+  const engine = useEngine();
+  const tick = useStore(engine.pollTicks)[pollId] ?? 0;
+  // Loaded again whenever the connection comes back (a poll that failed offline recovers by itself).
+  const epoch = useStore(engine.liveEpoch);
   const [poll, setPoll] = useState<Poll | null>(initial ?? null);
   const [choice, setChoice] = useState<number[]>([]);
   const [err, setErr] = useState<unknown>(null);
   useEffect(() => {
     let live = true;
-    const load = () => api.get(`/api/v1/polls/${pollId}`, Poll).then((p) => live && setPoll(p), (e) => live && setErr(e));
+    const load = () =>
+      api.get(`/api/v1/polls/${pollId}`, Poll).then(
+        (p) => {
+          if (!live) return;
+          setPoll(p);
+          setErr(null);
+        },
+        (e) => live && setErr(e),
+      );
     void load();
     const timer = setInterval(load, REFRESH_MS);
     return () => {
       live = false;
       clearInterval(timer);
     };
-  }, [pollId, tick]);
+  }, [pollId, tick, epoch]);
   // A poll with a closing time is fetched again just after it, to show it closed.
   const closesAt = poll && !poll.closed ? poll.closesAt : null;
   useEffect(() => {

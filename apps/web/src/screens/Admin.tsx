@@ -1,28 +1,39 @@
-import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { z } from 'zod';
 import {
   CreatedInvitation,
   InvitationList,
   JoinRequest,
   JoinRequestList,
-  Person,
+  PEOPLE_PAGE,
   PersonList,
   SchoolClass,
-  type SchoolRole,
+  type Person,
 } from '@parta/protocol';
 import { api, currentMembership, meStore, schoolStore } from '../app/state.ts';
 import { useI18n } from '../i18n/index.ts';
 import { useStore } from '../lib/store.ts';
 import { navigate, useLocation } from '../lib/router.ts';
 import { Button, ErrorNote, Field, Select } from '../ui/kit.tsx';
+import { People } from './AdminPeople.tsx';
 
 type P = z.infer<typeof Person>;
 type C = z.infer<typeof SchoolClass>;
 const ClassList = z.object({ classes: z.array(SchoolClass) });
+
+/** The whole roster, page by page: the server answers at most PEOPLE_PAGE at a time and says how many there are. */
+async function loadPeople(sid: string): Promise<P[]> {
+  const all: P[] = [];
+  for (;;) {
+    const r = await api.get(`/api/v1/schools/${sid}/people?offset=${all.length}&limit=${PEOPLE_PAGE}`, PersonList);
+    all.push(...r.people);
+    if (r.people.length === 0 || r.total === undefined || all.length >= r.total) return all;
+  }
+}
 const TABS = ['classes', 'people', 'guardians', 'invitations', 'requests'] as const;
 type Tab = (typeof TABS)[number];
 
-const fio = (p: Pick<P, 'lastName' | 'firstName' | 'middleName'>) => [p.lastName, p.firstName, p.middleName].filter(Boolean).join(' ');
+export const fio = (p: Pick<P, 'lastName' | 'firstName' | 'middleName'>) => [p.lastName, p.firstName, p.middleName].filter(Boolean).join(' ');
 
 /** School administration: classes, people, guardians' links, invitations and join requests. */
 export default function Admin() {
@@ -43,7 +54,7 @@ export default function Admin() {
   const reload = useCallback(() => {
     if (!sid) return;
     api.get(`/api/v1/schools/${sid}/classes`, ClassList).then((r) => setClasses(r.classes), setErr);
-    api.get(`/api/v1/schools/${sid}/people`, PersonList).then((r) => setPeople(r.people), setErr);
+    loadPeople(sid).then(setPeople, setErr);
   }, [sid]);
   useEffect(reload, [reload]);
 
@@ -88,7 +99,7 @@ export default function Admin() {
   );
 }
 
-function useAction() {
+export function useAction() {
   const { error } = useI18n();
   const [err, setErr] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -191,108 +202,6 @@ function Classes({ sid, classes, people, reload }: { sid: string; classes: C[]; 
         </label>
         <Button type="submit" busy={busy} disabled={!assign.classId || !assign.personId}>{t('admin.assign')}</Button>
       </form>
-    </div>
-  );
-}
-
-function People({ sid, classes, people, reload, isAdmin }: { sid: string; classes: C[]; people: P[]; reload: () => void; isAdmin: boolean }) {
-  const { t } = useI18n();
-  const [q, setQ] = useState('');
-  const [role, setRole] = useState<SchoolRole | ''>('');
-  const [classId, setClassId] = useState('');
-  const [form, setForm] = useState({ lastName: '', firstName: '', middleName: '', role: 'student' as SchoolRole, phone: '', birthDate: '', classId: '' });
-  const { err, busy, run } = useAction();
-  const shown = useMemo(
-    () =>
-      people
-        .filter((p) => !role || p.roles.includes(role))
-        .filter((p) => !classId || p.classIds.includes(classId) || p.childIds.some((c) => people.find((x) => x.id === c)?.classIds.includes(classId)))
-        .filter((p) => !q || fio(p).toLocaleLowerCase().includes(q.toLocaleLowerCase())),
-    [people, role, classId, q],
-  );
-  const className = (ids: string[]) => ids.map((id) => classes.find((c) => c.id === id)?.name).filter(Boolean).join(', ');
-
-  async function add(e: FormEvent) {
-    e.preventDefault();
-    const ok = await run(() =>
-      api.post(`/api/v1/schools/${sid}/people`, Person, {
-        lastName: form.lastName,
-        firstName: form.firstName,
-        middleName: form.middleName || null,
-        roles: [form.role],
-        phone: form.phone || null,
-        birthDate: form.birthDate || null,
-        ...(form.role === 'student' && form.classId ? { classId: form.classId } : {}),
-      }),
-    );
-    if (ok) {
-      setForm({ ...form, lastName: '', firstName: '', middleName: '', phone: '', birthDate: '' });
-      reload();
-    }
-  }
-
-  return (
-    <div className="stack">
-      <div className="filters">
-        <input type="search" aria-label={t('admin.findPerson')} placeholder={t('admin.findPerson')} value={q} onChange={(e) => setQ(e.target.value)} />
-        <select aria-label={t('admin.role')} value={role} onChange={(e) => setRole(e.target.value as SchoolRole | '')}>
-          <option value="">{t('admin.allRoles')}</option>
-          {(['student', 'guardian', 'teacher', 'admin'] as const).map((r) => <option key={r} value={r}>{t(`role.${r}`)}</option>)}
-        </select>
-        <select aria-label={t('admin.class')} value={classId} onChange={(e) => setClassId(e.target.value)}>
-          <option value="">{t('admin.allClasses')}</option>
-          {classes.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
-        </select>
-      </div>
-      <p className="muted small">{t('admin.shown', { n: shown.length, total: people.length })}</p>
-      <div className="table-wrap" tabIndex={0} role="region" aria-label={t('admin.tab.people')}>
-        <table className="table">
-          <caption className="sr-only">{t('admin.tab.people')}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('admin.name')}</th>
-              <th scope="col">{t('admin.role')}</th>
-              <th scope="col">{t('admin.class')}</th>
-              <th scope="col">{t('admin.phone')}</th>
-              <th scope="col">{t('admin.account')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.slice(0, 300).map((p) => (
-              <tr key={p.id}>
-                <th scope="row">{fio(p)}</th>
-                <td>{p.roles.map((r) => t(`role.${r}`)).join(', ')}</td>
-                <td>{className(p.classIds)}</td>
-                <td>{p.phone ?? '—'}</td>
-                <td>{p.linked ? t('admin.linked') : t('admin.notLinked')}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      {isAdmin && (
-        <form className="card" onSubmit={add} noValidate>
-          <h2>{t('admin.addPerson')}</h2>
-          <div className="grid2">
-            <Field label={t('person.lastName')} value={form.lastName} onChange={(e) => setForm({ ...form, lastName: e.target.value })} />
-            <Field label={t('person.firstName')} value={form.firstName} onChange={(e) => setForm({ ...form, firstName: e.target.value })} />
-            <Field label={t('person.middleName')} value={form.middleName} onChange={(e) => setForm({ ...form, middleName: e.target.value })} />
-            <Select label={t('admin.role')} value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as SchoolRole })}>
-              {(['student', 'guardian', 'teacher', 'admin'] as const).map((r) => <option key={r} value={r}>{t(`role.${r}`)}</option>)}
-            </Select>
-            <Field label={t('admin.phone')} type="tel" value={form.phone} onChange={(e) => setForm({ ...form, phone: e.target.value })} />
-            <Field label={t('admin.birthDate')} type="date" value={form.birthDate} onChange={(e) => setForm({ ...form, birthDate: e.target.value })} />
-            {form.role === 'student' && (
-              <Select label={t('admin.class')} value={form.classId} onChange={(e) => setForm({ ...form, classId: e.target.value })}>
-                <option value="">—</option>
-                {classes.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
-              </Select>
-            )}
-          </div>
-          <ErrorNote>{err}</ErrorNote>
-          <Button type="submit" busy={busy}>{t('admin.add')}</Button>
-        </form>
-      )}
     </div>
   );
 }

@@ -6,9 +6,11 @@ import { useStore } from '../lib/store.ts';
 import { navigate } from '../lib/router.ts';
 import { currentMembership, meStore, schoolStore } from '../app/state.ts';
 import { mentions } from '../sync/messages.ts';
-import { chatTitle, isChannel, preview, sectionOf, shortName, type Section } from '../ui/chat-format.ts';
+import { chatTitle, isChannel, preview, shortName } from '../ui/chat-format.ts';
 
-const ORDER: Section[] = ['classes', 'parents', 'channels', 'direct'];
+type Item = { chat: Chat; title: string };
+const activity = (c: Chat) => c.lastMessage?.createdAt ?? c.createdAt;
+const byAttention = (a: Item, b: Item) => activity(b.chat).localeCompare(activity(a.chat));
 
 export function ChatList({ mode, activeId }: { mode: 'chats' | 'channels'; activeId: string | null }) {
   const { t, plural, time, day } = useI18n();
@@ -27,13 +29,15 @@ export function ChatList({ mode, activeId }: { mode: 'chats' | 'channels'; activ
       .filter((c) => !schoolId || c.schoolId === schoolId)
       .map((c) => ({ chat: c, title: chatTitle(c, t) }))
       .filter(({ chat, title }) => !q || title.toLocaleLowerCase().includes(q) || (chat.lastMessage?.text ?? '').toLocaleLowerCase().includes(q))
-      .sort((a, b) => (b.chat.lastMessage?.createdAt ?? b.chat.createdAt).localeCompare(a.chat.lastMessage?.createdAt ?? a.chat.createdAt));
-    const out = new Map<Section, { chat: Chat; title: string }[]>();
-    for (const item of list) {
-      const s = sectionOf(item.chat.kind);
-      out.set(s, [...(out.get(s) ?? []), item]);
-    }
-    return ORDER.filter((s) => out.has(s)).map((s) => ({ section: s, items: out.get(s)! }));
+      .sort(byAttention);
+    // One list: unread chats first, then by the latest activity (a parent's direct message is not
+    // put away in a section at the bottom).
+    const unread = list.filter((x) => x.chat.unreadCount > 0);
+    const read = list.filter((x) => x.chat.unreadCount === 0);
+    return [
+      ...(unread.length ? [{ section: 'unread' as const, items: unread }] : []),
+      ...(read.length ? [{ section: 'all' as const, items: read }] : []),
+    ];
   }, [chats, filter, mode, schoolId, t]);
 
   const base = mode === 'channels' ? '/channels' : '/chats';

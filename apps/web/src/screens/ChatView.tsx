@@ -3,6 +3,7 @@ import { ChatMember, MessagePage, Receipts, type Chat, type Message } from '@par
 import { z } from 'zod';
 import { useEngine } from '../app/engine-context.ts';
 import { api, currentMembership, meStore, schoolStore } from '../app/state.ts';
+import { ApiError } from '../lib/api.ts';
 import { useI18n } from '../i18n/index.ts';
 import { useStore } from '../lib/store.ts';
 import { navigate, useLocation } from '../lib/router.ts';
@@ -16,6 +17,8 @@ import { MessageRow, PendingRow } from '../ui/MessageRow.tsx';
 import { Composer, type ComposerTarget } from '../ui/Composer.tsx';
 import { MembersPanel } from '../ui/MembersPanel.tsx';
 import { QuietAhead } from '../ui/QuietAhead.tsx';
+import { PinnedBar } from '../ui/PinnedBar.tsx';
+import { whoseParent } from '../ui/names.ts';
 import { MeetingsLink } from '../meetings/MeetingsLink.tsx';
 
 export type Row =
@@ -41,6 +44,8 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
   const sync = useStore(engine.sync);
   const ticks = useStore(engine.chatTicks);
   const notices = useStore(engine.notices);
+  // What failed while offline (history, members) is loaded again when the connection returns.
+  const epoch = useStore(engine.liveEpoch);
   const me = useStore(meStore);
   const schoolId = useStore(schoolStore);
   const myPersonId = currentMembership(me, schoolId)?.personId;
@@ -72,7 +77,7 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
 
   useEffect(() => {
     if (!history?.loaded && !history?.loading) void engine.loadLatest(chatId);
-  }, [chatId, engine, history?.loaded, history?.loading]);
+  }, [chatId, engine, history?.loaded, history?.loading, epoch]);
 
   // Members: for mentions, names of typists and read receipts.
   useEffect(() => {
@@ -81,7 +86,7 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
     return () => {
       live = false;
     };
-  }, [chatId, chat?.memberCount]);
+  }, [chatId, chat?.memberCount, epoch]);
 
   // Arriving from search: load around the message and scroll to it.
   const wanted = query.get('m');
@@ -149,6 +154,13 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
     if (!teachersOnly) void engine.loadOlder(chatId);
   }, [engine, chatId, teachersOnly]);
 
+  const photos = useMemo(() => new Map((members ?? []).map((m) => [m.personId, m.photo ?? null])), [members]);
+  // «мама Егора» beside guardians' names where parents talk with the class (not in direct chats or channels).
+  const kind = chat?.kind;
+  const whose = useMemo(
+    () => new Map(kind === 'class' || kind === 'parents' || kind === 'parents_only' || kind === 'group' ? (members ?? []).map((m) => [m.personId, whoseParent(m, i18n.locale)]) : []),
+    [members, kind, i18n.locale],
+  );
   const typing = useStore(engine.typing)[chatId]?.filter((x) => x.until > Date.now()) ?? [];
   const typingNames = typing.map((x) => members?.find((m) => m.userId === x.userId)?.name).filter(Boolean) as string[];
 
@@ -160,8 +172,10 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
     );
   }
   const title = chatTitle(chat, t);
-  const showReceipts = chat.kind === 'parents' || chat.kind === 'parents_only' || isChannel(chat.kind) || chat.kind === 'group';
+  // The chat says whether its authors see receipts; where it does not, the server refuses them: never ask.
+  const showReceipts = chat.receipts === true;
   const chatNotices = notices.filter((n) => n.chatId === chatId);
+  const direct = chat.kind === 'direct';
   const back = mode === 'channels' ? '/channels' : '/chats';
 
   return (
@@ -186,14 +200,31 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
             {plural('chat.members', chat.memberCount)}
           </button>
         </div>
-        {mode !== 'meeting' && <MeetingsLink chatId={chat.id} />}
+        {/* One-to-one: a call, not a meetings page; and no "teachers only" filter between two people. */}
+        {mode !== 'meeting' && (direct ? <CallButton chatId={chat.id} /> : <MeetingsLink chatId={chat.id} />)}
+        {!direct && (
         <button type="button" className={`btn btn-secondary toggle ${teachersOnly ? 'on' : ''}`} aria-pressed={teachersOnly} onClick={() => setTeachersOnly((v) => !v)}>
           <span className="teacher-badge" aria-hidden="true">
             <svg viewBox="0 0 24 24" width="16" height="16"><path fill="currentColor" d="M12 3 1 8.5 12 14l9-4.5V16h2V8.5L12 3zm-6.5 8.8V16c0 1.9 2.9 3.5 6.5 3.5s6.5-1.6 6.5-3.5v-4.2L12 15.1l-6.5-3.3z" /></svg>
           </span>
           <span className="toggle-label">{t('chat.teachersOnly')}</span>
         </button>
+        )}
       </header>
+      <PinnedBar
+        chat={chat}
+        loaded={history?.messages ?? []}
+        onOpen={(m) => {
+          if (history?.messages.some((x) => x.id === m.id)) {
+            setJump({ key: m.id, nonce: Date.now() });
+            setHighlight(m.id);
+            setTimeout(() => setHighlight(null), 4000);
+          } else {
+            jumpedFor.current = null;
+            navigate(`${mode === 'channels' ? '/channels' : '/chats'}/${chat.id}?m=${m.id}&seq=${m.seq}`, { replace: true });
+          }
+        }}
+      />
       {showMembers && members && <MembersPanel chat={chat} members={members} myUserId={me!.user.id} onClose={() => setShowMembers(false)} />}
       {chatNotices.map((n) => (
         <div key={n.id} className="notice" role="status">
@@ -233,6 +264,8 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
                   highlighted={highlight === row.message.id}
                   myUserId={me!.user.id}
                   myPersonId={myPersonId}
+                  photo={photos.get(row.message.author.personId)}
+                  whose={whose.get(row.message.author.personId)}
                   showReceipts={showReceipts}
                   tick={ticks[chatId] ?? 0}
                   onReply={() => setTarget({ kind: 'reply', message: row.message })}
@@ -268,13 +301,18 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
 
 export function useReceipts(chat: Chat, message: Message, enabled: boolean, tick: number) {
   const [receipts, setReceipts] = useState<z.infer<typeof Receipts> | null>(null);
+  const [refused, setRefused] = useState(false);
   const complete = !!receipts && receipts.readCount >= receipts.memberCount;
   useEffect(() => {
-    if (!enabled) return;
+    if (!enabled || refused) return;
     let live = true;
     const load = () => {
       if (document.visibilityState !== 'visible') return;
-      api.get(paths.receipts(chat.id, message.id), Receipts).then((r) => live && setReceipts(r), () => undefined);
+      api.get(paths.receipts(chat.id, message.id), Receipts).then(
+        (r) => live && setReceipts(r),
+        // A refusal (4xx) is final for this message: asking again would be refused again.
+        (e: unknown) => live && e instanceof ApiError && !e.isNetwork && e.status < 500 && setRefused(true),
+      );
     };
     load();
     // Others' read markers are not in the author's stream: while the message is shown and not read
@@ -284,6 +322,30 @@ export function useReceipts(chat: Chat, message: Message, enabled: boolean, tick
       live = false;
       if (id) clearInterval(id);
     };
-  }, [chat.id, message.id, enabled, tick, complete]);
+  }, [chat.id, message.id, enabled, tick, complete, refused]);
   return receipts;
+}
+
+/** A direct chat's call: starts (or joins) the chat's call and opens it. */
+function CallButton({ chatId }: { chatId: string }) {
+  const { t, error } = useI18n();
+  const [err, setErr] = useState<string | null>(null);
+  return (
+    <>
+      <button
+        type="button"
+        className="btn btn-secondary"
+        data-call
+        onClick={() =>
+          void api.post(`/api/v1/chats/${chatId}/call`, z.object({ id: z.string() })).then(
+            (m) => navigate(`/meetings/${m.id}`),
+            (e: unknown) => setErr(error(e)),
+          )
+        }
+      >
+        {t('chat.callNow')}
+      </button>
+      {err && <span className="error small" role="alert">{err}</span>}
+    </>
+  );
 }

@@ -1,11 +1,13 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { z } from 'zod';
 import { JoinRequest, JoinRequestList, PublicSchoolList, type SchoolRole } from '@parta/protocol';
 import { useI18n } from '../i18n/index.ts';
 import { api, loadMe, meStore, signOutLocally } from '../app/state.ts';
 import { useStore } from '../lib/store.ts';
+import { navigate } from '../lib/router.ts';
 import { Button, ErrorNote, Field, Select } from '../ui/kit.tsx';
 import { LanguageSwitch } from '../ui/LanguageSwitch.tsx';
+import { useStreamUpdates } from '../app/follow-stream.ts';
 
 type JR = z.infer<typeof JoinRequest>;
 
@@ -24,6 +26,22 @@ export function Link() {
   const [form, setForm] = useState({ schoolId: '', lastName: me?.user.lastName ?? '', firstName: me?.user.firstName ?? '', middleName: '', role: 'guardian' as SchoolRole, comment: '' });
   const [formErr, setFormErr] = useState<string | null>(null);
   const [sent, setSent] = useState(false);
+  // Approved while waiting: the account's stream gets its new chats; load the account again (the app
+  // then opens the school), and the requests (a rejection shows as such).
+  const [streamTick, setStreamTick] = useState(0);
+  const onUpdate = useCallback(() => {
+    setStreamTick((n) => n + 1);
+    void loadMe().catch(() => undefined);
+  }, []);
+  useStreamUpdates(onUpdate);
+  // Opened from an invitation link (/join?code=…): apply its code at once.
+  const linked = useRef(false);
+  useEffect(() => {
+    const fromLink = location.pathname === '/join' ? new URLSearchParams(location.search).get('code') : null;
+    if (!fromLink || linked.current) return;
+    linked.current = true;
+    void redeem(undefined, fromLink);
+  }, []);
 
   useEffect(() => {
     api.get('/api/v1/join-requests', JoinRequestList).then((r) => setRequests(r.joinRequests), () => undefined);
@@ -31,20 +49,20 @@ export function Link() {
       setSchools(r.schools);
       setForm((f) => (f.schoolId ? f : { ...f, schoolId: r.schools[0]?.id ?? '' }));
     }, () => undefined);
-  }, [sent]);
+  }, [sent, streamTick]);
 
-  async function redeem(e: FormEvent) {
-    e.preventDefault();
+  async function redeem(e?: FormEvent, value = code) {
+    e?.preventDefault();
     setCodeErr(null);
-    if (code.trim().length < 4) {
+    if (value.trim().length < 4) {
       setCodeErr(t('link.codeEmpty'));
       return;
     }
     setBusy(true);
     try {
-      await api.post('/api/v1/invitations/redeem', z.object({ schoolId: z.string(), personId: z.string() }), { code: code.trim() });
-      history.replaceState(null, '', '/');
+      await api.post('/api/v1/invitations/redeem', z.object({ schoolId: z.string(), personId: z.string() }), { code: value.trim() });
       await loadMe();
+      navigate('/chats', { replace: true });
     } catch (ex) {
       setCodeErr(error(ex));
     } finally {
@@ -135,7 +153,11 @@ export function Link() {
             </form>
           )}
         </section>
-        <Button variant="ghost" onClick={() => void api.post('/api/v1/auth/logout', null).finally(signOutLocally)}>{t('nav.signOut')}</Button>
+        {me && me.schools.length > 0 ? (
+          <Button variant="ghost" onClick={() => navigate('/chats', { replace: true })}>{t('link.backToChats')}</Button>
+        ) : (
+          <Button variant="ghost" onClick={() => void api.post('/api/v1/auth/logout', null).finally(signOutLocally)}>{t('nav.signOut')}</Button>
+        )}
       </div>
     </main>
   );

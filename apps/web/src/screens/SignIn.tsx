@@ -1,7 +1,9 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { CreateSessionResponse, RequestCodeResponse } from '@parta/protocol';
 import { useI18n } from '../i18n/index.ts';
 import { api, clearCachedData, loadMe, localeStore, tokenStore } from '../app/state.ts';
+import { ApiError } from '../lib/api.ts';
+import { deviceName } from './device-name.ts';
 import { Button, Field } from '../ui/kit.tsx';
 import { LanguageSwitch } from '../ui/LanguageSwitch.tsx';
 
@@ -16,6 +18,11 @@ export function SignIn() {
   const [err, setErr] = useState<string | null>(null);
   const [resendAt, setResendAt] = useState(0);
   const [now, setNow] = useState(Date.now());
+  const [note, setNote] = useState<string | null>(null);
+  const submitted = useRef('');
+  const inflight = useRef(false);
+  // An invitation link (/join?code=…): the code is applied right after signing in.
+  const invite = location.pathname === '/join' ? new URLSearchParams(location.search).get('code') : null;
 
   useEffect(() => {
     if (step !== 'code') return;
@@ -37,28 +44,44 @@ export function SignIn() {
       setResendAt(new Date(res.resendAfter).getTime());
       setStep('code');
       setCode('');
+      setNote(null);
     } catch (ex) {
-      setErr(error(ex));
+      // The same number again while its code is still on the way: back to the code field, with the countdown.
+      if (ex instanceof ApiError && ex.code === 'code_resend_too_soon') {
+        const wait = Number((ex.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds ?? 60);
+        setNormalised((n) => (n && sameNumber(n, phone) ? n : phone));
+        setResendAt(Date.now() + wait * 1000);
+        setNow(Date.now());
+        setStep('code');
+        setCode('');
+        setNote(t('signin.codeStillValid'));
+      } else {
+        setErr(error(ex));
+      }
     } finally {
       setBusy(false);
     }
   }
 
-  async function submitCode(e: FormEvent) {
-    e.preventDefault();
+  async function submitCode(e?: FormEvent, value = code) {
+    e?.preventDefault();
     setErr(null);
-    if (!/^\d{6}$/.test(code)) {
+    if (inflight.current) return;
+    if (!/^\d{6}$/.test(value)) {
       setErr(t('signin.codeSixDigits'));
       return;
     }
     setBusy(true);
     try {
-      const res = await api.post('/api/v1/auth/session', CreateSessionResponse, { phone: normalised, code, deviceName: deviceName() });
+      submitted.current = value;
+      inflight.current = true;
+      const res = await api.post('/api/v1/auth/session', CreateSessionResponse, { phone: normalised, code: value, deviceName: deviceName() });
       clearCachedData();
       tokenStore.set(res.token);
       if (res.user.locale !== localeStore.get()) localeStore.set(res.user.locale);
       await loadMe();
     } catch (ex) {
+      inflight.current = false;
       setErr(error(ex));
       setBusy(false);
     }
@@ -74,6 +97,11 @@ export function SignIn() {
         </div>
         <h1>{t('app.name')}</h1>
         <p className="lead">{t('signin.lead')}</p>
+        {invite && (
+          <p className="notice-box" role="note" data-invite={invite}>
+            {t('signin.invited', { code: invite })}
+          </p>
+        )}
         {step === 'phone' ? (
           <form onSubmit={requestCode} noValidate>
             <Field
@@ -94,13 +122,19 @@ export function SignIn() {
         ) : (
           <form onSubmit={submitCode} noValidate>
             <p>{t('signin.codeSent', { phone: normalised })}</p>
+            {note && <p className="muted" role="status">{note}</p>}
             <Field
               label={t('signin.code')}
               inputMode="numeric"
               autoComplete="one-time-code"
               maxLength={6}
               value={code}
-              onChange={(e) => setCode(e.target.value.replace(/\D/g, '').slice(0, 6))}
+              onChange={(e) => {
+                const value = e.target.value.replace(/\D/g, '').slice(0, 6);
+                setCode(value);
+                // The sixth digit submits (typed, pasted or filled in from the SMS); the same code once.
+                if (value.length === 6 && value !== submitted.current && !busy) void submitCode(undefined, value);
+              }}
               error={err}
               autoFocus
             />
@@ -108,7 +142,7 @@ export function SignIn() {
               {t('signin.signIn')}
             </Button>
             <div className="row gap">
-              <Button variant="ghost" onClick={() => { setStep('phone'); setErr(null); }}>
+              <Button variant="ghost" onClick={() => { setStep('phone'); setErr(null); setNote(null); submitted.current = ''; }}>
                 {t('signin.otherPhone')}
               </Button>
               <Button variant="ghost" disabled={wait > 0 || busy} onClick={() => void requestCode()}>
@@ -122,9 +156,8 @@ export function SignIn() {
   );
 }
 
-function deviceName(): string {
-  const ua = navigator.userAgent;
-  const os = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Windows/.test(ua) ? 'Windows' : /Mac OS/.test(ua) ? 'macOS' : /Linux/.test(ua) ? 'Linux' : '';
-  const browser = /Firefox\//.test(ua) ? 'Firefox' : /Edg\//.test(ua) ? 'Edge' : /YaBrowser\//.test(ua) ? 'Yandex' : /Chrome\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : 'Browser';
-  return [browser, os].filter(Boolean).join(', ');
+/** Two spellings of one number (+7 900 000-00-02 and 89000000002). */
+function sameNumber(a: string, b: string): boolean {
+  const digits = (x: string) => x.replace(/\D/g, '').replace(/^8(?=\d{10}$)/, '7');
+  return digits(a) === digits(b);
 }

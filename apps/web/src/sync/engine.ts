@@ -17,6 +17,7 @@ import { createStore, type Store } from '../lib/store.ts';
 import { applyToChats, applyToHistory, mergeMessages, type History } from './messages.ts';
 import * as outbox from './outbox.ts';
 import { backoffMs, initialSyncState, nextSyncState, type SyncEvent, type SyncState } from './state.ts';
+import { TypingTracker } from './typing.ts';
 
 export interface ChatHistory extends History {
   loading: boolean;
@@ -54,7 +55,10 @@ export class SyncEngine {
   readonly chats: Store<Chat[] | null> = createStore<Chat[] | null>(null);
   readonly histories: Store<Record<string, ChatHistory>> = createStore({});
   readonly outbox: Store<outbox.Outgoing[]>;
-  readonly typing: Store<Record<string, { userId: string; until: number }[]>> = createStore({});
+  private readonly typists = new TypingTracker();
+  readonly typing = this.typists.store;
+  /** Bumped each time the connection becomes live again after being lost: views reload what failed meanwhile. */
+  readonly liveEpoch: Store<number> = createStore(0);
   readonly notices: Store<Notice[]> = createStore<Notice[]>([]);
   /** Bumped on every applied update of a chat (for views that refetch derived data, e.g. receipts). */
   readonly chatTicks: Store<Record<string, number>> = createStore({});
@@ -75,12 +79,17 @@ export class SyncEngine {
   /** `send` frames waiting for their answer, by ref. */
   private readonly sending = new Map<string, { resolve: (m: SentMessage) => void; reject: (e: ApiError) => void }>();
   private sendRefs = 0;
+  private readonly typingSentAt = new Map<string, number>();
 
   constructor(private readonly o: EngineOptions) {
     this.outbox = createStore(outbox.restore(readJson(this.key('outbox'))));
     this.outbox.subscribe(() => writeJson(this.key('outbox'), this.outbox.get()));
+    let wasLive = false;
     this.sync.subscribe(() => {
-      if (this.sync.get().status === 'live') void this.flush();
+      const live = this.sync.get().status === 'live';
+      if (live) void this.flush();
+      if (live && !wasLive) this.liveEpoch.set((n) => n + 1);
+      wasLive = live;
     });
   }
 
@@ -105,6 +114,7 @@ export class SyncEngine {
     window.removeEventListener('offline', this.onOffline);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.stopHeartbeat();
+    this.typists.stop();
     this.ws?.close(1000);
     this.ws = null;
   }
@@ -172,8 +182,12 @@ export class SyncEngine {
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(frame));
   }
 
+  /** At most one `typing` frame per chat every 2 s (the gateway limits them per connection). */
   sendTyping(chatId: string): void {
-    if (this.sync.get().status === 'live') this.send({ type: 'typing', chatId });
+    const now = Date.now();
+    if (this.sync.get().status !== 'live' || now - (this.typingSentAt.get(chatId) ?? 0) < 2000) return;
+    this.typingSentAt.set(chatId, now);
+    this.send({ type: 'typing', chatId });
   }
 
   private startHeartbeat(seconds: number) {
@@ -225,9 +239,7 @@ export class SyncEngine {
         this.sending.delete(f.ref);
         return;
       case 'typing': {
-        if (f.userId === this.o.userId) return;
-        const until = Date.now() + 5000;
-        this.typing.set((t) => ({ ...t, [f.chatId]: [...(t[f.chatId] ?? []).filter((x) => x.userId !== f.userId && x.until > Date.now()), { userId: f.userId, until }] }));
+        if (f.userId !== this.o.userId) this.typists.seen(f.chatId, f.userId);
         return;
       }
       default:
@@ -281,6 +293,7 @@ export class SyncEngine {
     if (u.type === 'chat.added') void this.refreshChat(u.chatId);
     if (u.type === 'poll.updated') this.pollTicks.set((t) => ({ ...t, [u.pollId]: (t[u.pollId] ?? 0) + 1 }));
     if (u.type.startsWith('diary.')) for (const l of this.diaryListeners) l(u);
+    if (u.type === 'message.new' && u.message.author.userId) this.typists.clear(u.chatId, u.message.author.userId);
     if (u.type === 'message.new' && u.message.author.userId === this.o.userId) {
       this.outbox.set((q) => outbox.settle(q, [u.message.clientId]));
     }

@@ -9,6 +9,7 @@ export const paths = {
   reaction: (chatId: string, id: string, emoji: string) => `/api/v1/chats/${chatId}/messages/${id}/reactions/${encodeURIComponent(emoji)}`,
   receipts: (chatId: string, id: string) => `/api/v1/chats/${chatId}/messages/${id}/receipts`,
   read: (chatId: string) => `/api/v1/chats/${chatId}/read`,
+  pin: (chatId: string) => `/api/v1/chats/${chatId}/pin`,
   search: () => '/api/v1/search',
   workingHours: () => '/api/v1/me/working-hours',
 };

@@ -23,11 +23,12 @@ export function Avatar({ id, name, photo, size = 40 }: { id: string; name: strin
       live = false;
       if (made) URL.revokeObjectURL(made);
     };
-  }, [photo, size]);
+    // By id: the same photo arrives as new objects whenever the member list is fetched again.
+  }, [photo?.id, size]);
   return src ? (
     <img className="avatar" src={src} alt="" width={size} height={size} style={{ width: size, height: size }} />
   ) : (
-    <span className="avatar" style={{ background: colourOf(id), width: size, height: size, fontSize: size * 0.4 }} aria-hidden="true">
+    <span className="avatar" style={{ background: colourOf(id), width: size, height: size, fontSize: size * 0.4 }} aria-hidden="true" data-initials="">
       {initials(name)}
     </span>
   );

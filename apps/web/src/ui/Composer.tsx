@@ -8,7 +8,8 @@ import { paths } from '../sync/paths.ts';
 import { Icon } from './kit.tsx';
 import { StickerPicker } from './StickerPicker.tsx';
 import { uploadFile } from './upload.ts';
-import { formatSize } from './MessageRow.tsx';
+import { formatSize } from './size.ts';
+import { nameInCase } from './names.ts';
 import { shortName } from './chat-format.ts';
 import { placeMentions } from './mentions.ts';
 
@@ -24,7 +25,7 @@ interface Upload {
 }
 
 export function Composer({ chat, members, target, onTargetDone, offline }: { chat: Chat; members: ChatMember[]; target: ComposerTarget; onTargetDone: () => void; offline: boolean }) {
-  const { t, error } = useI18n();
+  const { t, error, locale: i18nLocale } = useI18n();
   const engine = useEngine();
   const [text, setText] = useState('');
   const [chosen, setChosen] = useState<{ label: string; personId: string }[]>([]);
@@ -163,7 +164,9 @@ export function Composer({ chat, members, target, onTargetDone, offline }: { cha
         <div className="composer-target">
           <Icon name={target.kind === 'reply' ? 'reply' : 'edit'} size={16} />
           <span className="small">
-            {target.kind === 'reply' ? t('composer.replyTo', { name: shortName(target.message.author.name) }) : t('composer.editing')}
+            {target.kind === 'reply'
+              ? t('composer.replyToMessage', { name: i18nLocale === 'ru' ? nameInCase(target.message.author.name, 'genitive') : shortName(target.message.author.name) })
+              : t('composer.editing')}
             {': '}
             <span className="muted">{target.message.text.slice(0, 80)}</span>
           </span>
@@ -177,7 +180,7 @@ export function Composer({ chat, members, target, onTargetDone, offline }: { cha
           {uploads.map((u) => (
             <li key={u.key} className="upload" data-uploaded={u.id ? "yes" : "no"}>
               <span className="upload-name">{u.name}</span>
-              <span className="muted small">{formatSize(u.size)}</span>
+              <span className="muted small">{formatSize(u.size, i18nLocale)}</span>
               {u.error ? (
                 <span className="error small">{u.error}</span>
               ) : (

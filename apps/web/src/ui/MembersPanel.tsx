@@ -6,12 +6,14 @@ import { useI18n } from '../i18n/index.ts';
 import { navigate } from '../lib/router.ts';
 import { Button, TeacherBadge } from './kit.tsx';
 import { ChatNotify } from './ChatNotify.tsx';
+import { Avatar } from './Avatar.tsx';
+import { whoseParent } from './names.ts';
 
 const Opened = z.object({ chatId: z.uuid() });
 
 /** Who is in the chat; a direct chat can be opened with anyone the school's policy allows. */
 export function MembersPanel({ chat, members, myUserId, onClose }: { chat: Chat; members: ChatMember[]; myUserId: string; onClose: () => void }) {
-  const { t, error } = useI18n();
+  const { t, error, locale } = useI18n();
   const [err, setErr] = useState<string | null>(null);
   const sorted = [...members].sort((a, b) => Number(b.isStaff) - Number(a.isStaff) || a.name.localeCompare(b.name, 'ru'));
 
@@ -36,9 +38,18 @@ export function MembersPanel({ chat, members, myUserId, onClose }: { chat: Chat;
       {err && <p className="error small" role="alert">{err}</p>}
       <ul className="plain">
         {sorted.map((m) => (
-          <li key={m.personId} className="row between">
-            <span>
-              {m.name} {m.isStaff && <TeacherBadge label={t('role.teacherBadge')} />}
+          <li key={m.personId} className="row between member" data-person={m.personId}>
+            <span className="row gap member-who">
+              <Avatar id={m.personId} name={m.name} photo={m.photo ?? null} size={32} />
+              <span>
+                {m.name} {m.isStaff && <TeacherBadge label={t('role.teacherBadge')} />}
+                {whoseParent(m, locale) && <span className="muted whose"> ({whoseParent(m, locale)})</span>}
+                {m.phone && (
+                  <a className="member-phone small" href={`tel:${m.phone}`} aria-label={t('chat.call', { name: m.name, phone: m.phone })}>
+                    {m.phone}
+                  </a>
+                )}
+              </span>
             </span>
             {m.userId && m.userId !== myUserId && chat.kind !== 'direct' && (
               <Button variant="secondary" className="small" onClick={() => void write(m.personId)} aria-label={t('chat.writeTo', { name: m.name })}>

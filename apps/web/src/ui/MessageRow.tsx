@@ -1,16 +1,20 @@
-import { memo, useEffect, useState } from 'react';
-import type { Chat, Message, MessageAttachment } from '@parta/protocol';
+import { lazy, memo, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { Chat, Message, MessageAttachment, PhotoRef } from '@parta/protocol';
+import { Avatar } from './Avatar.tsx';
 import { api } from '../app/state.ts';
+import { useEngine } from '../app/engine-context.ts';
+import { useStore } from '../lib/store.ts';
 import { useI18n } from '../i18n/index.ts';
 import { filePaths, paths } from '../sync/paths.ts';
 import type { Outgoing } from '../sync/outbox.ts';
 import { useReceipts } from '../screens/ChatView.tsx';
-import { colourOf, initials, isChannel, shortName } from './chat-format.ts';
+import { isChannel, shortName } from './chat-format.ts';
 import { Icon, TeacherBadge } from './kit.tsx';
 import { MessageText } from './MessageText.tsx';
 import { CardAttachment } from '../meetings/Cards.tsx';
+import { ReactionPicker } from './ReactionPicker.tsx';
+import { formatSize } from './size.ts';
 
-export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🙏', '👏', '😮'];
 
 interface Props {
   chat: Chat;
@@ -19,6 +23,10 @@ interface Props {
   highlighted: boolean;
   myUserId: string;
   myPersonId?: string;
+  /** The author's photo, from the chat's member list. */
+  photo?: PhotoRef | null;
+  /** Whose parent the author is («мама Егора»), in class and parents' chats. */
+  whose?: string | null;
   showReceipts: boolean;
   tick: number;
   onReply: () => void;
@@ -26,11 +34,17 @@ interface Props {
   onJump: (messageId: string) => void;
 }
 
-export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, highlighted, myUserId, myPersonId, showReceipts, tick, onReply, onEdit, onJump }: Props) {
+const ImageViewer = lazy(() => import('./ImageViewer.tsx'));
+
+export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, highlighted, myUserId, myPersonId, photo, whose, showReceipts, tick, onReply, onEdit, onJump }: Props) {
   const { t, time, plural, error } = useI18n();
   const mine = m.author.userId === myUserId;
   const deleted = !!m.deletedAt;
   const [picking, setPicking] = useState(false);
+  const reactButton = useRef<HTMLButtonElement>(null);
+  const closePicker = useCallback(() => setPicking(false), []);
+  const images = useMemo(() => m.attachments.filter((a) => a.kind === 'image'), [m.attachments]);
+  const [viewing, setViewing] = useState<number | null>(null);
   const [err, setErr] = useState<string | null>(null);
   const channel = isChannel(chat.kind);
 
@@ -40,6 +54,15 @@ export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, 
     try {
       if (had) await api.delete(paths.reaction(chat.id, m.id, emoji));
       else await api.post(paths.reactions(chat.id, m.id), null, { emoji });
+    } catch (e) {
+      setErr(error(e));
+    }
+  }
+
+  const pinned = chat.pinnedMessageId === m.id;
+  async function pin() {
+    try {
+      await api.put(paths.pin(chat.id), null, { messageId: pinned ? null : m.id });
     } catch (e) {
       setErr(error(e));
     }
@@ -63,9 +86,7 @@ export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, 
       tabIndex={0}
     >
       {!grouped ? (
-        <span className="avatar" style={{ background: colourOf(m.author.personId) }} aria-hidden="true">
-          {initials(m.author.name)}
-        </span>
+        <Avatar id={m.author.personId} name={m.author.name} photo={photo ?? null} size={36} />
       ) : (
         <span className="avatar-space" aria-hidden="true" />
       )}
@@ -73,6 +94,7 @@ export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, 
         {!grouped && (
           <div className="msg-meta">
             <span className="msg-author">{shortName(m.author.name)}</span>
+            {whose && <span className="muted small whose">({whose})</span>}
             {m.author.isStaff && <TeacherBadge label={t('role.teacherBadge')} />}
             <time dateTime={m.createdAt} className="muted small">{time(m.createdAt)}</time>
           </div>
@@ -93,7 +115,12 @@ export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, 
                 <MessageText text={m.text} entities={m.entities} myPersonId={myPersonId} />
               </p>
             )}
-            {m.attachments.map((a) => (a.kind === 'meeting' || a.kind === 'poll' ? <CardAttachment key={a.id} a={a} /> : <AttachmentView key={a.id} a={a} />))}
+            {m.attachments.map((a) => (a.kind === 'meeting' || a.kind === 'poll' ? <CardAttachment key={a.id} a={a} /> : <AttachmentView key={a.id} a={a} onOpen={() => setViewing(images.indexOf(a))} />))}
+            {viewing !== null && (
+              <Suspense fallback={null}>
+                <ImageViewer images={images} index={viewing} onClose={() => setViewing(null)} />
+              </Suspense>
+            )}
           </>
         )}
         <div className="msg-foot">
@@ -127,7 +154,7 @@ export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, 
               <Icon name="reply" size={18} />
             </button>
           )}
-          <button type="button" className="btn btn-ghost icon-only" aria-label={t('message.react')} title={t('message.react')} aria-expanded={picking} onClick={() => setPicking((p) => !p)}>
+          <button ref={reactButton} type="button" className="btn btn-ghost icon-only" aria-label={t('message.react')} title={t('message.react')} aria-expanded={picking} onClick={() => setPicking((p) => !p)}>
             <Icon name="smile" size={18} />
           </button>
           {mine && m.text && (
@@ -135,20 +162,17 @@ export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, 
               <Icon name="edit" size={18} />
             </button>
           )}
+          {(chat.isModerator || chat.kind === 'direct') && (
+            <button type="button" className="btn btn-ghost icon-only" aria-label={pinned ? t('message.unpin') : t('message.pin')} title={pinned ? t('message.unpin') : t('message.pin')} aria-pressed={pinned} onClick={() => void pin()}>
+              <Icon name="pin" size={18} />
+            </button>
+          )}
           {(mine || chat.isModerator) && (
             <button type="button" className="btn btn-ghost icon-only" aria-label={t('message.delete')} title={t('message.delete')} onClick={() => void remove()}>
               <Icon name="delete" size={18} />
             </button>
           )}
-          {picking && (
-            <div className="emoji-pick" role="group" aria-label={t('message.react')}>
-              {QUICK_REACTIONS.map((e) => (
-                <button key={e} type="button" className="btn btn-ghost" onClick={() => void react(e)} aria-label={e}>
-                  {e}
-                </button>
-              ))}
-            </div>
-          )}
+          {picking && <ReactionPicker anchor={reactButton} label={t('message.react')} onPick={(e) => void react(e)} onClose={closePicker} />}
         </div>
       )}
     </article>
@@ -183,14 +207,20 @@ function ReceiptLine({ chat, message, tick }: { chat: Chat; message: Message; ti
   );
 }
 
-/** Images show a preview; other files a download button. Both are fetched with the session (never public links). */
-function AttachmentView({ a }: { a: MessageAttachment }) {
-  const { t, error } = useI18n();
+/** Images show a preview that opens the viewer; other files a download button. Both are fetched with the session (never public links). */
+function AttachmentView({ a, onOpen }: { a: MessageAttachment; onOpen: () => void }) {
+  const { t, error, locale } = useI18n();
   const [src, setSrc] = useState<string | null>(null);
   const [err, setErr] = useState<string | null>(null);
   const visual = a.kind === 'image' || a.kind === 'sticker';
+  // A preview that failed offline is fetched again when the connection returns.
+  const epoch = useStore(useEngine().liveEpoch);
+  const retryKey = useRef(epoch);
+  if (err && epoch !== retryKey.current) retryKey.current = epoch;
+  const retry = retryKey.current;
   useEffect(() => {
     if (!visual) return;
+    setErr(null);
     let url: string | null = null;
     let live = true;
     const src = a.kind === 'image' ? (a.thumbnailUrl ?? filePaths.thumbnail(a.id)) : (a.url ?? filePaths.download(a.id));
@@ -206,7 +236,7 @@ function AttachmentView({ a }: { a: MessageAttachment }) {
       live = false;
       if (url) URL.revokeObjectURL(url);
     };
-  }, [a.id, a.kind, a.url, a.thumbnailUrl, visual]);
+  }, [a.id, a.kind, a.url, a.thumbnailUrl, visual, retry]);
 
   async function download() {
     try {
@@ -229,7 +259,7 @@ function AttachmentView({ a }: { a: MessageAttachment }) {
   if (a.kind === 'image') {
     const ratio = a.width && a.height ? a.height / a.width : 0.75;
     return (
-      <button type="button" className="image-att" onClick={() => void download()} aria-label={t('message.openImage', { name: a.name })}>
+      <button type="button" className="image-att" onClick={onOpen} aria-label={t('message.openImage', { name: a.name })}>
         {src ? <img src={src} alt={a.name} style={{ aspectRatio: `${1 / ratio}` }} /> : <span className="image-ph" style={{ aspectRatio: `${1 / ratio}` }} aria-hidden="true" />}
       </button>
     );
@@ -240,16 +270,10 @@ function AttachmentView({ a }: { a: MessageAttachment }) {
       <button type="button" className="link-btn" onClick={() => void download()} aria-label={t('message.download', { name: a.name })} data-download={a.id}>
         {a.name}
       </button>
-      <span className="muted small">{formatSize(a.size)}</span>
+      <span className="muted small">{formatSize(a.size, locale)}</span>
       {err && <span className="error small">{err}</span>}
     </div>
   );
-}
-
-export function formatSize(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
 export function PendingRow({ item, onRetry, onDiscard }: { item: Outgoing; onRetry: () => void; onDiscard: () => void }) {

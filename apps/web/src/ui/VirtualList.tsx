@@ -148,11 +148,13 @@ export function VirtualList<T extends VirtualItem>({ items, render, estimate = 7
 
   const first = items.length ? rowAt(Math.max(0, view.top - OVERSCAN)) : 0;
   const last = items.length ? rowAt(view.top + view.height + OVERSCAN) : -1;
+  // Rows are placed with `top`, not `transform`: a transform would make each row the containing block
+  // of its fixed-position popovers (reactions), drawing them under the next row and clipping them.
   const rows: ReactNode[] = [];
   for (let i = first; i <= last; i++) {
     const it = items[i]!;
     rows.push(
-      <div key={it.key} data-key={it.key} ref={measure} className="vrow" role="listitem" aria-setsize={items.length} aria-posinset={i + 1} style={{ transform: `translateY(${offsets[i]}px)` }}>
+      <div key={it.key} data-key={it.key} ref={measure} className="vrow" role="listitem" aria-setsize={items.length} aria-posinset={i + 1} style={{ top: offsets[i] }}>
         {render(it, i)}
       </div>,
     );

@@ -57,7 +57,7 @@ export function TeacherBadge({ label }: { label: string }) {
   );
 }
 
-export function Icon({ name, size = 20 }: { name: 'chats' | 'search' | 'channels' | 'settings' | 'admin' | 'send' | 'attach' | 'sticker' | 'back' | 'close' | 'reply' | 'edit' | 'delete' | 'smile' | 'check' | 'clock'; size?: number }) {
+export function Icon({ name, size = 20 }: { name: 'chats' | 'search' | 'channels' | 'settings' | 'admin' | 'send' | 'attach' | 'sticker' | 'back' | 'close' | 'reply' | 'edit' | 'delete' | 'smile' | 'check' | 'clock' | 'pin'; size?: number }) {
   const paths: Record<string, string> = {
     chats: 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z',
     search: 'M10 3a7 7 0 1 1 0 14 7 7 0 0 1 0-14zm0 2a5 5 0 1 0 0 10 5 5 0 0 0 0-10zm5.6 10.2 5.2 5.2-1.4 1.4-5.2-5.2z',
@@ -74,6 +74,7 @@ export function Icon({ name, size = 20 }: { name: 'chats' | 'search' | 'channels
     delete: 'M6 19a2 2 0 0 0 2 2h8a2 2 0 0 0 2-2V7H6v12zM19 4h-3.5l-1-1h-5l-1 1H5v2h14V4z',
     smile: 'M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 18a8 8 0 1 1 0-16 8 8 0 0 1 0 16zm-3.5-9a1.5 1.5 0 1 0 0-3 1.5 1.5 0 0 0 0 3zm7 0a1.5 1.5 0 1 0 0-3 1.5 1.5 0 0 0 0 3zM12 17.5c2.3 0 4.3-1.5 5.1-3.5H6.9c.8 2 2.8 3.5 5.1 3.5z',
     check: 'M9 16.2 4.8 12l-1.4 1.4L9 19 21 7l-1.4-1.4z',
+    pin: 'M16 3v2h-1v6l3 3v2h-5.2v6h-1.6v-6H6v-2l3-3V5H8V3h8z',
     clock: 'M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 18a8 8 0 1 1 0-16 8 8 0 0 1 0 16zm.5-13H11v6l5.2 3.2.8-1.3-4.5-2.7z',
   };
   return (
