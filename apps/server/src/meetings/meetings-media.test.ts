@@ -150,7 +150,7 @@ describe('meetings with a media server', async () => {
     assert.deepEqual((await live(teacher)).removed.map((r: { personId: string }) => r.personId), [father.personId]);
     assert.deepEqual((await live(guardian)).removed, [], 'only the host sees whom they removed');
     const csv = (await call(teacher, 'GET', `/api/v1/meetings/${m.id}/attendance.csv`)).body;
-    const fatherLine = csv.split('\r\n').find((l) => l.includes(',1,удалён ведущим'));
+    const fatherLine = csv.split('\r\n').find((l) => l.includes(';1;удалён ведущим'));
     assert.ok(fatherLine, `the removed father is not «был»:\n${csv}`);
     assert.equal((await call(father, 'POST', `/api/v1/meetings/${m.id}/host`, { action: 'readmit', personId: father.personId })).statusCode, 403);
     assert.equal((await host({ action: 'readmit', personId: father.personId })).statusCode, 200);
