@@ -36,10 +36,10 @@ function rng(seed: number) {
   return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
 }
 
-export async function seedDemoDiary(ctx: AppContext, schoolId: string): Promise<void> {
-  const y = Number(academicYearFor().startsOn.slice(0, 4));
-  await setPeriods(ctx, schoolId, {
-    kind: 'quarter',
+/** Quarters and holidays of the academic year starting in `y`, as a Russian school has them. */
+export function quarters(y: number) {
+  return {
+    kind: 'quarter' as const,
     periods: [
       { name: '1 четверть', startsOn: `${y}-09-01`, endsOn: `${y}-10-25` },
       { name: '2 четверть', startsOn: `${y}-11-05`, endsOn: `${y}-12-28` },
@@ -51,7 +51,12 @@ export async function seedDemoDiary(ctx: AppContext, schoolId: string): Promise<
       { name: 'Зимние каникулы', startsOn: `${y}-12-29`, endsOn: `${y + 1}-01-11` },
       { name: 'Весенние каникулы', startsOn: `${y + 1}-03-23`, endsOn: `${y + 1}-03-31` },
     ],
-  });
+  };
+}
+
+export async function seedDemoDiary(ctx: AppContext, schoolId: string): Promise<void> {
+  const y = Number(academicYearFor().startsOn.slice(0, 4));
+  await setPeriods(ctx, schoolId, quarters(y));
   const times = [['08:30', '09:15'], ['09:25', '10:10'], ['10:30', '11:15'], ['11:35', '12:20'], ['12:30', '13:15'], ['13:25', '14:10']];
   const second = [['14:00', '14:45'], ['14:55', '15:40'], ['15:50', '16:35'], ['16:45', '17:30'], ['17:40', '18:25']];
   await setBells(ctx, schoolId, {

@@ -3,6 +3,7 @@ import type { DiarySettings, Journal } from '@parta/protocol';
 import type { TestApp } from '../testing/harness.ts';
 import { DEMO_PHONES } from '../demo/seed.ts';
 import { academicYearFor } from '../directory/service.ts';
+import { quarters } from '../demo/diary.ts';
 
 /** The demo school's people, signed in, and a diary set up for 5А through the admin's API. */
 export interface Who {
@@ -44,23 +45,8 @@ export async function call(t: TestApp, a: Pick<Who, 'token'>, method: string, ur
   return res.body ? res.json() : null;
 }
 
-/** Quarters and holidays of the current academic year, as a Russian school has them. */
-export function quarters(y: number) {
-  return {
-    kind: 'quarter' as const,
-    periods: [
-      { name: '1 четверть', startsOn: `${y}-09-01`, endsOn: `${y}-10-25` },
-      { name: '2 четверть', startsOn: `${y}-11-05`, endsOn: `${y}-12-28` },
-      { name: '3 четверть', startsOn: `${y + 1}-01-12`, endsOn: `${y + 1}-03-22` },
-      { name: '4 четверть', startsOn: `${y + 1}-04-01`, endsOn: `${y + 1}-05-26` },
-    ],
-    holidays: [
-      { name: 'Осенние каникулы', startsOn: `${y}-10-26`, endsOn: `${y}-11-04` },
-      { name: 'Зимние каникулы', startsOn: `${y}-12-29`, endsOn: `${y + 1}-01-11` },
-      { name: 'Весенние каникулы', startsOn: `${y + 1}-03-23`, endsOn: `${y + 1}-03-31` },
-    ],
-  };
-}
+/** Quarters and holidays of the current academic year, as the demo school has them. */
+export { quarters };
 
 export const BELLS = [
   ['08:30', '09:15'],
