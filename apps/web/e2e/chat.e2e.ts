@@ -1,34 +1,29 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { PHONES, PHONE, TestServer, launch, newContext, repoRoot, screenshot, signIn, waitLive } from './harness.ts';
+import type { Page } from 'playwright-core';
+import { PHONES, PHONE, TestServer, newContext, repoRoot, screenshot, signIn, waitLive, useServerAndBrowser } from './harness.ts';
 
 /**
  * The web client against a real server, in Debian's Chromium: two people talking in the parents'
  * chat, attachments, a server restart, offline writing, and the closed space seen by a student.
  */
 const server = new TestServer();
-let browser: Browser;
 let teacher: Page;
 let parent: Page;
 let parentsChatUrl = '';
 
-before(async () => {
-  await server.start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server.dispose();
-});
+const suite = useServerAndBrowser(server);
 
 const messages = (page: Page, text: string) => page.locator('article[data-message-id] .msg-text', { hasText: text });
 
 async function openParentsChat(page: Page) {
-  await page.getByRole('link', { name: /5А — родители/ }).first().click();
+  await page
+    .getByRole('link', { name: /5А — родители/ })
+    .first()
+    .click();
   await page.getByRole('heading', { name: '5А — родители' }).waitFor();
 }
 
@@ -43,8 +38,8 @@ async function token(page: Page): Promise<string> {
 }
 
 test('a teacher and a parent exchange messages in the parents’ chat; the read receipt updates live', async () => {
-  teacher = await (await newContext(browser)).newPage();
-  parent = await (await newContext(browser, PHONE)).newPage();
+  teacher = await (await newContext(suite.browser)).newPage();
+  parent = await (await newContext(suite.browser, PHONE)).newPage();
   await signIn(teacher, server, PHONES.teacher);
   await signIn(parent, server, PHONES.parent);
 
@@ -72,7 +67,6 @@ test('a teacher and a parent exchange messages in the parents’ chat; the read 
   assert.equal(await parent.locator('article', { hasText: 'Родительское собрание' }).locator('.teacher-badge').count(), 1);
   await screenshot(teacher, 'chat-teacher-desktop');
   await screenshot(parent, 'chat-parent-phone');
-
 });
 
 test('an attachment is sent and downloaded', async () => {
@@ -154,23 +148,37 @@ test('the server restarts mid-conversation; both clients reconnect and resume, n
   await messages(teacher, 'После перезапуска').waitFor();
 
   for (const page of [teacher, parent]) {
-    for (const text of ['Родительское собрание', 'Спасибо, буду', 'Пишу без связи', 'Пока вас не было', 'Перед перезапуском', 'Во время перезапуска', 'После перезапуска']) {
+    for (const text of [
+      'Родительское собрание',
+      'Спасибо, буду',
+      'Пишу без связи',
+      'Пока вас не было',
+      'Перед перезапуском',
+      'Во время перезапуска',
+      'После перезапуска',
+    ]) {
       assert.equal(await messages(page, text).count(), 1, `${text} exactly once`);
     }
     assert.equal(await page.locator('article.pending').count(), 0);
   }
   // The rendered order is the chat's order.
   const seqs = await teacher.locator('article[data-seq]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
-  assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+  assert.deepEqual(
+    seqs,
+    [...seqs].sort((a, b) => a - b),
+  );
   assert.equal(new Set(seqs).size, seqs.length);
 });
 
 test('a student cannot see parents’ chats', async () => {
-  const student = await (await newContext(browser, PHONE)).newPage();
+  const student = await (await newContext(suite.browser, PHONE)).newPage();
   await signIn(student, server, PHONES.student);
   await student.locator('.chatrow').first().waitFor();
   const titles = await student.locator('.chatrow-title').allInnerTexts();
-  assert.ok(titles.some((t) => t.includes('5А — класс')), `the class chat is listed: ${titles.join(', ')}`);
+  assert.ok(
+    titles.some((t) => t.includes('5А — класс')),
+    `the class chat is listed: ${titles.join(', ')}`,
+  );
   assert.ok(!titles.some((t) => /родител/i.test(t)), `no parents' chat listed: ${titles.join(', ')}`);
 
   // Nor through the API, nor by opening the chat's address directly.
@@ -216,12 +224,17 @@ test('replies, reactions, edits and deletes reach the other side live; a direct 
   assert.equal(await on(parent, 'Перед перезапуском').count(), 0);
 
   // The parent writes to the teacher privately.
-  await parent.locator('.chat-head').getByRole('button', { name: /участник/ }).click();
+  await parent
+    .locator('.chat-head')
+    .getByRole('button', { name: /участник/ })
+    .click();
   await parent.getByRole('button', { name: 'Написать лично: Смирнова Елена Петровна' }).click();
   await parent.getByRole('heading', { name: /Смирнова/ }).waitFor();
   await send(parent, 'Можно личный вопрос?');
   // Unread chats come first in the list, whatever their kind.
-  const direct = teacher.locator('section', { has: teacher.getByRole('heading', { name: 'Непрочитанные' }) }).locator('.chatrow', { hasText: 'Можно личный вопрос?' });
+  const direct = teacher
+    .locator('section', { has: teacher.getByRole('heading', { name: 'Непрочитанные' }) })
+    .locator('.chatrow', { hasText: 'Можно личный вопрос?' });
   await direct.locator('.badge', { hasText: '1' }).waitFor();
 });
 

@@ -1,8 +1,8 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { PHONES, TestServer, launch, newContext, repoRoot, signIn } from './harness.ts';
+import type { Page } from 'playwright-core';
+import { PHONES, TestServer, newContext, repoRoot, signIn, useServerAndBrowser } from './harness.ts';
 
 /**
  * The web client under the server's Content-Security-Policy (apps/server/src/http/headers.ts):
@@ -11,16 +11,8 @@ import { PHONES, TestServer, launch, newContext, repoRoot, signIn } from './harn
  * on the console. A deliberate inline script proves that the listener hears and the policy bites.
  */
 const server = new TestServer();
-let browser: Browser;
 
-before(async () => {
-  await server.start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server.dispose();
-});
+const suite = useServerAndBrowser(server);
 
 interface Violation {
   directive: string;
@@ -38,7 +30,9 @@ async function watch(page: Page) {
   await page.addInitScript(() => {
     const w = window as unknown as { __csp: Violation[] };
     w.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.__csp.push({ directive: e.effectiveDirective, blocked: e.blockedURI, source: `${e.sourceFile}:${e.lineNumber}` }));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      w.__csp.push({ directive: e.effectiveDirective, blocked: e.blockedURI, source: `${e.sourceFile}:${e.lineNumber}` }),
+    );
   });
   return {
     consoleErrors,
@@ -47,7 +41,7 @@ async function watch(page: Page) {
 }
 
 test('the app runs with no CSP violation: sign-in, chats, a sent message, search, settings', async () => {
-  const page = await (await newContext(browser)).newPage();
+  const page = await (await newContext(suite.browser)).newPage();
   const seen = await watch(page);
   const response = await page.goto(server.url + '/');
   const csp = (await response!.allHeaders())['content-security-policy'] ?? '';
@@ -56,7 +50,10 @@ test('the app runs with no CSP violation: sign-in, chats, a sent message, search
 
   await signIn(page, server, PHONES.teacher);
   const all = [...(await seen.violations())];
-  await page.getByRole('link', { name: /5А — родители/ }).first().click();
+  await page
+    .getByRole('link', { name: /5А — родители/ })
+    .first()
+    .click();
   await page.getByRole('heading', { name: '5А — родители' }).waitFor();
   const box = page.getByLabel('Сообщение', { exact: true });
   await box.fill('Проверка политики безопасности');
@@ -93,8 +90,8 @@ test('the app runs with no CSP violation: sign-in, chats, a sent message, search
 });
 
 test('"sign out everywhere" in settings ends this session and the others', async () => {
-  const first = await (await newContext(browser)).newPage();
-  const second = await (await newContext(browser)).newPage();
+  const first = await (await newContext(suite.browser)).newPage();
+  const second = await (await newContext(suite.browser)).newPage();
   await signIn(first, server, PHONES.parent);
   await signIn(second, server, PHONES.parent);
   const tokens = await Promise.all([first, second].map((p) => p.evaluate(() => localStorage.getItem('parta.token') ?? '')));

@@ -1,7 +1,7 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { PHONES, TestServer, axe, launch, newContext, screenshot, signIn } from './harness.ts';
+import type { Page } from 'playwright-core';
+import { PHONES, TestServer, axe, newContext, screenshot, signIn, useServerAndBrowser } from './harness.ts';
 
 /**
  * The diary in Chromium against a real server with the demo school's diary: a teacher fills a
@@ -10,21 +10,17 @@ import { PHONES, TestServer, axe, launch, newContext, screenshot, signIn } from 
  */
 const MATHS = '+79000000007';
 const server = new TestServer();
-let browser: Browser;
 
-before(async () => {
-  await server.start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server.dispose();
-});
+const suite = useServerAndBrowser(server);
 
 async function api(page: Page, path: string, init: { method?: string; body?: unknown } = {}) {
   return page.evaluate(
     async ({ path, init }) => {
-      const res = await fetch(path, { method: init.method ?? 'GET', headers: { authorization: `Bearer ${localStorage.getItem('parta.token')}`, ...(init.body ? { 'content-type': 'application/json' } : {}) }, body: init.body ? JSON.stringify(init.body) : undefined });
+      const res = await fetch(path, {
+        method: init.method ?? 'GET',
+        headers: { authorization: `Bearer ${localStorage.getItem('parta.token')}`, ...(init.body ? { 'content-type': 'application/json' } : {}) },
+        body: init.body ? JSON.stringify(init.body) : undefined,
+      });
       return { status: res.status, body: res.status === 204 ? null : await res.json() };
     },
     { path, init },
@@ -42,8 +38,8 @@ async function noSeriousAxe(page: Page, where: string) {
 }
 
 test('a teacher fills a column of grades and attendance with the keyboard only; the parent sees the grade live', async () => {
-  const teacher = await (await newContext(browser)).newPage();
-  const parent = await (await newContext(browser)).newPage();
+  const teacher = await (await newContext(suite.browser)).newPage();
+  const parent = await (await newContext(suite.browser)).newPage();
   await signIn(teacher, server, MATHS);
   await signIn(parent, server, PHONES.parent);
   const me = (await api(parent, '/api/v1/me')).body;
@@ -90,7 +86,9 @@ test('a teacher fills a column of grades and attendance with the keyboard only; 
   await teacher.locator(`[data-cell="0:${col}"]`).focus();
   for (let i = 0; i < childRow; i++) await teacher.keyboard.press('ArrowDown');
   await teacher.keyboard.press('Delete');
-  const journal = (await api(teacher, `/api/v1/schools/${schoolId}/diary/teaching`)).body.teaching.find((x: { className: string; subjectName: string }) => x.className === '5А' && x.subjectName === 'Математика');
+  const journal = (await api(teacher, `/api/v1/schools/${schoolId}/diary/teaching`)).body.teaching.find(
+    (x: { className: string; subjectName: string }) => x.className === '5А' && x.subjectName === 'Математика',
+  );
   const j = (await api(teacher, `/api/v1/schools/${schoolId}/diary/journal?classId=${journal.classId}&subjectId=${journal.subjectId}`)).body;
   const lessonId = j.lessons[Number(col)].id as string;
   const lessonWeek = (await api(parent, `/api/v1/schools/${schoolId}/diary/students/${childId}/week?date=${j.lessons[Number(col)].date}`)).body;
@@ -108,8 +106,8 @@ test('a teacher fills a column of grades and attendance with the keyboard only; 
 });
 
 test('a parent reports an absence and the class teacher sees it', async () => {
-  const classTeacher = await (await newContext(browser)).newPage();
-  const parent = await (await newContext(browser)).newPage();
+  const classTeacher = await (await newContext(suite.browser)).newPage();
+  const parent = await (await newContext(suite.browser)).newPage();
   await signIn(classTeacher, server, PHONES.teacher);
   await signIn(parent, server, PHONES.parent);
   await openDiary(classTeacher);
@@ -127,7 +125,7 @@ test('a parent reports an absence and the class teacher sees it', async () => {
 });
 
 test('a student ticks homework done', async () => {
-  const student = await (await newContext(browser)).newPage();
+  const student = await (await newContext(suite.browser)).newPage();
   await signIn(student, server, PHONES.student);
   await openDiary(student);
   await student.getByRole('tab', { name: 'Домашние задания' }).click();

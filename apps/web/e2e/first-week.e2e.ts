@@ -1,7 +1,7 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { DESKTOP, PHONE, PHONES, TestServer, launch, newContext, screenshot, signIn, waitLive } from './harness.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { DESKTOP, PHONE, PHONES, TestServer, newContext, screenshot, signIn, waitLive, useServerAndBrowser } from './harness.ts';
 
 /**
  * What a parent or teacher trips over in the first week, each as it happens in the browser:
@@ -9,21 +9,16 @@ import { DESKTOP, PHONE, PHONES, TestServer, launch, newContext, screenshot, sig
  * stays in the screen offline, cards that recover by themselves, and no requests the server refuses.
  */
 const server = new TestServer();
-let browser: Browser;
 
-before(async () => {
-  await server.start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server.dispose();
-});
+const suite = useServerAndBrowser(server);
 
 const on = (page: Page, text: string) => page.locator('article[data-message-id]', { hasText: text });
 
 async function openChat(page: Page, name: string) {
-  await page.getByRole('link', { name: new RegExp(name) }).first().click();
+  await page
+    .getByRole('link', { name: new RegExp(name) })
+    .first()
+    .click();
   await page.getByRole('heading', { name }).waitFor();
 }
 
@@ -36,7 +31,14 @@ async function send(page: Page, text: string) {
 
 /** A touch phone: 360 px, touch events, no hover. */
 async function touchContext(): Promise<BrowserContext> {
-  const ctx = await browser.newContext({ viewport: PHONE, hasTouch: true, isMobile: true, locale: 'ru-RU', timezoneId: 'Europe/Moscow', serviceWorkers: 'allow' });
+  const ctx = await suite.browser.newContext({
+    viewport: PHONE,
+    hasTouch: true,
+    isMobile: true,
+    locale: 'ru-RU',
+    timezoneId: 'Europe/Moscow',
+    serviceWorkers: 'allow',
+  });
   ctx.setDefaultTimeout(15_000);
   return ctx;
 }
@@ -45,7 +47,10 @@ async function noOverflow(page: Page, where: string) {
   const { scroll, inner, wide } = await page.evaluate(() => ({
     scroll: document.documentElement.scrollWidth,
     inner: window.innerWidth,
-    wide: [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map((e) => `${e.tagName}.${e.className}`),
+    wide: [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+      .slice(0, 5)
+      .map((e) => `${e.tagName}.${e.className}`),
   }));
   assert.ok(scroll <= inner, `${where}: the page is ${scroll} px wide in a ${inner} px window (${wide.join(', ')})`);
 }
@@ -59,12 +64,17 @@ async function clickReaction(page: Page, text: string, emoji: string) {
   await on(page, text).hover();
   await on(page, text).getByRole('button', { name: 'Реакция' }).click();
   await page.getByRole('group', { name: 'Реакция' }).getByRole('button', { name: emoji }).click({ timeout: 5000 });
-  await on(page, text).locator('.reaction', { hasText: `${emoji} 1` }).waitFor();
+  await on(page, text)
+    .locator('.reaction', { hasText: `${emoji} 1` })
+    .waitFor();
 }
 
 test('defect 1: a reaction is clicked onto a message with a message below it, and onto the last one (desktop and 360 px)', async () => {
-  for (const [label, size] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
-    const page = await (await newContext(browser, size)).newPage();
+  for (const [label, size] of [
+    ['desktop', DESKTOP],
+    ['phone', PHONE],
+  ] as const) {
+    const page = await (await newContext(suite.browser, size)).newPage();
     await signIn(page, server, PHONES.teacher);
     await openChat(page, '5А — родители');
     const first = `Первое сообщение (${label})`;
@@ -94,8 +104,8 @@ test('defect 1: on a touch phone, a reaction is tapped onto the last message of 
 });
 
 test('defect 2: «печатает…» goes away on time by itself, and at once when the message arrives', async () => {
-  const teacher = await (await newContext(browser)).newPage();
-  const parent = await (await newContext(browser, PHONE)).newPage();
+  const teacher = await (await newContext(suite.browser)).newPage();
+  const parent = await (await newContext(suite.browser, PHONE)).newPage();
   await signIn(teacher, server, PHONES.teacher);
   await signIn(parent, server, PHONES.parent);
   await openChat(teacher, '5А — родители');
@@ -107,7 +117,10 @@ test('defect 2: «печатает…» goes away on time by itself, and at once
   await typing.filter({ hasText: 'печатает' }).waitFor();
   // Nothing else happens on the parent's screen: the line still goes after its 5 s.
   const shownAt = Date.now();
-  await typing.filter({ hasText: 'печатает' }).waitFor({ state: 'detached', timeout: 12_000 }).catch(() => undefined);
+  await typing
+    .filter({ hasText: 'печатает' })
+    .waitFor({ state: 'detached', timeout: 12_000 })
+    .catch(() => undefined);
   assert.equal((await typing.innerText()).trim(), '', '«печатает…» is gone without anything else happening');
   assert.ok(Date.now() - shownAt < 11_000);
 
@@ -126,7 +139,7 @@ test('defect 2: «печатает…» goes away on time by itself, and at once
 });
 
 test('defect 4: at 360 px offline, the page stays 360 px wide and the send button is on screen', async () => {
-  const page = await (await newContext(browser, PHONE)).newPage();
+  const page = await (await newContext(suite.browser, PHONE)).newPage();
   await signIn(page, server, PHONES.parent);
   await openChat(page, '5А — родители');
   await noOverflow(page, 'chat online');
@@ -147,19 +160,27 @@ test('defect 4: at 360 px offline, the page stays 360 px wide and the send butto
 });
 
 test('defect 5: meeting and poll cards that failed offline load by themselves when the connection returns', async () => {
-  const teacher = await (await newContext(browser)).newPage();
+  const teacher = await (await newContext(suite.browser)).newPage();
   await signIn(teacher, server, PHONES.teacher);
   await openChat(teacher, '5А — родители');
   const chatId = new URL(teacher.url()).pathname.split('/').pop()!;
   const auth = { authorization: `Bearer ${await token(teacher)}`, 'content-type': 'application/json' };
   const startsAt = new Date(Date.now() + 2 * 86400_000).toISOString();
-  const meeting = await fetch(`${server.url}/api/v1/chats/${chatId}/meetings`, { method: 'POST', headers: auth, body: JSON.stringify({ title: 'Собрание по итогам четверти', agenda: [], startsAt, durationMinutes: 45 }) });
+  const meeting = await fetch(`${server.url}/api/v1/chats/${chatId}/meetings`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({ title: 'Собрание по итогам четверти', agenda: [], startsAt, durationMinutes: 45 }),
+  });
   assert.equal(meeting.status, 201);
-  const poll = await fetch(`${server.url}/api/v1/chats/${chatId}/polls`, { method: 'POST', headers: auth, body: JSON.stringify({ question: 'Экскурсия в субботу?', options: ['Да', 'Нет'] }) });
+  const poll = await fetch(`${server.url}/api/v1/chats/${chatId}/polls`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({ question: 'Экскурсия в субботу?', options: ['Да', 'Нет'] }),
+  });
   assert.equal(poll.status, 201);
 
   for (const size of [PHONE, DESKTOP]) {
-    const parent = await (await newContext(browser, size)).newPage();
+    const parent = await (await newContext(suite.browser, size)).newPage();
     await signIn(parent, server, PHONES.parent);
     await openChat(parent, '5А — родители');
     await parent.locator('.meeting-card', { hasText: 'Собрание по итогам четверти' }).waitFor();
@@ -172,7 +193,11 @@ test('defect 5: meeting and poll cards that failed offline load by themselves wh
     await parent.context().setOffline(true);
     await parent.reload();
     await parent.locator('[data-sync="reconnecting"]').waitFor();
-    await on(parent, 'Экскурсия').or(on(parent, 'Собрание')).first().waitFor().catch(() => undefined);
+    await on(parent, 'Экскурсия')
+      .or(on(parent, 'Собрание'))
+      .first()
+      .waitFor()
+      .catch(() => undefined);
     await parent.locator('article[data-message-id]').first().waitFor();
     assert.equal(await parent.locator('.meeting-card').count(), 0);
     await parent.context().setOffline(false);
@@ -186,7 +211,7 @@ test('defect 5: meeting and poll cards that failed offline load by themselves wh
 
 test('defect 6: in the parents-only chat the client never asks for receipts (the server refuses them there); no console errors', async () => {
   for (const size of [PHONE, DESKTOP]) {
-    const parent = await (await newContext(browser, size)).newPage();
+    const parent = await (await newContext(suite.browser, size)).newPage();
     const refused: string[] = [];
     const asked: string[] = [];
     const errors: string[] = [];
@@ -206,7 +231,7 @@ test('defect 6: in the parents-only chat the client never asks for receipts (the
     await parent.context().close();
   }
   // Where receipts exist, the author still sees them.
-  const teacher = await (await newContext(browser)).newPage();
+  const teacher = await (await newContext(suite.browser)).newPage();
   await signIn(teacher, server, PHONES.teacher);
   await openChat(teacher, '5А — родители');
   await send(teacher, 'Проверка прочтения');
@@ -215,8 +240,8 @@ test('defect 6: in the parents-only chat the client never asks for receipts (the
 });
 
 test('pinning: the teacher pins the chat’s rules; parents see them above the history, at 360 px too; unpinning removes them', async () => {
-  const teacher = await (await newContext(browser)).newPage();
-  const parent = await (await newContext(browser, PHONE)).newPage();
+  const teacher = await (await newContext(suite.browser)).newPage();
+  const parent = await (await newContext(suite.browser, PHONE)).newPage();
   await signIn(teacher, server, PHONES.teacher);
   await signIn(parent, server, PHONES.parent);
   await openChat(teacher, '5А — родители');
@@ -229,7 +254,9 @@ test('pinning: the teacher pins the chat’s rules; parents see them above the h
   for (const page of [teacher, parent]) await page.locator('.pinned-bar', { hasText: 'Правила чата' }).waitFor();
   await noOverflow(parent, 'pinned bar at 360 px');
   // A parent may not pin.
-  await on(parent, rules).tap().catch(() => on(parent, rules).click());
+  await on(parent, rules)
+    .tap()
+    .catch(() => on(parent, rules).click());
   assert.equal(await on(parent, rules).getByRole('button', { name: 'Закрепить' }).count(), 0);
   // Reopened: the bar is there at once, and pressing it shows the message in the history.
   await parent.reload();

@@ -5,6 +5,7 @@ import path from 'node:path';
 import net from 'node:net';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -115,7 +116,15 @@ export async function launch(): Promise<Browser> {
   if (!fs.existsSync(executablePath)) throw new Error(`Chromium not found at ${executablePath}: apt-get install -y chromium`);
   return chromium.launch({
     executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-dev-shm-usage',
+    ],
   });
 }
 
@@ -150,7 +159,9 @@ export async function axe(page: Page): Promise<{ id: string; impact: string; hel
   // inline script, and the test must not weaken it.
   await page.evaluate(source);
   const result = await page.evaluate(async () => {
-    const w = window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } };
+    const w = window as unknown as {
+      axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> };
+    };
     const r = await w.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
   });
@@ -160,4 +171,48 @@ export async function axe(page: Page): Promise<{ id: string; impact: string; hel
 export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(artifacts, { recursive: true });
   await page.screenshot({ path: path.join(artifacts, `${name}.png`) });
+}
+
+/**
+ * The usual frame of a browser test file: a fresh server (the one given, or a default demo
+ * server) started before the file's tests and disposed after them, and one Chromium for them all.
+ * `prepare` runs before the server starts, `extra` after the server and browser are up, and
+ * `cleanup` after both are gone.
+ */
+export function useServerAndBrowser(
+  server: TestServer = new TestServer(),
+  options: { launcher?: () => Promise<Browser>; prepare?: () => void | Promise<void>; extra?: () => Promise<void>; cleanup?: () => void | Promise<void> } = {},
+): { server: TestServer; readonly browser: Browser } {
+  let browser: Browser | undefined;
+  const suite = {
+    server,
+    get browser(): Browser {
+      if (!browser) throw new Error('the browser is not started yet (use it inside a test)');
+      return browser;
+    },
+  };
+  before(async () => {
+    await options.prepare?.();
+    await server.start();
+    browser = await (options.launcher ?? launch)();
+    await options.extra?.();
+  });
+  after(async () => {
+    await browser?.close().catch(() => {});
+    await server.dispose();
+    await options.cleanup?.();
+  });
+  return suite;
+}
+
+/** An API call with a bearer token, outside the browser; `body` is sent as JSON. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each test reads the fields it asked for
+export async function apiAs(server: TestServer, token: string, method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(server.url + urlPath, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
 }

@@ -1,28 +1,23 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import type { Browser } from 'playwright-core';
-import { PHONES, TestServer, launch, newContext, screenshot, signIn } from './harness.ts';
+import { PHONES, TestServer, newContext, screenshot, signIn, useServerAndBrowser } from './harness.ts';
 
 /** A chat with 10,000 messages: scrolling back loads all of them while the page keeps a few dozen rows. */
 const COUNT = Number(process.env.PARTA_E2E_HISTORY ?? 10_000);
 const server = new TestServer();
-let browser: Browser;
 
-before(async () => {
-  await server.start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server.dispose();
-});
+const suite = useServerAndBrowser(server);
 
 async function apiSession(phone: string): Promise<string> {
   await fetch(`${server.url}/api/v1/auth/code`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phone }) });
-  const res = await fetch(`${server.url}/api/v1/auth/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phone, code: await server.code(phone) }) });
+  const res = await fetch(`${server.url}/api/v1/auth/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ phone, code: await server.code(phone) }),
+  });
   return ((await res.json()) as { token: string }).token;
 }
 
@@ -54,10 +49,14 @@ test(`history of ${COUNT} messages stays smooth`, async () => {
   console.log(`seeded ${COUNT} messages in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   // One more through the API: the chat goes on after the seeded history.
-  const sent = await fetch(`${server.url}/api/v1/chats/${chatId}/messages`, { method: 'POST', headers, body: JSON.stringify({ clientId: 'after-seed', text: 'Последнее сообщение' }) });
+  const sent = await fetch(`${server.url}/api/v1/chats/${chatId}/messages`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ clientId: 'after-seed', text: 'Последнее сообщение' }),
+  });
   assert.equal(((await sent.json()) as { seq: number }).seq, COUNT + 1);
 
-  const page = await (await newContext(browser)).newPage();
+  const page = await (await newContext(suite.browser)).newPage();
   await signIn(page, server, PHONES.teacher);
   await page.goto(`${server.url}/chats/${chatId}`);
   await page.locator('article[data-message-id]').first().waitFor();
@@ -96,7 +95,9 @@ test(`history of ${COUNT} messages stays smooth`, async () => {
   });
   const p50 = frames[Math.floor(frames.length * 0.5)]!;
   const p95 = frames[Math.floor(frames.length * 0.95)]!;
-  console.log(`scrolling ${COUNT} messages: frame p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, max ${frames.at(-1)!.toFixed(1)} ms; ${rendered} rows in the page`);
+  console.log(
+    `scrolling ${COUNT} messages: frame p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, max ${frames.at(-1)!.toFixed(1)} ms; ${rendered} rows in the page`,
+  );
   assert.ok(p95 < 100, `p95 frame ${p95.toFixed(1)} ms`);
   assert.ok((await page.locator('.vrow').count()) < 120);
   await screenshot(page, 'history-10000-desktop');

@@ -60,23 +60,47 @@ export async function tileStats(page: Page): Promise<TileStats[]> {
       const tracks = stream.getTracks();
       const pc = pcs.find((p) => p.getReceivers().some((r) => tracks.includes(r.track)));
       if (!pc) continue;
-      const t: TileStats = { name: fig.querySelector('figcaption')?.textContent ?? '', screen: fig.classList.contains('tile-screen'), framesDecoded: 0, frameWidth: 0, frameHeight: 0, videoStreams: 0, jitter: 0, lost: 0, audioJitter: 0, audioPackets: 0, audioSamples: 0 };
-      (await pc.getStats()).forEach((r: { type: string; kind?: string; framesDecoded?: number; frameWidth?: number; frameHeight?: number; packetsReceived?: number; packetsLost?: number; jitter?: number; totalSamplesReceived?: number }) => {
-        if (r.type !== 'inbound-rtp') return;
-        if (r.kind === 'video') {
-          t.videoStreams++;
-          t.jitter = Math.max(t.jitter, r.jitter ?? 0);
-          t.lost += r.packetsLost ?? 0;
-          t.framesDecoded += r.framesDecoded ?? 0;
-          t.frameWidth = Math.max(t.frameWidth, r.frameWidth ?? 0);
-          t.frameHeight = Math.max(t.frameHeight, r.frameHeight ?? 0);
-        }
-        if (r.kind === 'audio') {
-          t.audioPackets += r.packetsReceived ?? 0;
-          t.audioJitter = Math.max(t.audioJitter, r.jitter ?? 0);
-          t.audioSamples += r.totalSamplesReceived ?? 0;
-        }
-      });
+      const t: TileStats = {
+        name: fig.querySelector('figcaption')?.textContent ?? '',
+        screen: fig.classList.contains('tile-screen'),
+        framesDecoded: 0,
+        frameWidth: 0,
+        frameHeight: 0,
+        videoStreams: 0,
+        jitter: 0,
+        lost: 0,
+        audioJitter: 0,
+        audioPackets: 0,
+        audioSamples: 0,
+      };
+      (await pc.getStats()).forEach(
+        (r: {
+          type: string;
+          kind?: string;
+          framesDecoded?: number;
+          frameWidth?: number;
+          frameHeight?: number;
+          packetsReceived?: number;
+          packetsLost?: number;
+          jitter?: number;
+          totalSamplesReceived?: number;
+        }) => {
+          if (r.type !== 'inbound-rtp') return;
+          if (r.kind === 'video') {
+            t.videoStreams++;
+            t.jitter = Math.max(t.jitter, r.jitter ?? 0);
+            t.lost += r.packetsLost ?? 0;
+            t.framesDecoded += r.framesDecoded ?? 0;
+            t.frameWidth = Math.max(t.frameWidth, r.frameWidth ?? 0);
+            t.frameHeight = Math.max(t.frameHeight, r.frameHeight ?? 0);
+          }
+          if (r.kind === 'audio') {
+            t.audioPackets += r.packetsReceived ?? 0;
+            t.audioJitter = Math.max(t.audioJitter, r.jitter ?? 0);
+            t.audioSamples += r.totalSamplesReceived ?? 0;
+          }
+        },
+      );
       out.push(t);
     }
     return out;
@@ -116,9 +140,25 @@ export async function outboundLayers(page: Page): Promise<{ rid: string; size: s
     const out: { rid: string; size: string; fps: number; limit: string }[] = [];
     for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
       if (pc.connectionState === 'closed') continue;
-      (await pc.getStats()).forEach((r: { type: string; kind?: string; rid?: string; frameWidth?: number; frameHeight?: number; framesPerSecond?: number; qualityLimitationReason?: string }) => {
-        if (r.type === 'outbound-rtp' && r.kind === 'video') out.push({ rid: r.rid ?? '', size: `${r.frameWidth ?? 0}×${r.frameHeight ?? 0}`, fps: r.framesPerSecond ?? 0, limit: r.qualityLimitationReason ?? '' });
-      });
+      (await pc.getStats()).forEach(
+        (r: {
+          type: string;
+          kind?: string;
+          rid?: string;
+          frameWidth?: number;
+          frameHeight?: number;
+          framesPerSecond?: number;
+          qualityLimitationReason?: string;
+        }) => {
+          if (r.type === 'outbound-rtp' && r.kind === 'video')
+            out.push({
+              rid: r.rid ?? '',
+              size: `${r.frameWidth ?? 0}×${r.frameHeight ?? 0}`,
+              fps: r.framesPerSecond ?? 0,
+              limit: r.qualityLimitationReason ?? '',
+            });
+        },
+      );
     }
     return out;
   });

@@ -27,14 +27,22 @@ let chatId = '';
 let teacherToken = '';
 
 async function apiAs(token: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(server.url + path, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  const res = await fetch(server.url + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
   const text = await res.text();
   return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {}, text };
 }
 
 async function tokenFor(phone: string): Promise<string> {
   await fetch(server.url + '/api/v1/auth/code', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phone }) });
-  const res = await fetch(server.url + '/api/v1/auth/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phone, code: await server.code(phone) }) });
+  const res = await fetch(server.url + '/api/v1/auth/session', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ phone, code: await server.code(phone) }),
+  });
   return ((await res.json()) as { token: string }).token;
 }
 
@@ -71,7 +79,12 @@ test('a teacher schedules a parent meeting; the card is in the chat', async () =
   teacherToken = await tokenFor(PHONES.teacher);
   const chats = (await apiAs(teacherToken, 'GET', '/api/v1/chats')).json.chats as { id: string; kind: string }[];
   chatId = chats.find((c) => c.kind === 'parents')!.id;
-  const res = await apiAs(teacherToken, 'POST', `/api/v1/chats/${chatId}/meetings`, { title: 'Родительское собрание 5А', agenda: ['Итоги четверти'], startsAt: new Date(Date.now() + 60_000).toISOString(), durationMinutes: 45 });
+  const res = await apiAs(teacherToken, 'POST', `/api/v1/chats/${chatId}/meetings`, {
+    title: 'Родительское собрание 5А',
+    agenda: ['Итоги четверти'],
+    startsAt: new Date(Date.now() + 60_000).toISOString(),
+    durationMinutes: 45,
+  });
   assert.equal(res.status, 201, res.text);
   assert.equal(res.json.videoConfigured, true, 'the server started its Janus');
   meetingId = res.json.id as string;
@@ -86,7 +99,12 @@ test('a non-member is refused', async () => {
 
 test('three participants join through the web app', async () => {
   for (const who of ['teacher', 'mother', 'father'] as const) {
-    const ctx = await browser.newContext({ viewport: { width: 1100, height: 800 }, locale: 'ru-RU', timezoneId: 'Europe/Moscow', permissions: ['camera', 'microphone'] });
+    const ctx = await browser.newContext({
+      viewport: { width: 1100, height: 800 },
+      locale: 'ru-RU',
+      timezoneId: 'Europe/Moscow',
+      permissions: ['camera', 'microphone'],
+    });
     ctx.setDefaultTimeout(20_000);
     await ctx.addInitScript(TRACK_PCS);
     contexts.push(ctx);
@@ -109,10 +127,14 @@ test('three participants join through the web app', async () => {
 test('everyone decodes video and receives audio from the two others (getStats)', async () => {
   for (const who of ['teacher', 'mother', 'father'] as const) {
     const page = pages[who];
-    const first = await waitFor(`${who} sees two remote cameras decoding`, async () => {
-      const s = (await tileStats(page)).filter((x) => !x.screen);
-      return s.length === 2 && s.every((x) => x.framesDecoded > 0 && x.audioPackets > 0) ? s : null;
-    }, 120_000);
+    const first = await waitFor(
+      `${who} sees two remote cameras decoding`,
+      async () => {
+        const s = (await tileStats(page)).filter((x) => !x.screen);
+        return s.length === 2 && s.every((x) => x.framesDecoded > 0 && x.audioPackets > 0) ? s : null;
+      },
+      120_000,
+    );
     await new Promise((r) => setTimeout(r, 3000));
     const second = (await tileStats(page)).filter((x) => !x.screen);
     for (const a of first) {
@@ -132,7 +154,11 @@ async function picture(page: Page, name: string) {
 }
 
 /** The remote camera tiles of a page with their received frame sizes, for the report. */
-const sizes = (stats: TileStats[]) => stats.filter((x) => !x.screen).map((x) => `${x.name.split(' ').slice(0, 2).join(' ')} ${x.frameWidth}×${x.frameHeight}`).join(', ');
+const sizes = (stats: TileStats[]) =>
+  stats
+    .filter((x) => !x.screen)
+    .map((x) => `${x.name.split(' ').slice(0, 2).join(' ')} ${x.frameWidth}×${x.frameHeight}`)
+    .join(', ');
 
 /**
  * Waits until each remote camera on the page has decoded frames that pass `ok` (each at its own
@@ -144,12 +170,17 @@ async function camerasWhere(page: Page, what: string, ok: (t: TileStats) => bool
   let before: TileStats[] = [];
   const seen = new Map<string, TileStats>();
   try {
-    const got = await waitFor(what, async () => {
-      const now = (await tileStats(page)).filter((x) => !x.screen);
-      for (const t of now) if (ok(t) && t.framesDecoded > (before.find((b) => b.name === t.name)?.framesDecoded ?? Infinity)) seen.set(t.name, t);
-      before = now;
-      return now.length === 2 && now.every((t) => seen.has(t.name)) ? now.map((t) => seen.get(t.name)!) : null;
-    }, o.timeoutMs ?? 120_000, 700);
+    const got = await waitFor(
+      what,
+      async () => {
+        const now = (await tileStats(page)).filter((x) => !x.screen);
+        for (const t of now) if (ok(t) && t.framesDecoded > (before.find((b) => b.name === t.name)?.framesDecoded ?? Infinity)) seen.set(t.name, t);
+        before = now;
+        return now.length === 2 && now.every((t) => seen.has(t.name)) ? now.map((t) => seen.get(t.name)!) : null;
+      },
+      o.timeoutMs ?? 120_000,
+      700,
+    );
     for (let i = 0; i < (o.settle ?? 0); i++) {
       await new Promise((r) => setTimeout(r, 1500));
       const now = (await tileStats(page)).filter((x) => !x.screen);
@@ -181,13 +212,18 @@ test('the received frame size follows the quality mode, and a forced layer chang
   const father = pages.father;
   await father.getByLabel('Только звук').check({ timeout: 60_000 });
   let audioBefore = 0;
-  await waitFor('audio only: no video streams, audio arriving', async () => {
-    const s = (await tileStats(father)).filter((x) => !x.screen);
-    const audio = s.reduce((n, x) => n + x.audioPackets, 0);
-    const ok = s.length === 2 && s.every((x) => x.videoStreams === 0) && audio > audioBefore && audioBefore > 0;
-    audioBefore = audio;
-    return ok;
-  }, 60_000, 1500);
+  await waitFor(
+    'audio only: no video streams, audio arriving',
+    async () => {
+      const s = (await tileStats(father)).filter((x) => !x.screen);
+      const audio = s.reduce((n, x) => n + x.audioPackets, 0);
+      const ok = s.length === 2 && s.every((x) => x.videoStreams === 0) && audio > audioBefore && audioBefore > 0;
+      audioBefore = audio;
+      return ok;
+    },
+    60_000,
+    1500,
+  );
   figures.push('audio only: no video inbound streams');
   await father.getByLabel('Только звук').uncheck({ timeout: 60_000 });
   await camerasWhere(father, 'video again after audio only', (t) => t.frameWidth > 0);
@@ -226,10 +262,14 @@ async function people(): Promise<{ motherId: string; fatherId: string; names: Ma
 
 /** The teacher receives the mother's video but none of her audio over a few seconds. */
 async function motherSilentForTeacher(motherName: string) {
-  const a = await waitFor("the teacher decodes the mother's camera", async () => {
-    const t = byName(await tileStats(pages.teacher), motherName);
-    return t && t.framesDecoded > 0 ? t : null;
-  }, 60_000);
+  const a = await waitFor(
+    "the teacher decodes the mother's camera",
+    async () => {
+      const t = byName(await tileStats(pages.teacher), motherName);
+      return t && t.framesDecoded > 0 ? t : null;
+    },
+    60_000,
+  );
   await new Promise((r) => setTimeout(r, 3000));
   const b = byName(await tileStats(pages.teacher), motherName)!;
   assert.ok(b.framesDecoded > a.framesDecoded, 'her video flows');
@@ -246,7 +286,11 @@ test("the host's mute survives «Выйти» and «Войти», and a network 
   await mother.goto(`${server.url}/meetings/${meetingId}?adapt=0`);
   await mother.locator('main.meeting[data-phase="live"]').waitFor({ timeout: 30_000 });
   await mother.getByText('Ведущий выключил ваш микрофон').waitFor();
-  assert.equal(await waitFor('her microphone track', () => micEnabled(mother).then((v) => (v === null ? null : { v }))).then((x) => x.v), false, 'her microphone stays off');
+  assert.equal(
+    await waitFor('her microphone track', () => micEnabled(mother).then((v) => (v === null ? null : { v }))).then((x) => x.v),
+    false,
+    'her microphone stays off',
+  );
   await motherSilentForTeacher(motherName);
 
   // She raises her hand; then her network drops for longer than the presence timeout.
@@ -254,17 +298,36 @@ test("the host's mute survives «Выйти» and «Войти», and a network 
   await mother.getByRole('button', { name: 'Опустить руку' }).waitFor();
   await mother.route('**/api/v1/**', (route) => route.abort('internetdisconnected'));
   const gone = Date.now();
-  await waitFor('the server counts her gone (presence sweep)', async () => {
-    const live = (await apiAs(teacherToken, 'GET', `/api/v1/meetings/${meetingId}/live`)).json as { participants: { personId: string }[] };
-    return !live.participants.some((p) => p.personId === motherId);
-  }, 90_000, 2000);
+  await waitFor(
+    'the server counts her gone (presence sweep)',
+    async () => {
+      const live = (await apiAs(teacherToken, 'GET', `/api/v1/meetings/${meetingId}/live`)).json as { participants: { personId: string }[] };
+      return !live.participants.some((p) => p.personId === motherId);
+    },
+    90_000,
+    2000,
+  );
   console.log(`# the dropped mother was swept after ${Math.round((Date.now() - gone) / 1000)} s`);
   await mother.unroute('**/api/v1/**');
   // Her client joins again by itself: still muted, hand still raised.
-  await waitFor('she is back in the call', async () => {
-    const live = (await apiAs(teacherToken, 'GET', `/api/v1/meetings/${meetingId}/live`)).json as { participants: { personId: string; feeds: unknown[] }[]; hands: { personId: string }[] };
-    return live.participants.some((p) => p.personId === motherId && p.feeds.length > 0) ? live : null;
-  }, 90_000, 1500).then((live) => assert.deepEqual(live.hands.map((h) => h.personId), [motherId], 'her hand is still raised'));
+  await waitFor(
+    'she is back in the call',
+    async () => {
+      const live = (await apiAs(teacherToken, 'GET', `/api/v1/meetings/${meetingId}/live`)).json as {
+        participants: { personId: string; feeds: unknown[] }[];
+        hands: { personId: string }[];
+      };
+      return live.participants.some((p) => p.personId === motherId && p.feeds.length > 0) ? live : null;
+    },
+    90_000,
+    1500,
+  ).then((live) =>
+    assert.deepEqual(
+      live.hands.map((h) => h.personId),
+      [motherId],
+      'her hand is still raised',
+    ),
+  );
   await mother.getByText('Ведущий выключил ваш микрофон').waitFor();
   await motherSilentForTeacher(motherName);
   await mother.getByRole('button', { name: 'Опустить руку' }).click();
@@ -273,10 +336,14 @@ test("the host's mute survives «Выйти» and «Войти», and a network 
 test('a screen share starts and is received', async () => {
   await pages.teacher.locator('[data-screen]').click();
   for (const who of ['mother', 'father'] as const) {
-    const first = await waitFor(`${who} receives the screen share`, async () => {
-      const s = (await tileStats(pages[who])).find((x) => x.screen);
-      return s && s.framesDecoded > 0 ? s : null;
-    }, 30_000);
+    const first = await waitFor(
+      `${who} receives the screen share`,
+      async () => {
+        const s = (await tileStats(pages[who])).find((x) => x.screen);
+        return s && s.framesDecoded > 0 ? s : null;
+      },
+      30_000,
+    );
     await new Promise((r) => setTimeout(r, 2000));
     const again = (await tileStats(pages[who])).find((x) => x.screen)!;
     assert.ok(again.framesDecoded > first.framesDecoded, `${who}: screen frames keep decoding`);
@@ -285,7 +352,11 @@ test('a screen share starts and is received', async () => {
 });
 
 test('a poll in the meeting: one vote per family; results recorded', async () => {
-  const created = await apiAs(teacherToken, 'POST', `/api/v1/meetings/${meetingId}/polls`, { question: 'Экскурсия в субботу?', options: ['Да', 'Нет'], perFamily: true });
+  const created = await apiAs(teacherToken, 'POST', `/api/v1/meetings/${meetingId}/polls`, {
+    question: 'Экскурсия в субботу?',
+    options: ['Да', 'Нет'],
+    perFamily: true,
+  });
   assert.equal(created.status, 201, created.text);
   const pollId = created.json.id as string;
   // The mother votes in the app's poll panel.
@@ -299,7 +370,10 @@ test('a poll in the meeting: one vote per family; results recorded', async () =>
   const father = await apiAs(await tokenFor(PHONES.father), 'POST', `/api/v1/polls/${pollId}/vote`, { options: [1] });
   assert.equal((father.json.error as { code: string }).code, 'poll_family_voted');
   const results = (await apiAs(teacherToken, 'GET', `/api/v1/polls/${pollId}`)).json as { options: { votes: number }[]; totalVoters: number };
-  assert.deepEqual(results.options.map((o) => o.votes), [1, 0]);
+  assert.deepEqual(
+    results.options.map((o) => o.votes),
+    [1, 0],
+  );
   assert.equal(results.totalVoters, 1);
 });
 
@@ -317,7 +391,10 @@ test('the meeting chat is the chat itself: written in the call, it lands in the 
   const history = (await apiAs(teacherToken, 'GET', `/api/v1/chats/${chatId}/messages`)).json as { messages: { text: string }[] };
   assert.ok(history.messages.some((m) => m.text === 'Слышно хорошо, спасибо!'));
   const a = (await apiAs(teacherToken, 'GET', `/api/v1/meetings/${meetingId}/attendance`)).json as { attended: { name: string; lastLeftAt: string | null }[] };
-  assert.ok(a.attended.every((r) => r.lastLeftAt === null), 'writing in the meeting chat leaves nobody out of the call');
+  assert.ok(
+    a.attended.every((r) => r.lastLeftAt === null),
+    'writing in the meeting chat leaves nobody out of the call',
+  );
   await mother.getByRole('button', { name: 'Чат встречи' }).click();
 });
 
@@ -328,10 +405,15 @@ test("a participant whose browser dies leaves within seconds (Janus's media even
   const cdp = await contexts[2]!.newCDPSession(pages.father);
   const t0 = Date.now();
   void cdp.send('Page.crash').catch(() => {});
-  await waitFor('the father is gone from the call', async () => {
-    const live = (await apiAs(teacherToken, 'GET', `/api/v1/meetings/${meetingId}/live`)).json as { participants: { personId: string }[] };
-    return !live.participants.some((p) => p.personId === fatherId);
-  }, 60_000, 500);
+  await waitFor(
+    'the father is gone from the call',
+    async () => {
+      const live = (await apiAs(teacherToken, 'GET', `/api/v1/meetings/${meetingId}/live`)).json as { participants: { personId: string }[] };
+      return !live.participants.some((p) => p.personId === fatherId);
+    },
+    60_000,
+    500,
+  );
   const seconds = (Date.now() - t0) / 1000;
   await waitFor("his tile is gone from the teacher's screen", async () => !byName(await tileStats(pages.teacher), fatherName), 15_000);
   console.log(`# a crashed browser left the call after ${seconds.toFixed(1)} s`);
@@ -359,7 +441,9 @@ test('the waiting room: with it on, the mother who comes back waits until the ho
 
 test('attendance rows are recorded, with absent families and a CSV export', async () => {
   await waitFor('the father has left', async () => {
-    const a = (await apiAs(teacherToken, 'GET', `/api/v1/meetings/${meetingId}/attendance`)).json as { attended: { lastLeftAt: string | null; name: string }[] };
+    const a = (await apiAs(teacherToken, 'GET', `/api/v1/meetings/${meetingId}/attendance`)).json as {
+      attended: { lastLeftAt: string | null; name: string }[];
+    };
     return a.attended.some((r) => r.lastLeftAt !== null) ? a : null;
   });
   // «Завершить для всех» asks first: «Отмена» keeps the meeting going.
@@ -371,7 +455,10 @@ test('attendance rows are recorded, with absent families and a CSV export', asyn
   await teacher.locator('[data-end]').click();
   await teacher.getByRole('alertdialog').locator('[data-confirm]').click();
   await pages.mother.getByText('Встреча завершена.').waitFor();
-  const a = (await apiAs(teacherToken, 'GET', `/api/v1/meetings/${meetingId}/attendance`)).json as { attended: { seconds: number; lastLeftAt: string | null }[]; absentFamilies: unknown[] };
+  const a = (await apiAs(teacherToken, 'GET', `/api/v1/meetings/${meetingId}/attendance`)).json as {
+    attended: { seconds: number; lastLeftAt: string | null }[];
+    absentFamilies: unknown[];
+  };
   assert.equal(a.attended.length, 3);
   assert.ok(a.attended.every((r) => r.seconds > 0 && r.lastLeftAt !== null));
   assert.equal(a.absentFamilies.length, 24);

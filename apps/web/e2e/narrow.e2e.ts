@@ -1,23 +1,15 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { PHONE, PHONES, TestServer, launch, newContext, screenshot, signIn, waitLive } from './harness.ts';
+import type { Page } from 'playwright-core';
+import { PHONE, PHONES, TestServer, newContext, screenshot, signIn, waitLive, useServerAndBrowser } from './harness.ts';
 
 /**
  * Every screen at 360 px, online and then offline: the page is never wider than the window, and the
  * console stays free of errors (offline, only the browser's own notes of failed requests are allowed).
  */
 const server = new TestServer();
-let browser: Browser;
 
-before(async () => {
-  await server.start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server.dispose();
-});
+const suite = useServerAndBrowser(server);
 
 /** Console errors, minus the browser's notes of requests that could not go out (offline). */
 function watch(page: Page): { errors: string[]; offline: { on: boolean } } {
@@ -38,7 +30,10 @@ async function fits(page: Page, where: string) {
   const r = await page.evaluate(() => ({
     scroll: document.documentElement.scrollWidth,
     inner: window.innerWidth,
-    wide: [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map((e) => `${e.tagName}.${String(e.className)}`),
+    wide: [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+      .slice(0, 5)
+      .map((e) => `${e.tagName}.${String(e.className)}`),
   }));
   assert.ok(r.scroll <= r.inner, `${where}: ${r.scroll} px wide in ${r.inner} px (${r.wide.join(', ')})`);
 }
@@ -64,7 +59,11 @@ async function sweep(page: Page, routes: [string, string][], name: string, offli
   await page.locator('[data-sync="reconnecting"]').waitFor();
   for (const [route, ready] of routes) {
     await go(page, route);
-    await page.locator(ready).first().waitFor({ timeout: 5000 }).catch(() => undefined);
+    await page
+      .locator(ready)
+      .first()
+      .waitFor({ timeout: 5000 })
+      .catch(() => undefined);
     await fits(page, `${name} offline ${route}`);
     await screenshot(page, `narrow-offline-${name}${route.replaceAll('/', '-')}`);
   }
@@ -74,7 +73,7 @@ async function sweep(page: Page, routes: [string, string][], name: string, offli
 }
 
 test('sign-in and linking at 360 px, online and offline', async () => {
-  const page = await (await newContext(browser, PHONE)).newPage();
+  const page = await (await newContext(suite.browser, PHONE)).newPage();
   const { errors, offline } = watch(page);
   await page.goto(server.url + '/');
   await page.getByLabel('Номер телефона').waitFor();
@@ -96,10 +95,13 @@ test('sign-in and linking at 360 px, online and offline', async () => {
 });
 
 test('a parent’s screens at 360 px, online and offline', async () => {
-  const page = await (await newContext(browser, PHONE)).newPage();
+  const page = await (await newContext(suite.browser, PHONE)).newPage();
   const { errors, offline } = watch(page);
   await signIn(page, server, PHONES.parent);
-  await page.getByRole('link', { name: /5А — родители/ }).first().click();
+  await page
+    .getByRole('link', { name: /5А — родители/ })
+    .first()
+    .click();
   await page.getByRole('heading', { name: '5А — родители' }).waitFor();
   const chat = new URL(page.url()).pathname;
   const box = page.getByLabel('Сообщение', { exact: true });
@@ -125,7 +127,7 @@ test('a parent’s screens at 360 px, online and offline', async () => {
 });
 
 test('the admin’s screens at 360 px, online and offline', async () => {
-  const page = await (await newContext(browser, PHONE)).newPage();
+  const page = await (await newContext(suite.browser, PHONE)).newPage();
   const { errors, offline } = watch(page);
   await signIn(page, server, PHONES.admin);
   const routes: [string, string][] = [

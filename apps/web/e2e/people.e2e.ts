@@ -1,30 +1,25 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { DESKTOP, PHONE, PHONES, TestServer, launch, newContext, repoRoot, screenshot, signIn } from './harness.ts';
+import type { Page } from 'playwright-core';
+import { DESKTOP, PHONE, PHONES, TestServer, newContext, repoRoot, screenshot, signIn, useServerAndBrowser } from './harness.ts';
 
 /**
  * People as others see them: the whole roster for the admin (never cut), photos beside messages and
  * in member lists, a message's images in a viewer, and guardians' phones for their class teacher only.
  */
 const server = new TestServer();
-let browser: Browser;
 
-before(async () => {
-  await server.start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server.dispose();
-});
+const suite = useServerAndBrowser(server);
 
 const on = (page: Page, text: string) => page.locator('article[data-message-id]', { hasText: text });
 const token = (page: Page) => page.evaluate(() => localStorage.getItem('parta.token') ?? '');
 
 async function openChat(page: Page, name: string) {
-  await page.getByRole('link', { name: new RegExp(name) }).first().click();
+  await page
+    .getByRole('link', { name: new RegExp(name) })
+    .first()
+    .click();
   await page.getByRole('heading', { name }).waitFor();
 }
 
@@ -36,7 +31,7 @@ async function send(page: Page, text: string) {
 }
 
 test('defect 3: a roster of 325 people is shown in full, page by page, and says which rows are shown', async () => {
-  const page = await (await newContext(browser)).newPage();
+  const page = await (await newContext(suite.browser)).newPage();
   await signIn(page, server, PHONES.admin);
   const auth = { authorization: `Bearer ${await token(page)}`, 'content-type': 'application/json' };
   const me = (await (await fetch(`${server.url}/api/v1/me`, { headers: auth })).json()) as { schools: { school: { id: string } }[] };
@@ -45,7 +40,11 @@ test('defect 3: a roster of 325 people is shown in full, page by page, and says 
   const have = await count();
   for (let i = have; i < 325; i++) {
     const last = i === 324 ? 'Яшина' : `Учащийся${String(i).padStart(3, '0')}`;
-    const res = await fetch(`${server.url}/api/v1/schools/${sid}/people`, { method: 'POST', headers: auth, body: JSON.stringify({ lastName: last, firstName: 'Анна', roles: ['student'] }) });
+    const res = await fetch(`${server.url}/api/v1/schools/${sid}/people`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ lastName: last, firstName: 'Анна', roles: ['student'] }),
+    });
     assert.equal(res.status, 201);
   }
   assert.equal(await count(), 325);
@@ -72,7 +71,7 @@ test('defect 3: a roster of 325 people is shown in full, page by page, and says 
 });
 
 test('defect 7: a parent’s photo is shown to the teacher beside the parent’s messages and in the member list', async () => {
-  const parent = await (await newContext(browser, PHONE)).newPage();
+  const parent = await (await newContext(suite.browser, PHONE)).newPage();
   await signIn(parent, server, PHONES.parent);
   await parent.goto(`${server.url}/settings`);
   await parent.locator('input[type="file"]').setInputFiles(path.join(repoRoot, 'apps/web/public/icons/icon-512.png'));
@@ -83,18 +82,29 @@ test('defect 7: a parent’s photo is shown to the teacher beside the parent’s
   await send(parent, 'Здравствуйте, это мама Артёма');
 
   for (const size of [DESKTOP, PHONE]) {
-    const teacher = await (await newContext(browser, size)).newPage();
+    const teacher = await (await newContext(suite.browser, size)).newPage();
     await signIn(teacher, server, PHONES.teacher);
     await openChat(teacher, '5А — родители');
     const avatar = on(teacher, 'это мама Артёма').locator('img.avatar');
     await avatar.waitFor();
     assert.ok(await avatar.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0));
     // Whose parent she is, beside her message and in the member list.
-    await on(teacher, 'это мама Артёма').locator('.whose', { hasText: /^\((мама|папа) \S+\)$/ }).waitFor();
-    await teacher.locator('.chat-head').getByRole('button', { name: /участник/ }).click();
+    await on(teacher, 'это мама Артёма')
+      .locator('.whose', { hasText: /^\((мама|папа) \S+\)$/ })
+      .waitFor();
+    await teacher
+      .locator('.chat-head')
+      .getByRole('button', { name: /участник/ })
+      .click();
     const panel = teacher.locator('aside.members');
-    await panel.locator('li.member', { hasText: 'Волкова Ирина Олеговна' }).locator('.whose', { hasText: /мама \S+/ }).waitFor();
-    await panel.locator('li.member', { has: teacher.locator('img.avatar') }).first().waitFor();
+    await panel
+      .locator('li.member', { hasText: 'Волкова Ирина Олеговна' })
+      .locator('.whose', { hasText: /мама \S+/ })
+      .waitFor();
+    await panel
+      .locator('li.member', { has: teacher.locator('img.avatar') })
+      .first()
+      .waitFor();
     await screenshot(teacher, `member-photos-${size.width}`);
     await teacher.context().close();
   }
@@ -103,37 +113,47 @@ test('defect 7: a parent’s photo is shown to the teacher beside the parent’s
 
 test('defect 9: the class teacher sees her class’s guardians’ phones in the member list; a parent sees none', async () => {
   for (const size of [DESKTOP, PHONE]) {
-    const teacher = await (await newContext(browser, size)).newPage();
+    const teacher = await (await newContext(suite.browser, size)).newPage();
     await signIn(teacher, server, PHONES.teacher);
     await openChat(teacher, '5А — родители');
-    await teacher.locator('.chat-head').getByRole('button', { name: /участник/ }).click();
+    await teacher
+      .locator('.chat-head')
+      .getByRole('button', { name: /участник/ })
+      .click();
     await teacher.locator(`aside.members a[href="tel:${PHONES.parent}"]`).waitFor();
     await teacher.context().close();
   }
-  const parent = await (await newContext(browser, PHONE)).newPage();
+  const parent = await (await newContext(suite.browser, PHONE)).newPage();
   await signIn(parent, server, PHONES.parent);
   await openChat(parent, '5А — родители');
-  await parent.locator('.chat-head').getByRole('button', { name: /участник/ }).click();
+  await parent
+    .locator('.chat-head')
+    .getByRole('button', { name: /участник/ })
+    .click();
   await parent.locator('aside.members li.member').first().waitFor();
   assert.equal(await parent.locator('aside.members a[href^="tel:"]').count(), 0);
   // Nor through the API.
   const chatId = new URL(parent.url()).pathname.split('/').pop()!;
-  const members = (await (await fetch(`${server.url}/api/v1/chats/${chatId}/members`, { headers: { authorization: `Bearer ${await token(parent)}` } })).json()) as { members: { phone?: string | null }[] };
+  const members = (await (
+    await fetch(`${server.url}/api/v1/chats/${chatId}/members`, { headers: { authorization: `Bearer ${await token(parent)}` } })
+  ).json()) as { members: { phone?: string | null }[] };
   assert.ok(members.members.length > 1);
   assert.ok(members.members.every((m) => !m.phone));
   await parent.context().close();
 });
 
 test('defect 8: a message’s images open in a viewer (no download), zoom, and go to the next one by button and by swipe', async () => {
-  const teacher = await (await newContext(browser)).newPage();
+  const teacher = await (await newContext(suite.browser)).newPage();
   await signIn(teacher, server, PHONES.teacher);
   await openChat(teacher, '5А — родители');
-  await teacher.locator('[data-testid="file-input"]').setInputFiles([path.join(repoRoot, 'apps/web/public/icons/icon-512.png'), path.join(repoRoot, 'apps/web/public/icons/maskable-512.png')]);
+  await teacher
+    .locator('[data-testid="file-input"]')
+    .setInputFiles([path.join(repoRoot, 'apps/web/public/icons/icon-512.png'), path.join(repoRoot, 'apps/web/public/icons/maskable-512.png')]);
   await teacher.locator('.upload[data-uploaded="yes"]').nth(1).waitFor();
   await send(teacher, 'Две фотографии доски');
 
   for (const size of [DESKTOP, PHONE]) {
-    const parent = await (await newContext(browser, size)).newPage();
+    const parent = await (await newContext(suite.browser, size)).newPage();
     await signIn(parent, server, PHONES.parent);
     await openChat(parent, '5А — родители');
     let downloads = 0;

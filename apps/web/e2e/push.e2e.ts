@@ -1,11 +1,11 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page, Worker } from 'playwright-core';
+import type { BrowserContext, Page, Worker } from 'playwright-core';
 import { PushService } from '../../server/src/testing/push-service.ts';
-import { PHONES, TestServer, launch, newContext, screenshot, signIn } from './harness.ts';
+import { PHONES, TestServer, newContext, screenshot, signIn, useServerAndBrowser } from './harness.ts';
 
 /**
  * Web Push in Chromium. The server pushes to a local push service (which checks the VAPID JWT and
@@ -19,26 +19,24 @@ const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'parta-push-ca-')
 fs.writeFileSync(caFile, ps.cert);
 process.env.NODE_EXTRA_CA_CERTS = caFile;
 const server = new TestServer();
-let browser: Browser;
-
-before(async () => {
-  await server.start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server.dispose();
-  await ps.close();
-});
+const suite = useServerAndBrowser(server, { cleanup: () => ps.close() });
 
 async function api(token: string, method: string, url: string, body?: unknown) {
-  const res = await fetch(server.url + url, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  const res = await fetch(server.url + url, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
   return { status: res.status, json: (await res.json().catch(() => null)) as Record<string, unknown> };
 }
 
 async function signInApi(phone: string): Promise<string> {
   await fetch(`${server.url}/api/v1/auth/code`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phone }) });
-  const res = await fetch(`${server.url}/api/v1/auth/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phone, code: await server.code(phone) }) });
+  const res = await fetch(`${server.url}/api/v1/auth/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ phone, code: await server.code(phone) }),
+  });
   return ((await res.json()) as { token: string }).token;
 }
 
@@ -60,13 +58,17 @@ const notifications = (sw: Worker) =>
   }) as Promise<Shown[]>;
 
 test('a push shows who wrote where from Parta, one notification per chat, and a tap opens the chat at the message', async () => {
-  const ctx: BrowserContext = await newContext(browser);
+  const ctx: BrowserContext = await newContext(suite.browser);
   await ctx.grantPermissions(['notifications'], { origin: server.url });
   const page: Page = await ctx.newPage();
   await signIn(page, server, PHONES.parent);
   const sw = ctx.serviceWorkers()[0] ?? (await ctx.waitForEvent('serviceworker'));
   // The app hands its session to the service worker, which keeps it in a cache of its own.
-  await until('the worker to hold the session', () => sw.evaluate(async () => !!(await (await caches.open('parta-push')).match('/__parta/push-token'))), (v) => v === true);
+  await until(
+    'the worker to hold the session',
+    () => sw.evaluate(async () => !!(await (await caches.open('parta-push')).match('/__parta/push-token'))),
+    (v) => v === true,
+  );
   const parentToken = await page.evaluate(() => localStorage.getItem('parta.token') ?? '');
 
   // This session's subscription, at the local push service.
@@ -101,14 +103,22 @@ test('a push shows who wrote where from Parta, one notification per chat, and a 
   await cdp.send('ServiceWorker.enable');
   const registrationId = await registrations;
   await cdp.send('ServiceWorker.deliverPushMessage', { origin: server.url, registrationId, data: payload1 });
-  const shown = await until('the notification', () => notifications(sw), (n) => n.length === 1);
+  const shown = await until(
+    'the notification',
+    () => notifications(sw),
+    (n) => n.length === 1,
+  );
   assert.equal(shown[0]!.title, 'Елена Петровна (учитель), 5А — родители');
   assert.equal(shown[0]!.body, 'Завтра собрание в 18:00');
   assert.equal(shown[0]!.tag, `chat:${chat.id}`);
 
   // The second message of the chat replaces the first notification (tag, renotify).
   await cdp.send('ServiceWorker.deliverPushMessage', { origin: server.url, registrationId, data: ps.received[1]!.text });
-  const replaced = await until('the second notification', () => notifications(sw), (n) => n.length === 1 && n[0]!.body === 'Возьмите сменную обувь');
+  const replaced = await until(
+    'the second notification',
+    () => notifications(sw),
+    (n) => n.length === 1 && n[0]!.body === 'Возьмите сменную обувь',
+  );
   assert.equal(replaced[0]!.data.url, `/chats/${chat.id}?m=${secondId}&seq=${(second.json as { seq: number }).seq}`);
 
   // A tap: the open app moves to the chat, at the message.
@@ -121,7 +131,11 @@ test('a push shows who wrote where from Parta, one notification per chat, and a 
   await page.waitForURL((u) => u.pathname === `/chats/${chat.id}` && u.searchParams.get('m') === secondId, { timeout: 20_000 });
   await page.getByRole('heading', { name: '5А — родители' }).waitFor();
   await page.locator(`article[data-message-id="${secondId}"]`).waitFor();
-  await until('the notification to close', () => notifications(sw), (n) => n.length === 0);
+  await until(
+    'the notification to close',
+    () => notifications(sw),
+    (n) => n.length === 0,
+  );
   await screenshot(page, 'push-tap-opens-chat');
   await ctx.close();
 });

@@ -1,28 +1,23 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { DESKTOP, PHONE, PHONES, TestServer, axe, launch, newContext, repoRoot, screenshot, signIn, waitLive } from './harness.ts';
+import type { Page } from 'playwright-core';
+import { DESKTOP, PHONE, PHONES, TestServer, axe, newContext, repoRoot, screenshot, signIn, waitLive, useServerAndBrowser } from './harness.ts';
 
 /**
  * Every main screen, at desktop and at phone width (360 px): a screenshot under test-artifacts/
  * and an axe-core check that finds no serious or critical violation.
  */
 const server = new TestServer();
-let browser: Browser;
 
-before(async () => {
-  await server.start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server.dispose();
-});
+const suite = useServerAndBrowser(server);
 
 async function check(page: Page, name: string) {
-  for (const [label, size] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+  for (const [label, size] of [
+    ['desktop', DESKTOP],
+    ['phone', PHONE],
+  ] as const) {
     await page.setViewportSize(size);
     await page.waitForTimeout(150);
     const violations = await axe(page);
@@ -46,7 +41,7 @@ async function send(page: Page, text: string) {
 }
 
 test('sign-in and linking screens', async () => {
-  const page = await (await newContext(browser)).newPage();
+  const page = await (await newContext(suite.browser)).newPage();
   await page.goto(server.url + '/');
   await page.getByLabel('Номер телефона').waitFor();
   await check(page, 'signin-phone');
@@ -82,7 +77,7 @@ test('sign-in and linking screens', async () => {
 });
 
 test('chat list, chat, channels, search, settings', async () => {
-  const page = await (await newContext(browser)).newPage();
+  const page = await (await newContext(suite.browser)).newPage();
   await signIn(page, server, PHONES.teacher);
   await page.getByRole('link', { name: /5А — родители/ }).click();
   await send(page, 'Уважаемые родители! Собрание в четверг в 18:00, кабинет 12.');
@@ -92,7 +87,7 @@ test('chat list, chat, channels, search, settings', async () => {
   await page.getByRole('link', { name: /Новости 5А/ }).click();
   await send(page, 'В пятницу экскурсия в музей. Сбор в 9:00 у школы.');
 
-  const parent = await (await newContext(browser)).newPage();
+  const parent = await (await newContext(suite.browser)).newPage();
   await signIn(parent, server, PHONES.parent);
   await parent.getByRole('link', { name: /5А — родители/ }).click();
   await send(parent, 'Спасибо, @Елена Смирнова, будем!');
@@ -169,7 +164,7 @@ test('chat list, chat, channels, search, settings', async () => {
 });
 
 test('school admin: classes, people, guardians, invitations, join requests', async () => {
-  const page = await (await newContext(browser)).newPage();
+  const page = await (await newContext(suite.browser)).newPage();
   await signIn(page, server, PHONES.admin);
   for (const [tab, ready] of [
     ['classes', 'table'],
@@ -197,17 +192,20 @@ test('school admin: classes, people, guardians, invitations, join requests', asy
 async function tabTo(page: Page, selector: string, text = '', max = 80): Promise<void> {
   for (let i = 0; i < max; i++) {
     await page.keyboard.press('Tab');
-    const hit = await page.evaluate(([sel, txt]) => {
-      const el = document.activeElement;
-      return !!el && el.matches(sel!) && (el.textContent ?? '').includes(txt!);
-    }, [selector, text]);
+    const hit = await page.evaluate(
+      ([sel, txt]) => {
+        const el = document.activeElement;
+        return !!el && el.matches(sel!) && (el.textContent ?? '').includes(txt!);
+      },
+      [selector, text],
+    );
     if (hit) return;
   }
   throw new Error(`no ${selector} "${text}" within ${max} Tab presses`);
 }
 
 test('from the keyboard alone: sign in, open a chat, write, react, change the language', async () => {
-  const page = await (await newContext(browser)).newPage();
+  const page = await (await newContext(suite.browser)).newPage();
   await page.goto(server.url + '/');
   // The phone field has the focus; Enter submits each step.
   await page.getByLabel('Номер телефона').waitFor();

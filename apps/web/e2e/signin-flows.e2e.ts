@@ -1,7 +1,7 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { DESKTOP, PHONE, PHONES, TestServer, launch, newContext, signIn, waitLive } from './harness.ts';
+import type { Page } from 'playwright-core';
+import { DESKTOP, PHONE, PHONES, TestServer, newContext, signIn, useServerAndBrowser, waitLive } from './harness.ts';
 
 /**
  * Getting in: the code submits on its sixth digit, «Другой номер» with the same number leads back to
@@ -9,27 +9,28 @@ import { DESKTOP, PHONE, PHONES, TestServer, launch, newContext, signIn, waitLiv
  * school by itself once the admin approves. A code can be sent again only after 60 s here, as in production.
  */
 const server = new TestServer({ PARTA_CODE_RESEND_SECONDS: '60' });
-let browser: Browser;
 let adminToken = '';
 let schoolId = '';
 
-before(async () => {
-  await server.start();
-  browser = await launch();
-  const page = await (await newContext(browser)).newPage();
-  await signIn(page, server, PHONES.admin);
-  adminToken = await page.evaluate(() => localStorage.getItem('parta.token') ?? '');
-  const me = (await (await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as { schools: { school: { id: string } }[] };
-  schoolId = me.schools[0]!.school.id;
-  await page.context().close();
-});
-after(async () => {
-  await browser?.close();
-  await server.dispose();
+const suite = useServerAndBrowser(server, {
+  extra: async () => {
+    const page = await (await newContext(suite.browser)).newPage();
+    await signIn(page, server, PHONES.admin);
+    adminToken = await page.evaluate(() => localStorage.getItem('parta.token') ?? '');
+    const me = (await (await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as {
+      schools: { school: { id: string } }[];
+    };
+    schoolId = me.schools[0]!.school.id;
+    await page.context().close();
+  },
 });
 
 async function admin(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${server.url}/api/v1/schools/${schoolId}${path}`, { method, headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${server.url}/api/v1/schools/${schoolId}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, json: (await res.json().catch(() => ({}))) as Record<string, unknown> };
 }
 
@@ -46,13 +47,16 @@ async function askCode(page: Page, phone: string) {
   await page.getByLabel('Код из СМС').waitFor();
 }
 
-const sizes = [['desktop', DESKTOP], ['phone', PHONE]] as const;
+const sizes = [
+  ['desktop', DESKTOP],
+  ['phone', PHONE],
+] as const;
 
 test('defect 11: the code field is a one-time code and the sixth digit signs in, with no button pressed', async () => {
   for (const [label, size] of sizes) {
     // Two teachers of the demo school (a code is used once, and a new one comes only after 60 s).
     const phone = label === 'desktop' ? '+79000000006' : '+79000000007';
-    const page = await (await newContext(browser, size)).newPage();
+    const page = await (await newContext(suite.browser, size)).newPage();
     await page.goto(server.url + '/');
     await askCode(page, phone);
     assert.equal(await page.getByLabel('Код из СМС').getAttribute('autocomplete'), 'one-time-code', label);
@@ -66,7 +70,7 @@ test('defect 11: the code field is a one-time code and the sixth digit signs in,
 test('defect 11: «Другой номер», then the same number: back at the code field with a countdown, and the code still works', async () => {
   for (const [label, size] of sizes) {
     const phone = label === 'desktop' ? PHONES.parent : PHONES.student;
-    const page = await (await newContext(browser, size)).newPage();
+    const page = await (await newContext(suite.browser, size)).newPage();
     await page.goto(server.url + '/');
     await askCode(page, phone);
     await page.getByRole('button', { name: 'Другой номер' }).click();
@@ -87,7 +91,7 @@ test('defect 11: an invitation link opens the invitation: the sign-in page says 
     assert.equal(inv.status, 201);
     const link = new URL(inv.json.link as string);
     const phone = label === 'desktop' ? '+79165550311' : '+79165550312';
-    const page = await (await newContext(browser, size)).newPage();
+    const page = await (await newContext(suite.browser, size)).newPage();
     await page.goto(server.url + link.pathname + link.search);
     await page.locator('[data-invite]').filter({ hasText: 'Вас пригласили в школу' }).waitFor();
     await askCode(page, phone);
@@ -105,7 +109,7 @@ test('defect 10: the applicant’s waiting screen opens the school by itself whe
     const phone = label === 'desktop' ? '+79165550321' : '+79165550322';
     const lastName = label === 'desktop' ? 'Ожидающая' : 'Терпеливая';
     const personId = await newPerson(lastName);
-    const page = await (await newContext(browser, size)).newPage();
+    const page = await (await newContext(suite.browser, size)).newPage();
     await page.goto(server.url + '/');
     await askCode(page, phone);
     await page.getByLabel('Код из СМС').fill(await server.code(phone));

@@ -1,10 +1,9 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { TestServer, launch, newContext, repoRoot } from './harness.ts';
+import { TestServer, newContext, repoRoot, useServerAndBrowser } from './harness.ts';
 
 /**
  * A deploy while a tab is open (src/sw-source.js, src/app/sw-update.ts). The tab was built with
@@ -14,17 +13,9 @@ import { TestServer, launch, newContext, repoRoot } from './harness.ts';
 const built = path.join(repoRoot, 'apps/web/dist');
 const webDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parta-web-'));
 const server = new TestServer({}, { webDir });
-let browser: Browser;
-
-before(async () => {
-  fs.cpSync(built, webDir, { recursive: true });
-  await server.start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server.dispose();
-  fs.rmSync(webDir, { recursive: true, force: true });
+const suite = useServerAndBrowser(server, {
+  prepare: () => fs.cpSync(built, webDir, { recursive: true }),
+  cleanup: () => fs.rmSync(webDir, { recursive: true, force: true }),
 });
 
 /** The next build: one lazy chunk gone (its hash changed), a new service worker version. */
@@ -39,7 +30,7 @@ function deploy(gone: string): void {
 test('a tab open during a deploy still loads its lazy chunks, says an update is ready, and reloads into it when asked', async () => {
   const lazy = fs.readdirSync(path.join(built, 'assets')).find((f) => /^Search-.*\.js$/.test(f));
   assert.ok(lazy, 'the build has a lazy Search chunk');
-  const ctx = await newContext(browser);
+  const ctx = await newContext(suite.browser);
   const page = await ctx.newPage();
   try {
     await page.goto(server.url);
