@@ -12,6 +12,7 @@ import type { BlobStorage } from './storage/storage.ts';
 import { createStorage } from './storage/create.ts';
 import { InProcessPubSub, type PubSub } from './realtime/pubsub.ts';
 import { RedisPubSub } from './realtime/redis-pubsub.ts';
+import { StreamBus } from './stream/bus.ts';
 import { disabledMedia, type MediaRuntime } from './media/runtime.ts';
 
 export function createLogger(config: Config): Logger {
@@ -61,6 +62,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
   try {
     const applied = await migrate(database.db);
     if (applied.length) log.info({ applied }, 'migrations applied');
+    const pubsub = overrides.pubsub ?? createPubSub(config);
     const ctx: AppContext = {
       config,
       db: database.db,
@@ -70,7 +72,8 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       storage: overrides.storage ?? createStorage(config),
       secret: await instanceSecret(database.db),
       rosterHooks: new RosterHooks(),
-      pubsub: overrides.pubsub ?? createPubSub(config),
+      pubsub,
+      stream: new StreamBus(pubsub, log),
       media: overrides.media ?? disabledMedia(config, 'not configured'),
     };
     await ctx.storage.prepare();

@@ -3,12 +3,23 @@ import type { AbsenceBody, AbsenceNotice, DiaryGrades, DiaryWeek } from '@parta/
 import type { AppContext } from '../context.ts';
 import type { Queryable } from '../db/schema.ts';
 import { AppError } from '../http/errors.ts';
-import { withOutbox } from '../messaging/stream.ts';
+import { withOutbox } from '../stream/transaction.ts';
 import { notFound, seesSubject, studentView, type DiaryAccess, type StudentView } from './access.ts';
 import { tell } from './events.ts';
 import { weightedAverage } from './averages.ts';
 import { addDays, todayIn, weekStart } from './dates.ts';
-import { attendanceQuery, gradesQuery, pickPeriod, presentAttendance, presentGrade, presentHomework, presentLessons, presentPeriod, schoolScale, workTypes } from './store.ts';
+import {
+  attendanceQuery,
+  gradesQuery,
+  pickPeriod,
+  presentAttendance,
+  presentGrade,
+  presentHomework,
+  presentLessons,
+  presentPeriod,
+  schoolScale,
+  workTypes,
+} from './store.ts';
 
 /** A student's diary as the student, a guardian or the student's teachers see it. */
 
@@ -33,7 +44,16 @@ function studentLessons(db: Queryable, v: StudentView, studentId: string, from: 
     .where((eb) =>
       eb.or([
         eb('l.group_no', 'is', null),
-        eb('l.group_no', '=', eb.selectFrom('subject_groups as g').select('g.group_no').whereRef('g.class_id', '=', 'l.class_id').whereRef('g.subject_id', '=', 'l.subject_id').where('g.student_id', '=', studentId)),
+        eb(
+          'l.group_no',
+          '=',
+          eb
+            .selectFrom('subject_groups as g')
+            .select('g.group_no')
+            .whereRef('g.class_id', '=', 'l.class_id')
+            .whereRef('g.subject_id', '=', 'l.subject_id')
+            .where('g.student_id', '=', studentId),
+        ),
       ]),
     );
   if (v.subjects !== 'all') q = q.where('l.subject_id', 'in', [...v.subjects]);
@@ -50,7 +70,13 @@ export async function loadWeek(db: Queryable, a: DiaryAccess, studentId: string,
     studentLessons(db, v, studentId, from, to),
     schoolScale(db, a.schoolId),
     workTypes(db, a.schoolId),
-    db.selectFrom('holidays').select(['name', 'starts_on', 'ends_on']).where('school_id', '=', a.schoolId).where('ends_on', '>=', from).where('starts_on', '<=', to).execute(),
+    db
+      .selectFrom('holidays')
+      .select(['name', 'starts_on', 'ends_on'])
+      .where('school_id', '=', a.schoolId)
+      .where('ends_on', '>=', from)
+      .where('starts_on', '<=', to)
+      .execute(),
     db.selectFrom('diary_signoffs').select('guardian_id').where('student_id', '=', studentId).where('week_start', '=', from).execute(),
   ]);
   const ids = rows.length ? rows.map((l) => l.id) : ['00000000-0000-0000-0000-000000000000'];
@@ -91,7 +117,9 @@ export async function loadGrades(db: Queryable, a: DiaryAccess, studentId: strin
     workTypes(db, a.schoolId),
     schoolScale(db, a.schoolId),
     db.selectFrom('subjects').select(['id', 'name']).where('school_id', '=', a.schoolId).execute(),
-    period ? db.selectFrom('final_marks').select(['subject_id', 'value']).where('student_id', '=', studentId).where('period_id', '=', period.id).execute() : Promise.resolve([]),
+    period
+      ? db.selectFrom('final_marks').select(['subject_id', 'value']).where('student_id', '=', studentId).where('period_id', '=', period.id).execute()
+      : Promise.resolve([]),
     db
       .selectFrom('class_teachers as t')
       .innerJoin('class_teacher_subjects as s', 's.class_teacher_id', 't.id')
@@ -141,7 +169,12 @@ export async function setHomeworkDone(ctx: AppContext, a: DiaryAccess, homeworkI
     .executeTakeFirst();
   if (!hw) throw new AppError('homework_not_found', 404);
   if (hw.student_id !== a.person.id) throw new AppError('homework_done_students_only', 403);
-  if (done) await ctx.db.insertInto('homework_done').values({ homework_id: homeworkId, student_id: a.person.id }).onConflict((oc) => oc.doNothing()).execute();
+  if (done)
+    await ctx.db
+      .insertInto('homework_done')
+      .values({ homework_id: homeworkId, student_id: a.person.id })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   else await ctx.db.deleteFrom('homework_done').where('homework_id', '=', homeworkId).where('student_id', '=', a.person.id).execute();
 }
 
@@ -178,11 +211,26 @@ export async function announceAbsence(ctx: AppContext, a: DiaryAccess, studentId
   return withOutbox(ctx, async (trx, outbox) => {
     const n = await trx
       .insertInto('absence_notices')
-      .values({ school_id: a.schoolId, student_id: studentId, guardian_id: a.person.id, from_date: body.fromDate, to_date: body.toDate, reason: body.reason, comment: body.comment ?? null })
+      .values({
+        school_id: a.schoolId,
+        student_id: studentId,
+        guardian_id: a.person.id,
+        from_date: body.fromDate,
+        to_date: body.toDate,
+        reason: body.reason,
+        comment: body.comment ?? null,
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
     const lessons = v.classId
-      ? await trx.selectFrom('lessons').select('id').where('class_id', '=', v.classId).where('on_date', '>=', body.fromDate).where('on_date', '<=', body.toDate).where('cancelled', '=', false).execute()
+      ? await trx
+          .selectFrom('lessons')
+          .select('id')
+          .where('class_id', '=', v.classId)
+          .where('on_date', '>=', body.fromDate)
+          .where('on_date', '<=', body.toDate)
+          .where('cancelled', '=', false)
+          .execute()
       : [];
     if (lessons.length) {
       await trx
@@ -191,7 +239,13 @@ export async function announceAbsence(ctx: AppContext, a: DiaryAccess, studentId
         .onConflict((oc) => oc.doNothing())
         .execute();
     }
-    if (v.classId) await tell(trx, outbox, { classId: v.classId, students: [studentId] }, { type: 'diary.absence', schoolId: a.schoolId, classId: v.classId, studentId, noticeId: n.id, fromDate: n.from_date, toDate: n.to_date });
+    if (v.classId)
+      await tell(
+        trx,
+        outbox,
+        { classId: v.classId, students: [studentId] },
+        { type: 'diary.absence', schoolId: a.schoolId, classId: v.classId, studentId, noticeId: n.id, fromDate: n.from_date, toDate: n.to_date },
+      );
     return n;
   });
 }
@@ -202,7 +256,19 @@ export async function listAbsences(db: Queryable, a: DiaryAccess, filter: { clas
     .selectFrom('absence_notices as n')
     .innerJoin('persons as s', 's.id', 'n.student_id')
     .innerJoin('persons as g', 'g.id', 'n.guardian_id')
-    .select(['n.id', 'n.student_id', 'n.from_date', 'n.to_date', 'n.reason', 'n.comment', 'n.created_at', 's.last_name', 's.first_name', 'g.last_name as g_last', 'g.first_name as g_first'])
+    .select([
+      'n.id',
+      'n.student_id',
+      'n.from_date',
+      'n.to_date',
+      'n.reason',
+      'n.comment',
+      'n.created_at',
+      's.last_name',
+      's.first_name',
+      'g.last_name as g_last',
+      'g.first_name as g_first',
+    ])
     .select((eb) => eb.selectFrom('attendance').select(eb.fn.countAll<number>().as('n')).whereRef('attendance.notice_id', '=', 'n.id').as('excused'))
     .where('n.school_id', '=', a.schoolId);
   if (filter.classId) {
@@ -233,8 +299,18 @@ export async function signOff(ctx: AppContext, a: DiaryAccess, studentId: string
   if (!v.guardian) throw new AppError('not_a_guardian_of', 403);
   const ws = weekStart(week);
   await withOutbox(ctx, async (trx, outbox) => {
-    await trx.insertInto('diary_signoffs').values({ student_id: studentId, guardian_id: a.person.id, week_start: ws }).onConflict((oc) => oc.doNothing()).execute();
-    if (v.classId) await tell(trx, outbox, { classId: v.classId, students: [studentId] }, { type: 'diary.signoff', schoolId: a.schoolId, classId: v.classId, studentId, weekStart: ws });
+    await trx
+      .insertInto('diary_signoffs')
+      .values({ student_id: studentId, guardian_id: a.person.id, week_start: ws })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    if (v.classId)
+      await tell(
+        trx,
+        outbox,
+        { classId: v.classId, students: [studentId] },
+        { type: 'diary.signoff', schoolId: a.schoolId, classId: v.classId, studentId, weekStart: ws },
+      );
   });
   return ws;
 }

@@ -5,7 +5,7 @@ import type { AppContext } from '../context.ts';
 import type { Queryable } from '../db/schema.ts';
 import { AppError, badRequest, conflict } from '../http/errors.ts';
 import { getClass } from '../directory/store.ts';
-import { withOutbox } from '../messaging/stream.ts';
+import { withOutbox } from '../stream/transaction.ts';
 import { currentYearId, ensureDiary } from './store.ts';
 import { reconcileLessons } from './timetable.ts';
 import { tell } from './events.ts';
@@ -16,7 +16,11 @@ import { addDays } from './dates.ts';
 export async function updateSettings(ctx: AppContext, schoolId: string, body: z.infer<typeof UpdateDiarySettingsBody>) {
   await ensureDiary(ctx.db, schoolId);
   if (body.scale || body.periodKind) {
-    await ctx.db.updateTable('diary_settings').set({ ...(body.scale ? { scale: body.scale } : {}), ...(body.periodKind ? { period_kind: body.periodKind } : {}) }).where('school_id', '=', schoolId).execute();
+    await ctx.db
+      .updateTable('diary_settings')
+      .set({ ...(body.scale ? { scale: body.scale } : {}), ...(body.periodKind ? { period_kind: body.periodKind } : {}) })
+      .where('school_id', '=', schoolId)
+      .execute();
   }
 }
 
@@ -28,9 +32,20 @@ export async function setWorkTypes(ctx: AppContext, schoolId: string, body: z.in
     for (const w of body.workTypes) if (w.id && !existing.some((e) => e.id === w.id)) throw new AppError('work_type_invalid', 400);
     const kept = body.workTypes.filter((w) => w.id).map((w) => w.id!);
     // Forms of work no longer listed are archived (grades keep pointing at them); names are freed first.
-    await trx.updateTable('work_types').set({ archived_at: new Date(), name: sql<string>`name || ' · ' || id::text` }).where('school_id', '=', schoolId).where('archived_at', 'is', null).where('id', 'not in', [...kept, '00000000-0000-0000-0000-000000000000']).execute();
+    await trx
+      .updateTable('work_types')
+      .set({ archived_at: new Date(), name: sql<string>`name || ' · ' || id::text` })
+      .where('school_id', '=', schoolId)
+      .where('archived_at', 'is', null)
+      .where('id', 'not in', [...kept, '00000000-0000-0000-0000-000000000000'])
+      .execute();
     for (const [i, w] of body.workTypes.entries()) {
-      if (w.id) await trx.updateTable('work_types').set({ name: `${w.id}`, position: i }).where('id', '=', w.id).execute();
+      if (w.id)
+        await trx
+          .updateTable('work_types')
+          .set({ name: `${w.id}`, position: i })
+          .where('id', '=', w.id)
+          .execute();
     }
     for (const [i, w] of body.workTypes.entries()) {
       if (w.id) await trx.updateTable('work_types').set({ name: w.name, weight: w.weight, position: i, archived_at: null }).where('id', '=', w.id).execute();
@@ -58,11 +73,32 @@ export async function setPeriods(ctx: AppContext, schoolId: string, body: z.infe
     await trx.deleteFrom('reporting_periods').where('academic_year_id', '=', yearId).where('number', '>', ps.length).execute();
     await trx
       .insertInto('reporting_periods')
-      .values(ps.map((p, i) => ({ school_id: schoolId, academic_year_id: yearId, kind: body.kind, number: i + 1, name: p.name, starts_on: p.startsOn, ends_on: p.endsOn })))
-      .onConflict((oc) => oc.columns(['academic_year_id', 'number']).doUpdateSet((eb) => ({ kind: eb.ref('excluded.kind'), name: eb.ref('excluded.name'), starts_on: eb.ref('excluded.starts_on'), ends_on: eb.ref('excluded.ends_on') })))
+      .values(
+        ps.map((p, i) => ({
+          school_id: schoolId,
+          academic_year_id: yearId,
+          kind: body.kind,
+          number: i + 1,
+          name: p.name,
+          starts_on: p.startsOn,
+          ends_on: p.endsOn,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(['academic_year_id', 'number']).doUpdateSet((eb) => ({
+          kind: eb.ref('excluded.kind'),
+          name: eb.ref('excluded.name'),
+          starts_on: eb.ref('excluded.starts_on'),
+          ends_on: eb.ref('excluded.ends_on'),
+        })),
+      )
       .execute();
     await trx.deleteFrom('holidays').where('academic_year_id', '=', yearId).execute();
-    if (body.holidays.length) await trx.insertInto('holidays').values(body.holidays.map((h) => ({ school_id: schoolId, academic_year_id: yearId, name: h.name, starts_on: h.startsOn, ends_on: h.endsOn }))).execute();
+    if (body.holidays.length)
+      await trx
+        .insertInto('holidays')
+        .values(body.holidays.map((h) => ({ school_id: schoolId, academic_year_id: yearId, name: h.name, starts_on: h.startsOn, ends_on: h.endsOn })))
+        .execute();
     // Holidays take lessons away (or give them back).
     for (const c of classes) await reconcileLessons(trx, c.id, year.starts_on, year.ends_on);
   });
@@ -73,12 +109,21 @@ export async function setBells(ctx: AppContext, schoolId: string, body: z.infer<
   if (new Set(keys).size !== keys.length || body.bells.some((b) => b.endsAt <= b.startsAt)) throw badRequest('timetable_invalid', { reason: 'bells' });
   await ctx.db.transaction().execute(async (trx) => {
     await trx.deleteFrom('bells').where('school_id', '=', schoolId).execute();
-    if (body.bells.length) await trx.insertInto('bells').values(body.bells.map((b) => ({ school_id: schoolId, shift: b.shift, lesson_no: b.lessonNo, starts_at: b.startsAt, ends_at: b.endsAt }))).execute();
+    if (body.bells.length)
+      await trx
+        .insertInto('bells')
+        .values(body.bells.map((b) => ({ school_id: schoolId, shift: b.shift, lesson_no: b.lessonNo, starts_at: b.startsAt, ends_at: b.endsAt })))
+        .execute();
   });
 }
 
 export async function createSubject(ctx: AppContext, schoolId: string, name: string) {
-  const row = await ctx.db.insertInto('subjects').values({ school_id: schoolId, name }).onConflict((oc) => oc.columns(['school_id', 'name']).doUpdateSet({ archived_at: null })).returning(['id', 'name']).executeTakeFirstOrThrow();
+  const row = await ctx.db
+    .insertInto('subjects')
+    .values({ school_id: schoolId, name })
+    .onConflict((oc) => oc.columns(['school_id', 'name']).doUpdateSet({ archived_at: null }))
+    .returning(['id', 'name'])
+    .executeTakeFirstOrThrow();
   return row;
 }
 
@@ -92,16 +137,30 @@ export async function getSubject(db: Queryable, schoolId: string, subjectId: str
 export async function addTeaching(ctx: AppContext, schoolId: string, classId: string, personId: string, subjectId: string) {
   await getClass(ctx.db, schoolId, classId);
   const subject = await getSubject(ctx.db, schoolId, subjectId);
-  const person = await ctx.db.selectFrom('persons').select(['id', 'roles']).where('id', '=', personId).where('school_id', '=', schoolId).where('archived_at', 'is', null).executeTakeFirst();
+  const person = await ctx.db
+    .selectFrom('persons')
+    .select(['id', 'roles'])
+    .where('id', '=', personId)
+    .where('school_id', '=', schoolId)
+    .where('archived_at', 'is', null)
+    .executeTakeFirst();
   if (!person) throw new AppError('person_not_found', 404);
   if (!person.roles.includes('teacher')) throw new AppError('not_a_teacher', 400);
-  await ctx.db.transaction().execute(async (trx) => {
+  await withOutbox(ctx, async (trx, outbox) => {
     let link = await trx.selectFrom('class_teachers').select('id').where('class_id', '=', classId).where('person_id', '=', personId).executeTakeFirst();
     if (!link) {
-      link = await trx.insertInto('class_teachers').values({ class_id: classId, person_id: personId, subject: subject.name }).returning('id').executeTakeFirstOrThrow();
-      await ctx.rosterHooks.changed(trx, { schoolId, classIds: [classId], personIds: [personId] });
+      link = await trx
+        .insertInto('class_teachers')
+        .values({ class_id: classId, person_id: personId, subject: subject.name })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await ctx.rosterHooks.changed(trx, outbox, { schoolId, classIds: [classId], personIds: [personId] });
     }
-    await trx.insertInto('class_teacher_subjects').values({ class_teacher_id: link.id, subject_id: subjectId }).onConflict((oc) => oc.doNothing()).execute();
+    await trx
+      .insertInto('class_teacher_subjects')
+      .values({ class_teacher_id: link.id, subject_id: subjectId })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   });
 }
 
@@ -118,7 +177,13 @@ export async function setGroups(ctx: AppContext, schoolId: string, classId: stri
   const ids = body.groups.flatMap((g) => g.studentIds);
   if (new Set(ids).size !== ids.length) throw badRequest('validation_failed', { reason: 'a student is in two groups' });
   if (ids.length) {
-    const enrolled = await ctx.db.selectFrom('enrolments').select('student_id').where('class_id', '=', classId).where('left_at', 'is', null).where('student_id', 'in', ids).execute();
+    const enrolled = await ctx.db
+      .selectFrom('enrolments')
+      .select('student_id')
+      .where('class_id', '=', classId)
+      .where('left_at', 'is', null)
+      .where('student_id', 'in', ids)
+      .execute();
     if (enrolled.length !== ids.length) throw new AppError('not_enrolled', 400);
   }
   await ctx.db.transaction().execute(async (trx) => {
@@ -133,7 +198,9 @@ async function checkSubjectsAndTeachers(db: Queryable, schoolId: string, subject
   const tIds = [...new Set(teacherIds)];
   const [subjects, teachers] = await Promise.all([
     s.length ? db.selectFrom('subjects').select('id').where('school_id', '=', schoolId).where('id', 'in', s).execute() : Promise.resolve([]),
-    tIds.length ? db.selectFrom('persons').select(['id', 'roles']).where('school_id', '=', schoolId).where('id', 'in', tIds).where('archived_at', 'is', null).execute() : Promise.resolve([]),
+    tIds.length
+      ? db.selectFrom('persons').select(['id', 'roles']).where('school_id', '=', schoolId).where('id', 'in', tIds).where('archived_at', 'is', null).execute()
+      : Promise.resolve([]),
   ]);
   if (subjects.length !== s.length) throw new AppError('subject_not_found', 404);
   if (teachers.length !== tIds.length || teachers.some((t) => !t.roles.includes('teacher'))) throw new AppError('not_a_teacher', 400);
@@ -144,15 +211,34 @@ export async function setTimetable(ctx: AppContext, schoolId: string, classId: s
   const cls = await getClass(ctx.db, schoolId, classId);
   const keys = body.slots.map((s) => `${s.weekday}:${s.lessonNo}:${s.groupNo ?? 0}`);
   if (new Set(keys).size !== keys.length) throw badRequest('timetable_invalid', { reason: 'two lessons in one place' });
-  await checkSubjectsAndTeachers(ctx.db, schoolId, body.slots.map((s) => s.subjectId), body.slots.map((s) => s.teacherId).filter((x): x is string => !!x));
+  await checkSubjectsAndTeachers(
+    ctx.db,
+    schoolId,
+    body.slots.map((s) => s.subjectId),
+    body.slots.map((s) => s.teacherId).filter((x): x is string => !!x),
+  );
   const year = await ctx.db.selectFrom('academic_years').select('ends_on').where('id', '=', cls.academic_year_id).executeTakeFirstOrThrow();
   return withOutbox(ctx, async (trx, outbox) => {
     await trx.deleteFrom('timetables').where('class_id', '=', classId).where('valid_from', '=', body.validFrom).execute();
-    const tt = await trx.insertInto('timetables').values({ class_id: classId, valid_from: body.validFrom, shift: body.shift, created_by: personId }).returning('id').executeTakeFirstOrThrow();
+    const tt = await trx
+      .insertInto('timetables')
+      .values({ class_id: classId, valid_from: body.validFrom, shift: body.shift, created_by: personId })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     if (body.slots.length) {
       await trx
         .insertInto('timetable_slots')
-        .values(body.slots.map((s) => ({ timetable_id: tt.id, weekday: s.weekday, lesson_no: s.lessonNo, subject_id: s.subjectId, teacher_id: s.teacherId ?? null, room: s.room ?? null, group_no: s.groupNo ?? null })))
+        .values(
+          body.slots.map((s) => ({
+            timetable_id: tt.id,
+            weekday: s.weekday,
+            lesson_no: s.lessonNo,
+            subject_id: s.subjectId,
+            teacher_id: s.teacherId ?? null,
+            room: s.room ?? null,
+            group_no: s.groupNo ?? null,
+          })),
+        )
         .execute();
     }
     await reconcileLessons(trx, classId, body.validFrom, year.ends_on);
@@ -180,8 +266,8 @@ export async function addChange(ctx: AppContext, schoolId: string, classId: stri
         subject_id: body.subjectId ?? null,
         teacher_id: body.teacherId ?? null,
         room: body.room ?? null,
-        to_date: body.kind === 'moved' ? body.toDate ?? null : null,
-        to_lesson_no: body.kind === 'moved' ? body.toLessonNo ?? body.lessonNo : null,
+        to_date: body.kind === 'moved' ? (body.toDate ?? null) : null,
+        to_lesson_no: body.kind === 'moved' ? (body.toLessonNo ?? body.lessonNo) : null,
         note: body.note ?? null,
         created_by: personId,
       })

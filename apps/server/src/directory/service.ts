@@ -9,6 +9,8 @@ import { checkLinkable, doLink, personClassIds } from '../membership/linking.ts'
 import { currentYear, getClass, getPerson } from './store.ts';
 import { gradeFromName, isAdult, isStudent, isTooYoung, validRoleSet } from './rules.ts';
 import type { PersonRow } from './access.ts';
+import { withOutbox } from '../stream/transaction.ts';
+import type { Outbox } from '../stream/outbox.ts';
 
 type CreatePerson = z.infer<typeof CreatePersonBody>;
 type UpdatePerson = z.infer<typeof UpdatePersonBody>;
@@ -24,16 +26,17 @@ export function academicYearFor(date = new Date()) {
  * or account; within one school a phone belongs to one person.
  */
 export async function checkPersonPhone(db: Queryable, schoolId: string, phone: string, roles: readonly string[], selfId: string | null) {
-  const holders = await db
-    .selectFrom('persons')
-    .select(['id', 'school_id', 'roles'])
-    .where('phone', '=', phone)
-    .where('archived_at', 'is', null)
-    .execute();
+  const holders = await db.selectFrom('persons').select(['id', 'school_id', 'roles']).where('phone', '=', phone).where('archived_at', 'is', null).execute();
   const others = holders.filter((h) => h.id !== selfId);
   const account = await db.selectFrom('users').select('id').where('phone', '=', phone).executeTakeFirst();
   const linked = account
-    ? await db.selectFrom('persons').select('roles').where('user_id', '=', account.id).where('archived_at', 'is', null).where('id', '!=', selfId ?? '00000000-0000-0000-0000-000000000000').execute()
+    ? await db
+        .selectFrom('persons')
+        .select('roles')
+        .where('user_id', '=', account.id)
+        .where('archived_at', 'is', null)
+        .where('id', '!=', selfId ?? '00000000-0000-0000-0000-000000000000')
+        .execute()
     : [];
   const all = [...others, ...linked];
   if (isStudent(roles) && all.some((h) => isAdult(h.roles))) throw new AppError('student_phone_is_adults', 409);
@@ -43,7 +46,7 @@ export async function checkPersonPhone(db: Queryable, schoolId: string, phone: s
 
 export async function createSchool(ctx: AppContext, body: z.infer<typeof CreateSchoolBody>) {
   const adminPhone = normalisePhone(body.admin.phone, ctx.config.phoneCountries);
-  return ctx.db.transaction().execute(async (trx) => {
+  return withOutbox(ctx, async (trx, outbox) => {
     const school = await trx
       .insertInto('schools')
       .values({ name: body.name, short_name: body.shortName ?? null, timezone: body.timezone })
@@ -67,7 +70,7 @@ export async function createSchool(ctx: AppContext, body: z.infer<typeof CreateS
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await linkExistingAccount(ctx, trx, admin);
+    await linkExistingAccount(ctx, trx, outbox, admin);
     return school;
   });
 }
@@ -95,9 +98,13 @@ export async function createClass(ctx: AppContext, schoolId: string, body: z.inf
   const year = await ctx.db.selectFrom('academic_years').select('id').where('id', '=', yearId).where('school_id', '=', schoolId).executeTakeFirst();
   if (!year) throw new AppError('academic_year_missing', 404);
   try {
-    return await ctx.db.transaction().execute(async (trx) => {
-      const c = await trx.insertInto('classes').values({ school_id: schoolId, academic_year_id: yearId, name: body.name, grade }).returningAll().executeTakeFirstOrThrow();
-      await ctx.rosterHooks.changed(trx, { schoolId, classIds: [c.id], personIds: [] });
+    return await withOutbox(ctx, async (trx, outbox) => {
+      const c = await trx
+        .insertInto('classes')
+        .values({ school_id: schoolId, academic_year_id: yearId, name: body.name, grade })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await ctx.rosterHooks.changed(trx, outbox, { schoolId, classIds: [c.id], personIds: [] });
       return c;
     });
   } catch (err) {
@@ -109,14 +116,14 @@ export async function createClass(ctx: AppContext, schoolId: string, body: z.inf
 export async function updateClass(ctx: AppContext, schoolId: string, classId: string, body: { name?: string; grade?: number }) {
   await getClass(ctx.db, schoolId, classId);
   try {
-    return await ctx.db.transaction().execute(async (trx) => {
+    return await withOutbox(ctx, async (trx, outbox) => {
       const c = await trx
         .updateTable('classes')
         .set({ ...(body.name ? { name: body.name } : {}), ...(body.grade !== undefined ? { grade: body.grade } : {}) })
         .where('id', '=', classId)
         .returningAll()
         .executeTakeFirstOrThrow();
-      await ctx.rosterHooks.changed(trx, { schoolId, classIds: [classId], personIds: [] });
+      await ctx.rosterHooks.changed(trx, outbox, { schoolId, classIds: [classId], personIds: [] });
       return c;
     });
   } catch (err) {
@@ -128,11 +135,11 @@ export async function updateClass(ctx: AppContext, schoolId: string, classId: st
 /** Archives a class: its students leave it, and its chats stop following the roster. */
 export async function archiveClass(ctx: AppContext, schoolId: string, classId: string) {
   await getClass(ctx.db, schoolId, classId);
-  await ctx.db.transaction().execute(async (trx) => {
+  await withOutbox(ctx, async (trx, outbox) => {
     await trx.updateTable('classes').set({ archived_at: new Date() }).where('id', '=', classId).execute();
     await trx.updateTable('enrolments').set({ left_at: new Date() }).where('class_id', '=', classId).where('left_at', 'is', null).execute();
     await trx.deleteFrom('class_teachers').where('class_id', '=', classId).execute();
-    await ctx.rosterHooks.changed(trx, { schoolId, classIds: [classId], personIds: [] });
+    await ctx.rosterHooks.changed(trx, outbox, { schoolId, classIds: [classId], personIds: [] });
   });
 }
 
@@ -145,7 +152,7 @@ export async function createPerson(ctx: AppContext, schoolId: string, body: Crea
   const roles = [...new Set(body.roles)];
   checkRoles(roles, body.birthDate);
   const phone = normaliseOptionalPhone(body.phone, ctx.config.phoneCountries);
-  return ctx.db.transaction().execute(async (trx) => {
+  return withOutbox(ctx, async (trx, outbox) => {
     if (phone) await checkPersonPhone(trx, schoolId, phone, roles, null);
     const person = await trx
       .insertInto('persons')
@@ -160,9 +167,9 @@ export async function createPerson(ctx: AppContext, schoolId: string, body: Crea
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    if (body.classId) await doEnrol(ctx, trx, schoolId, body.classId, person);
-    for (const childId of body.childIds ?? []) await doAddGuardianship(ctx, trx, schoolId, person.id, childId, null);
-    await linkExistingAccount(ctx, trx, person);
+    if (body.classId) await doEnrol(ctx, trx, outbox, schoolId, body.classId, person);
+    for (const childId of body.childIds ?? []) await doAddGuardianship(ctx, trx, outbox, schoolId, person.id, childId, null);
+    await linkExistingAccount(ctx, trx, outbox, person);
     return person;
   });
 }
@@ -174,7 +181,7 @@ export async function updatePerson(ctx: AppContext, schoolId: string, personId: 
   checkRoles(roles, birthDate);
   const phone = body.phone === undefined ? current.phone : normaliseOptionalPhone(body.phone, ctx.config.phoneCountries);
   let revoked: string[] = [];
-  const person = await ctx.db.transaction().execute(async (trx) => {
+  const person = await withOutbox(ctx, async (trx, outbox) => {
     if (phone) await checkPersonPhone(trx, schoolId, phone, roles, personId);
     let updated = await trx
       .updateTable('persons')
@@ -192,14 +199,17 @@ export async function updatePerson(ctx: AppContext, schoolId: string, personId: 
     // The account link no longer holds when a student turns adult or the reverse, or when the
     // roster changes the person's phone to one that is not the account's (the account is the old
     // phone's): the person is unlinked and every session of that account ends (identity/sessions.ts).
-    const account = current.user_id && phone !== current.phone ? await trx.selectFrom('users').select('phone').where('id', '=', current.user_id).executeTakeFirst() : undefined;
+    const account =
+      current.user_id && phone !== current.phone
+        ? await trx.selectFrom('users').select('phone').where('id', '=', current.user_id).executeTakeFirst()
+        : undefined;
     const phoneMoved = account !== undefined && account.phone !== phone;
     if (current.user_id && (isStudent(roles) !== isStudent(current.roles) || phoneMoved)) {
       updated = await trx.updateTable('persons').set({ user_id: null, linked_at: null }).where('id', '=', personId).returningAll().executeTakeFirstOrThrow();
       revoked = await doRevokeAccountSessions(trx, [current.user_id]);
     }
-    await ctx.rosterHooks.changed(trx, { schoolId, classIds: await personClassIds(trx, personId), personIds: [personId] });
-    if (phone !== current.phone) await linkExistingAccount(ctx, trx, updated);
+    await ctx.rosterHooks.changed(trx, outbox, { schoolId, classIds: await personClassIds(trx, personId), personIds: [personId] });
+    if (phone !== current.phone) await linkExistingAccount(ctx, trx, outbox, updated);
     return updated;
   });
   await announceRevoked(ctx, revoked);
@@ -209,20 +219,23 @@ export async function updatePerson(ctx: AppContext, schoolId: string, personId: 
 /** Takes a person off the roster: they leave their classes and lose access, and their account's sessions end; history stays. */
 export async function archivePerson(ctx: AppContext, schoolId: string, personId: string) {
   const person = await getPerson(ctx.db, schoolId, personId);
-  const revoked = await ctx.db.transaction().execute(async (trx) => {
+  const revoked = await withOutbox(ctx, async (trx, outbox) => {
     const classIds = await personClassIds(trx, personId);
     await trx.updateTable('persons').set({ archived_at: new Date() }).where('id', '=', personId).execute();
     await trx.updateTable('enrolments').set({ left_at: new Date() }).where('student_id', '=', personId).where('left_at', 'is', null).execute();
     await trx.deleteFrom('class_teachers').where('person_id', '=', personId).execute();
-    await trx.deleteFrom('guardianships').where((eb) => eb.or([eb('guardian_id', '=', personId), eb('student_id', '=', personId)])).execute();
-    await ctx.rosterHooks.changed(trx, { schoolId, classIds, personIds: [personId] });
+    await trx
+      .deleteFrom('guardianships')
+      .where((eb) => eb.or([eb('guardian_id', '=', personId), eb('student_id', '=', personId)]))
+      .execute();
+    await ctx.rosterHooks.changed(trx, outbox, { schoolId, classIds, personIds: [personId] });
     return person.user_id ? doRevokeAccountSessions(trx, [person.user_id]) : [];
   });
   await announceRevoked(ctx, revoked);
 }
 
 /** When an account already exists on the person's phone, link it at once (the rules permitting). */
-async function linkExistingAccount(ctx: AppContext, trx: Tx, person: PersonRow) {
+async function linkExistingAccount(ctx: AppContext, trx: Tx, outbox: Outbox, person: PersonRow) {
   if (!person.phone || person.user_id) return;
   const user = await trx.selectFrom('users').selectAll().where('phone', '=', person.phone).executeTakeFirst();
   if (!user) return;
@@ -232,16 +245,16 @@ async function linkExistingAccount(ctx: AppContext, trx: Tx, person: PersonRow) 
     if (err instanceof AppError) return;
     throw err;
   }
-  await doLink(ctx, trx, person, user);
+  await doLink(ctx, trx, outbox, person, user);
 }
 
 /** Enrols a student; a student is in one class per academic year, so this also moves them. */
 export async function enrol(ctx: AppContext, schoolId: string, classId: string, studentId: string) {
   const student = await getPerson(ctx.db, schoolId, studentId);
-  await ctx.db.transaction().execute((trx) => doEnrol(ctx, trx, schoolId, classId, student));
+  await withOutbox(ctx, (trx, outbox) => doEnrol(ctx, trx, outbox, schoolId, classId, student));
 }
 
-async function doEnrol(ctx: AppContext, trx: Tx, schoolId: string, classId: string, student: PersonRow) {
+async function doEnrol(ctx: AppContext, trx: Tx, outbox: Outbox, schoolId: string, classId: string, student: PersonRow) {
   if (!isStudent(student.roles)) throw badRequest('not_a_student');
   const cls = await getClass(trx, schoolId, classId);
   const active = await trx
@@ -253,10 +266,19 @@ async function doEnrol(ctx: AppContext, trx: Tx, schoolId: string, classId: stri
     .where('classes.academic_year_id', '=', cls.academic_year_id)
     .execute();
   if (active.some((e) => e.class_id === classId)) throw conflict('already_enrolled');
-  if (active.length) await trx.updateTable('enrolments').set({ left_at: new Date() }).where('id', 'in', active.map((e) => e.id)).execute();
+  if (active.length)
+    await trx
+      .updateTable('enrolments')
+      .set({ left_at: new Date() })
+      .where(
+        'id',
+        'in',
+        active.map((e) => e.id),
+      )
+      .execute();
   await trx.insertInto('enrolments').values({ class_id: classId, student_id: student.id }).execute();
   const guardians = await trx.selectFrom('guardianships').select('guardian_id').where('student_id', '=', student.id).execute();
-  await ctx.rosterHooks.changed(trx, {
+  await ctx.rosterHooks.changed(trx, outbox, {
     schoolId,
     classIds: [classId, ...active.map((e) => e.class_id)],
     personIds: [student.id, ...guardians.map((g) => g.guardian_id)],
@@ -265,7 +287,7 @@ async function doEnrol(ctx: AppContext, trx: Tx, schoolId: string, classId: stri
 
 export async function unenrol(ctx: AppContext, schoolId: string, classId: string, studentId: string) {
   await getClass(ctx.db, schoolId, classId);
-  await ctx.db.transaction().execute(async (trx) => {
+  await withOutbox(ctx, async (trx, outbox) => {
     const res = await trx
       .updateTable('enrolments')
       .set({ left_at: new Date() })
@@ -275,7 +297,7 @@ export async function unenrol(ctx: AppContext, schoolId: string, classId: string
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) === 0) throw new AppError('not_enrolled', 404);
     const guardians = await trx.selectFrom('guardianships').select('guardian_id').where('student_id', '=', studentId).execute();
-    await ctx.rosterHooks.changed(trx, { schoolId, classIds: [classId], personIds: [studentId, ...guardians.map((g) => g.guardian_id)] });
+    await ctx.rosterHooks.changed(trx, outbox, { schoolId, classIds: [classId], personIds: [studentId, ...guardians.map((g) => g.guardian_id)] });
   });
 }
 
@@ -283,7 +305,7 @@ export async function assignTeacher(ctx: AppContext, schoolId: string, classId: 
   await getClass(ctx.db, schoolId, classId);
   const teacher = await getPerson(ctx.db, schoolId, body.personId);
   if (!teacher.roles.includes('teacher')) throw badRequest('not_a_teacher');
-  await ctx.db.transaction().execute(async (trx) => {
+  await withOutbox(ctx, async (trx, outbox) => {
     if (body.isClassTeacher) {
       await trx.updateTable('class_teachers').set({ is_class_teacher: false }).where('class_id', '=', classId).where('person_id', '!=', teacher.id).execute();
     }
@@ -292,24 +314,24 @@ export async function assignTeacher(ctx: AppContext, schoolId: string, classId: 
       .values({ class_id: classId, person_id: teacher.id, subject: body.subject ?? null, is_class_teacher: body.isClassTeacher })
       .onConflict((oc) => oc.columns(['class_id', 'person_id']).doUpdateSet({ subject: body.subject ?? null, is_class_teacher: body.isClassTeacher }))
       .execute();
-    await ctx.rosterHooks.changed(trx, { schoolId, classIds: [classId], personIds: [teacher.id] });
+    await ctx.rosterHooks.changed(trx, outbox, { schoolId, classIds: [classId], personIds: [teacher.id] });
   });
 }
 
 export async function unassignTeacher(ctx: AppContext, schoolId: string, classId: string, personId: string) {
   await getClass(ctx.db, schoolId, classId);
-  await ctx.db.transaction().execute(async (trx) => {
+  await withOutbox(ctx, async (trx, outbox) => {
     const res = await trx.deleteFrom('class_teachers').where('class_id', '=', classId).where('person_id', '=', personId).executeTakeFirst();
     if (Number(res.numDeletedRows) === 0) throw new AppError('person_not_found', 404);
-    await ctx.rosterHooks.changed(trx, { schoolId, classIds: [classId], personIds: [personId] });
+    await ctx.rosterHooks.changed(trx, outbox, { schoolId, classIds: [classId], personIds: [personId] });
   });
 }
 
 export async function addGuardianship(ctx: AppContext, schoolId: string, guardianId: string, studentId: string, relation: string | null) {
-  await ctx.db.transaction().execute((trx) => doAddGuardianship(ctx, trx, schoolId, guardianId, studentId, relation));
+  await withOutbox(ctx, (trx, outbox) => doAddGuardianship(ctx, trx, outbox, schoolId, guardianId, studentId, relation));
 }
 
-async function doAddGuardianship(ctx: AppContext, trx: Tx, schoolId: string, guardianId: string, studentId: string, relation: string | null) {
+async function doAddGuardianship(ctx: AppContext, trx: Tx, outbox: Outbox, schoolId: string, guardianId: string, studentId: string, relation: string | null) {
   const guardian = await getPerson(trx, schoolId, guardianId);
   const student = await getPerson(trx, schoolId, studentId);
   if (!guardian.roles.includes('guardian')) throw badRequest('not_a_guardian');
@@ -319,15 +341,15 @@ async function doAddGuardianship(ctx: AppContext, trx: Tx, schoolId: string, gua
     .values({ guardian_id: guardianId, student_id: studentId, relation })
     .onConflict((oc) => oc.columns(['guardian_id', 'student_id']).doUpdateSet({ relation }))
     .execute();
-  await ctx.rosterHooks.changed(trx, { schoolId, classIds: await personClassIds(trx, studentId), personIds: [guardianId] });
+  await ctx.rosterHooks.changed(trx, outbox, { schoolId, classIds: await personClassIds(trx, studentId), personIds: [guardianId] });
 }
 
 export async function removeGuardianship(ctx: AppContext, schoolId: string, guardianId: string, studentId: string) {
   await getPerson(ctx.db, schoolId, guardianId);
-  await ctx.db.transaction().execute(async (trx) => {
+  await withOutbox(ctx, async (trx, outbox) => {
     const res = await trx.deleteFrom('guardianships').where('guardian_id', '=', guardianId).where('student_id', '=', studentId).executeTakeFirst();
     if (Number(res.numDeletedRows) === 0) throw new AppError('not_found', 404);
-    await ctx.rosterHooks.changed(trx, { schoolId, classIds: await personClassIds(trx, studentId), personIds: [guardianId] });
+    await ctx.rosterHooks.changed(trx, outbox, { schoolId, classIds: await personClassIds(trx, studentId), personIds: [guardianId] });
   });
 }
 

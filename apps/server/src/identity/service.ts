@@ -9,6 +9,7 @@ import { SmsSendError } from './sms.ts';
 import { codeStats, codesSentSince, findUserByPhone, latestOpenCode, spendCodeAttempt, upsertUserByPhone, type UserRow } from './store.ts';
 import { hashSmsCode, hashToken, newSessionToken, newSmsCode, safeEqual } from './tokens.ts';
 import { announceRevoked, sessionLive } from './sessions.ts';
+import { withOutbox } from '../stream/transaction.ts';
 
 export { SESSIONS_REVOKED_TOPIC } from './sessions.ts';
 
@@ -86,7 +87,7 @@ export async function signIn(ctx: AppContext, rawPhone: string, code: string, de
     throw new AppError('code_invalid', 400, { attemptsLeft });
   }
 
-  return ctx.db.transaction().execute(async (trx) => {
+  return withOutbox(ctx, async (trx, outbox) => {
     const consumed = await trx
       .updateTable('auth_codes')
       .set({ consumed_at: new Date() })
@@ -96,7 +97,7 @@ export async function signIn(ctx: AppContext, rawPhone: string, code: string, de
       .executeTakeFirst();
     if (!consumed) throw new AppError('code_invalid', 400);
     const user = await upsertUserByPhone(trx, phone);
-    await linkByPhone(ctx, trx, user);
+    await linkByPhone(ctx, trx, outbox, user);
     const token = newSessionToken();
     const session = await trx
       .insertInto('sessions')
@@ -148,7 +149,11 @@ export async function authenticate(ctx: AppContext, token: string): Promise<Auth
 const sessionToucher = batcherPer(
   (ctx: AppContext) =>
     new Batcher<string, null>(async (ids) => {
-      await ctx.db.updateTable('sessions').set({ last_seen_at: new Date() }).where(sql<boolean>`id = ANY(${[...new Set(ids)]}::uuid[])`).execute();
+      await ctx.db
+        .updateTable('sessions')
+        .set({ last_seen_at: new Date() })
+        .where(sql<boolean>`id = ANY(${[...new Set(ids)]}::uuid[])`)
+        .execute();
       return ids.map(() => null);
     }),
 );
@@ -188,7 +193,10 @@ export async function revokeSession(ctx: AppContext, auth: AuthContext, sessionI
     .returning('id')
     .execute();
   if (rows.length === 0) throw new AppError('session_not_found', 404);
-  await announceRevoked(ctx, rows.map((r) => r.id));
+  await announceRevoked(
+    ctx,
+    rows.map((r) => r.id),
+  );
 }
 
 export async function revokeOtherSessions(ctx: AppContext, auth: AuthContext): Promise<number> {
@@ -200,6 +208,9 @@ export async function revokeOtherSessions(ctx: AppContext, auth: AuthContext): P
     .where('revoked_at', 'is', null)
     .returning('id')
     .execute();
-  await announceRevoked(ctx, rows.map((r) => r.id));
+  await announceRevoked(
+    ctx,
+    rows.map((r) => r.id),
+  );
   return rows.length;
 }

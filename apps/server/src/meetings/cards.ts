@@ -3,7 +3,7 @@ import type { Tx } from '../db/schema.ts';
 import type { ChatAccess } from '../messaging/access.ts';
 import { MESSAGE_COLUMNS, presentMessage } from '../messaging/present.ts';
 import { decideNotifications } from '../messaging/quiet.ts';
-import type { Outbox } from '../messaging/stream.ts';
+import type { Outbox } from '../stream/outbox.ts';
 
 /**
  * Posts a card (a meeting, a reminder of one, a poll) into a chat as an ordinary message whose
@@ -22,7 +22,13 @@ export async function postCard(
     .where('id', '=', author.chat.id)
     .returning('last_seq')
     .executeTakeFirstOrThrow();
-  const attachment: MessageAttachment = { id: card.id, kind: card.kind, name: card.title, contentType: `application/vnd.parta.${card.kind}+${card.variant}`, size: 0 };
+  const attachment: MessageAttachment = {
+    id: card.id,
+    kind: card.kind,
+    name: card.title,
+    contentType: `application/vnd.parta.${card.kind}+${card.variant}`,
+    size: 0,
+  };
   const inserted = await trx
     .insertInto('messages')
     .values({

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createTestApp, type TestApp } from '../testing/harness.ts';
 import { DEMO_PHONES } from '../demo/seed.ts';
 import { actor, chatOf, type Actor } from '../messaging/test-helpers.ts';
-import { readStream, streamHead } from '../messaging/stream.ts';
+import { readStream, streamHead } from '../stream/read.ts';
 import { sendDueReminders } from './service.ts';
 
 /** Meetings and polls over the API, without a media server (refusals come before media). */
@@ -27,7 +27,10 @@ describe('meetings and polls', () => {
   after(async () => t.close());
 
   const schedule = (a: Actor, chatId: string, startsAt: string, extra: Record<string, unknown> = {}) =>
-    t.request('POST', `/api/v1/chats/${chatId}/meetings`, { token: a.token, body: { title: 'Родительское собрание', agenda: ['Итоги четверти', 'Экскурсия'], startsAt, durationMinutes: 45, ...extra } });
+    t.request('POST', `/api/v1/chats/${chatId}/meetings`, {
+      token: a.token,
+      body: { title: 'Родительское собрание', agenda: ['Итоги четверти', 'Экскурсия'], startsAt, durationMinutes: 45, ...extra },
+    });
 
   test('a teacher schedules a parent meeting: it appears in the chat as a card', async () => {
     const res = await schedule(teacher, parentsChat, inMinutes(120));
@@ -40,7 +43,10 @@ describe('meetings and polls', () => {
     assert.equal(m.videoConfigured, false);
     const history = await t.request('GET', `/api/v1/chats/${parentsChat}/messages`, { token: guardian.token });
     const card = history.json().messages.at(-1);
-    assert.deepEqual(card.attachments.map((a: { kind: string; id: string }) => [a.kind, a.id]), [['meeting', m.id]]);
+    assert.deepEqual(
+      card.attachments.map((a: { kind: string; id: string }) => [a.kind, a.id]),
+      [['meeting', m.id]],
+    );
     const seen = await t.request('GET', `/api/v1/meetings/${m.id}`, { token: guardian.token });
     assert.equal(seen.statusCode, 200);
     assert.equal(seen.json().isHost, false);
@@ -76,7 +82,10 @@ describe('meetings and polls', () => {
     const now = new Date();
     const weekday = ((now.getUTCDay() + 6) % 7) + 1;
     const days = [1, 2, 3, 4, 5, 6, 7].filter((d) => d !== weekday);
-    assert.equal((await t.request('PUT', '/api/v1/me/working-hours', { token: guardian.token, body: { timezone: 'UTC', start: '00:00', end: '24:00', days } })).statusCode, 200);
+    assert.equal(
+      (await t.request('PUT', '/api/v1/me/working-hours', { token: guardian.token, body: { timezone: 'UTC', start: '00:00', end: '24:00', days } })).statusCode,
+      200,
+    );
     const m = (await schedule(teacher, parentsChat, inMinutes(10))).json();
     const db = t.runtime.ctx.db;
     assert.ok((await sendDueReminders(t.runtime.ctx, now)) >= 1);
@@ -155,7 +164,11 @@ describe('meetings and polls', () => {
   });
 
   describe('polls', () => {
-    const create = (a: Actor, chatId: string, body: object) => t.request('POST', `/api/v1/chats/${chatId}/polls`, { token: a.token, body: { question: 'Когда экскурсия?', options: ['Суббота', 'Воскресенье', 'Не поедем'], ...body } });
+    const create = (a: Actor, chatId: string, body: object) =>
+      t.request('POST', `/api/v1/chats/${chatId}/polls`, {
+        token: a.token,
+        body: { question: 'Когда экскурсия?', options: ['Суббота', 'Воскресенье', 'Не поедем'], ...body },
+      });
     const vote = (a: Actor, id: string, options: number[]) => t.request('POST', `/api/v1/polls/${id}/vote`, { token: a.token, body: { options } });
 
     test('one vote per person: a second vote is refused; live named results', async () => {
@@ -166,7 +179,10 @@ describe('meetings and polls', () => {
       assert.equal(again.json().error.code, 'poll_already_voted');
       const res = await vote(father, p.id, [1]);
       assert.equal(res.statusCode, 200);
-      assert.deepEqual(res.json().options.map((o: { votes: number }) => o.votes), [0, 2, 0]);
+      assert.deepEqual(
+        res.json().options.map((o: { votes: number }) => o.votes),
+        [0, 2, 0],
+      );
       assert.equal(res.json().options[1].voters.length, 2);
       assert.deepEqual(res.json().myVote, [1]);
       const history = await t.request('GET', `/api/v1/chats/${parentsChat}/messages`, { token: father.token });
@@ -183,7 +199,10 @@ describe('meetings and polls', () => {
         assert.ok(!page.resync);
         return page.updates.filter((u) => u.type === 'poll.updated');
       };
-      assert.deepEqual((await seen(teacher)).map((u) => 'pollId' in u && u.pollId), [p.id, p.id]);
+      assert.deepEqual(
+        (await seen(teacher)).map((u) => 'pollId' in u && u.pollId),
+        [p.id, p.id],
+      );
       assert.equal((await seen(father)).length, 2);
       assert.equal((await seen(other)).length, 0, 'a guardian of another class');
     });
@@ -205,10 +224,19 @@ describe('meetings and polls', () => {
       const school = teacher.schoolId;
       const classes = (await t.request('GET', `/api/v1/schools/${school}/classes`, { token: admin.token })).json().classes as { id: string; name: string }[];
       const c6b = classes.find((c) => c.name === '6Б')!.id;
-      for (const [parent, firstName] of [[guardian, 'Анна'], [father, 'Борис']] as const) {
-        const child = await t.request('POST', `/api/v1/schools/${school}/people`, { token: admin.token, body: { lastName: 'Сводная', firstName, roles: ['student'], birthDate: '2014-03-01', classId: c6b } });
+      for (const [parent, firstName] of [
+        [guardian, 'Анна'],
+        [father, 'Борис'],
+      ] as const) {
+        const child = await t.request('POST', `/api/v1/schools/${school}/people`, {
+          token: admin.token,
+          body: { lastName: 'Сводная', firstName, roles: ['student'], birthDate: '2014-03-01', classId: c6b },
+        });
         assert.equal(child.statusCode, 201, child.body);
-        const link = await t.request('POST', `/api/v1/schools/${school}/guardianships`, { token: admin.token, body: { guardianId: parent.personId, studentId: child.json().id } });
+        const link = await t.request('POST', `/api/v1/schools/${school}/guardianships`, {
+          token: admin.token,
+          body: { guardianId: parent.personId, studentId: child.json().id },
+        });
         assert.ok(link.statusCode < 300, link.body);
       }
       const p = (await create(teacher, parentsChat, { perFamily: true })).json();

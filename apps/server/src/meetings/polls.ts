@@ -7,16 +7,23 @@ import type { Queryable } from '../db/schema.ts';
 import { fullName } from '../directory/rules.ts';
 import { AppError } from '../http/errors.ts';
 import { accessChat, type ChatAccess } from '../messaging/access.ts';
-import { withOutbox } from '../messaging/stream.ts';
+import { withOutbox } from '../stream/transaction.ts';
 import { postCard } from './cards.ts';
 import type { PollsTable } from './tables.ts';
 
 type PollRow = Selectable<PollsTable>;
 
 /** Polls in any chat: anyone who may post creates one; every member votes once, or one vote per family. */
-export async function createPoll(ctx: AppContext, access: ChatAccess, userId: string, body: z.infer<typeof CreatePollBody>, meetingId: string | null = null): Promise<PollRow> {
+export async function createPoll(
+  ctx: AppContext,
+  access: ChatAccess,
+  userId: string,
+  body: z.infer<typeof CreatePollBody>,
+  meetingId: string | null = null,
+): Promise<PollRow> {
   if (!access.canPost) throw new AppError('poll_not_allowed', 403);
-  if (body.closesAt && new Date(body.closesAt).getTime() <= Date.now()) throw new AppError('validation_failed', 400, { issues: [{ path: 'body.closesAt', message: 'must be in the future' }] });
+  if (body.closesAt && new Date(body.closesAt).getTime() <= Date.now())
+    throw new AppError('validation_failed', 400, { issues: [{ path: 'body.closesAt', message: 'must be in the future' }] });
   return withOutbox(ctx, async (trx, outbox) => {
     const row = await trx
       .insertInto('polls')
@@ -34,7 +41,12 @@ export async function createPoll(ctx: AppContext, access: ChatAccess, userId: st
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    const messageId = await postCard(trx, outbox, { ...access, userId }, { kind: 'poll', id: row.id, title: row.question, variant: 'poll', clientId: `poll:${row.id}` });
+    const messageId = await postCard(
+      trx,
+      outbox,
+      { ...access, userId },
+      { kind: 'poll', id: row.id, title: row.question, variant: 'poll', clientId: `poll:${row.id}` },
+    );
     await trx.updateTable('polls').set({ message_id: messageId }).where('id', '=', row.id).execute();
     return { ...row, message_id: messageId };
   });
@@ -84,13 +96,24 @@ export async function vote(ctx: AppContext, poll: PollRow, access: ChatAccess, o
   if (isClosed(poll, now)) throw new AppError('poll_closed', 409);
   const count = poll.options.length;
   const chosen = [...new Set(options)].sort((a, b) => a - b);
-  if (chosen.length !== options.length || chosen.some((o) => o < 0 || o >= count) || (!poll.multiple && chosen.length !== 1)) throw new AppError('poll_choice_invalid', 400);
+  if (chosen.length !== options.length || chosen.some((o) => o < 0 || o >= count) || (!poll.multiple && chosen.length !== 1))
+    throw new AppError('poll_choice_invalid', 400);
   const key = await familyKey(ctx.db, access.person.id, access.roles, access.chat.class_id);
   await withOutbox(ctx, async (trx, outbox) => {
-    const mine = await trx.insertInto('poll_votes').values({ poll_id: poll.id, person_id: access.person.id, family_key: key, options: chosen }).onConflict((oc) => oc.doNothing()).returning('person_id').executeTakeFirst();
+    const mine = await trx
+      .insertInto('poll_votes')
+      .values({ poll_id: poll.id, person_id: access.person.id, family_key: key, options: chosen })
+      .onConflict((oc) => oc.doNothing())
+      .returning('person_id')
+      .executeTakeFirst();
     if (!mine) throw new AppError('poll_already_voted', 409);
     if (poll.per_family) {
-      const family = await trx.insertInto('poll_family_votes').values({ poll_id: poll.id, family_key: key, person_id: access.person.id }).onConflict((oc) => oc.doNothing()).returning('person_id').executeTakeFirst();
+      const family = await trx
+        .insertInto('poll_family_votes')
+        .values({ poll_id: poll.id, family_key: key, person_id: access.person.id })
+        .onConflict((oc) => oc.doNothing())
+        .returning('person_id')
+        .executeTakeFirst();
       if (!family) throw new AppError('poll_family_voted', 409);
     }
     // Everyone who sees the poll refreshes its results.
@@ -101,7 +124,13 @@ export async function vote(ctx: AppContext, poll: PollRow, access: ChatAccess, o
 export async function closePoll(ctx: AppContext, poll: PollRow, access: ChatAccess, now = new Date()): Promise<void> {
   if (poll.created_by_person_id !== access.person.id && !access.isModerator) throw new AppError('forbidden', 403);
   await withOutbox(ctx, async (trx, outbox) => {
-    const closed = await trx.updateTable('polls').set({ closed_at: now }).where('id', '=', poll.id).where('closed_at', 'is', null).returning('id').executeTakeFirst();
+    const closed = await trx
+      .updateTable('polls')
+      .set({ closed_at: now })
+      .where('id', '=', poll.id)
+      .where('closed_at', 'is', null)
+      .returning('id')
+      .executeTakeFirst();
     if (closed) outbox.chat(poll.chat_id, { type: 'poll.updated', chatId: poll.chat_id, pollId: poll.id });
   });
 }

@@ -5,7 +5,7 @@ import type { AppContext } from '../context.ts';
 import { fullName } from '../directory/rules.ts';
 import { AppError } from '../http/errors.ts';
 import { accessChat, type ChatAccess } from '../messaging/access.ts';
-import { withOutbox } from '../messaging/stream.ts';
+import { withOutbox } from '../stream/transaction.ts';
 import { MediaError, sdpMids } from '../media/adapter.ts';
 import { autoEndTimes } from './auto-end.ts';
 import { postCard } from './cards.ts';
@@ -107,7 +107,12 @@ function defaultKind(chatKind: string): Meeting['kind'] {
   return 'meeting';
 }
 
-async function insertMeeting(ctx: AppContext, access: ChatAccess, userId: string, m: { kind: Meeting['kind']; title: string; agenda: string[]; startsAt: Date; durationMinutes: number }) {
+async function insertMeeting(
+  ctx: AppContext,
+  access: ChatAccess,
+  userId: string,
+  m: { kind: Meeting['kind']; title: string; agenda: string[]; startsAt: Date; durationMinutes: number },
+) {
   return withOutbox(ctx, async (trx, outbox) => {
     const row = await trx
       .insertInto('meetings')
@@ -128,7 +133,12 @@ async function insertMeeting(ctx: AppContext, access: ChatAccess, userId: string
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    const messageId = await postCard(trx, outbox, { ...access, userId }, { kind: 'meeting', id: row.id, title: row.title, variant: m.kind === 'call' ? 'call' : 'invite', clientId: `meeting:${row.id}` });
+    const messageId = await postCard(
+      trx,
+      outbox,
+      { ...access, userId },
+      { kind: 'meeting', id: row.id, title: row.title, variant: m.kind === 'call' ? 'call' : 'invite', clientId: `meeting:${row.id}` },
+    );
     await trx.updateTable('meetings').set({ message_id: messageId }).where('id', '=', row.id).execute();
     return { ...row, room: Number(row.room), message_id: messageId };
   });
@@ -149,7 +159,14 @@ export async function scheduleMeeting(ctx: AppContext, access: ChatAccess, userI
 /** An ad-hoc call in a direct chat or group: open at once; a call already running there is reused. */
 export async function startCall(ctx: AppContext, access: ChatAccess, userId: string): Promise<MeetingRow> {
   if (!['direct', 'group'].includes(access.chat.kind) || !access.canPost) throw new AppError('meeting_call_not_allowed', 403);
-  const running = await ctx.db.selectFrom('meetings').selectAll().where('chat_id', '=', access.chat.id).where('kind', '=', 'call').where('ended_at', 'is', null).orderBy('created_at', 'desc').executeTakeFirst();
+  const running = await ctx.db
+    .selectFrom('meetings')
+    .selectAll()
+    .where('chat_id', '=', access.chat.id)
+    .where('kind', '=', 'call')
+    .where('ended_at', 'is', null)
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst();
   if (running) return { ...running, room: Number(running.room) };
   return insertMeeting(ctx, access, userId, { kind: 'call', title: access.chat.title ?? 'Звонок', agenda: [], startsAt: new Date(), durationMinutes: 60 });
 }
@@ -174,7 +191,12 @@ async function ensureRoom(ctx: AppContext, meeting: MeetingRow): Promise<void> {
   if (state.roomReady && adapter.ready()) return;
   await viaMedia(ctx, async () => {
     if (!(await adapter.roomExists(meeting.room))) {
-      const members = await ctx.db.selectFrom('chat_members').select((eb) => eb.fn.countAll<number>().as('n')).where('chat_id', '=', meeting.chat_id).where('left_at', 'is', null).executeTakeFirstOrThrow();
+      const members = await ctx.db
+        .selectFrom('chat_members')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('chat_id', '=', meeting.chat_id)
+        .where('left_at', 'is', null)
+        .executeTakeFirstOrThrow();
       await adapter.createRoom({
         room: meeting.room,
         secret: meeting.room_secret,
@@ -202,20 +224,38 @@ function checkOpen(meeting: MeetingRow, now: Date): void {
  * start until the host ends it, not when locked (the host always may), not after being removed.
  * Opens an attendance row; media comes next (publish / subscribe).
  */
-export async function joinMeeting(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, userId: string, now = new Date()): Promise<{ participantId: string }> {
+export async function joinMeeting(
+  ctx: AppContext,
+  meeting: MeetingRow,
+  access: ChatAccess,
+  userId: string,
+  now = new Date(),
+): Promise<{ participantId: string }> {
   checkOpen(meeting, now);
   const isHost = meeting.host_person_id === access.person.id;
   if (meeting.locked && !isHost) throw new AppError('meeting_locked', 403);
   const decision = await decisionOf(ctx.db, meeting, access.person.id);
   if (!isHost && decision.removed) throw new AppError('meeting_removed', 403);
-  const alreadyIn = await ctx.db.selectFrom('meeting_attendance').select('id').where('meeting_id', '=', meeting.id).where('person_id', '=', access.person.id).where('left_at', 'is', null).executeTakeFirst();
+  const alreadyIn = await ctx.db
+    .selectFrom('meeting_attendance')
+    .select('id')
+    .where('meeting_id', '=', meeting.id)
+    .where('person_id', '=', access.person.id)
+    .where('left_at', 'is', null)
+    .executeTakeFirst();
   if (!alreadyIn) await checkLobby(ctx, meeting, access.person.id, decision, now);
   // Muted on entry: written down, so it stays a decision about them (a later removal keeps it).
   if (decision.audioMuted) await decide(ctx.db, meeting.id, access.person.id, { audioMuted: true });
   media(ctx);
   await ensureRoom(ctx, meeting);
   if (!meeting.started_at) await ctx.db.updateTable('meetings').set({ started_at: now }).where('id', '=', meeting.id).where('started_at', 'is', null).execute();
-  const open = await ctx.db.selectFrom('meeting_attendance').select('id').where('meeting_id', '=', meeting.id).where('person_id', '=', access.person.id).where('left_at', 'is', null).executeTakeFirst();
+  const open = await ctx.db
+    .selectFrom('meeting_attendance')
+    .select('id')
+    .where('meeting_id', '=', meeting.id)
+    .where('person_id', '=', access.person.id)
+    .where('left_at', 'is', null)
+    .executeTakeFirst();
   let participantId = open?.id;
   if (open) await ctx.db.updateTable('meeting_attendance').set({ seen_at: now }).where('id', '=', open.id).execute();
   else {
@@ -237,7 +277,13 @@ export async function joinMeeting(ctx: AppContext, meeting: MeetingRow, access: 
 
 async function openParticipant(ctx: AppContext, meeting: MeetingRow, access: ChatAccess): Promise<LiveParticipantState> {
   if (meeting.ended_at) throw new AppError('meeting_ended', 409);
-  const open = await ctx.db.selectFrom('meeting_attendance').select(['id']).where('meeting_id', '=', meeting.id).where('person_id', '=', access.person.id).where('left_at', 'is', null).executeTakeFirst();
+  const open = await ctx.db
+    .selectFrom('meeting_attendance')
+    .select(['id'])
+    .where('meeting_id', '=', meeting.id)
+    .where('person_id', '=', access.person.id)
+    .where('left_at', 'is', null)
+    .executeTakeFirst();
   if (!open) throw new AppError('meeting_not_joined', 409);
   const p = live.participant(meeting.id, access.person.id, open.id);
   p.name = fullName(access.person);
@@ -253,7 +299,13 @@ async function openParticipant(ctx: AppContext, meeting: MeetingRow, access: Cha
 }
 
 /** Publishes a camera (or a screen share) with the browser's offer; returns Janus's answer. */
-export async function publish(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, kind: 'camera' | 'screen', sdp: string): Promise<{ feedId: number; sdp: string }> {
+export async function publish(
+  ctx: AppContext,
+  meeting: MeetingRow,
+  access: ChatAccess,
+  kind: 'camera' | 'screen',
+  sdp: string,
+): Promise<{ feedId: number; sdp: string }> {
   const adapter = media(ctx);
   const p = await openParticipant(ctx, meeting, access);
   await ensureRoom(ctx, meeting);
@@ -266,7 +318,13 @@ export async function publish(ctx: AppContext, meeting: MeetingRow, access: Chat
   }
   const pub = await viaMedia(ctx, async () => {
     try {
-      return await adapter.publish({ room: meeting.room, pin: meeting.room_pin, display: `${p.name}${kind === 'screen' ? ' (screen)' : ''}`, offer: sdp, bitrate: kind === 'screen' ? 1_200_000 : undefined });
+      return await adapter.publish({
+        room: meeting.room,
+        pin: meeting.room_pin,
+        display: `${p.name}${kind === 'screen' ? ' (screen)' : ''}`,
+        offer: sdp,
+        bitrate: kind === 'screen' ? 1_200_000 : undefined,
+      });
     } catch (err) {
       // The room vanished (the media server restarted): make it again, once.
       if (err instanceof MediaError && err.code === 426) {
@@ -278,7 +336,16 @@ export async function publish(ctx: AppContext, meeting: MeetingRow, access: Chat
     }
   });
   const mids = sdpMids(sdp);
-  const feed: LiveFeedState = { kind, handleId: pub.handleId, audioMid: mids.audioMid, videoMid: mids.videoMid, up: false, audioMuted: false, videoStopped: false, silent: new Set() };
+  const feed: LiveFeedState = {
+    kind,
+    handleId: pub.handleId,
+    audioMid: mids.audioMid,
+    videoMid: mids.videoMid,
+    up: false,
+    audioMuted: false,
+    videoStopped: false,
+    silent: new Set(),
+  };
   if (kind === 'camera') p.mediaLostAt = null;
   p.feeds.set(pub.feedId, feed);
   live.trackHandle(pub.handleId, meeting.id, access.person.id, pub.feedId);
@@ -306,7 +373,12 @@ function findFeed(meetingId: string, feedId: number): LiveFeedState | undefined 
 }
 
 /** Subscribes to another participant's feed; Janus's offer goes back to the browser. */
-export async function subscribe(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, o: { feedId: number; audioOnly: boolean; substream?: number }): Promise<{ subscriptionId: string; sdp: string }> {
+export async function subscribe(
+  ctx: AppContext,
+  meeting: MeetingRow,
+  access: ChatAccess,
+  o: { feedId: number; audioOnly: boolean; substream?: number },
+): Promise<{ subscriptionId: string; sdp: string }> {
   const adapter = media(ctx);
   const p = await openParticipant(ctx, meeting, access);
   const feed = findFeed(meeting.id, o.feedId);
@@ -356,7 +428,12 @@ export async function moderateFeed(ctx: AppContext, meeting: MeetingRow, feedId:
 
 export async function raiseHand(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, raised: boolean): Promise<void> {
   await openParticipant(ctx, meeting, access);
-  if (raised) await ctx.db.insertInto('meeting_hands').values({ meeting_id: meeting.id, person_id: access.person.id }).onConflict((oc) => oc.doNothing()).execute();
+  if (raised)
+    await ctx.db
+      .insertInto('meeting_hands')
+      .values({ meeting_id: meeting.id, person_id: access.person.id })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   else await ctx.db.deleteFrom('meeting_hands').where('meeting_id', '=', meeting.id).where('person_id', '=', access.person.id).execute();
 }
 
@@ -384,7 +461,14 @@ export async function sendDueReminders(ctx: AppContext, now = new Date()): Promi
     if (!host.user_id) continue;
     const access = await accessChat(ctx.db, host.user_id, m.chat_id).catch(() => null);
     if (!access) continue;
-    await withOutbox(ctx, (trx, outbox) => postCard(trx, outbox, { ...access, userId: host.user_id! }, { kind: 'meeting', id: m.id, title: m.title, variant: 'reminder', clientId: `meeting-reminder:${m.id}` }));
+    await withOutbox(ctx, (trx, outbox) =>
+      postCard(
+        trx,
+        outbox,
+        { ...access, userId: host.user_id! },
+        { kind: 'meeting', id: m.id, title: m.title, variant: 'reminder', clientId: `meeting-reminder:${m.id}` },
+      ),
+    );
   }
   return due.length;
 }

@@ -5,6 +5,7 @@ import type { PersonsTable } from '../directory/tables.ts';
 import type { UserRow } from '../identity/store.ts';
 import { AppError } from '../http/errors.ts';
 import { isAdult, isStudent, isTooYoung } from '../directory/rules.ts';
+import type { Outbox } from '../stream/outbox.ts';
 
 type PersonRow = Selectable<PersonsTable>;
 
@@ -35,17 +36,12 @@ export async function checkLinkable(db: Queryable, person: PersonRow, user: User
     throw new AppError('student_phone_is_adults', 403);
   }
 
-  const inSchool = await db
-    .selectFrom('persons')
-    .select('id')
-    .where('school_id', '=', person.school_id)
-    .where('user_id', '=', user.id)
-    .executeTakeFirst();
+  const inSchool = await db.selectFrom('persons').select('id').where('school_id', '=', person.school_id).where('user_id', '=', user.id).executeTakeFirst();
   if (inSchool) throw new AppError('account_already_in_school', 409);
 }
 
 /** Links the account to the person (after checkLinkable). Fills an empty profile from the roster. */
-export async function doLink(ctx: AppContext, trx: Tx, person: PersonRow, user: UserRow): Promise<void> {
+export async function doLink(ctx: AppContext, trx: Tx, outbox: Outbox, person: PersonRow, user: UserRow): Promise<void> {
   if (person.user_id === user.id) return;
   const updated = await trx
     .updateTable('persons')
@@ -65,19 +61,19 @@ export async function doLink(ctx: AppContext, trx: Tx, person: PersonRow, user: 
     await trx.updateTable('users').set({ birth_date: person.birth_date }).where('id', '=', user.id).execute();
   }
   const classIds = await personClassIds(trx, person.id);
-  await ctx.rosterHooks.changed(trx, { schoolId: person.school_id, classIds, personIds: [person.id] });
+  await ctx.rosterHooks.changed(trx, outbox, { schoolId: person.school_id, classIds, personIds: [person.id] });
 }
 
-export async function checkAndLink(ctx: AppContext, trx: Tx, person: PersonRow, user: UserRow): Promise<void> {
+export async function checkAndLink(ctx: AppContext, trx: Tx, outbox: Outbox, person: PersonRow, user: UserRow): Promise<void> {
   await checkLinkable(trx, person, user);
-  await doLink(ctx, trx, person, user);
+  await doLink(ctx, trx, outbox, person, user);
 }
 
 /**
  * On sign-in: link the account to every roster person that carries its phone and is not yet
  * linked. A person the rules refuse stays unlinked; the refusal is logged for the school admin.
  */
-export async function linkByPhone(ctx: AppContext, trx: Tx, user: UserRow): Promise<string[]> {
+export async function linkByPhone(ctx: AppContext, trx: Tx, outbox: Outbox, user: UserRow): Promise<string[]> {
   const candidates = await trx
     .selectFrom('persons')
     .selectAll()
@@ -94,7 +90,7 @@ export async function linkByPhone(ctx: AppContext, trx: Tx, user: UserRow): Prom
       ctx.log.warn({ personId: person.id, userId: user.id, reason: err.code }, 'roster person not linked by phone');
       continue;
     }
-    await doLink(ctx, trx, person, user);
+    await doLink(ctx, trx, outbox, person, user);
     linked.push(person.id);
   }
   return linked;

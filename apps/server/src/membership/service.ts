@@ -10,6 +10,7 @@ import { getPerson } from '../directory/store.ts';
 import { fullName, isStudent, isTooYoung } from '../directory/rules.ts';
 import { checkAndLink, checkLinkable } from './linking.ts';
 import type { InvitationsTable, JoinRequestsTable } from './tables.ts';
+import { withOutbox } from '../stream/transaction.ts';
 
 const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'; // no 0/O, 1/I: read aloud and typed by hand
 
@@ -25,7 +26,10 @@ export function canonicalCode(code: string): string {
 }
 
 function hashInvitationCode(secret: string, code: string): string {
-  return crypto.createHmac('sha256', secret).update(`invite:${canonicalCode(code)}`).digest('hex');
+  return crypto
+    .createHmac('sha256', secret)
+    .update(`invite:${canonicalCode(code)}`)
+    .digest('hex');
 }
 
 export function presentInvitation(i: Selectable<InvitationsTable>, personName: string) {
@@ -87,7 +91,7 @@ export async function createInvitation(ctx: AppContext, access: SchoolAccess, cr
 /** Redeems a code: single use, before it expires, and only where the linking rules allow. */
 export async function redeemInvitation(ctx: AppContext, user: UserRow, code: string) {
   const hash = hashInvitationCode(ctx.secret, code);
-  return ctx.db.transaction().execute(async (trx) => {
+  return withOutbox(ctx, async (trx, outbox) => {
     const inv = await trx.selectFrom('invitations').selectAll().where('code_hash', '=', hash).forUpdate().executeTakeFirst();
     if (!inv) throw new AppError('invitation_invalid', 404);
     if (inv.revoked_at) throw new AppError('invitation_revoked', 410);
@@ -95,7 +99,7 @@ export async function redeemInvitation(ctx: AppContext, user: UserRow, code: str
     if (inv.expires_at.getTime() <= Date.now()) throw new AppError('invitation_expired', 410);
     const person = await trx.selectFrom('persons').selectAll().where('id', '=', inv.person_id).executeTakeFirst();
     if (!person || person.archived_at) throw new AppError('invitation_invalid', 404);
-    await checkAndLink(ctx, trx, person, user);
+    await checkAndLink(ctx, trx, outbox, person, user);
     await trx.updateTable('invitations').set({ used_at: new Date(), used_by: user.id }).where('id', '=', inv.id).execute();
     return { schoolId: inv.school_id, personId: person.id };
   });
@@ -122,7 +126,13 @@ export function presentJoinRequest(j: Selectable<JoinRequestsTable>, phone: stri
 export async function createJoinRequest(ctx: AppContext, user: UserRow, body: z.infer<typeof CreateJoinRequestBody>) {
   const school = await ctx.db.selectFrom('schools').select('id').where('id', '=', body.schoolId).executeTakeFirst();
   if (!school) throw new AppError('school_not_found', 404);
-  const already = await ctx.db.selectFrom('persons').select('id').where('school_id', '=', body.schoolId).where('user_id', '=', user.id).where('archived_at', 'is', null).executeTakeFirst();
+  const already = await ctx.db
+    .selectFrom('persons')
+    .select('id')
+    .where('school_id', '=', body.schoolId)
+    .where('user_id', '=', user.id)
+    .where('archived_at', 'is', null)
+    .executeTakeFirst();
   if (already) throw conflict('account_already_in_school');
   try {
     const row = await ctx.db
@@ -146,16 +156,28 @@ export async function createJoinRequest(ctx: AppContext, user: UserRow, body: z.
 }
 
 /** Approving links the applicant's account to a roster person the admin chooses, under the same rules. */
-export async function decideJoinRequest(ctx: AppContext, access: SchoolAccess, decidedBy: string, requestId: string, decision: { approve: true; personId: string } | { approve: false }) {
-  return ctx.db.transaction().execute(async (trx) => {
-    const jr = await trx.selectFrom('join_requests').selectAll().where('id', '=', requestId).where('school_id', '=', access.schoolId).forUpdate().executeTakeFirst();
+export async function decideJoinRequest(
+  ctx: AppContext,
+  access: SchoolAccess,
+  decidedBy: string,
+  requestId: string,
+  decision: { approve: true; personId: string } | { approve: false },
+) {
+  return withOutbox(ctx, async (trx, outbox) => {
+    const jr = await trx
+      .selectFrom('join_requests')
+      .selectAll()
+      .where('id', '=', requestId)
+      .where('school_id', '=', access.schoolId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!jr) throw new AppError('not_found', 404);
     if (jr.status !== 'pending') throw conflict('join_request_decided');
     const user = await trx.selectFrom('users').selectAll().where('id', '=', jr.user_id).executeTakeFirstOrThrow();
     if (decision.approve) {
       const person = await getPerson(trx, access.schoolId, decision.personId);
       await checkLinkable(trx, person, user);
-      await checkAndLink(ctx, trx, person, user);
+      await checkAndLink(ctx, trx, outbox, person, user);
     }
     const row = await trx
       .updateTable('join_requests')

@@ -5,7 +5,7 @@ import { AppError } from '../http/errors.ts';
 import type { ChatAccess } from './access.ts';
 import { MESSAGE_COLUMNS, presentMessage, presentMessages, type MessageRow } from './present.ts';
 import { checkText, linkEntities } from './send.ts';
-import { withOutbox } from './stream.ts';
+import { withOutbox } from '../stream/transaction.ts';
 
 /** A message of the chat the caller already has access to; 404 otherwise. */
 export async function getMessage(db: Queryable, access: ChatAccess, messageId: string): Promise<MessageRow> {
@@ -62,9 +62,18 @@ export async function react(ctx: AppContext, access: ChatAccess, messageId: stri
   if (m.deleted_at) throw new AppError('message_deleted', 409);
   return withOutbox(ctx, async (trx, outbox) => {
     if (add) {
-      await trx.insertInto('message_reactions').values({ message_id: m.id, user_id: access.member.user_id, emoji }).onConflict((oc) => oc.doNothing()).execute();
+      await trx
+        .insertInto('message_reactions')
+        .values({ message_id: m.id, user_id: access.member.user_id, emoji })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
     } else {
-      await trx.deleteFrom('message_reactions').where('message_id', '=', m.id).where('user_id', '=', access.member.user_id).where('emoji', '=', emoji).execute();
+      await trx
+        .deleteFrom('message_reactions')
+        .where('message_id', '=', m.id)
+        .where('user_id', '=', access.member.user_id)
+        .where('emoji', '=', emoji)
+        .execute();
     }
     const [fresh] = await presentMessages(trx, [m]);
     outbox.chat(access.chat.id, { type: 'message.reactions', chatId: access.chat.id, messageId: m.id, reactions: fresh!.reactions });

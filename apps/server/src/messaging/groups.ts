@@ -5,7 +5,7 @@ import { AppError } from '../http/errors.ts';
 import { classesAsTeacher, peopleOfClasses } from './relations.ts';
 import { syncMembers, type Wanted } from './members.ts';
 import { getPolicy, mayDirect, mayWriteDirect } from './policy.ts';
-import { withOutbox } from './stream.ts';
+import { withOutbox } from '../stream/transaction.ts';
 import type { ChatRow } from './access.ts';
 
 const PERSON_COLUMNS = ['id', 'user_id', 'last_name', 'first_name', 'middle_name', 'roles', 'school_id', 'archived_at'] as const;
@@ -14,7 +14,13 @@ const PERSON_COLUMNS = ['id', 'user_id', 'last_name', 'first_name', 'middle_name
 export async function groupEligible(db: Queryable, schoolId: string, creatorPersonId: string, personIds: string[]): Promise<Set<string>> {
   const creator = await db.selectFrom('persons').select(['roles', 'archived_at']).where('id', '=', creatorPersonId).executeTakeFirst();
   if (!creator || creator.archived_at || personIds.length === 0) return new Set();
-  const people = await db.selectFrom('persons').select(['id', 'roles']).where('school_id', '=', schoolId).where('id', 'in', personIds).where('archived_at', 'is', null).execute();
+  const people = await db
+    .selectFrom('persons')
+    .select(['id', 'roles'])
+    .where('school_id', '=', schoolId)
+    .where('id', 'in', personIds)
+    .where('archived_at', 'is', null)
+    .execute();
   if (creator.roles.includes('admin')) return new Set(people.map((p) => p.id));
   if (!creator.roles.includes('teacher')) return new Set();
   const mine = await peopleOfClasses(db, await classesAsTeacher(db, creatorPersonId));
@@ -65,7 +71,13 @@ export async function addGroupMembers(ctx: AppContext, chat: ChatRow, personIds:
 
 /** Opens (or finds) the direct chat with a person, when the school's policy allows it. */
 export async function openDirect(ctx: AppContext, access: SchoolAccess, personId: string): Promise<string> {
-  const other = await ctx.db.selectFrom('persons').select(PERSON_COLUMNS).where('id', '=', personId).where('school_id', '=', access.schoolId).where('archived_at', 'is', null).executeTakeFirst();
+  const other = await ctx.db
+    .selectFrom('persons')
+    .select(PERSON_COLUMNS)
+    .where('id', '=', personId)
+    .where('school_id', '=', access.schoolId)
+    .where('archived_at', 'is', null)
+    .executeTakeFirst();
   // One answer for "no such person" and "not allowed", so the roster does not leak.
   if (!other || !other.user_id) throw new AppError('direct_not_allowed', 403);
   const key = [access.person.id, other.id].sort().join(':');

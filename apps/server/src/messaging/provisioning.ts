@@ -3,7 +3,8 @@ import type { Tx } from '../db/schema.ts';
 import type { RosterChange } from '../directory/roster-hooks.ts';
 import type { ChatRow } from './access.ts';
 import { leaveAll, syncMembers, type MemberPerson, type Wanted } from './members.ts';
-import { Outbox, publishWhenCommitted } from './stream.ts';
+import type { Outbox } from '../stream/outbox.ts';
+import { withOutbox } from '../stream/transaction.ts';
 import type { ChatKind } from './tables.ts';
 import { groupEligible } from './groups.ts';
 
@@ -121,8 +122,20 @@ async function syncSchool(trx: Tx, outbox: Outbox, schoolId: string, personIds: 
   const people = (await q.execute()) as Linked[];
   const only = personIds ? new Set(personIds) : undefined;
   const staffPeople = people.filter((p) => p.roles.includes('teacher') || p.roles.includes('admin'));
-  await syncMembers(trx, outbox, staff, staffPeople.map((person) => ({ person, role: person.roles.includes('admin') ? 'moderator' : 'member' })), only);
-  await syncMembers(trx, outbox, news, people.map((person) => ({ person, role: person.roles.includes('admin') || person.roles.includes('teacher') ? 'moderator' : 'member' })), only);
+  await syncMembers(
+    trx,
+    outbox,
+    staff,
+    staffPeople.map((person) => ({ person, role: person.roles.includes('admin') ? 'moderator' : 'member' })),
+    only,
+  );
+  await syncMembers(
+    trx,
+    outbox,
+    news,
+    people.map((person) => ({ person, role: person.roles.includes('admin') || person.roles.includes('teacher') ? 'moderator' : 'member' })),
+    only,
+  );
 }
 
 /** Group and direct chats follow the person: gone from the roster or relinked, they leave; out of the creator's classes, they leave the group. */
@@ -168,23 +181,15 @@ export async function provisionSchool(trx: Tx, outbox: Outbox, schoolId: string)
 
 /** Subscribes messaging to roster changes and provisions chats of schools that have none yet. */
 export async function registerMessaging(ctx: AppContext): Promise<void> {
-  ctx.rosterHooks.on(async (trx, change) => {
-    const outbox = new Outbox();
+  ctx.rosterHooks.on(async (trx, outbox, change) => {
     await applyRosterChange(trx, outbox, change);
-    const range = await outbox.flush(trx);
-    if (range) publishWhenCommitted(ctx, range);
   });
   const missing = await ctx.db
     .selectFrom('schools')
     .select('id')
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('chats').select('chats.id').whereRef('chats.school_id', '=', 'schools.id').where('chats.kind', '=', 'staff'))))
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('chats').select('chats.id').whereRef('chats.school_id', '=', 'schools.id').where('chats.kind', '=', 'staff'))),
+    )
     .execute();
-  for (const s of missing) {
-    const outbox = new Outbox();
-    await ctx.db.transaction().execute(async (trx) => {
-      await provisionSchool(trx, outbox, s.id);
-      await outbox.flush(trx);
-    });
-    await outbox.publish(ctx);
-  }
+  for (const s of missing) await withOutbox(ctx, (trx, outbox) => provisionSchool(trx, outbox, s.id));
 }

@@ -6,7 +6,7 @@ import { listenWs, WsTestClient } from '../testing/ws-client.ts';
 import { DEMO_PHONES } from '../demo/seed.ts';
 import { upload } from '../files/test-helpers.ts';
 import { actor, chatOf, send, type Actor } from './test-helpers.ts';
-import { readStream, streamHead } from './stream.ts';
+import { readStream, streamHead } from '../stream/read.ts';
 
 /**
  * The authorisation matrix: people who are not members of a chat try every action on it over
@@ -36,7 +36,10 @@ describe('authorisation matrix', () => {
     actors.removedMember = await actor(t, '+79001100004');
     classChat = (await chatOf(t, teacher, 'class', '5А')).id;
     parentsChat = (await chatOf(t, teacher, 'parents', '5А')).id;
-    const dm = await t.request('POST', `/api/v1/schools/${teacher.schoolId}/directs`, { token: teacher.token, body: { personId: (await actor(t, DEMO_PHONES.guardian5A)).personId } });
+    const dm = await t.request('POST', `/api/v1/schools/${teacher.schoolId}/directs`, {
+      token: teacher.token,
+      body: { personId: (await actor(t, DEMO_PHONES.guardian5A)).personId },
+    });
     directChat = dm.json().chatId;
     // A file attached to a message in the class chat.
     const uploaded = await upload(t, teacher.token, classChat, 'контрольная.pdf', Buffer.from('%PDF-1.4\n% контрольная\n'), 'application/pdf');
@@ -50,7 +53,9 @@ describe('authorisation matrix', () => {
     // The removed member was in 5А, then left the class.
     const admin = await actor(t, DEMO_PHONES.admin);
     const cls = await chatOf(t, teacher, 'class', '5А');
-    const left = await t.request('DELETE', `/api/v1/schools/${admin.schoolId}/classes/${cls.classId}/students/${actors.removedMember.personId}`, { token: admin.token });
+    const left = await t.request('DELETE', `/api/v1/schools/${admin.schoolId}/classes/${cls.classId}/students/${actors.removedMember.personId}`, {
+      token: admin.token,
+    });
     assert.equal(left.statusCode, 204);
     // A student tries a direct message the policy forbids (to another class's teacher): refused, no chat made.
     actors.forbiddenDirect = member;
@@ -64,23 +69,24 @@ describe('authorisation matrix', () => {
     await t.close();
   });
 
-  const attempts = (chatId: string, messageId: string) => [
-    ['GET', `/api/v1/chats/${chatId}`, undefined],
-    ['GET', `/api/v1/chats/${chatId}/messages`, undefined],
-    ['GET', `/api/v1/chats/${chatId}/members`, undefined],
-    ['POST', `/api/v1/chats/${chatId}/messages`, { clientId: crypto.randomUUID(), text: 'пусти' }],
-    ['POST', `/api/v1/chats/${chatId}/messages/${messageId}/reactions`, { emoji: '👍' }],
-    ['PATCH', `/api/v1/chats/${chatId}/messages/${messageId}`, { text: 'правка' }],
-    ['DELETE', `/api/v1/chats/${chatId}/messages/${messageId}`, undefined],
-    ['GET', `/api/v1/chats/${chatId}/messages/${messageId}`, undefined],
-    ['GET', `/api/v1/chats/${chatId}/messages/${messageId}/receipts`, undefined],
-    ['POST', `/api/v1/chats/${chatId}/read`, { seq: 1 }],
-    ['PUT', `/api/v1/chats/${chatId}/pin`, { messageId }],
-    ['GET', `/api/v1/chats/${chatId}/notifications`, undefined],
-    ['GET', `/api/v1/chats/${chatId}/recipient-hours`, undefined],
-    ['PUT', `/api/v1/chats/${chatId}/notifications`, { level: 'all' }],
-    ['POST', `/api/v1/chats/${chatId}/messages/${messageId}/urgent`, { reason: 'пусти' }],
-  ] as const;
+  const attempts = (chatId: string, messageId: string) =>
+    [
+      ['GET', `/api/v1/chats/${chatId}`, undefined],
+      ['GET', `/api/v1/chats/${chatId}/messages`, undefined],
+      ['GET', `/api/v1/chats/${chatId}/members`, undefined],
+      ['POST', `/api/v1/chats/${chatId}/messages`, { clientId: crypto.randomUUID(), text: 'пусти' }],
+      ['POST', `/api/v1/chats/${chatId}/messages/${messageId}/reactions`, { emoji: '👍' }],
+      ['PATCH', `/api/v1/chats/${chatId}/messages/${messageId}`, { text: 'правка' }],
+      ['DELETE', `/api/v1/chats/${chatId}/messages/${messageId}`, undefined],
+      ['GET', `/api/v1/chats/${chatId}/messages/${messageId}`, undefined],
+      ['GET', `/api/v1/chats/${chatId}/messages/${messageId}/receipts`, undefined],
+      ['POST', `/api/v1/chats/${chatId}/read`, { seq: 1 }],
+      ['PUT', `/api/v1/chats/${chatId}/pin`, { messageId }],
+      ['GET', `/api/v1/chats/${chatId}/notifications`, undefined],
+      ['GET', `/api/v1/chats/${chatId}/recipient-hours`, undefined],
+      ['PUT', `/api/v1/chats/${chatId}/notifications`, { level: 'all' }],
+      ['POST', `/api/v1/chats/${chatId}/messages/${messageId}/urgent`, { reason: 'пусти' }],
+    ] as const;
 
   for (const who of ['outsider', 'studentOfAnotherClass', 'guardianOfAnotherClass', 'removedMember', 'forbiddenDirect']) {
     test(`${who}: every action on chats not theirs, over HTTP and the WebSocket, is refused as if the chat did not exist; search, catch-up and live stream show nothing`, async () => {
@@ -108,7 +114,10 @@ describe('authorisation matrix', () => {
       const tries = [...targets, crypto.randomUUID()];
       for (const chatId of tries) socket.send({ type: 'typing', chatId });
       const refused = await socket.waitFor((f) => f.type === 'error' && f.frame === 'typing', tries.length);
-      assert.deepEqual(refused.map((f) => f.code), tries.map(() => 'chat_not_found'));
+      assert.deepEqual(
+        refused.map((f) => f.code),
+        tries.map(() => 'chat_not_found'),
+      );
       // So is sending over the socket, with the same answer as HTTP's.
       for (const chatId of tries) {
         const answer = await socket.sendMessage(chatId, { clientId: crypto.randomUUID(), text: 'пусти по сокету' });
@@ -130,7 +139,11 @@ describe('authorisation matrix', () => {
       await new Promise((r) => setTimeout(r, 100));
       // Only their own membership history may name the chats (a removed member was added, then removed).
       const about = socket.updates().filter((u) => u.chatId !== undefined && targets.includes(u.chatId));
-      assert.deepEqual(about.filter((u) => u.type !== 'chat.added' && u.type !== 'chat.removed'), [], `${who}'s socket`);
+      assert.deepEqual(
+        about.filter((u) => u.type !== 'chat.added' && u.type !== 'chat.removed'),
+        [],
+        `${who}'s socket`,
+      );
       for (const chatId of targets) assert.notEqual(about.filter((u) => u.chatId === chatId).at(-1)?.type, 'chat.added');
       assert.equal(socket.of('typing').length, 0);
       const stream = await readStream(t.runtime.ctx.db, a.userId, start);
@@ -146,6 +159,9 @@ describe('authorisation matrix', () => {
   test('a member can do what the others cannot', async () => {
     assert.equal((await t.request('GET', fileUrl, { token: member.token })).statusCode, 200);
     const found = await t.request('GET', `/api/v1/search?q=${encodeURIComponent(SECRET)}`, { token: member.token });
-    assert.deepEqual(found.json().messages.map((m: { chatId: string }) => m.chatId), [classChat]);
+    assert.deepEqual(
+      found.json().messages.map((m: { chatId: string }) => m.chatId),
+      [classChat],
+    );
   });
 });

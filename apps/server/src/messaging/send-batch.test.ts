@@ -6,7 +6,7 @@ import { DEMO_PHONES } from '../demo/seed.ts';
 import { actor, batchedSend, chatOf, type Actor } from './test-helpers.ts';
 import { outsideHoursSql, quietUntil } from './quiet.ts';
 import { sendBatcher } from './send-batch.ts';
-import { readStream, streamHead } from './stream.ts';
+import { readStream, streamHead } from '../stream/read.ts';
 
 /** Group commit (send-batch.ts) through the public API, on the embedded database and on PostgreSQL. */
 describe('group commit of sends', () => {
@@ -39,9 +39,17 @@ describe('group commit of sends', () => {
     if (t.runtime.ctx.dbKind === 'postgres') assert.ok(batcher.batches - batches0 < 45, `45 sends in ${batcher.batches - batches0} batches`);
 
     for (const c of chats) {
-      const seqs = res.map((r) => r.json()).filter((m) => m.chatId === c.id).map((m) => m.seq).sort((a, b) => a - b);
+      const seqs = res
+        .map((r) => r.json())
+        .filter((m) => m.chatId === c.id)
+        .map((m) => m.seq)
+        .sort((a, b) => a - b);
       const from = seqBefore.get(c.id)!;
-      assert.deepEqual(seqs, Array.from({ length: 15 }, (_, i) => from + 1 + i), `chat ${c.kind}: seqs without gaps`);
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: 15 }, (_, i) => from + 1 + i),
+        `chat ${c.kind}: seqs without gaps`,
+      );
     }
     // Within a chat, the order of seq is the order of the stream.
     const page = await readStream(db, teacher.userId, start, 500);
@@ -50,10 +58,17 @@ describe('group commit of sends', () => {
     const news = page.updates.filter((u) => u.type === 'message.new');
     assert.equal(news.length, 45);
     const positions = page.updates.map((u) => u.pos);
-    assert.deepEqual(positions, Array.from({ length: positions.length }, (_, i) => start + 1 + i), 'positions are dense');
+    assert.deepEqual(
+      positions,
+      Array.from({ length: positions.length }, (_, i) => start + 1 + i),
+      'positions are dense',
+    );
     for (const c of chats) {
       const inOrder = news.flatMap((u) => (u.type === 'message.new' && u.chatId === c.id ? [u.message.seq] : []));
-      assert.deepEqual(inOrder, [...inOrder].sort((a, b) => a - b));
+      assert.deepEqual(
+        inOrder,
+        [...inOrder].sort((a, b) => a - b),
+      );
     }
     // The stored message is the one answered and the one in the stream.
     const one = res[7]!.json();
@@ -61,9 +76,17 @@ describe('group commit of sends', () => {
     assert.ok(stored && stored.type === 'message.new');
     assert.deepEqual(stored.message, one);
     const history = await t.request('GET', `/api/v1/chats/${one.chatId}/messages?limit=50`, { token: teacher.token });
-    assert.deepEqual(history.json().messages.find((m: { id: string }) => m.id === one.id), one);
+    assert.deepEqual(
+      history.json().messages.find((m: { id: string }) => m.id === one.id),
+      one,
+    );
     // The author's read marker follows the author's last message.
-    const chatsNow = (await t.request('GET', '/api/v1/chats', { token: teacher.token })).json().chats as { id: string; lastSeq: number; lastReadSeq: number; unreadCount: number }[];
+    const chatsNow = (await t.request('GET', '/api/v1/chats', { token: teacher.token })).json().chats as {
+      id: string;
+      lastSeq: number;
+      lastReadSeq: number;
+      unreadCount: number;
+    }[];
     for (const c of chats) {
       const now = chatsNow.find((x) => x.id === c.id)!;
       assert.equal(now.lastReadSeq, now.lastSeq);
@@ -86,9 +109,17 @@ describe('group commit of sends', () => {
           t.request('POST', `/api/v1/chats/${chat.id}/read`, { token: teacher.token, body: { seq: 1 } }),
           t.request('POST', `/api/v1/chats/${chat.id}/read`, { token: teacher.token, body: { seq: 2 } }),
         ]);
-        assert.deepEqual(res.map((r) => r.statusCode), [201, 201, 201, 200, 200], res.map((r) => r.body).join('\n'));
+        assert.deepEqual(
+          res.map((r) => r.statusCode),
+          [201, 201, 201, 200, 200],
+          res.map((r) => r.body).join('\n'),
+        );
       }
-      assert.deepEqual(failures.filter((f) => f.includes('batch')), [], 'no batch fell back');
+      assert.deepEqual(
+        failures.filter((f) => f.includes('batch')),
+        [],
+        'no batch fell back',
+      );
     } finally {
       t.runtime.ctx.log.warn = warn;
     }
@@ -96,11 +127,20 @@ describe('group commit of sends', () => {
 
   test('two tries of one send in one batch store one message and answer both with it', async () => {
     const chat = await chatOf(t, teacher, 'parents', '5А');
-    const [a, b, other] = await Promise.all([post(chat.id, 'twice', 'Собрание в 18:00'), post(chat.id, 'twice', 'Собрание в 18:00'), post(chat.id, 'after-twice', 'Повестка')]);
+    const [a, b, other] = await Promise.all([
+      post(chat.id, 'twice', 'Собрание в 18:00'),
+      post(chat.id, 'twice', 'Собрание в 18:00'),
+      post(chat.id, 'after-twice', 'Повестка'),
+    ]);
     assert.deepEqual([a.statusCode, b.statusCode].sort(), [200, 201]);
     assert.equal(a.json().id, b.json().id);
     assert.equal(other.statusCode, 201);
-    const rows = await t.runtime.ctx.db.selectFrom('messages').select(['id', 'seq']).where('chat_id', '=', chat.id).where('client_id', 'in', ['twice', 'after-twice']).execute();
+    const rows = await t.runtime.ctx.db
+      .selectFrom('messages')
+      .select(['id', 'seq'])
+      .where('chat_id', '=', chat.id)
+      .where('client_id', 'in', ['twice', 'after-twice'])
+      .execute();
     assert.equal(rows.length, 2);
     const next = await post(chat.id, 'after-twice-2', 'Ещё');
     const seqs = [...rows.map((r) => Number(r.seq)), next.json().seq].sort((x, y) => x - y);
@@ -124,11 +164,29 @@ describe('group commit of sends', () => {
     ]);
     assert.notEqual(results[0], 'single');
     assert.deepEqual(results.slice(1), ['single', 'single', 'single']);
-    const kept = await db.selectFrom('messages').select('client_id').where('chat_id', '=', chat.id).where('client_id', 'in', ['stored-before', 'beside-retry-1', 'beside-retry-2']).execute();
-    assert.deepEqual(kept.map((r) => r.client_id), ['stored-before'], 'the failed batch stored nothing');
+    const kept = await db
+      .selectFrom('messages')
+      .select('client_id')
+      .where('chat_id', '=', chat.id)
+      .where('client_id', 'in', ['stored-before', 'beside-retry-1', 'beside-retry-2'])
+      .execute();
+    assert.deepEqual(
+      kept.map((r) => r.client_id),
+      ['stored-before'],
+      'the failed batch stored nothing',
+    );
     // Through the API: the retry is answered with the stored message, the others are stored after it.
-    const res = await Promise.all([post(chat.id, 'api-lead', 'Раз'), post(chat.id, 'stored-before', 'Первое'), post(chat.id, 'api-beside-1', 'Два'), post(chat.id, 'api-beside-2', 'Три')]);
-    assert.deepEqual(res.map((r) => r.statusCode), [201, 200, 201, 201], res.map((r) => r.body).join('\n'));
+    const res = await Promise.all([
+      post(chat.id, 'api-lead', 'Раз'),
+      post(chat.id, 'stored-before', 'Первое'),
+      post(chat.id, 'api-beside-1', 'Два'),
+      post(chat.id, 'api-beside-2', 'Три'),
+    ]);
+    assert.deepEqual(
+      res.map((r) => r.statusCode),
+      [201, 200, 201, 201],
+      res.map((r) => r.body).join('\n'),
+    );
     assert.equal(res[1]!.json().id, first.json().id);
     const seqs = [res[0], res[2], res[3]].map((r) => r!.json().seq as number).sort((a, b) => a - b);
     assert.deepEqual(seqs, [seqs[0], seqs[0]! + 1, seqs[0]! + 2], 'gap-free after the failed batch');
@@ -156,8 +214,16 @@ describe('group commit of sends', () => {
       assert.ok([2, 3].includes(batcher.batches - batches0), `six sends in ${batcher.batches - batches0} batches`);
       assert.equal(results[2], 'single');
       const seqs = results.filter((r) => r !== 'single').map((r) => (r as { seq: number }).seq);
-      assert.deepEqual([...seqs].sort((a, b) => a - b), Array.from({ length: 5 }, (_, i) => Math.min(...seqs) + i), 'the others get consecutive seqs');
-      assert.deepEqual(seqs.slice(1), [0, 1, 2, 3].map((i) => seqs[1]! + i), 'within a batch, in submission order');
+      assert.deepEqual(
+        [...seqs].sort((a, b) => a - b),
+        Array.from({ length: 5 }, (_, i) => Math.min(...seqs) + i),
+        'the others get consecutive seqs',
+      );
+      assert.deepEqual(
+        seqs.slice(1),
+        [0, 1, 2, 3].map((i) => seqs[1]! + i),
+        'within a batch, in submission order',
+      );
       assert.equal((await db.selectFrom('messages').select('id').where('client_id', '=', 'batch-archived').execute()).length, 0);
       assert.equal((await db.selectFrom('messages').select('id').where('client_id', '=', 'batch-second').execute()).length, 1);
       // Through the API, the archived chat refuses the send.
@@ -169,7 +235,7 @@ describe('group commit of sends', () => {
     }
   });
 
-  test('a batch waiting on a chat\'s lock does not hold up the next batch: sends to other chats are stored meanwhile', async (c) => {
+  test("a batch waiting on a chat's lock does not hold up the next batch: sends to other chats are stored meanwhile", async (c) => {
     // The embedded database runs one statement at a time: there, nothing can wait on a lock.
     if (t.runtime.ctx.dbKind !== 'postgres') return c.skip('needs PostgreSQL (one connection in the embedded database)');
     const db = t.runtime.ctx.db;
@@ -199,8 +265,14 @@ describe('group commit of sends', () => {
     assert.equal(page.resync, false);
     if (page.resync) return;
     const news = page.updates.filter((u) => u.type === 'message.new');
-    assert.deepEqual(news.map((u) => (u.type === 'message.new' ? u.message.clientId : '')), ['past-the-lock', 'behind-a-lock']);
-    assert.deepEqual(page.updates.map((u) => u.pos), Array.from({ length: page.updates.length }, (_, i) => start + 1 + i));
+    assert.deepEqual(
+      news.map((u) => (u.type === 'message.new' ? u.message.clientId : '')),
+      ['past-the-lock', 'behind-a-lock'],
+    );
+    assert.deepEqual(
+      page.updates.map((u) => u.pos),
+      Array.from({ length: page.updates.length }, (_, i) => start + 1 + i),
+    );
   });
 
   test('a writer that holds the stream counter and adds an event to a chat a batch has locked does not deadlock with it', async (c) => {
@@ -220,8 +292,15 @@ describe('group commit of sends', () => {
         // The batch locks the chat, then waits here for the counter.
         stored = batcher.submit(message(chat.id, 'beside-the-counter'));
         await new Promise((resolve) => setTimeout(resolve, 200));
-        const insert = sql`INSERT INTO chat_events (pos, chat_id, type, payload) VALUES (${Number(head.rows[0]!.head)}, ${chat.id}, 'message.new', '{}')`.execute(trx);
-        inserted = await Promise.race([insert.then(() => 'inserted', (err: { code?: string }) => `failed ${err.code}`), new Promise((resolve) => setTimeout(() => resolve('waiting'), 3_000))]);
+        const insert =
+          sql`INSERT INTO chat_events (pos, chat_id, type, payload) VALUES (${Number(head.rows[0]!.head)}, ${chat.id}, 'message.new', '{}')`.execute(trx);
+        inserted = await Promise.race([
+          insert.then(
+            () => 'inserted',
+            (err: { code?: string }) => `failed ${err.code}`,
+          ),
+          new Promise((resolve) => setTimeout(() => resolve('waiting'), 3_000)),
+        ]);
         // Nothing of this writer is kept: the stream stays as the other tests expect it.
         throw new Undo();
       }),

@@ -5,7 +5,6 @@ import { Batcher, batcherPer } from '../db/batching.ts';
 import { compileOnce } from '../db/compiled.ts';
 import type { Queryable } from '../db/schema.ts';
 import { outsideHoursSql } from './quiet.ts';
-import { offerCommitted, publishCommitted } from './stream.ts';
 
 /**
  * Group commit of sends (docs/subsystems/sync.md, "Group commit").
@@ -42,12 +41,21 @@ export type BatchedResult = { seq: number; quiet: string[] } | 'single';
  * the next is written meanwhile (the database runs its statement while the one before waits for
  * its commit) instead of waiting behind it. Two batches of one chat take its row lock in turn.
  */
-export const sendBatcher = batcherPer((ctx: AppContext) => new Batcher<BatchedSend, BatchedResult>((items) => writeBatch(ctx, items), { max: 64, concurrency: ctx.config.sendBatches, spacingMs: ctx.config.sendBatchMs }));
+export const sendBatcher = batcherPer(
+  (ctx: AppContext) =>
+    new Batcher<BatchedSend, BatchedResult>((items) => writeBatch(ctx, items), {
+      max: 64,
+      concurrency: ctx.config.sendBatches,
+      spacingMs: ctx.config.sendBatchMs,
+    }),
+);
 
 const UNIQUE_VIOLATION = '23505';
 
 /** The batch's one statement (see the module comment); `rows` is the batch as a JSON array. Compiled once (db/compiled.ts). */
-const batchStatement = compileOnce(1, (_db: Queryable, rows: string) => sql<{ i: number; seq: string | number; quiet: string[]; head: string | number }>`
+const batchStatement = compileOnce(
+  1,
+  (_db: Queryable, rows: string) => sql<{ i: number; seq: string | number; quiet: string[]; head: string | number }>`
   WITH x AS MATERIALIZED (
     SELECT * FROM jsonb_to_recordset(${rows}::jsonb) AS x(
       i int, id uuid, chat_id uuid, author_user_id uuid, author_person_id uuid, author_roles text[], author_staff boolean,
@@ -122,7 +130,7 @@ const batchStatement = compileOnce(1, (_db: Queryable, rows: string) => sql<{ i:
     SELECT (SELECT count(*) FROM done) AS n, (SELECT count(*) FROM seqs) AS chats,
            (SELECT count(*) FROM marks) AS marks, (SELECT count(*) FROM decisions) AS decisions
   ),
-  -- Positions last: the counter row is locked from here to commit (messaging/stream.ts). Its
+  -- Positions last: the counter row is locked from here to commit (stream/outbox.ts). Its
   -- new value needs "written", so every lock above is taken before it; none when nothing is new.
   h AS (UPDATE stream_state SET head = head + w.n FROM written w WHERE stream_state.id = 1 AND w.n > 0 RETURNING head, w.n),
   ev AS (
@@ -132,8 +140,8 @@ const batchStatement = compileOnce(1, (_db: Queryable, rows: string) => sql<{ i:
     FROM done d, h
   )
   SELECT d.i, d.seq, coalesce(n.quiet::text[], '{}') AS quiet, h.head
-  FROM h JOIN done d ON true LEFT JOIN decisions n ON n.message_id = d.id`);
-
+  FROM h JOIN done d ON true LEFT JOIN decisions n ON n.message_id = d.id`,
+);
 
 async function writeBatch(ctx: AppContext, items: BatchedSend[]): Promise<BatchedResult[]> {
   const rows = items.map((s, i) => {
@@ -188,12 +196,12 @@ async function writeBatch(ctx: AppContext, items: BatchedSend[]): Promise<Batche
     // Otherwise the two would take turns, and the rate would be bounded by the sum of their costs.
     setImmediate(() => {
       try {
-        offerCommitted(ctx.pubsub, events);
+        ctx.stream.offer(events);
       } catch (err) {
         // Stored and committed: the wake-up below still brings them to every tailer.
         ctx.log.warn({ err }, 'handing committed sends to the tailer failed');
       }
-      void publishCommitted(ctx, head);
+      void ctx.stream.publish(head);
     });
   }
   const byIndex = new Map(written.map((w) => [w.i, w]));

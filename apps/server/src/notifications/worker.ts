@@ -1,7 +1,6 @@
 import type { Agent } from 'node:https';
 import type { AppContext } from '../context.ts';
 import { SESSIONS_REVOKED_TOPIC } from '../identity/service.ts';
-import { onCommitted, STREAM_TOPIC } from '../messaging/stream.ts';
 import { expandOnce, noPresence, type Presence } from './expand.ts';
 import { claimDue, push, settle, type Outcome, type SenderOptions } from './sender.ts';
 import { deleteDeadSubscriptions, unreadCounts } from './store.ts';
@@ -76,10 +75,10 @@ export class NotificationWorker {
       agent: this.o.agent,
     };
     const wake = () => this.wake();
-    this.offs.push(await this.ctx.pubsub.subscribe(STREAM_TOPIC, wake));
+    this.offs.push(await this.ctx.stream.wakeups(wake));
     this.offs.push(await this.ctx.pubsub.subscribe(NOTIFY_TOPIC, () => this.run('send', () => this.fill())));
     // A send hands its events over before its answer is written: the worker starts after that turn.
-    this.offs.push(onCommitted(this.ctx.pubsub, () => setImmediate(wake)));
+    this.offs.push(this.ctx.stream.onCommitted(() => setImmediate(wake)));
     // A signed-out device (one session, or "sign out everywhere") stops getting pushes at once.
     this.offs.push(await this.ctx.pubsub.subscribe(SESSIONS_REVOKED_TOPIC, (_topic, message) => void this.forgetSessions(message)));
     if (this.o.pollMs > 0) this.timers.push(setInterval(wake, this.o.pollMs).unref());
@@ -169,7 +168,14 @@ export class NotificationWorker {
     try {
       const ids = (JSON.parse(message) as { sessionIds?: unknown }).sessionIds;
       if (!Array.isArray(ids) || ids.length === 0) return;
-      await this.ctx.db.deleteFrom('push_subscriptions').where('session_id', 'in', ids.filter((x): x is string => typeof x === 'string')).execute();
+      await this.ctx.db
+        .deleteFrom('push_subscriptions')
+        .where(
+          'session_id',
+          'in',
+          ids.filter((x): x is string => typeof x === 'string'),
+        )
+        .execute();
     } catch (err) {
       this.ctx.log.warn({ err }, 'removing the push subscriptions of ended sessions failed');
     }
@@ -213,7 +219,10 @@ export class NotificationWorker {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     await Promise.all([...this.runners.values()].map((r) => r.done));
-    if (this.results.length) await settle(this.ctx.db, this.results.splice(0), this.o.now(), this.o.maxAttempts).catch((err) => this.ctx.log.warn({ err }, 'recording pushes failed at shutdown'));
+    if (this.results.length)
+      await settle(this.ctx.db, this.results.splice(0), this.o.now(), this.o.maxAttempts).catch((err) =>
+        this.ctx.log.warn({ err }, 'recording pushes failed at shutdown'),
+      );
     for (const off of this.offs) await off();
   }
 }

@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.ts';
-import { pruneStream } from '../messaging/stream.ts';
+import { pruneStream } from '../stream/read.ts';
 
 /**
  * Periodic housekeeping of one server process. Every process may run it: each task is idempotent.
@@ -9,7 +9,10 @@ import { pruneStream } from '../messaging/stream.ts';
 export async function runMaintenance(ctx: AppContext, now = new Date()): Promise<{ prunedUpTo: number; codesDeleted: number }> {
   const before = new Date(now.getTime() - ctx.config.streamRetentionDays * 86_400_000);
   const prunedUpTo = await pruneStream(ctx.db, before);
-  const codes = await ctx.db.deleteFrom('auth_codes').where('created_at', '<', new Date(now.getTime() - 86_400_000)).executeTakeFirst();
+  const codes = await ctx.db
+    .deleteFrom('auth_codes')
+    .where('created_at', '<', new Date(now.getTime() - 86_400_000))
+    .executeTakeFirst();
   return { prunedUpTo, codesDeleted: Number(codes.numDeletedRows) };
 }
 

@@ -8,10 +8,14 @@ import { textFrameOf } from './frames.ts';
 import { Outbox, type OutboxLimits } from './outbox.ts';
 import type { StreamTailer, TailedUpdate, TailListener } from './tailer.ts';
 
-/** The durable stream as the gateway reads it (messaging/stream.ts behind it). */
+/** The durable stream as the gateway reads it (stream/read.ts behind it). */
 export interface StreamReader {
   chatIds(userId: string): Promise<string[]>;
-  read(userId: string, after: number, limit: number): Promise<{ resync: true; position: number } | { resync: false; updates: Update[]; position: number; hasMore: boolean }>;
+  read(
+    userId: string,
+    after: number,
+    limit: number,
+  ): Promise<{ resync: true; position: number } | { resync: false; updates: Update[]; position: number; hasMore: boolean }>;
   head(): Promise<number>;
 }
 

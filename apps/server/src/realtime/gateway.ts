@@ -9,7 +9,7 @@ import { liveSessionIds } from '../identity/sessions.ts';
 import { AppError, errorBody } from '../http/errors.ts';
 import { loadAccess, myChatIds } from '../messaging/access.ts';
 import { sendMessage } from '../messaging/send.ts';
-import { readStream, streamHead } from '../messaging/stream.ts';
+import { readStream, streamHead } from '../stream/read.ts';
 import { Connection, type StreamReader } from './connection.ts';
 import { decodeEvent, typingTopic, type RealtimeEvent } from './events.ts';
 import { TopicHub } from './hub.ts';
@@ -109,7 +109,7 @@ export class Gateway {
   ) {
     this.limits = new AccountLimits(options);
     this.hub = new TopicHub(ctx.pubsub, decodeEvent, ctx.log);
-    this.tailer = new StreamTailer(ctx.db, ctx.pubsub, ctx.log, tailerOptions);
+    this.tailer = new StreamTailer(ctx.db, ctx.stream, ctx.log, tailerOptions);
     this.stream = {
       chatIds: async (userId) => (await myChatIds(ctx.db, userId).execute()).map((r) => r.chat_id),
       read: (userId, after, limit) => readStream(ctx.db, userId, after, limit),
@@ -123,7 +123,9 @@ export class Gateway {
         return null;
       });
     this.timers.push(setInterval(() => this.heartbeat(), options.heartbeatMs / HEARTBEAT_SLICES).unref());
-    this.timers.push(setInterval(() => void this.checkSessions().catch((err) => ctx.log.warn({ err }, 'session check failed')), options.sessionCheckMs).unref());
+    this.timers.push(
+      setInterval(() => void this.checkSessions().catch((err) => ctx.log.warn({ err }, 'session check failed')), options.sessionCheckMs).unref(),
+    );
   }
 
   stats() {
@@ -165,7 +167,16 @@ export class Gateway {
       ws.close(WsClose.goingAway, 'shutting down');
       return;
     }
-    const socket: Socket = { ws, slot: this.accepted++ % HEARTBEAT_SLICES, raw: request.socket, alive: true, conn: null, gate: null, flooding: false, tokenKey: null };
+    const socket: Socket = {
+      ws,
+      slot: this.accepted++ % HEARTBEAT_SLICES,
+      raw: request.socket,
+      alive: true,
+      conn: null,
+      gate: null,
+      flooding: false,
+      tokenKey: null,
+    };
     this.sockets.add(socket);
     this.slices[socket.slot]!.add(socket);
     const authTimer = setTimeout(() => {
@@ -331,7 +342,14 @@ export class Gateway {
 
   private refuse(conn: Connection, frameType: string, err: AppError, ref?: string, durable = false): void {
     const body = errorBody(err.code, conn.locale, err.details).error;
-    const refused = { type: 'error', code: body.code, message: body.message, frame: frameType, ...(ref !== undefined ? { ref, status: err.status } : {}), ...(body.details !== undefined ? { details: body.details } : {}) };
+    const refused = {
+      type: 'error',
+      code: body.code,
+      message: body.message,
+      frame: frameType,
+      ...(ref !== undefined ? { ref, status: err.status } : {}),
+      ...(body.details !== undefined ? { details: body.details } : {}),
+    };
     conn.outbox.send(JSON.stringify(refused), durable);
   }
 

@@ -4,7 +4,8 @@ import { createTestApp, type TestApp } from '../testing/harness.ts';
 import { listenWs, WsTestClient } from '../testing/ws-client.ts';
 import { DEMO_PHONES } from '../demo/seed.ts';
 import { actor, chatOf, send, type Actor } from '../messaging/test-helpers.ts';
-import { readStream, STREAM_TOPIC } from '../messaging/stream.ts';
+import { STREAM_TOPIC } from '../stream/bus.ts';
+import { readStream } from '../stream/read.ts';
 import { InProcessPubSub, type PubSub, type PubSubHandler } from './pubsub.ts';
 import { StreamTailer, type TailedUpdate, type TailerOptions } from './tailer.ts';
 
@@ -81,7 +82,7 @@ describe('stream tailer: live delivery in position order across publishers', () 
 
   /** A tailer of its own with one listener: the teacher, following the class chat. */
   async function teacherTailer(options: TailerOptions) {
-    const tailer = new StreamTailer(t.runtime.ctx.db, pubsub, t.runtime.ctx.log, options);
+    const tailer = new StreamTailer(t.runtime.ctx.db, t.runtime.ctx.stream, t.runtime.ctx.log, options);
     await tailer.ready;
     const got: TailedUpdate[] = [];
     const listener = { userId: teacher.userId, onTail: (u: TailedUpdate) => got.push(u) };
@@ -113,9 +114,17 @@ describe('stream tailer: live delivery in position order across publishers', () 
       const positions = got.map((u) => u.pos);
       assert.ok(strictlyIncreasing(positions), `positions in order: ${positions.join(',')}`);
       // Exactly what the account's stream holds over the same range: nothing missing, nothing extra.
-      assert.deepEqual(positions, page.updates.map((u) => u.pos).filter((p) => p <= positions[positions.length - 1]!));
-      const texts = got.filter((u) => u.type === 'message.new').map((u) => (JSON.parse(u.frame.toString()) as { update: { message: { text: string } } }).update.message.text);
-      assert.deepEqual(texts, sent.map((m) => m.text));
+      assert.deepEqual(
+        positions,
+        page.updates.map((u) => u.pos).filter((p) => p <= positions[positions.length - 1]!),
+      );
+      const texts = got
+        .filter((u) => u.type === 'message.new')
+        .map((u) => (JSON.parse(u.frame.toString()) as { update: { message: { text: string } } }).update.message.text);
+      assert.deepEqual(
+        texts,
+        sent.map((m) => m.text),
+      );
       // Batches of 3 rows: the newest wake-up read everything; the older ones found nothing new.
       assert.ok(tailer.reads <= 2 + Math.ceil(got.length / 3) + 10);
     } finally {
@@ -136,20 +145,32 @@ describe('stream tailer: live delivery in position order across publishers', () 
       // Handed over on the event loop's next turn after the batch (send-batch.ts).
       await until(() => tailer.rowsOffered === 5, 'five offered');
       assert.equal(tailer.reads, reads, 'no read');
-      assert.deepEqual(got.map((u) => u.pos), [1, 2, 3, 4, 5].map((i) => start + i));
+      assert.deepEqual(
+        got.map((u) => u.pos),
+        [1, 2, 3, 4, 5].map((i) => start + i),
+      );
       // A reaction is written by another path (its own transaction): the next send is not the next
       // position, so the tailer reads, and delivers the reaction before the send.
-      const reacted = await t.request('POST', `/api/v1/chats/${classChatId}/messages/${first[0]!.id}/reactions`, { token: teacher.token, body: { emoji: '👍' } });
+      const reacted = await t.request('POST', `/api/v1/chats/${classChatId}/messages/${first[0]!.id}/reactions`, {
+        token: teacher.token,
+        body: { emoji: '👍' },
+      });
       assert.equal(reacted.statusCode, 200, reacted.body);
       const after = await send(t, teacher, classChatId, 'после реакции');
       await until(() => got.some((u) => u.frame.includes(after.id)), 'the send after the reaction');
       assert.ok(tailer.reads > reads);
-      assert.deepEqual(got.slice(5).map((u) => u.type), ['message.reactions', 'message.new']);
+      assert.deepEqual(
+        got.slice(5).map((u) => u.type),
+        ['message.reactions', 'message.new'],
+      );
       assert.ok(strictlyIncreasing(got.map((u) => u.pos)));
       const page = await readStream(db, teacher.userId, start);
       assert.ok(!page.resync);
       if (page.resync) return;
-      assert.deepEqual(got.map((u) => u.pos), page.updates.map((u) => u.pos));
+      assert.deepEqual(
+        got.map((u) => u.pos),
+        page.updates.map((u) => u.pos),
+      );
       // The frame handed over is the frame a read would give.
       const stored = page.updates.find((u) => u.type === 'message.new' && u.message.id === first[2]!.id)!;
       assert.deepEqual(JSON.parse(got[2]!.frame.toString()).update, stored);
@@ -166,9 +187,7 @@ describe('stream tailer: live delivery in position order across publishers', () 
 
     pubsub.hold();
     // Concurrent sends from two authors: their commits interleave.
-    const sent = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => send(t, i % 2 ? teacher : student, classChatId, `одновременно ${i}`)),
-    );
+    const sent = await Promise.all(Array.from({ length: 12 }, (_, i) => send(t, i % 2 ? teacher : student, classChatId, `одновременно ${i}`)));
     await pubsub.release();
 
     const ids = new Set(sent.map((m) => m.id));
@@ -178,7 +197,10 @@ describe('stream tailer: live delivery in position order across publishers', () 
     const page = await readStream(t.runtime.ctx.db, student.userId, from);
     assert.ok(!page.resync);
     if (page.resync) return;
-    assert.deepEqual(positions, page.updates.map((u) => u.pos).filter((p) => p <= positions[positions.length - 1]!));
+    assert.deepEqual(
+      positions,
+      page.updates.map((u) => u.pos).filter((p) => p <= positions[positions.length - 1]!),
+    );
   });
 
   test('a removed member gets chat.removed and nothing of the chat after it', async () => {

@@ -1,10 +1,9 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Queryable } from '../db/schema.ts';
-import { onCommitted, STREAM_TOPIC, type CommittedEvent } from '../messaging/stream.ts';
+import type { CommittedEvent, StreamBus } from '../stream/bus.ts';
 import { updateFrame } from './events.ts';
 import { textFrame } from './frames.ts';
-import type { PubSub } from './pubsub.ts';
 
 /** What the tailer hands to a connection: one stored update, its frame serialised, encoded and framed once per process (every member's socket writes the same bytes). */
 export interface TailedUpdate {
@@ -49,7 +48,7 @@ interface Row {
  * Pub/sub messages on `stream` only wake it; wake-ups that arrive while it reads are coalesced
  * into one more read. It reads `chat_events` and `user_events` after the last position it has
  * dispatched, in position order, up to the committed head (positions become visible in order and
- * without gaps, messaging/stream.ts), and hands each update to the local connections of the chat
+ * without gaps, stream/outbox.ts), and hands each update to the local connections of the chat
  * (chat events) or of the account (user events). One query per wake-up for the whole process,
  * whatever the number of connections; publishers racing each other cannot reorder anything,
  * because the order comes from the database, not from the pub/sub.
@@ -76,7 +75,7 @@ export class StreamTailer {
 
   constructor(
     private readonly db: Queryable,
-    private readonly pubsub: PubSub,
+    private readonly bus: StreamBus,
     private readonly log: Logger,
     private readonly options: TailerOptions = defaultTailerOptions,
   ) {
@@ -86,7 +85,7 @@ export class StreamTailer {
   }
 
   /**
-   * Events this process has just committed (messaging/stream.ts, `offerCommitted`): dispatched at
+   * Events this process has just committed (stream/bus.ts, `offer`): dispatched at
    * once when they follow the last position dispatched, since everything up to them is committed;
    * otherwise a wake-up, and the read brings them in order with what lies before them.
    */
@@ -107,11 +106,11 @@ export class StreamTailer {
 
   private async start(): Promise<void> {
     // Subscribe first, then take the head: nothing committed after the head read can be missed.
-    this.off = await this.pubsub.subscribe(STREAM_TOPIC, (_topic, message) => this.wake(wakePosition(message)));
+    this.off = await this.bus.wakeups((pos) => this.wake(pos));
     const s = await this.db.selectFrom('stream_state').select('head').where('id', '=', 1).executeTakeFirstOrThrow();
     this.position = Math.max(this.position, Number(s.head));
     this.started = true;
-    if (this.options.local !== false) this.offLocal = onCommitted(this.pubsub, (events) => this.offer(events));
+    if (this.options.local !== false) this.offLocal = this.bus.onCommitted((events) => this.offer(events));
     if (this.options.pollMs > 0) this.timers.push(setInterval(() => this.wake(), this.options.pollMs).unref());
     this.wake();
   }
@@ -227,13 +226,4 @@ function remove(map: Map<string, Set<TailListener>>, key: string, l: TailListene
   const set = map.get(key);
   if (!set || !set.delete(l) || set.size > 0) return;
   map.delete(key);
-}
-
-function wakePosition(message: string): number | undefined {
-  try {
-    const pos = (JSON.parse(message) as { pos?: unknown }).pos;
-    return typeof pos === 'number' ? pos : undefined;
-  } catch {
-    return undefined;
-  }
 }

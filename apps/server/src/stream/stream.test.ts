@@ -4,11 +4,19 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Update } from '@parta/protocol';
 import { createTestApp, type TestApp } from '../testing/harness.ts';
 import { DEMO_PHONES } from '../demo/seed.ts';
-import { actor, chatOf, send, type Actor } from './test-helpers.ts';
-import { pruneStream, readStream, STREAM_TOPIC, streamHead } from './stream.ts';
+import { actor, chatOf, send, type Actor } from '../messaging/test-helpers.ts';
+import { STREAM_TOPIC } from './bus.ts';
+import { pruneStream, readStream, streamHead } from './read.ts';
 
 const count = async (t: TestApp, table: 'chat_events' | 'user_events') =>
-  Number((await t.runtime.ctx.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await t.runtime.ctx.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describe('the resumable update stream', () => {
   let t: TestApp;
@@ -77,7 +85,10 @@ describe('the resumable update stream', () => {
       ['message.new', 'message.new', 'message.reactions', 'message.edited', 'message.new', 'chat.read', 'message.deleted'],
     );
     const positions = page.updates.map((u) => u.pos);
-    assert.deepEqual(positions, [...positions].sort((x, y) => x - y));
+    assert.deepEqual(
+      positions,
+      [...positions].sort((x, y) => x - y),
+    );
     // Resuming in the middle returns the rest, and nothing else.
     const mid = positions[2]!;
     const rest = await readStream(db, guardian.userId, mid, 100);
@@ -97,7 +108,10 @@ describe('the resumable update stream', () => {
     // Over HTTP too.
     const http = await t.request('GET', `/api/v1/updates?after=${start}`, { token: guardian.token });
     assert.equal(http.statusCode, 200);
-    assert.deepEqual(http.json().updates.map((u: Update) => u.pos), positions);
+    assert.deepEqual(
+      http.json().updates.map((u: Update) => u.pos),
+      positions,
+    );
   });
 
   test('an unknown or pruned cursor answers resync', async () => {
