@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Queryable } from '../db/schema.ts';
 import { accessSchool, type SchoolAccess } from '../directory/access.ts';
 import { AppError } from '../http/errors.ts';
@@ -89,9 +90,41 @@ export const seesSubject = (v: StudentView, subjectId: string) => v.subjects ===
 export async function checkClassVisible(db: Queryable, a: DiaryAccess, classId: string): Promise<void> {
   if (a.isAdmin || a.classTeacherOf.includes(classId) || a.teaching.some((t) => t.classId === classId)) return;
   const ids = [a.person.id, ...a.childIds];
-  const e = await db.selectFrom('enrolments').select('id').where('class_id', '=', classId).where('student_id', 'in', ids).where('left_at', 'is', null).executeTakeFirst();
+  const e = await db
+    .selectFrom('enrolments')
+    .select('id')
+    .where('class_id', '=', classId)
+    .where('student_id', 'in', ids)
+    .where('left_at', 'is', null)
+    .executeTakeFirst();
   if (!e) {
     const staff = await db.selectFrom('class_teachers').select('id').where('class_id', '=', classId).where('person_id', '=', a.person.id).executeTakeFirst();
     if (!staff) throw notFound();
   }
+}
+
+/**
+ * Whether the account may download a file attached to homework. The rule of chat files (a reader
+ * of the message may read its files) carried over to the diary: whoever sees the class's homework —
+ * its students and their guardians, its teachers, the class teacher, the school's admins — may read
+ * the files set with it. The files domain asks this before it answers 404.
+ */
+export async function canReadHomeworkFile(db: Queryable, userId: string, fileId: string): Promise<boolean> {
+  const rows = await db
+    .selectFrom('homework as h')
+    .innerJoin('lessons as l', 'l.id', 'h.lesson_id')
+    .innerJoin('classes as c', 'c.id', 'l.class_id')
+    .select(['l.class_id', 'c.school_id'])
+    .where(sql<boolean>`h.file_ids @> ARRAY[${fileId}]::uuid[]`)
+    .execute();
+  for (const r of rows) {
+    const a = await accessDiary(db, userId, r.school_id).catch(() => null);
+    if (!a) continue;
+    const visible = await checkClassVisible(db, a, r.class_id).then(
+      () => true,
+      () => false,
+    );
+    if (visible) return true;
+  }
+  return false;
 }

@@ -5,6 +5,7 @@ import { createTestApp, type TestApp } from '../testing/harness.ts';
 import { call, diaryFixture, firstPeriod, journalOf, type DiaryFixture } from './test-fixture.ts';
 import { weightedAverage, normaliseGrade, suggestedMark } from './averages.ts';
 import { planLessons } from './timetable.ts';
+import { MINIMAL_PDF, upload } from '../files/test-helpers.ts';
 
 describe('diary: model and rules', () => {
   let t: TestApp;
@@ -81,7 +82,13 @@ describe('diary: model and rules', () => {
     assert.equal(j2.grades.filter((g) => g.studentId === s).length, 3);
     const history = await call(t, f.admin, 'GET', `${base}/grade-history?studentId=${s}`);
     const first = history.changes.filter((c: { lessonId: string }) => c.lessonId === open[0]!.id);
-    assert.deepEqual(first.map((c: { oldValue: string | null; newValue: string }) => [c.oldValue, c.newValue]), [['5', '4'], [null, '5']]);
+    assert.deepEqual(
+      first.map((c: { oldValue: string | null; newValue: string }) => [c.oldValue, c.newValue]),
+      [
+        ['5', '4'],
+        [null, '5'],
+      ],
+    );
     assert.equal(first[0].changedBy.id, f.math.personId);
     // The period mark: the teacher sets it, the average was the suggestion.
     await call(t, f.math, 'PUT', `${base}/final-marks`, { studentId: s, subjectId: f.subjects.math, periodId: p.id, value: '3' });
@@ -109,11 +116,24 @@ describe('diary: model and rules', () => {
     const marks = j.students.map((s, i) => ({ studentId: s.id, status: i === 1 ? 'late' : i === 2 ? 'ill' : null }));
     await call(t, f.ct5a, 'PUT', `${base}/lessons/${lesson.id}/attendance`, { marks }, 204);
     const j2 = await journalOf(t, f, f.ct5a, f.subjects.russian, p.id);
-    assert.deepEqual(j2.attendance.filter((a) => a.lessonId === lesson.id).map((a) => a.status).sort(), ['ill', 'late']);
+    assert.deepEqual(
+      j2.attendance
+        .filter((a) => a.lessonId === lesson.id)
+        .map((a) => a.status)
+        .sort(),
+      ['ill', 'late'],
+    );
 
     const before = (await call(t, f.ct5a, 'GET', '/api/v1/updates?after=0')).position as number;
     const day = j.lessons[3]!.date;
-    const notice = await call(t, f.guardian5a, 'POST', `${base}/students/${f.student5a.personId}/absences`, { fromDate: day, toDate: day, reason: 'ill', comment: 'Температура' }, 201);
+    const notice = await call(
+      t,
+      f.guardian5a,
+      'POST',
+      `${base}/students/${f.student5a.personId}/absences`,
+      { fromDate: day, toDate: day, reason: 'ill', comment: 'Температура' },
+      201,
+    );
     assert.ok(notice.lessonsExcused >= 1);
     const list = await call(t, f.ct5a, 'GET', `${base}/classes/${f.c5a}/absences`);
     assert.equal(list.notices[0].comment, 'Температура');
@@ -124,8 +144,24 @@ describe('diary: model and rules', () => {
     assert.ok(thatDay.lessons.length > 0);
     for (const l of thatDay.lessons) assert.equal(week.attendance.find((a) => a.lessonId === l.id)?.status, 'excused');
     // The student cannot announce; another family cannot.
-    assert.equal((await t.request('POST', `${base}/students/${f.student5a.personId}/absences`, { token: f.student5a.token, body: { fromDate: day, toDate: day, reason: 'ill' } })).statusCode, 403);
-    assert.equal((await t.request('POST', `${base}/students/${f.student5a.personId}/absences`, { token: f.guardian6b.token, body: { fromDate: day, toDate: day, reason: 'ill' } })).statusCode, 404);
+    assert.equal(
+      (
+        await t.request('POST', `${base}/students/${f.student5a.personId}/absences`, {
+          token: f.student5a.token,
+          body: { fromDate: day, toDate: day, reason: 'ill' },
+        })
+      ).statusCode,
+      403,
+    );
+    assert.equal(
+      (
+        await t.request('POST', `${base}/students/${f.student5a.personId}/absences`, {
+          token: f.guardian6b.token,
+          body: { fromDate: day, toDate: day, reason: 'ill' },
+        })
+      ).statusCode,
+      404,
+    );
   });
 
   it('homework is due at the next lesson of the subject; the student ticks it done, a guardian cannot', async () => {
@@ -139,12 +175,47 @@ describe('diary: model and rules', () => {
     await call(t, f.student5a, 'PUT', `${base}/homework/${hw.id}/done`, { done: true }, 204);
     const list = await call(t, f.student5a, 'GET', `${base}/students/${f.student5a.personId}/homework?from=${l1!.date}`);
     assert.equal(list.homework.find((h: { id: string }) => h.id === hw.id).done, true);
-    assert.equal((await t.request('PUT', `${base}/homework/${hw.id}/done`, { token: f.guardian5a.token, body: { done: true } })).json().error.code, 'homework_done_students_only');
+    assert.equal(
+      (await t.request('PUT', `${base}/homework/${hw.id}/done`, { token: f.guardian5a.token, body: { done: true } })).json().error.code,
+      'homework_done_students_only',
+    );
     assert.equal((await t.request('PUT', `${base}/homework/${hw.id}/done`, { token: f.guardian6b.token, body: { done: true } })).statusCode, 404);
     const week: DiaryWeek = await call(t, f.guardian5a, 'GET', `${base}/students/${f.student5a.personId}/week?date=${l2!.date}`);
     assert.ok(week.homeworkDue.some((h) => h.id === hw.id && h.text === '№ 245, 247'));
     const wk1: DiaryWeek = await call(t, f.guardian5a, 'GET', `${base}/students/${f.student5a.personId}/week?date=${l1!.date}`);
     assert.equal(wk1.days.flatMap((d) => d.lessons).find((l) => l.id === l1!.id)!.topic, 'Сложение дробей');
+  });
+
+  it("files set with homework are read under the diary's rule: the class's families and staff, no one else", async () => {
+    const p = f.settings.periods.find((x) => x.number === 4)!;
+    const j = await journalOf(t, f, f.math, f.subjects.math, p.id);
+    const lesson = j.lessons[3]!;
+    const classChat = (await call(t, f.math, 'GET', '/api/v1/chats')).chats.find(
+      (c: { kind: string; classId: string }) => c.kind === 'class' && c.classId === f.c5a,
+    );
+    const up = await upload(t, f.math.token, classChat.id, 'задачи.pdf', MINIMAL_PDF, 'application/pdf');
+    assert.equal(up.statusCode, 201, up.body);
+    const fileId = up.json().id as string;
+    const get = (w: { token: string }) => t.request('GET', `/api/v1/files/${fileId}`, { token: w.token });
+    // A loose upload is its uploader's alone.
+    assert.equal((await get(f.student5a)).statusCode, 404);
+    const hw = await call(t, f.math, 'PUT', `${base}/lessons/${lesson.id}/homework`, { text: 'Решить задачи из файла', fileIds: [fileId] });
+    const listed = (await call(t, f.student5a, 'GET', `${base}/students/${f.student5a.personId}/homework?from=${lesson.date}`)).homework.find(
+      (h: { id: string }) => h.id === hw.id,
+    );
+    assert.deepEqual(
+      listed.files.map((x: { id: string; name: string }) => x.name),
+      ['задачи.pdf'],
+    );
+    for (const w of [f.student5a, f.guardian5a, f.ct5a, f.admin, f.math]) assert.equal((await get(w)).statusCode, 200);
+    for (const w of [f.guardian6b, f.outsider]) {
+      const res = await get(w);
+      assert.equal(res.statusCode, 404);
+      assert.equal(res.json().error.code, 'file_not_found');
+    }
+    // Homework removed: its files are no longer the class's to read.
+    await call(t, f.math, 'DELETE', `${base}/lessons/${lesson.id}/homework`, undefined, 204);
+    assert.equal((await get(f.student5a)).statusCode, 404);
   });
 
   it("a grade reaches the family's stream live; the week and the grades by subject show it with the average", async () => {
@@ -176,7 +247,7 @@ describe('diary: model and rules', () => {
     assert.equal(w.signedOff, true);
   });
 
-  it('a private calendar feed of the children\'s timetable and homework, revocable', async () => {
+  it("a private calendar feed of the children's timetable and homework, revocable", async () => {
     const on = await call(t, f.guardian5a, 'POST', `${base}/calendar`, undefined, 201);
     const path = new URL(on.url).pathname;
     const res = await t.request('GET', path);
@@ -194,10 +265,22 @@ describe('diary: model and rules', () => {
   });
 
   it('bad set-up input is refused with a code and changes nothing', async () => {
-    const bad = await t.request('PUT', `${base}/periods`, { token: f.admin.token, body: { kind: 'quarter', periods: [{ name: 'x', startsOn: `${f.yearStart}-09-01`, endsOn: `${f.yearStart}-12-01` }] } });
+    const bad = await t.request('PUT', `${base}/periods`, {
+      token: f.admin.token,
+      body: { kind: 'quarter', periods: [{ name: 'x', startsOn: `${f.yearStart}-09-01`, endsOn: `${f.yearStart}-12-01` }] },
+    });
     assert.equal(bad.json().error.code, 'period_invalid');
     assert.equal((await call(t, f.admin, 'GET', `${base}/settings`)).periods.length, 4);
-    const clash = await t.request('PUT', `${base}/classes/${f.c5a}/timetable`, { token: f.admin.token, body: { validFrom: `${f.yearStart}-09-01`, slots: [{ weekday: 1, lessonNo: 1, subjectId: f.subjects.math }, { weekday: 1, lessonNo: 1, subjectId: f.subjects.russian }] } });
+    const clash = await t.request('PUT', `${base}/classes/${f.c5a}/timetable`, {
+      token: f.admin.token,
+      body: {
+        validFrom: `${f.yearStart}-09-01`,
+        slots: [
+          { weekday: 1, lessonNo: 1, subjectId: f.subjects.math },
+          { weekday: 1, lessonNo: 1, subjectId: f.subjects.russian },
+        ],
+      },
+    });
     assert.equal(clash.json().error.code, 'timetable_invalid');
     const j = await journalOf(t, f, f.math, f.subjects.math, firstPeriod(f).id);
     assert.ok(j.lessons.length >= 20);
@@ -206,7 +289,14 @@ describe('diary: model and rules', () => {
 
 describe('diary: averages and the timetable plan', () => {
   it('weighted average in one place; suggestion rounds half up', () => {
-    assert.equal(weightedAverage([{ value: '5', weight: 1 }, { value: '4', weight: 2 }, { value: 'debt', weight: 5 }]), 4.33);
+    assert.equal(
+      weightedAverage([
+        { value: '5', weight: 1 },
+        { value: '4', weight: 2 },
+        { value: 'debt', weight: 5 },
+      ]),
+      4.33,
+    );
     assert.equal(weightedAverage([{ value: 'pass', weight: 1 }]), null);
     assert.equal(suggestedMark('2-5', 4.5), '5');
     assert.equal(suggestedMark('2-5', 4.49), '4');
@@ -217,12 +307,35 @@ describe('diary: averages and the timetable plan', () => {
   });
 
   it('the template valid on a date is the latest before it; holidays take lessons away', () => {
-    const slot = (weekday: number, subject: string) => ({ id: subject, timetable_id: 't', weekday, lesson_no: 1, subject_id: subject, teacher_id: null, room: null, group_no: null });
+    const slot = (weekday: number, subject: string) => ({
+      id: subject,
+      timetable_id: 't',
+      weekday,
+      lesson_no: 1,
+      subject_id: subject,
+      teacher_id: null,
+      room: null,
+      group_no: null,
+    });
     const plan = planLessons(
-      { templates: [{ validFrom: '2026-09-01', slots: [slot(1, 'a')] }, { validFrom: '2026-09-14', slots: [slot(1, 'b')] }], changes: [], holidays: [{ startsOn: '2026-09-21', endsOn: '2026-09-27' }] },
+      {
+        templates: [
+          { validFrom: '2026-09-01', slots: [slot(1, 'a')] },
+          { validFrom: '2026-09-14', slots: [slot(1, 'b')] },
+        ],
+        changes: [],
+        holidays: [{ startsOn: '2026-09-21', endsOn: '2026-09-27' }],
+      },
       '2026-09-01',
       '2026-09-30',
     );
-    assert.deepEqual(plan.map((p) => [p.date, p.subjectId]), [['2026-09-07', 'a'], ['2026-09-14', 'b'], ['2026-09-28', 'b']]);
+    assert.deepEqual(
+      plan.map((p) => [p.date, p.subjectId]),
+      [
+        ['2026-09-07', 'a'],
+        ['2026-09-14', 'b'],
+        ['2026-09-28', 'b'],
+      ],
+    );
   });
 });

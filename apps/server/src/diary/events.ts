@@ -1,10 +1,11 @@
 import type { Queryable } from '../db/schema.ts';
-import type { Outbox, UpdateBody } from '../messaging/stream.ts';
+import type { Outbox, UpdateBody } from '../stream/outbox.ts';
 
 /**
  * Diary events go into the one update stream as user events, each to the accounts it concerns
  * (the producer names its recipients): the students it is about and their guardians, the
- * teachers of that class and subject, and the class teacher. Open journals and diaries refetch
+ * teachers of that class and subject, the class teacher, and the school's admins (who see the
+ * whole school's diary). Open journals and diaries refetch
  * or patch themselves from these; push notifications read the same events.
  */
 export interface Audience {
@@ -14,15 +15,13 @@ export interface Audience {
   students: string[] | 'class';
   /** People told besides (the lesson's teacher, the author). */
   alsoPersons?: (string | null)[];
-  /** Tell the class's teachers of the subject and the class teacher (default true). */
+  /** Tell the class's teachers of the subject, the class teacher and the school's admins (default true). */
   staff?: boolean;
 }
 
 export async function audienceUsers(db: Queryable, a: Audience): Promise<string[]> {
   const students =
-    a.students === 'class'
-      ? db.selectFrom('enrolments').select('student_id').where('class_id', '=', a.classId).where('left_at', 'is', null)
-      : null;
+    a.students === 'class' ? db.selectFrom('enrolments').select('student_id').where('class_id', '=', a.classId).where('left_at', 'is', null) : null;
   const studentIds = a.students === 'class' ? null : a.students;
   if (studentIds && studentIds.length === 0 && a.staff === false) return [];
   const rows = await db
@@ -45,7 +44,22 @@ export async function audienceUsers(db: Queryable, a: Audience): Promise<string[
               .leftJoin('class_teacher_subjects as s', 's.class_teacher_id', 't.id')
               .select('t.person_id')
               .where('t.class_id', '=', a.classId)
-              .where((w) => (a.subjectId ? w.or([w('t.is_class_teacher', '=', true), w('s.subject_id', '=', a.subjectId)]) : w('t.is_class_teacher', '=', true))),
+              .where((w) =>
+                a.subjectId ? w.or([w('t.is_class_teacher', '=', true), w('s.subject_id', '=', a.subjectId)]) : w('t.is_class_teacher', '=', true),
+              ),
+          ),
+        );
+        any.push(
+          eb(
+            'persons.id',
+            'in',
+            eb
+              .selectFrom('persons as adm')
+              .innerJoin('classes as c', 'c.school_id', 'adm.school_id')
+              .select('adm.id')
+              .where('c.id', '=', a.classId)
+              .where('adm.archived_at', 'is', null)
+              .where((w) => w(w.val('admin'), '=', w.fn.any('adm.roles'))),
           ),
         );
       }

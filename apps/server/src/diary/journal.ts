@@ -4,11 +4,23 @@ import type { AppContext } from '../context.ts';
 import type { Queryable } from '../db/schema.ts';
 import { AppError, forbidden } from '../http/errors.ts';
 import { getClass } from '../directory/store.ts';
-import { withOutbox } from '../messaging/stream.ts';
+import { withOutbox } from '../stream/transaction.ts';
 import { journalRights, type DiaryAccess } from './access.ts';
 import { tell } from './events.ts';
 import { normaliseGrade, suggestedMark, weightedAverage, weightOf } from './averages.ts';
-import { attendanceQuery, classStudents, getLesson, gradesQuery, pickPeriod, presentAttendance, presentGrade, presentLessons, presentPeriod, schoolScale, workTypes } from './store.ts';
+import {
+  attendanceQuery,
+  classStudents,
+  getLesson,
+  gradesQuery,
+  pickPeriod,
+  presentAttendance,
+  presentGrade,
+  presentLessons,
+  presentPeriod,
+  schoolScale,
+  workTypes,
+} from './store.ts';
 import { getSubject } from './setup.ts';
 import { todayIn } from './dates.ts';
 
@@ -16,7 +28,12 @@ import { todayIn } from './dates.ts';
  * The journal of one class and subject over one period, in one request, and the teacher's
  * commands on it. Every change is saved on its own and told through the update stream.
  */
-export async function loadJournal(db: Queryable, a: DiaryAccess, q: { classId: string; subjectId: string; periodId?: string; groupNo?: number }, timezone: string): Promise<Journal> {
+export async function loadJournal(
+  db: Queryable,
+  a: DiaryAccess,
+  q: { classId: string; subjectId: string; periodId?: string; groupNo?: number },
+  timezone: string,
+): Promise<Journal> {
   const rights = journalRights(a, q.classId, q.subjectId);
   const [cls, subject, period, scale, wts] = await Promise.all([
     getClass(db, a.schoolId, q.classId).catch(() => {
@@ -36,10 +53,20 @@ export async function loadJournal(db: Queryable, a: DiaryAccess, q: { classId: s
   const none = ['00000000-0000-0000-0000-000000000000'];
   const [lessons, grades, attendance, finals] = await Promise.all([
     presentLessons(db, a.schoolId, lessonRows),
-    gradesQuery(db).where('grades.lesson_id', 'in', ids.length ? ids : none).execute(),
-    attendanceQuery(db).where('attendance.lesson_id', 'in', ids.length ? ids : none).execute(),
+    gradesQuery(db)
+      .where('grades.lesson_id', 'in', ids.length ? ids : none)
+      .execute(),
+    attendanceQuery(db)
+      .where('attendance.lesson_id', 'in', ids.length ? ids : none)
+      .execute(),
     period
-      ? db.selectFrom('final_marks').select(['student_id', 'value']).where('subject_id', '=', q.subjectId).where('period_id', '=', period.id).where('student_id', 'in', students.length ? students.map((s) => s.id) : none).execute()
+      ? db
+          .selectFrom('final_marks')
+          .select(['student_id', 'value'])
+          .where('subject_id', '=', q.subjectId)
+          .where('period_id', '=', period.id)
+          .where('student_id', 'in', students.length ? students.map((s) => s.id) : none)
+          .execute()
       : Promise.resolve([]),
   ]);
   const weights = new Map(wts.map((w) => [w.id, w.weight]));
@@ -53,7 +80,13 @@ export async function loadJournal(db: Queryable, a: DiaryAccess, q: { classId: s
     workTypes: wts,
     students: students.map((s) => {
       const mine = presented.filter((g) => g.studentId === s.id);
-      return { id: s.id, lastName: s.last_name, firstName: s.first_name, average: weightedAverage(mine), finalMark: finals.find((f) => f.student_id === s.id)?.value ?? null };
+      return {
+        id: s.id,
+        lastName: s.last_name,
+        firstName: s.first_name,
+        average: weightedAverage(mine),
+        finalMark: finals.find((f) => f.student_id === s.id)?.value ?? null,
+      };
     }),
     lessons,
     grades: presented,
@@ -79,10 +112,19 @@ export async function patchLesson(ctx: AppContext, a: DiaryAccess, lessonId: str
   await withOutbox(ctx, async (trx, outbox) => {
     await trx
       .updateTable('lessons')
-      .set({ ...(body.topic !== undefined ? { topic: body.topic || null } : {}), ...(body.workTypeId !== undefined ? { work_type_id: body.workTypeId } : {}), updated_at: new Date() })
+      .set({
+        ...(body.topic !== undefined ? { topic: body.topic || null } : {}),
+        ...(body.workTypeId !== undefined ? { work_type_id: body.workTypeId } : {}),
+        updated_at: new Date(),
+      })
       .where('id', '=', lessonId)
       .execute();
-    await tell(trx, outbox, { classId: lesson.class_id, subjectId: lesson.subject_id, students: 'class', alsoPersons: [lesson.teacher_id] }, { type: 'diary.lesson', schoolId: a.schoolId, classId: lesson.class_id, subjectId: lesson.subject_id, lessonId });
+    await tell(
+      trx,
+      outbox,
+      { classId: lesson.class_id, subjectId: lesson.subject_id, students: 'class', alsoPersons: [lesson.teacher_id] },
+      { type: 'diary.lesson', schoolId: a.schoolId, classId: lesson.class_id, subjectId: lesson.subject_id, lessonId },
+    );
   });
   return (await presentLessons(ctx.db, a.schoolId, [await getLesson(ctx.db, a.schoolId, lessonId)]))[0]!;
 }
@@ -99,16 +141,46 @@ export async function setHomework(ctx: AppContext, a: DiaryAccess, lessonId: str
     .where('on_date', '>', lesson.on_date);
   const due = body.dueLessonId
     ? await later.where('id', '=', body.dueLessonId).executeTakeFirst()
-    : await (lesson.group_no === null ? later : later.where((eb) => eb.or([eb('group_no', '=', lesson.group_no), eb('group_no', 'is', null)]))).orderBy('on_date').orderBy('lesson_no').limit(1).executeTakeFirst();
+    : await (lesson.group_no === null ? later : later.where((eb) => eb.or([eb('group_no', '=', lesson.group_no), eb('group_no', 'is', null)])))
+        .orderBy('on_date')
+        .orderBy('lesson_no')
+        .limit(1)
+        .executeTakeFirst();
   if (body.dueLessonId && !due) throw new AppError('lesson_not_found', 400);
   if (body.fileIds.length) {
-    const files = await ctx.db.selectFrom('files').select('id').where('id', 'in', body.fileIds).where('school_id', '=', a.schoolId).where('uploader_person_id', '=', a.person.id).execute();
+    const files = await ctx.db
+      .selectFrom('files')
+      .select('id')
+      .where('id', 'in', body.fileIds)
+      .where('school_id', '=', a.schoolId)
+      .where('uploader_person_id', '=', a.person.id)
+      .execute();
     if (files.length !== new Set(body.fileIds).size) throw new AppError('attachment_invalid', 400);
   }
   return withOutbox(ctx, async (trx, outbox) => {
-    const values = { due_lesson_id: due?.id ?? null, due_on: due?.on_date ?? lesson.on_date, text: body.text, file_ids: body.fileIds, set_by: a.person.id, updated_at: new Date() };
-    const hw = await trx.insertInto('homework').values({ lesson_id: lessonId, ...values }).onConflict((oc) => oc.column('lesson_id').doUpdateSet(values)).returningAll().executeTakeFirstOrThrow();
-    await tell(trx, outbox, { classId: lesson.class_id, subjectId: lesson.subject_id, students: 'class', alsoPersons: [lesson.teacher_id] }, { type: 'diary.homework', schoolId: a.schoolId, classId: lesson.class_id, subjectId: lesson.subject_id, lessonId, homeworkId: hw.id, dueOn: hw.due_on });
+    const values = {
+      due_lesson_id: due?.id ?? null,
+      due_on: due?.on_date ?? lesson.on_date,
+      text: body.text,
+      file_ids: body.fileIds,
+      set_by: a.person.id,
+      updated_at: new Date(),
+    };
+    const hw = await trx
+      .insertInto('homework')
+      .values({ lesson_id: lessonId, ...values })
+      .onConflict((oc) => oc.column('lesson_id').doUpdateSet(values))
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    // Set with homework: no longer a loose upload of the teacher's (it is read under the diary's rule).
+    if (body.fileIds.length)
+      await trx.updateTable('files').set({ attached_at: new Date() }).where('id', 'in', body.fileIds).where('attached_at', 'is', null).execute();
+    await tell(
+      trx,
+      outbox,
+      { classId: lesson.class_id, subjectId: lesson.subject_id, students: 'class', alsoPersons: [lesson.teacher_id] },
+      { type: 'diary.homework', schoolId: a.schoolId, classId: lesson.class_id, subjectId: lesson.subject_id, lessonId, homeworkId: hw.id, dueOn: hw.due_on },
+    );
     return hw;
   });
 }
@@ -118,12 +190,23 @@ export async function removeHomework(ctx: AppContext, a: DiaryAccess, lessonId: 
   await withOutbox(ctx, async (trx, outbox) => {
     const gone = await trx.deleteFrom('homework').where('lesson_id', '=', lessonId).returning('id').executeTakeFirst();
     if (!gone) throw new AppError('homework_not_found', 404);
-    await tell(trx, outbox, { classId: lesson.class_id, subjectId: lesson.subject_id, students: 'class', alsoPersons: [lesson.teacher_id] }, { type: 'diary.homework', schoolId: a.schoolId, classId: lesson.class_id, subjectId: lesson.subject_id, lessonId, homeworkId: null, dueOn: null });
+    await tell(
+      trx,
+      outbox,
+      { classId: lesson.class_id, subjectId: lesson.subject_id, students: 'class', alsoPersons: [lesson.teacher_id] },
+      { type: 'diary.homework', schoolId: a.schoolId, classId: lesson.class_id, subjectId: lesson.subject_id, lessonId, homeworkId: null, dueOn: null },
+    );
   });
 }
 
 async function checkStudentOfLesson(db: Queryable, lesson: { class_id: string }, studentIds: string[]) {
-  const rows = await db.selectFrom('enrolments').select('student_id').where('class_id', '=', lesson.class_id).where('left_at', 'is', null).where('student_id', 'in', studentIds).execute();
+  const rows = await db
+    .selectFrom('enrolments')
+    .select('student_id')
+    .where('class_id', '=', lesson.class_id)
+    .where('left_at', 'is', null)
+    .where('student_id', 'in', studentIds)
+    .execute();
   if (rows.length !== new Set(studentIds).size) throw new AppError('not_enrolled', 400);
 }
 
@@ -140,12 +223,38 @@ export async function setGrade(ctx: AppContext, a: DiaryAccess, lessonId: string
   if (body.workTypeId && !wts.some((w) => w.id === body.workTypeId)) throw new AppError('work_type_invalid', 400);
   const weights = new Map(wts.map((w) => [w.id, w.weight]));
   return withOutbox(ctx, async (trx, outbox) => {
-    const old = await trx.selectFrom('grades').select(['value', 'work_type_id', 'comment']).where('lesson_id', '=', lessonId).where('student_id', '=', studentId).forUpdate().executeTakeFirst();
-    const values = { value, work_type_id: body.workTypeId !== undefined ? body.workTypeId : (old?.work_type_id ?? null), comment: body.comment !== undefined ? body.comment || null : (old?.comment ?? null), set_by: a.person.id, updated_at: new Date() };
-    const g = await trx.insertInto('grades').values({ lesson_id: lessonId, student_id: studentId, ...values }).onConflict((oc) => oc.columns(['lesson_id', 'student_id']).doUpdateSet(values)).returningAll().executeTakeFirstOrThrow();
-    if (old?.value !== value) await trx.insertInto('grade_changes').values({ school_id: a.schoolId, lesson_id: lessonId, student_id: studentId, old_value: old?.value ?? null, new_value: value, changed_by: a.person.id }).execute();
+    const old = await trx
+      .selectFrom('grades')
+      .select(['value', 'work_type_id', 'comment'])
+      .where('lesson_id', '=', lessonId)
+      .where('student_id', '=', studentId)
+      .forUpdate()
+      .executeTakeFirst();
+    const values = {
+      value,
+      work_type_id: body.workTypeId !== undefined ? body.workTypeId : (old?.work_type_id ?? null),
+      comment: body.comment !== undefined ? body.comment || null : (old?.comment ?? null),
+      set_by: a.person.id,
+      updated_at: new Date(),
+    };
+    const g = await trx
+      .insertInto('grades')
+      .values({ lesson_id: lessonId, student_id: studentId, ...values })
+      .onConflict((oc) => oc.columns(['lesson_id', 'student_id']).doUpdateSet(values))
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    if (old?.value !== value)
+      await trx
+        .insertInto('grade_changes')
+        .values({ school_id: a.schoolId, lesson_id: lessonId, student_id: studentId, old_value: old?.value ?? null, new_value: value, changed_by: a.person.id })
+        .execute();
     const grade = presentGrade({ ...g, on_date: lesson.on_date, subject_id: lesson.subject_id, lesson_work_type_id: lesson.work_type_id }, weights);
-    await tell(trx, outbox, { classId: lesson.class_id, subjectId: lesson.subject_id, students: [studentId], alsoPersons: [lesson.teacher_id] }, { type: 'diary.grade', schoolId: a.schoolId, classId: lesson.class_id, subjectId: lesson.subject_id, lessonId, studentId, grade });
+    await tell(
+      trx,
+      outbox,
+      { classId: lesson.class_id, subjectId: lesson.subject_id, students: [studentId], alsoPersons: [lesson.teacher_id] },
+      { type: 'diary.grade', schoolId: a.schoolId, classId: lesson.class_id, subjectId: lesson.subject_id, lessonId, studentId, grade },
+    );
     return grade;
   });
 }
@@ -155,15 +264,27 @@ export async function removeGrade(ctx: AppContext, a: DiaryAccess, lessonId: str
   await withOutbox(ctx, async (trx, outbox) => {
     const old = await trx.deleteFrom('grades').where('lesson_id', '=', lessonId).where('student_id', '=', studentId).returning('value').executeTakeFirst();
     if (!old) return;
-    await trx.insertInto('grade_changes').values({ school_id: a.schoolId, lesson_id: lessonId, student_id: studentId, old_value: old.value, new_value: null, changed_by: a.person.id }).execute();
-    await tell(trx, outbox, { classId: lesson.class_id, subjectId: lesson.subject_id, students: [studentId], alsoPersons: [lesson.teacher_id] }, { type: 'diary.grade', schoolId: a.schoolId, classId: lesson.class_id, subjectId: lesson.subject_id, lessonId, studentId, grade: null });
+    await trx
+      .insertInto('grade_changes')
+      .values({ school_id: a.schoolId, lesson_id: lessonId, student_id: studentId, old_value: old.value, new_value: null, changed_by: a.person.id })
+      .execute();
+    await tell(
+      trx,
+      outbox,
+      { classId: lesson.class_id, subjectId: lesson.subject_id, students: [studentId], alsoPersons: [lesson.teacher_id] },
+      { type: 'diary.grade', schoolId: a.schoolId, classId: lesson.class_id, subjectId: lesson.subject_id, lessonId, studentId, grade: null },
+    );
   });
 }
 
 /** Marks (or clears, with null) the attendance of several students at one lesson: a whole column in one request. */
 export async function setAttendance(ctx: AppContext, a: DiaryAccess, lessonId: string, body: z.infer<typeof AttendanceBody>) {
   const lesson = await editableLesson(ctx.db, a, lessonId, 'attendance');
-  await checkStudentOfLesson(ctx.db, lesson, body.marks.map((m) => m.studentId));
+  await checkStudentOfLesson(
+    ctx.db,
+    lesson,
+    body.marks.map((m) => m.studentId),
+  );
   await withOutbox(ctx, async (trx, outbox) => {
     const set = body.marks.filter((m) => m.status !== null);
     const clear = body.marks.filter((m) => m.status === null).map((m) => m.studentId);
@@ -171,11 +292,20 @@ export async function setAttendance(ctx: AppContext, a: DiaryAccess, lessonId: s
       await trx
         .insertInto('attendance')
         .values(set.map((m) => ({ lesson_id: lessonId, student_id: m.studentId, status: m.status!, notice_id: null, set_by: a.person.id })))
-        .onConflict((oc) => oc.columns(['lesson_id', 'student_id']).doUpdateSet((eb) => ({ status: eb.ref('excluded.status'), notice_id: null, set_by: a.person.id, updated_at: new Date() })))
+        .onConflict((oc) =>
+          oc
+            .columns(['lesson_id', 'student_id'])
+            .doUpdateSet((eb) => ({ status: eb.ref('excluded.status'), notice_id: null, set_by: a.person.id, updated_at: new Date() })),
+        )
         .execute();
     }
     if (clear.length) await trx.deleteFrom('attendance').where('lesson_id', '=', lessonId).where('student_id', 'in', clear).execute();
-    await tell(trx, outbox, { classId: lesson.class_id, subjectId: lesson.subject_id, students: body.marks.map((m) => m.studentId), alsoPersons: [lesson.teacher_id] }, { type: 'diary.attendance', schoolId: a.schoolId, classId: lesson.class_id, subjectId: lesson.subject_id, lessonId, marks: body.marks });
+    await tell(
+      trx,
+      outbox,
+      { classId: lesson.class_id, subjectId: lesson.subject_id, students: body.marks.map((m) => m.studentId), alsoPersons: [lesson.teacher_id] },
+      { type: 'diary.attendance', schoolId: a.schoolId, classId: lesson.class_id, subjectId: lesson.subject_id, lessonId, marks: body.marks },
+    );
   });
 }
 
@@ -192,17 +322,36 @@ export async function setFinalMark(ctx: AppContext, a: DiaryAccess, body: z.infe
   if (!enrolment) throw new AppError('diary_not_found', 404);
   if (!journalRights(a, enrolment.id, body.subjectId).edit) throw forbidden();
   if (body.periodId) {
-    const p = await ctx.db.selectFrom('reporting_periods').select('id').where('id', '=', body.periodId).where('academic_year_id', '=', enrolment.academic_year_id).executeTakeFirst();
+    const p = await ctx.db
+      .selectFrom('reporting_periods')
+      .select('id')
+      .where('id', '=', body.periodId)
+      .where('academic_year_id', '=', enrolment.academic_year_id)
+      .executeTakeFirst();
     if (!p) throw new AppError('period_not_found', 404);
   }
   const scale = await schoolScale(ctx.db, a.schoolId);
   const value = normaliseGrade(scale, body.value);
   if (value === null || value === 'debt') throw new AppError('grade_invalid', 400, { scale });
   await ctx.db.transaction().execute(async (trx) => {
-    let q = trx.deleteFrom('final_marks').where('academic_year_id', '=', enrolment.academic_year_id).where('student_id', '=', body.studentId).where('subject_id', '=', body.subjectId);
+    let q = trx
+      .deleteFrom('final_marks')
+      .where('academic_year_id', '=', enrolment.academic_year_id)
+      .where('student_id', '=', body.studentId)
+      .where('subject_id', '=', body.subjectId);
     q = body.periodId ? q.where('period_id', '=', body.periodId) : q.where('period_id', 'is', null);
     await q.execute();
-    await trx.insertInto('final_marks').values({ academic_year_id: enrolment.academic_year_id, period_id: body.periodId, student_id: body.studentId, subject_id: body.subjectId, value, set_by: a.person.id }).execute();
+    await trx
+      .insertInto('final_marks')
+      .values({
+        academic_year_id: enrolment.academic_year_id,
+        period_id: body.periodId,
+        student_id: body.studentId,
+        subject_id: body.subjectId,
+        value,
+        set_by: a.person.id,
+      })
+      .execute();
   });
   return { studentId: body.studentId, subjectId: body.subjectId, periodId: body.periodId, value };
 }
@@ -220,7 +369,20 @@ export async function gradeHistory(db: Queryable, schoolId: string, filter: { cl
     .innerJoin('subjects as s', 's.id', 'l.subject_id')
     .innerJoin('persons as st', 'st.id', 'c.student_id')
     .leftJoin('persons as by', 'by.id', 'c.changed_by')
-    .select(['c.lesson_id', 'c.student_id', 'c.old_value', 'c.new_value', 'c.changed_at', 'l.on_date', 's.name as subject_name', 'st.last_name', 'st.first_name', 'by.id as by_id', 'by.last_name as by_last', 'by.first_name as by_first'])
+    .select([
+      'c.lesson_id',
+      'c.student_id',
+      'c.old_value',
+      'c.new_value',
+      'c.changed_at',
+      'l.on_date',
+      's.name as subject_name',
+      'st.last_name',
+      'st.first_name',
+      'by.id as by_id',
+      'by.last_name as by_last',
+      'by.first_name as by_first',
+    ])
     .where('c.school_id', '=', schoolId);
   if (filter.classId) q = q.where('l.class_id', '=', filter.classId);
   if (filter.studentId) q = q.where('c.student_id', '=', filter.studentId);

@@ -12,6 +12,7 @@ import type { Queryable, Tx } from '../db/schema.ts';
 import { AppError } from '../http/errors.ts';
 import { accessChat, type ChatAccess } from '../messaging/access.ts';
 import { canReadAttachment, type AttachmentResolver } from '../messaging/attachments.ts';
+import { canReadHomeworkFile } from '../diary/access.ts';
 import { stickerAttachment } from './stickers.ts';
 import type { FilesTable } from './tables.ts';
 import { cleanFileName, detectType } from './types.ts';
@@ -44,7 +45,17 @@ export function presentFile(row: FileRow): UploadedFile {
 
 export function attachmentOf(row: FileRow): MessageAttachment {
   const f = presentFile(row);
-  return { id: f.id, kind: f.kind, name: f.name, contentType: f.contentType, size: f.size, width: f.width, height: f.height, url: f.url, thumbnailUrl: f.thumbnailUrl };
+  return {
+    id: f.id,
+    kind: f.kind,
+    name: f.name,
+    contentType: f.contentType,
+    size: f.size,
+    width: f.width,
+    height: f.height,
+    url: f.url,
+    thumbnailUrl: f.thumbnailUrl,
+  };
 }
 
 /** Counts and hashes what passes through, and fails as soon as it exceeds `limit` bytes. */
@@ -186,13 +197,15 @@ export async function uploadFile(ctx: AppContext, access: ChatAccess, userId: st
 
 /**
  * The file, if the account may read it now: it is attached to a live message of a chat the
- * account is a current member of, or it is the account's own upload, not attached yet, into a
- * chat it is still a member of. Everyone else gets 404, as for a file that does not exist.
+ * account is a current member of, or to homework of a class whose diary the account sees
+ * (diary/access.ts), or it is the account's own upload, not attached yet, into a chat it is still
+ * a member of. Everyone else gets 404, as for a file that does not exist.
  */
 export async function readableFile(db: Queryable, userId: string, fileId: string): Promise<FileRow> {
   const row = await db.selectFrom('files').selectAll().where('id', '=', fileId).executeTakeFirst();
   if (!row) throw new AppError('file_not_found', 404);
   if (await canReadAttachment(db, userId, fileId)) return row;
+  if (await canReadHomeworkFile(db, userId, fileId)) return row;
   if (row.uploader_user_id === userId && !row.attached_at) {
     const member = await accessChat(db, userId, row.chat_id).catch(() => null);
     if (member) return row;

@@ -8,6 +8,7 @@ import { Button, ErrorNote, Field, Select } from '../ui/kit.tsx';
 import { useDt } from './i18n.ts';
 import { addDays, gradeClass, localToday, showGrade } from './format.ts';
 import { Trend } from './Trend.tsx';
+import { HomeworkFiles } from './HomeworkFiles.tsx';
 
 type Tab = 'week' | 'grades' | 'homework' | 'attendance' | 'absence';
 
@@ -32,7 +33,15 @@ export function DiaryView({ schoolId, studentId, isStudent, isGuardian }: { scho
     <div className="diary">
       <div role="tablist" className="diary-tabs" aria-label={dt('d.title')}>
         {tabs.map((x) => (
-          <button key={x} role="tab" type="button" id={`tab-${x}`} aria-selected={tab === x} aria-controls={`panel-${x}`} tabIndex={tab === x ? 0 : -1} onClick={() => setTab(x)}
+          <button
+            key={x}
+            role="tab"
+            type="button"
+            id={`tab-${x}`}
+            aria-selected={tab === x}
+            aria-controls={`panel-${x}`}
+            tabIndex={tab === x ? 0 : -1}
+            onClick={() => setTab(x)}
             onKeyDown={(e) => {
               const i = tabs.indexOf(x);
               if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
@@ -40,7 +49,8 @@ export function DiaryView({ schoolId, studentId, isStudent, isGuardian }: { scho
                 setTab(next);
                 document.getElementById(`tab-${next}`)?.focus();
               }
-            }}>
+            }}
+          >
             {dt(`d.tab.${x}`)}
           </button>
         ))}
@@ -97,7 +107,9 @@ function WeekView({ base, schoolId, isGuardian }: { base: string; schoolId: stri
     <div className="stack">
       <div className="row diary-weeknav">
         <Button variant="secondary" onClick={() => setDay(addDays(data.weekStart, -7))}>{`‹ ${dt('d.prevWeek')}`}</Button>
-        <Button variant="ghost" onClick={() => setDay(localToday())}>{dt('d.thisWeek')}</Button>
+        <Button variant="ghost" onClick={() => setDay(localToday())}>
+          {dt('d.thisWeek')}
+        </Button>
         <Button variant="secondary" onClick={() => setDay(addDays(data.weekStart, 7))}>{`${dt('d.nextWeek')} ›`}</Button>
       </div>
       <h3>{dt('d.weekOf', { date: date(data.weekStart) })}</h3>
@@ -125,7 +137,10 @@ function WeekView({ base, schoolId, isGuardian }: { base: string; schoolId: stri
                   </div>
                   {l.topic && <p className="diary-topic">{`${dt('d.topic')}: ${l.topic}`}</p>}
                   {due.map((h) => (
-                    <p key={h.id} className="diary-hw">{`${dt('d.homeworkDue')}: ${h.text}`}</p>
+                    <div key={h.id}>
+                      <p className="diary-hw">{`${dt('d.homeworkDue')}: ${h.text}`}</p>
+                      <HomeworkFiles files={h.files} />
+                    </div>
                   ))}
                 </li>
               );
@@ -136,7 +151,9 @@ function WeekView({ base, schoolId, isGuardian }: { base: string; schoolId: stri
       {isGuardian && (
         <div className="row">
           {data.signedOff ? (
-            <p className="badge badge-ok" role="status">{dt('d.signedOff')}</p>
+            <p className="badge badge-ok" role="status">
+              {dt('d.signedOff')}
+            </p>
           ) : (
             <Button onClick={() => void api.post(`${base}/signoff`, null, { weekStart: data.weekStart }).then(reload)}>{dt('d.signoff')}</Button>
           )}
@@ -157,7 +174,9 @@ function GradeChip({ grade, lesson, schoolId }: { grade: Grade; lesson: Lesson; 
       title={teacher ? dt('d.askTeacher') : undefined}
       aria-label={`${dt('d.grade')} ${text}${teacher ? `. ${dt('d.askTeacher')}` : ''}`}
       disabled={!teacher}
-      onClick={() => teacher && void askTeacher(schoolId, teacher.id, dt('d.quote.grade', { subject: lesson.subjectName, date: date(grade.date), value: text }))}
+      onClick={() =>
+        teacher && void askTeacher(schoolId, teacher.id, dt('d.quote.grade', { subject: lesson.subjectName, date: date(grade.date), value: text }))
+      }
     >
       {text}
     </button>
@@ -197,11 +216,15 @@ function GradesView({ base, schoolId }: { base: string; schoolId: string }) {
               </th>
               <td>
                 {s.grades.map((g) => (
-                  <span key={`${g.lessonId}`} className={`grade ${gradeClass(g.value)}`} title={date(g.date)}>{showGrade(g.value, dt)}</span>
+                  <span key={`${g.lessonId}`} className={`grade ${gradeClass(g.value)}`} title={date(g.date)}>
+                    {showGrade(g.value, dt)}
+                  </span>
                 ))}
               </td>
               <td>{s.average?.toFixed(2) ?? '—'}</td>
-              <td><Trend points={s.trend} label={`${dt('d.trend')}: ${s.subject.name}`} min={min} max={max} /></td>
+              <td>
+                <Trend points={s.trend} label={`${dt('d.trend')}: ${s.subject.name}`} min={min} max={max} />
+              </td>
               <td>{s.finalMark ?? ''}</td>
             </tr>
           ))}
@@ -233,31 +256,38 @@ function HomeworkView({ base, schoolId, isStudent }: { base: string; schoolId: s
   };
   return (
     <>
-    {tickErr ? <ErrorNote>{error(tickErr)}</ErrorNote> : null}
-    <ul className="diary-hwlist">
-      {data.homework.map((h) => (
-        <li key={h.id} data-homework-id={h.id} className={isDone(h) ? 'is-done' : ''}>
-          <div className="row">
-            <strong>{h.subjectName}</strong>
-            <span className="hint">{dt('d.due', { date: date(h.dueOn) })}</span>
-          </div>
-          <p>{h.text}</p>
-          <div className="row">
-            {isStudent && (
-              <label className="check">
-                <input type="checkbox" checked={isDone(h)} onChange={(e) => tick(h, e.target.checked)} />
-                {dt('d.done')}
-              </label>
-            )}
-            {h.teacher && (
-              <button type="button" className="linkish" onClick={() => void askTeacher(schoolId, h.teacher!.id, dt('d.quote.homework', { subject: h.subjectName, date: date(h.dueOn), text: h.text }))}>
-                {dt('d.askTeacher')}
-              </button>
-            )}
-          </div>
-        </li>
-      ))}
-    </ul>
+      {tickErr ? <ErrorNote>{error(tickErr)}</ErrorNote> : null}
+      <ul className="diary-hwlist">
+        {data.homework.map((h) => (
+          <li key={h.id} data-homework-id={h.id} className={isDone(h) ? 'is-done' : ''}>
+            <div className="row">
+              <strong>{h.subjectName}</strong>
+              <span className="hint">{dt('d.due', { date: date(h.dueOn) })}</span>
+            </div>
+            <p>{h.text}</p>
+            <HomeworkFiles files={h.files} />
+            <div className="row">
+              {isStudent && (
+                <label className="check">
+                  <input type="checkbox" checked={isDone(h)} onChange={(e) => tick(h, e.target.checked)} />
+                  {dt('d.done')}
+                </label>
+              )}
+              {h.teacher && (
+                <button
+                  type="button"
+                  className="linkish"
+                  onClick={() =>
+                    void askTeacher(schoolId, h.teacher!.id, dt('d.quote.homework', { subject: h.subjectName, date: date(h.dueOn), text: h.text }))
+                  }
+                >
+                  {dt('d.askTeacher')}
+                </button>
+              )}
+            </div>
+          </li>
+        ))}
+      </ul>
     </>
   );
 }
@@ -273,7 +303,9 @@ function AttendanceView({ base }: { base: string }) {
       <p>{dt('d.att.lessons', { n: data.lessons })}</p>
       <ul className="diary-attcounts">
         {(['absent', 'ill', 'excused', 'late'] as const).map((k) => (
-          <li key={k}><span className={`att att-${k}`}>{dt(`d.att.${k}`)}</span> {data.counts[k]}</li>
+          <li key={k}>
+            <span className={`att att-${k}`}>{dt(`d.att.${k}`)}</span> {data.counts[k]}
+          </li>
         ))}
       </ul>
       <ul>
@@ -320,7 +352,9 @@ function AbsenceForm({ base }: { base: string }) {
       <Field label={dt('d.absence.comment')} value={comment} onChange={(e) => setComment(e.target.value)} maxLength={300} />
       <ErrorNote>{err}</ErrorNote>
       {sent !== null && <p role="status">{dt('d.absence.sent', { n: sent })}</p>}
-      <Button type="submit" busy={busy}>{dt('d.absence.send')}</Button>
+      <Button type="submit" busy={busy}>
+        {dt('d.absence.send')}
+      </Button>
     </form>
   );
 }
