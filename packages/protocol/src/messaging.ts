@@ -102,7 +102,22 @@ export const Chat = z.object({
   canPost: z.boolean(),
   isModerator: z.boolean(),
   pinnedMessageId: Id.nullable(),
-  receipts: z.boolean().optional().describe('Whether the authors of this chat see who read their messages (GET …/messages/:id/receipts); false: that endpoint refuses, do not ask'),
+  peer: z
+    .object({
+      personId: Id,
+      roles: z.array(SchoolRole),
+      classes: z.array(z.string()).describe('Students: their class; teachers: the classes they teach'),
+      children: z
+        .array(z.object({ name: z.string(), relation: z.string().nullable(), classes: z.array(z.string()) }))
+        .describe('Guardians: their children and their classes'),
+    })
+    .nullable()
+    .optional()
+    .describe('Direct chats: who the other person is at school ("мама Егора, 5А"), so a teacher knows whose parent writes'),
+  receipts: z
+    .boolean()
+    .optional()
+    .describe('Whether the authors of this chat see who read their messages (GET …/messages/:id/receipts); false: that endpoint refuses, do not ask'),
   lastMessage: Message.nullable(),
   createdAt: Iso,
 });
@@ -117,7 +132,10 @@ export const HistoryQuery = z.object({
   before: z.coerce.number().int().min(1).optional().describe('Messages with seq below this; newest when omitted'),
   after: z.coerce.number().int().min(0).optional().describe('Messages with seq above this, oldest first'),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  teachersOnly: z.enum(['true', 'false', '1', '0']).optional().transform((v) => v === 'true' || v === '1'),
+  teachersOnly: z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((v) => v === 'true' || v === '1'),
 });
 export const MessagePage = z.object({ messages: z.array(Message).describe('Oldest first'), hasMore: z.boolean() });
 
@@ -128,7 +146,10 @@ export const SendMessageBody = z.object({
   forwardOf: Id.optional().describe('A message of another chat of mine to forward'),
   attachments: z.array(Id).max(10).optional().describe('Files uploaded by me into this chat (POST /chats/:id/files)'),
   sticker: StickerId.optional().describe('A sticker of the pack (GET /stickers), sent alone'),
-  mentions: z.array(z.object({ offset: z.number().int().min(0), length: z.number().int().min(1), personId: Id })).max(50).optional(),
+  mentions: z
+    .array(z.object({ offset: z.number().int().min(0), length: z.number().int().min(1), personId: Id }))
+    .max(50)
+    .optional(),
 });
 export type SendMessageBody = z.infer<typeof SendMessageBody>;
 
@@ -163,8 +184,14 @@ export const SearchQuery = z.object({
   q: z.string().trim().min(1).max(200),
   chatId: Id.optional(),
   authorId: Id.optional().describe('A person id'),
-  teachersOnly: z.enum(['true', 'false', '1', '0']).optional().transform((v) => v === 'true' || v === '1'),
-  hasAttachment: z.enum(['true', 'false', '1', '0']).optional().transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
+  teachersOnly: z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((v) => v === 'true' || v === '1'),
+  hasAttachment: z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
   limit: z.coerce.number().int().min(1).max(100).default(30),
 });
 export const SearchResults = z.object({ messages: z.array(Message) });

@@ -54,10 +54,16 @@ export async function presentMessages(db: Queryable, rows: MessageRow[], opts: P
     ? await db.selectFrom('messages').select(['id', 'seq', 'text', 'author_person_id', 'deleted_at']).where('id', 'in', replyIds).execute()
     : [];
   const known = opts.known ?? [];
-  const personIds = [...new Set([...rows.map((r) => r.author_person_id), ...replies.map((r) => r.author_person_id)])].filter((id) => !known.some((k) => k.id === id));
+  const personIds = [...new Set([...rows.map((r) => r.author_person_id), ...replies.map((r) => r.author_person_id)])].filter(
+    (id) => !known.some((k) => k.id === id),
+  );
   const [loaded, reactions, views] = await Promise.all([
-    personIds.length ? db.selectFrom('persons').select(['id', 'user_id', 'last_name', 'first_name', 'middle_name', 'roles']).where('id', 'in', personIds).execute() : Promise.resolve([]),
-    opts.fresh ? Promise.resolve([]) : db.selectFrom('message_reactions').select(['message_id', 'emoji', 'user_id']).where('message_id', 'in', ids).orderBy('created_at').execute(),
+    personIds.length
+      ? db.selectFrom('persons').select(['id', 'user_id', 'last_name', 'first_name', 'middle_name', 'roles']).where('id', 'in', personIds).execute()
+      : Promise.resolve([]),
+    opts.fresh
+      ? Promise.resolve([])
+      : db.selectFrom('message_reactions').select(['message_id', 'emoji', 'user_id']).where('message_id', 'in', ids).orderBy('created_at').execute(),
     opts.channel && !opts.fresh
       ? db
           .selectFrom('messages')
@@ -128,7 +134,12 @@ export function messageOf(
   };
 }
 
-export async function presentMessage(db: Queryable, row: MessageRow, chat: Pick<ChatRow, 'kind'>, opts: Omit<PresentOptions, 'channel'> = {}): Promise<Message> {
+export async function presentMessage(
+  db: Queryable,
+  row: MessageRow,
+  chat: Pick<ChatRow, 'kind'>,
+  opts: Omit<PresentOptions, 'channel'> = {},
+): Promise<Message> {
   return (await presentMessages(db, [row], { ...opts, channel: isChannel(chat.kind) }))[0]!;
 }
 
@@ -136,7 +147,7 @@ export async function presentMessage(db: Queryable, row: MessageRow, chat: Pick<
 export function presentChat(
   chat: ChatRow,
   member: Pick<ChatMemberRow, 'role' | 'last_read_seq'>,
-  extra: { title?: string | null; unreadCount?: number; memberCount?: number; lastMessage?: Message | null } = {},
+  extra: { title?: string | null; unreadCount?: number; memberCount?: number; lastMessage?: Message | null; peer?: Chat['peer'] } = {},
 ): Chat {
   return {
     id: chat.id,
@@ -151,6 +162,7 @@ export function presentChat(
     canPost: mayPost(chat, member.role),
     isModerator: member.role === 'moderator',
     pinnedMessageId: chat.pinned_message_id,
+    ...(extra.peer !== undefined ? { peer: extra.peer } : {}),
     receipts: hasReceipts(chat.kind),
     lastMessage: extra.lastMessage ?? null,
     createdAt: chat.created_at.toISOString(),

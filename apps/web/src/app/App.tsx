@@ -19,6 +19,7 @@ const Search = lazy(() => import('../screens/Search.tsx'));
 const MeetingScreen = lazy(() => import('../meetings/MeetingScreen.tsx'));
 const ChatMeetings = lazy(() => import('../meetings/ChatMeetings.tsx'));
 const Diary = lazy(() => import('../diary/DiaryScreen.tsx'));
+const NewGroup = lazy(() => import('../screens/NewGroup.tsx'));
 
 export function App() {
   const locale = useStore(localeStore);
@@ -59,7 +60,16 @@ function Root() {
         {loadErr ? (
           <div className="stack">
             <p role="alert">{error(loadErr)}</p>
-            <button className="btn btn-primary" type="button" onClick={() => { setLoadErr(null); loadMe().catch(setLoadErr); }}>{t('common.retry')}</button>
+            <button
+              className="btn btn-primary"
+              type="button"
+              onClick={() => {
+                setLoadErr(null);
+                loadMe().catch(setLoadErr);
+              }}
+            >
+              {t('common.retry')}
+            </button>
           </div>
         ) : (
           <p aria-live="polite">{t('common.loading')}</p>
@@ -102,7 +112,19 @@ function Shell() {
   const schoolId = useStore(schoolStore);
   const membership = currentMembership(me, schoolId);
   const isStaff = !!membership?.roles.some((r) => r === 'admin' || r === 'teacher');
-  const section = path.startsWith('/settings') ? 'settings' : path.startsWith('/admin') ? 'admin' : path.startsWith('/search') ? 'search' : path.startsWith('/channels') ? 'channels' : path.startsWith('/meetings') ? 'meetings' : path.startsWith('/diary') ? 'diary' : 'chats';
+  const section = path.startsWith('/settings')
+    ? 'settings'
+    : path.startsWith('/admin')
+      ? 'admin'
+      : path.startsWith('/search')
+        ? 'search'
+        : path.startsWith('/channels')
+          ? 'channels'
+          : path.startsWith('/meetings')
+            ? 'meetings'
+            : path.startsWith('/diary')
+              ? 'diary'
+              : 'chats';
   const chatMatch = match('/chats/:id', path) ?? match('/channels/:id', path);
   const chats = useStore(useEngine().chats);
   useUnreadAttention(chats, schoolId, t('app.name'));
@@ -124,16 +146,18 @@ function Shell() {
   else if (section === 'admin') body = isStaff ? <Admin /> : null;
   else if (section === 'search') body = <Search />;
   else if (section === 'diary') body = <Diary />;
+  else if (path === '/groups/new') body = <NewGroup />;
   else if (section === 'meetings') {
     const chatMeetings = match('/meetings/chat/:id', path);
     const meeting = match('/meetings/:id', path);
     body = chatMeetings ? <ChatMeetings chatId={chatMeetings.id!} /> : meeting ? <MeetingScreen key={meeting.id} meetingId={meeting.id!} /> : null;
-  }
-  else body = <ChatsScreen mode={section === 'channels' ? 'channels' : 'chats'} chatId={chatMatch?.id ?? null} />;
+  } else body = <ChatsScreen mode={section === 'channels' ? 'channels' : 'chats'} chatId={chatMatch?.id ?? null} />;
 
   return (
     <div className={`shell ${chatMatch ? 'has-chat' : ''}`}>
-      <a className="skip" href="#main">{t('nav.skip')}</a>
+      <a className="skip" href="#main">
+        {t('nav.skip')}
+      </a>
       <header className="topbar">
         <span className="brand">
           <img src="/icons/icon.svg" alt="" width="28" height="28" />
@@ -163,7 +187,15 @@ function Shell() {
           </a>
         ))}
       </nav>
-      <Suspense fallback={<main id="main" className="center"><p>{t('common.loading')}</p></main>}>{body}</Suspense>
+      <Suspense
+        fallback={
+          <main id="main" className="center">
+            <p>{t('common.loading')}</p>
+          </main>
+        }
+      >
+        {body}
+      </Suspense>
     </div>
   );
 }

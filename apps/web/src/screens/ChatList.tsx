@@ -19,7 +19,10 @@ export function ChatList({ mode, activeId }: { mode: 'chats' | 'channels'; activ
   const queue = useStore(engine.outbox);
   const me = useStore(meStore);
   const schoolId = useStore(schoolStore);
-  const personId = currentMembership(me, schoolId)?.personId;
+  const membership = currentMembership(me, schoolId);
+  const personId = membership?.personId;
+  const mayGroup =
+    mode === 'chats' && !!membership && (membership.roles.includes('admin') || membership.classes.some((c) => c.as === 'teacher' || c.as === 'class_teacher'));
   const [filter, setFilter] = useState('');
 
   const groups = useMemo(() => {
@@ -34,24 +37,38 @@ export function ChatList({ mode, activeId }: { mode: 'chats' | 'channels'; activ
     // put away in a section at the bottom).
     const unread = list.filter((x) => x.chat.unreadCount > 0);
     const read = list.filter((x) => x.chat.unreadCount === 0);
-    return [
-      ...(unread.length ? [{ section: 'unread' as const, items: unread }] : []),
-      ...(read.length ? [{ section: 'all' as const, items: read }] : []),
-    ];
+    return [...(unread.length ? [{ section: 'unread' as const, items: unread }] : []), ...(read.length ? [{ section: 'all' as const, items: read }] : [])];
   }, [chats, filter, mode, schoolId, t]);
 
   const base = mode === 'channels' ? '/channels' : '/chats';
   return (
     <div className="chatlist">
       <div className="chatlist-filter">
-        <label className="sr-only" htmlFor="chat-filter">{t('chats.filter')}</label>
+        <label className="sr-only" htmlFor="chat-filter">
+          {t('chats.filter')}
+        </label>
         <input id="chat-filter" type="search" placeholder={t('chats.filter')} value={filter} onChange={(e) => setFilter(e.target.value)} />
+        {mayGroup && (
+          <a
+            href="/groups/new"
+            className="btn btn-secondary new-group"
+            onClick={(e) => {
+              if (e.metaKey || e.ctrlKey) return;
+              e.preventDefault();
+              navigate('/groups/new');
+            }}
+          >
+            {t('chats.newGroup')}
+          </a>
+        )}
       </div>
       {chats === null && <p className="muted pad">{t('common.loading')}</p>}
       {chats !== null && groups.length === 0 && <p className="muted pad">{filter ? t('chats.nothingFound') : t('chats.empty')}</p>}
       {groups.map(({ section, items }) => (
         <section key={section} aria-labelledby={`sec-${section}`}>
-          <h2 className="section-title" id={`sec-${section}`}>{t(`chats.section.${section}`)}</h2>
+          <h2 className="section-title" id={`sec-${section}`}>
+            {t(`chats.section.${section}`)}
+          </h2>
           <ul className="plain">
             {items.map(({ chat, title }) => {
               const m = chat.lastMessage;
@@ -71,16 +88,34 @@ export function ChatList({ mode, activeId }: { mode: 'chats' | 'channels'; activ
                   >
                     <span className="chatrow-top">
                       <span className="chatrow-title">{title}</span>
-                      {m && <time className="chatrow-time" dateTime={m.createdAt}>{isToday(m.createdAt) ? time(m.createdAt) : day(m.createdAt)}</time>}
+                      {m && (
+                        <time className="chatrow-time" dateTime={m.createdAt}>
+                          {isToday(m.createdAt) ? time(m.createdAt) : day(m.createdAt)}
+                        </time>
+                      )}
                     </span>
                     <span className="chatrow-bottom">
                       <span className="chatrow-preview">
-                        {m && !m.deletedAt && !isChannel(chat.kind) && chat.kind !== 'direct' && <span className="chatrow-author">{shortName(m.author.name)}: </span>}
+                        {m && !m.deletedAt && !isChannel(chat.kind) && chat.kind !== 'direct' && (
+                          <span className="chatrow-author">{shortName(m.author.name)}: </span>
+                        )}
                         {preview(m, t)}
                       </span>
-                      {pending > 0 && <span className="badge badge-queue" title={plural('outbox.waiting', pending)}>{pending}</span>}
-                      {mentioned && <span className="badge badge-mention" aria-label={t('chats.mentioned')}>@</span>}
-                      {chat.unreadCount > 0 && <span className="badge" aria-label={plural('chats.unread', chat.unreadCount)}>{chat.unreadCount > 999 ? '999+' : chat.unreadCount}</span>}
+                      {pending > 0 && (
+                        <span className="badge badge-queue" title={plural('outbox.waiting', pending)}>
+                          {pending}
+                        </span>
+                      )}
+                      {mentioned && (
+                        <span className="badge badge-mention" aria-label={t('chats.mentioned')}>
+                          @
+                        </span>
+                      )}
+                      {chat.unreadCount > 0 && (
+                        <span className="badge" aria-label={plural('chats.unread', chat.unreadCount)}>
+                          {chat.unreadCount > 999 ? '999+' : chat.unreadCount}
+                        </span>
+                      )}
                     </span>
                   </a>
                 </li>

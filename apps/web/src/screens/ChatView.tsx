@@ -18,7 +18,7 @@ import { Composer, type ComposerTarget } from '../ui/Composer.tsx';
 import { MembersPanel } from '../ui/MembersPanel.tsx';
 import { QuietAhead } from '../ui/QuietAhead.tsx';
 import { PinnedBar } from '../ui/PinnedBar.tsx';
-import { whoseParent } from '../ui/names.ts';
+import { peerLine, whoseParent } from '../ui/names.ts';
 import { MeetingsLink } from '../meetings/MeetingsLink.tsx';
 
 export type Row =
@@ -82,7 +82,10 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
   // Members: for mentions, names of typists and read receipts.
   useEffect(() => {
     let live = true;
-    api.get(paths.members(chatId), MemberList).then((r) => live && setMembers(r.members), () => undefined);
+    api.get(paths.members(chatId), MemberList).then(
+      (r) => live && setMembers(r.members),
+      () => undefined,
+    );
     return () => {
       live = false;
     };
@@ -109,7 +112,10 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
       return;
     }
     let live = true;
-    api.get(`${paths.messages(chatId)}?teachersOnly=true&limit=200`, MessagePage).then((p) => live && setTeacherPage(p.messages), () => live && setTeacherPage([]));
+    api.get(`${paths.messages(chatId)}?teachersOnly=true&limit=200`, MessagePage).then(
+      (p) => live && setTeacherPage(p.messages),
+      () => live && setTeacherPage([]),
+    );
     return () => {
       live = false;
     };
@@ -118,7 +124,10 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
   const messages = useMemo(() => {
     const all = history?.messages ?? [];
     if (!teachersOnly) return all;
-    return mergeMessages(teacherPage ?? [], all.filter((m) => m.author.isStaff));
+    return mergeMessages(
+      teacherPage ?? [],
+      all.filter((m) => m.author.isStaff),
+    );
   }, [history, teachersOnly, teacherPage]);
 
   const pending = useMemo(() => queue.filter((q) => q.chatId === chatId), [queue, chatId]);
@@ -135,7 +144,8 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
         lastDay = day;
         prev = null;
       }
-      const grouped = !!prev && prev.author.personId === m.author.personId && !prev.deletedAt && Date.parse(m.createdAt) - Date.parse(prev.createdAt) < 5 * 60_000;
+      const grouped =
+        !!prev && prev.author.personId === m.author.personId && !prev.deletedAt && Date.parse(m.createdAt) - Date.parse(prev.createdAt) < 5 * 60_000;
       out.push({ key: m.id, kind: 'msg', message: m, grouped });
       prev = m;
     }
@@ -158,7 +168,12 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
   // «мама Егора» beside guardians' names where parents talk with the class (not in direct chats or channels).
   const kind = chat?.kind;
   const whose = useMemo(
-    () => new Map(kind === 'class' || kind === 'parents' || kind === 'parents_only' || kind === 'group' ? (members ?? []).map((m) => [m.personId, whoseParent(m, i18n.locale)]) : []),
+    () =>
+      new Map(
+        kind === 'class' || kind === 'parents' || kind === 'parents_only' || kind === 'group'
+          ? (members ?? []).map((m) => [m.personId, whoseParent(m, i18n.locale)])
+          : [],
+      ),
     [members, kind, i18n.locale],
   );
   const typing = useStore(engine.typing)[chatId]?.filter((x) => x.until > Date.now()) ?? [];
@@ -176,26 +191,28 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
   const showReceipts = chat.receipts === true;
   const chatNotices = notices.filter((n) => n.chatId === chatId);
   const direct = chat.kind === 'direct';
+  const peer = direct ? peerLine(chat.peer, chat.title ?? '', t, i18n.locale) : null;
   const back = mode === 'channels' ? '/channels' : '/chats';
 
   return (
     <div className={`chat ${isChannel(chat.kind) ? 'chat-channel' : ''}`}>
       <header className="chat-head">
         {mode !== 'meeting' && (
-        <a
-          className="btn btn-ghost icon-only back"
-          href={back}
-          aria-label={t('common.back')}
-          onClick={(e) => {
-            e.preventDefault();
-            navigate(back);
-          }}
-        >
-          <Icon name="back" />
-        </a>
+          <a
+            className="btn btn-ghost icon-only back"
+            href={back}
+            aria-label={t('common.back')}
+            onClick={(e) => {
+              e.preventDefault();
+              navigate(back);
+            }}
+          >
+            <Icon name="back" />
+          </a>
         )}
         <div className="chat-head-title">
           <h2>{title}</h2>
+          {direct && peer && <p className="muted small chat-peer">{peer}</p>}
           <button type="button" className="link-btn muted small" aria-expanded={showMembers} onClick={() => setShowMembers((v) => !v)}>
             {plural('chat.members', chat.memberCount)}
           </button>
@@ -203,12 +220,19 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
         {/* One-to-one: a call, not a meetings page; and no "teachers only" filter between two people. */}
         {mode !== 'meeting' && (direct ? <CallButton chatId={chat.id} /> : <MeetingsLink chatId={chat.id} />)}
         {!direct && (
-        <button type="button" className={`btn btn-secondary toggle ${teachersOnly ? 'on' : ''}`} aria-pressed={teachersOnly} onClick={() => setTeachersOnly((v) => !v)}>
-          <span className="teacher-badge" aria-hidden="true">
-            <svg viewBox="0 0 24 24" width="16" height="16"><path fill="currentColor" d="M12 3 1 8.5 12 14l9-4.5V16h2V8.5L12 3zm-6.5 8.8V16c0 1.9 2.9 3.5 6.5 3.5s6.5-1.6 6.5-3.5v-4.2L12 15.1l-6.5-3.3z" /></svg>
-          </span>
-          <span className="toggle-label">{t('chat.teachersOnly')}</span>
-        </button>
+          <button
+            type="button"
+            className={`btn btn-secondary toggle ${teachersOnly ? 'on' : ''}`}
+            aria-pressed={teachersOnly}
+            onClick={() => setTeachersOnly((v) => !v)}
+          >
+            <span className="teacher-badge" aria-hidden="true">
+              <svg viewBox="0 0 24 24" width="16" height="16">
+                <path fill="currentColor" d="M12 3 1 8.5 12 14l9-4.5V16h2V8.5L12 3zm-6.5 8.8V16c0 1.9 2.9 3.5 6.5 3.5s6.5-1.6 6.5-3.5v-4.2L12 15.1l-6.5-3.3z" />
+              </svg>
+            </span>
+            <span className="toggle-label">{t('chat.teachersOnly')}</span>
+          </button>
         )}
       </header>
       <PinnedBar
@@ -280,7 +304,12 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
         }}
       />
       {!atBottom && (
-        <button type="button" className="btn btn-secondary to-bottom" onClick={() => setJump(rows.length ? { key: rows[rows.length - 1]!.key, nonce: Date.now() } : null)} aria-label={t('chat.toNewest')}>
+        <button
+          type="button"
+          className="btn btn-secondary to-bottom"
+          onClick={() => setJump(rows.length ? { key: rows[rows.length - 1]!.key, nonce: Date.now() } : null)}
+          aria-label={t('chat.toNewest')}
+        >
           ↓
         </button>
       )}
@@ -345,7 +374,11 @@ function CallButton({ chatId }: { chatId: string }) {
       >
         {t('chat.callNow')}
       </button>
-      {err && <span className="error small" role="alert">{err}</span>}
+      {err && (
+        <span className="error small" role="alert">
+          {err}
+        </span>
+      )}
     </>
   );
 }

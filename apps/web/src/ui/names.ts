@@ -44,3 +44,26 @@ export function whoseParent(guardian: { name: string; children?: { name: string;
   const relation = kids.find((k) => k.relation)?.relation?.trim() || (female ? 'мама' : 'папа');
   return `${relation} ${kids.map((k) => firstNameInCase(k.name, 'genitive')).join(' и ')}`;
 }
+
+/**
+ * Who the other person of a direct chat is at school, in a few words: «мама Егора, 5А»,
+ * «учитель, 5А, 6Б», «ученик, 5А». Null when the server told nothing (an older chat event).
+ */
+export function peerLine(
+  peer: { roles: string[]; classes: string[]; children: { name: string; relation: string | null; classes: string[] }[] } | null | undefined,
+  name: string,
+  t: (key: 'peer.teacher' | 'peer.student' | 'peer.admin', vars?: Record<string, string | number>) => string,
+  locale: 'ru' | 'en',
+): string | null {
+  if (!peer) return null;
+  const join = (xs: string[]) => [...new Set(xs)].join(', ');
+  if (peer.children.length > 0) {
+    const whose = whoseParent({ name, children: peer.children }, locale);
+    const classes = join(peer.children.flatMap((c) => c.classes));
+    return [whose, classes].filter(Boolean).join(', ');
+  }
+  if (peer.roles.includes('teacher')) return [t('peer.teacher'), join(peer.classes)].filter(Boolean).join(', ');
+  if (peer.roles.includes('student')) return [t('peer.student'), join(peer.classes)].filter(Boolean).join(', ');
+  if (peer.roles.includes('admin')) return t('peer.admin');
+  return null;
+}
