@@ -34,7 +34,7 @@ async function main() {
     throw err;
   }
   const { ctx, database } = runtime;
-  if (config.demo === 'auto' && (await seedDemo(ctx, { full: true }))) {
+  if (config.demo === 'auto' && (await seedDemo(ctx, { full: true, chats: config.demoChats }))) {
     ctx.log.info('demo school created');
     console.log(DEMO_GUIDE);
   }

@@ -63,6 +63,8 @@ export class TestServer {
         PARTA_CODE_RESEND_SECONDS: '0',
         PARTA_CODES_PER_PHONE_PER_HOUR: '100',
         PARTA_AUTH_RATE_PER_IP: '1000',
+        // The demo's week of chat life is off: tests count the messages they send (screens.e2e.ts turns it on).
+        PARTA_DEMO_CHATS: 'off',
         PARTA_WEB_DIR: this.webDir ?? path.join(repoRoot, 'apps/web/dist'),
         ...this.env,
       },

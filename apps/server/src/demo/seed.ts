@@ -1,19 +1,44 @@
 import type { AppContext } from '../context.ts';
 import { assignTeacher, createClass, createPerson, createSchool } from '../directory/service.ts';
 import { seedDemoDiary } from './diary.ts';
+import { seedDemoChats } from './chats.ts';
+import { DEMO_PHONES } from './phones.ts';
 
 /** The demo school's key people. Their phones are fixed: README and external checks rely on them. */
-export const DEMO_PHONES = {
-  admin: '+79000000001',
-  classTeacher5A: '+79000000002',
-  guardian5A: '+79000000003',
-  student5A: '+79000000004',
-  guardian6B: '+79000000005',
-  classTeacher6B: '+79000000006',
-  subjectTeacher: '+79000000007',
-} as const;
+export { DEMO_PHONES };
 
-const LAST = ['Иванов', 'Смирнов', 'Кузнецов', 'Попов', 'Васильев', 'Петров', 'Соколов', 'Михайлов', 'Новиков', 'Фёдоров', 'Морозов', 'Волков', 'Алексеев', 'Лебедев', 'Семёнов', 'Егоров', 'Павлов', 'Козлов', 'Степанов', 'Николаев', 'Орлов', 'Андреев', 'Макаров', 'Никитин', 'Захаров', 'Зайцев', 'Соловьёв', 'Борисов', 'Яковлев', 'Григорьев'];
+const LAST = [
+  'Иванов',
+  'Смирнов',
+  'Кузнецов',
+  'Попов',
+  'Васильев',
+  'Петров',
+  'Соколов',
+  'Михайлов',
+  'Новиков',
+  'Фёдоров',
+  'Морозов',
+  'Волков',
+  'Алексеев',
+  'Лебедев',
+  'Семёнов',
+  'Егоров',
+  'Павлов',
+  'Козлов',
+  'Степанов',
+  'Николаев',
+  'Орлов',
+  'Андреев',
+  'Макаров',
+  'Никитин',
+  'Захаров',
+  'Зайцев',
+  'Соловьёв',
+  'Борисов',
+  'Яковлев',
+  'Григорьев',
+];
 const BOYS = ['Артём', 'Максим', 'Михаил', 'Александр', 'Иван', 'Даниил', 'Дмитрий', 'Кирилл', 'Андрей', 'Егор', 'Никита', 'Илья', 'Матвей'];
 const GIRLS = ['Анна', 'Мария', 'София', 'Алиса', 'Виктория', 'Полина', 'Елизавета', 'Ева', 'Варвара', 'Дарья', 'Ксения', 'Вероника'];
 const MEN = ['Сергей', 'Андрей', 'Алексей', 'Дмитрий', 'Владимир', 'Игорь', 'Павел', 'Олег'];
@@ -74,9 +99,10 @@ async function seedClass(
 /**
  * Creates the demo school on an empty database. Returns false when there is a school already.
  * `full` (the server's start and `demo:seed`) adds the diary's timetables and a quarter of lessons;
- * tests' apps take the roster only, which keeps them fast.
+ * tests' apps take the roster only, which keeps them fast. `chats` adds a week of 5А's life to its
+ * chats (demo/chats.ts).
  */
-export async function seedDemo(ctx: AppContext, options: { full?: boolean } = {}): Promise<boolean> {
+export async function seedDemo(ctx: AppContext, options: { full?: boolean; chats?: boolean } = {}): Promise<boolean> {
   const existing = await ctx.db.selectFrom('schools').select('id').limit(1).executeTakeFirst();
   if (existing) return false;
   const school = await createSchool(ctx, {
@@ -88,6 +114,7 @@ export async function seedDemo(ctx: AppContext, options: { full?: boolean } = {}
   try {
     await seedPeople(ctx, school.id);
     if (options.full) await seedDemoDiary(ctx, school.id);
+    if (options.chats) await seedDemoChats(ctx, school.id);
   } catch (err) {
     await ctx.db.deleteFrom('schools').where('id', '=', school.id).execute();
     throw err;

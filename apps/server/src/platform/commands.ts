@@ -35,7 +35,7 @@ export async function runCommand(ctx: AppContext, command: string, opts: { phone
       return makeOperator ? `${phone} is now a platform operator.` : `${phone} is no longer a platform operator.`;
     }
     case 'demo:seed':
-      return (await seedDemo(ctx, { full: true })) ? DEMO_GUIDE : 'There is a school already; the demo was not created.';
+      return (await seedDemo(ctx, { full: true, chats: ctx.config.demoChats })) ? DEMO_GUIDE : 'There is a school already; the demo was not created.';
     default:
       throw new Error(`Unknown command: ${command}\n\n${USAGE}`);
   }
