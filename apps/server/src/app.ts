@@ -17,6 +17,8 @@ import { membershipRoutes } from './membership/routes.ts';
 import { messagingRoutes } from './messaging/routes.ts';
 import { filesRoutes } from './files/routes.ts';
 import { meetingsRoutes } from './meetings/routes.ts';
+import { minutesRoutes } from './meetings/minutes-routes.ts';
+import { acksRoutes } from './acks/routes.ts';
 import { diaryRoutes } from './diary/routes.ts';
 import { diarySetupRoutes } from './diary/routes-setup.ts';
 import { calendarFeedRoute, calendarRoutes } from './diary/calendar.ts';
@@ -86,6 +88,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     messagingRoutes(scope, ctx);
     filesRoutes(scope, ctx);
     meetingsRoutes(scope, ctx);
+    minutesRoutes(scope, ctx);
+    acksRoutes(scope, ctx);
     diarySetupRoutes(scope, ctx);
     diaryRoutes(scope, ctx);
     calendarRoutes(scope, ctx);
