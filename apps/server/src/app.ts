@@ -19,6 +19,7 @@ import { filesRoutes } from './files/routes.ts';
 import { meetingsRoutes } from './meetings/routes.ts';
 import { minutesRoutes } from './meetings/minutes-routes.ts';
 import { acksRoutes } from './acks/routes.ts';
+import { consultationsRoutes } from './consultations/routes.ts';
 import { diaryRoutes } from './diary/routes.ts';
 import { diarySetupRoutes } from './diary/routes-setup.ts';
 import { calendarFeedRoute, calendarRoutes } from './diary/calendar.ts';
@@ -90,6 +91,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     meetingsRoutes(scope, ctx);
     minutesRoutes(scope, ctx);
     acksRoutes(scope, ctx);
+    consultationsRoutes(scope, ctx);
     diarySetupRoutes(scope, ctx);
     diaryRoutes(scope, ctx);
     calendarRoutes(scope, ctx);
