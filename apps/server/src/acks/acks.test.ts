@@ -95,6 +95,7 @@ describe('acknowledgements', () => {
     const direct = (await chats(t, mother2)).find((c) => c.kind === 'direct');
     assert.ok(direct, 'a direct chat with the teacher');
     assert.match(direct.lastMessage?.text ?? '', /подтвердите «Ознакомлен\(а\)».*Экскурсия 15 декабря/);
+    assert.ok((await chats(t, mother3)).some((c) => c.kind === 'direct'));
     assert.equal(
       (await chats(t, mother)).some((c) => c.kind === 'direct'),
       false,

@@ -8,6 +8,7 @@ import { useMt } from './i18n.ts';
 import { MeetingClient, type RemoteTile } from './rtc.ts';
 import { NewPoll, PollList, PollView } from './Polls.tsx';
 import { ChatView } from '../screens/ChatView.tsx';
+import { AgendaPinned } from './AgendaPanel.tsx';
 import { ConfirmDialog } from './Confirm.tsx';
 
 const EMOJI = ['👍', '👏', '❤️', '😂', '😮', '🙋'] as const;
@@ -118,6 +119,7 @@ export default function MeetingScreen({ meetingId }: { meetingId: string }) {
         {live?.me.videoStoppedByHost && <p className="note" role="status">{mt('m.videoStoppedByHost')}</p>}
         {meeting?.autoEndsAt && <p className="note" role="status" data-auto-end>{mt('m.autoEnds', { time: time(meeting.autoEndsAt) })}</p>}
       </header>
+      {meeting && <AgendaPinned meetingId={meeting.id} chatId={meeting.chatId} />}
       <section className="tiles" aria-label={mt('m.participants', { n: live?.participants.length ?? 0 })}>
         {shown.map((t) => (
           <Video key={t.key} stream={t.stream} label={`${t.name}${t.kind === 'screen' ? ` (${mt('m.screen')})` : ''}${t.audioMuted ? ' 🔇' : ''}`} highlight={t.personId === view.speakingPersonId && t.kind === 'camera'} kind={t.kind} />
