@@ -78,6 +78,18 @@ test('the teacher writes the agenda and a decision and publishes the minutes; a 
   await own.locator('[data-ack-unit="yes"]').filter({ hasText: childName }).waitFor();
   assert.equal(await own.locator('[data-ack-unit="no"]').count(), 24);
   await own.locator('[data-ack-nudge]').waitFor();
+
+  // Any message, asked at send: the composer's switch.
+  await teacher.locator('[data-ack-toggle]').check();
+  await teacher.locator(`#composer-${chatId}`).fill('Согласие на экскурсию сдать до пятницы');
+  await teacher.locator('.composer .send').click();
+  const notice = teacher.locator('article').filter({ hasText: 'Согласие на экскурсию сдать до пятницы' });
+  await notice.locator('[data-ack-count="0/25"]').waitFor({ timeout: 20_000 });
+  assert.equal(await teacher.locator('[data-ack-toggle]').isChecked(), false, 'the switch is for one message');
+  const seen = parent.locator('article').filter({ hasText: 'Согласие на экскурсию сдать до пятницы' });
+  await seen.locator('[data-ack-button]').click();
+  await seen.locator('[data-ack-done]').waitFor();
+  await notice.locator('[data-ack-count="1/25"]').waitFor({ timeout: 20_000 });
 });
 
 test('a parent books a consultation slot, swaps it and cancels it; the teacher sees the booking', async () => {

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { AckStatus, ChatAcks, NudgeResult, type Chat, type Message } from '@parta/protocol';
 import { api, currentMembership, meStore, schoolStore } from '../app/state.ts';
 import { useStore } from '../lib/store.ts';
+import type { SyncEngine } from '../sync/engine.ts';
 import { useMinT } from './minutes-i18n.ts';
 
 /**
@@ -133,5 +134,39 @@ export function AckBar({ chat, message, mine, tick }: { chat: Chat; message: Mes
         </span>
       )}
     </div>
+  );
+}
+
+/**
+ * «At send»: asks for confirmation of a message written now, once the server has stored it (the
+ * outbox sends it when it can; its stored copy arrives in the chat's history with the same client id).
+ */
+export function askWhenSent(engine: SyncEngine, chatId: string, clientId: string): void {
+  let done = false;
+  const check = () => {
+    const m = engine.histories.get()[chatId]?.messages.find((x) => x.clientId === clientId && x.author.userId !== null);
+    if (!m || done) return;
+    done = true;
+    stop();
+    clearTimeout(timer);
+    void api.put(`/api/v1/chats/${chatId}/messages/${m.id}/ack`, AckStatus, { required: true }).catch(() => undefined);
+  };
+  const stop = engine.histories.subscribe(check);
+  // A message that is never stored (discarded from the outbox) is not waited for forever.
+  const timer = setTimeout(stop, 30 * 60_000);
+  check();
+}
+
+/** The composer's switch for teachers and admins: ask for «ознакомлен(а)» with the next message. */
+export function AskAckToggle({ chat, on, onChange }: { chat: Chat; on: boolean; onChange: (on: boolean) => void }) {
+  const { at } = useMinT();
+  const me = useStore(meStore);
+  const schoolId = useStore(schoolStore);
+  const isStaff = !!currentMembership(me, schoolId)?.roles.some((r) => r === 'teacher' || r === 'admin');
+  if (!isStaff || chat.kind === 'direct') return null;
+  return (
+    <label className="small ack-toggle">
+      <input type="checkbox" checked={on} onChange={(e) => onChange(e.target.checked)} data-ack-toggle /> {at('ack.ask')}
+    </label>
   );
 }
