@@ -153,6 +153,12 @@ export const Consultation = z.object({
     .describe('My place in the queue, when my family has a slot'),
 });
 export type Consultation = z.infer<typeof Consultation>;
+export const ConsultationQueue = z.object({
+  consultationId: Id,
+  startsAt: Iso,
+  position: z.number().int().describe('Booked slots before this one not done yet: 0 your turn, 1 you are next'),
+});
+export type ConsultationQueue = z.infer<typeof ConsultationQueue>;
 export const BookSlotBody = z.object({ slotId: Id });
 
 /** Updates of the chat's stream (added to `Update`): each says "fetch again". */

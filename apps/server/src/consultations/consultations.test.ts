@@ -131,9 +131,16 @@ describe('consultations', () => {
       (await t.request('POST', `/api/v1/consultations/${c.id}/slots/${c.slots[0]!.id}/done`, { token: mother.token })).json().error.code,
       'consultation_not_allowed',
     );
+    // The private call's waiting room reads the same queue.
+    const call = (await get(mother2, c.id)).json().slots[2].meetingId;
+    const queue = await t.request('GET', `/api/v1/meetings/${call}/queue`, { token: mother2.token });
+    assert.equal(queue.statusCode, 200, queue.body);
+    assert.equal(queue.json().position, 1);
+    assert.equal((await t.request('GET', `/api/v1/meetings/${call}/queue`, { token: mother.token })).statusCode, 404, 'not their call');
     const done = await t.request('POST', `/api/v1/consultations/${c.id}/slots/${c.slots[0]!.id}/done`, { token: teacher.token });
     assert.equal(done.statusCode, 200, done.body);
     assert.equal((await get(mother2, c.id)).json().queue.position, 0, 'it is your turn');
+    assert.equal((await t.request('GET', `/api/v1/meetings/${call}/queue`, { token: mother2.token })).json().position, 0);
     assert.equal((await get(mother, c.id)).json().queue, null, 'done: no queue');
   });
 

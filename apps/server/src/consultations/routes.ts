@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { BookSlotBody, Consultation, CreateConsultationBody, ErrorBody, Id } from '@parta/protocol';
+import { BookSlotBody, Consultation, ConsultationQueue, CreateConsultationBody, ErrorBody, Id } from '@parta/protocol';
 import type { AppContext } from '../context.ts';
 import { me } from '../http/auth.ts';
 import { accessChat } from '../messaging/access.ts';
@@ -106,6 +106,19 @@ export function consultationsRoutes(app: FastifyInstance, ctx: AppContext): void
       await svc.cancel(ctx, c.consultation, c.access);
       return present(request);
     },
+  );
+
+  r.get(
+    '/api/v1/meetings/:id/queue',
+    {
+      schema: {
+        tags,
+        summary: 'A consultation call’s queue: families before this slot (for its waiting room)',
+        params: Params,
+        response: { 200: ConsultationQueue, ...errors },
+      },
+    },
+    async (request) => svc.queueOfMeeting(ctx, me(request).user.id, request.params.id),
   );
 
   r.post(

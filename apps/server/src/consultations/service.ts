@@ -11,7 +11,7 @@ import { createGroup } from '../messaging/groups.ts';
 import { sendMessage } from '../messaging/send.ts';
 import { withOutbox, type Outbox } from '../messaging/stream.ts';
 import { classFamilies } from '../meetings/families.ts';
-import { scheduleMeeting } from '../meetings/service.ts';
+import { accessMeeting, scheduleMeeting } from '../meetings/service.ts';
 import type { ConsultationsTable } from './tables.ts';
 
 /**
@@ -329,6 +329,31 @@ export async function cancel(ctx: AppContext, c: ConsultationRow, access: ChatAc
     if (old.meeting_id) await trx.updateTable('meetings').set({ ended_at: now }).where('id', '=', old.meeting_id).where('ended_at', 'is', null).execute();
     changed(outbox, c);
   });
+}
+
+/**
+ * The queue seen from a consultation's private meeting (its waiting room): how many booked slots
+ * before this one are not done yet. Members of the meeting's chat only (`accessMeeting`).
+ */
+export async function queueOfMeeting(
+  ctx: AppContext,
+  userId: string,
+  meetingId: string,
+): Promise<{ consultationId: string; startsAt: string; position: number }> {
+  const { meeting } = await accessMeeting(ctx, userId, meetingId);
+  const slot = await ctx.db.selectFrom('consultation_slots').select(['consultation_id', 'starts_at']).where('meeting_id', '=', meeting.id).executeTakeFirst();
+  if (!slot) throw new AppError('consultation_not_found', 404);
+  const before = await ctx.db
+    .selectFrom('consultation_slots')
+    .leftJoin('meetings', 'meetings.id', 'consultation_slots.meeting_id')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('consultation_slots.consultation_id', '=', slot.consultation_id)
+    .where('consultation_slots.family_key', 'is not', null)
+    .where('consultation_slots.starts_at', '<', slot.starts_at)
+    .where('consultation_slots.done_at', 'is', null)
+    .where('meetings.ended_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return { consultationId: slot.consultation_id, startsAt: slot.starts_at.toISOString(), position: Number(before.n) };
 }
 
 /** The teacher marks a slot done: the queue moves on. (Ending its private call does the same.) */

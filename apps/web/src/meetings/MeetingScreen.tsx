@@ -9,6 +9,7 @@ import { MeetingClient, type RemoteTile } from './rtc.ts';
 import { NewPoll, PollList, PollView } from './Polls.tsx';
 import { ChatView } from '../screens/ChatView.tsx';
 import { AgendaPinned } from './AgendaPanel.tsx';
+import { ConsultationQueue } from './ConsultationQueue.tsx';
 import { ConfirmDialog } from './Confirm.tsx';
 
 const EMOJI = ['👍', '👏', '❤️', '😂', '😮', '🙋'] as const;
@@ -97,6 +98,7 @@ export default function MeetingScreen({ meetingId }: { meetingId: string }) {
     return (
       <main id="main" className="center meeting-over" data-phase="waiting">
         <p role="status">{mt('m.lobby.waiting')}</p>
+        <ConsultationQueue meetingId={meetingId} />
         <button type="button" className="btn btn-secondary" onClick={() => void client.stop(false).then(() => navigate('/chats'))}>{mt('m.leave')}</button>
       </main>
     );
