@@ -80,6 +80,13 @@ describe('authorisation matrix', () => {
     ['GET', `/api/v1/chats/${chatId}/recipient-hours`, undefined],
     ['PUT', `/api/v1/chats/${chatId}/notifications`, { level: 'all' }],
     ['POST', `/api/v1/chats/${chatId}/messages/${messageId}/urgent`, { reason: 'пусти' }],
+    ['GET', `/api/v1/chats/${chatId}/acks`, undefined],
+    ['GET', `/api/v1/chats/${chatId}/messages/${messageId}/ack`, undefined],
+    ['PUT', `/api/v1/chats/${chatId}/messages/${messageId}/ack`, { required: true }],
+    ['POST', `/api/v1/chats/${chatId}/messages/${messageId}/ack`, {}],
+    ['POST', `/api/v1/chats/${chatId}/messages/${messageId}/ack/nudge`, {}],
+    ['GET', `/api/v1/chats/${chatId}/consultations`, undefined],
+    ['POST', `/api/v1/chats/${chatId}/consultations`, { date: '2099-01-10', from: '17:00', to: '18:00', slotMinutes: 10, mode: 'video' }],
   ] as const;
 
   for (const who of ['outsider', 'studentOfAnotherClass', 'guardianOfAnotherClass', 'removedMember', 'forbiddenDirect']) {
