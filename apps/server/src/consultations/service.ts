@@ -269,7 +269,21 @@ export async function book(ctx: AppContext, c: ConsultationRow, access: ChatAcce
     changed(outbox, c);
     return s;
   });
-  if (c.mode === 'video') await openCall(ctx, c, slot, family);
+  if (c.mode === 'video') await openCallOrLog(ctx, c, slot, family);
+}
+
+/** The booking is stored: a failure to make its call is logged, not turned into a refusal of the booking. */
+async function openCallOrLog(
+  ctx: AppContext,
+  c: ConsultationRow,
+  slot: { id: string; starts_at: Date },
+  family: { name: string; guardianIds: string[] },
+): Promise<void> {
+  try {
+    await openCall(ctx, c, slot, family);
+  } catch (err) {
+    ctx.log.warn({ err: (err as Error).message, consultationId: c.id, slotId: slot.id }, 'consultation call could not be made');
+  }
 }
 
 /** Moves the family's booking to another free slot in one transaction: the old one is freed only if the new one is taken. */
@@ -302,7 +316,7 @@ export async function swap(ctx: AppContext, c: ConsultationRow, access: ChatAcce
   });
   if (moved && c.mode === 'video') {
     const has = await ctx.db.selectFrom('consultation_slots').select('meeting_id').where('id', '=', moved.id).executeTakeFirstOrThrow();
-    if (!has.meeting_id) await openCall(ctx, c, moved, family);
+    if (!has.meeting_id) await openCallOrLog(ctx, c, moved, family);
   }
 }
 
