@@ -34,5 +34,7 @@ echo "Redis: up"
 need=()
 command -v janus >/dev/null 2>&1 || need+=(janus)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# pdftotext and pdftoppm: the minutes test reads the generated PDF.
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 if [ ${#need[@]} -gt 0 ]; then apt_install "${need[@]}"; fi
 echo "Janus: $(command -v janus); Chromium: /usr/bin/chromium"

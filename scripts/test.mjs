@@ -17,6 +17,7 @@ const POSTGRES_TOO = [
   'apps/server/src/messaging/send-batch.test.ts', // group commit: a batch behind a row lock, the deadlock it must not make
   'apps/server/src/messaging/concurrency.test.ts', // roster changes of one class in parallel transactions
   'apps/server/src/db/database.test.ts', // the connection pool: idle connections, prepared statements
+  'apps/server/src/consultations/consultations.test.ts', // two bookings of one slot (or one family) at once: one wins
 ];
 const POSTGRES_URL = process.env.PARTA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 

@@ -4,6 +4,7 @@ import { Id, Iso, SchoolRole } from './common.ts';
 import { StickerId } from './files.ts';
 import { PhotoRef } from './auth.ts';
 import { DiaryUpdates } from './diary.ts';
+import { MinutesUpdates } from './minutes.ts';
 
 /**
  * Messaging: chats, members, messages and the per-user update stream.
@@ -229,6 +230,7 @@ export const Update = z.discriminatedUnion('type', [
   z.object({ ...at, type: z.literal('chat.read'), chatId: Id, seq: z.number().int() }),
   z.object({ ...at, type: z.literal('poll.updated'), chatId: Id, pollId: Id }).describe('A vote was cast or the poll closed: fetch its results again'),
   ...DiaryUpdates,
+  ...MinutesUpdates,
 ]);
 export type Update = z.infer<typeof Update>;
 export type UpdateType = Update['type'];

@@ -7,9 +7,12 @@ import type { FilesTables } from '../files/tables.ts';
 import type { MeetingsTables } from '../meetings/tables.ts';
 import type { DiaryTables } from '../diary/tables.ts';
 import type { NotificationsTables } from '../notifications/tables.ts';
+import type { MinutesTables } from '../meetings/minutes-tables.ts';
+import type { AcksTables } from '../acks/tables.ts';
+import type { ConsultationsTables } from '../consultations/tables.ts';
 
 /** The whole database as Kysely sees it: each domain declares its own tables. */
-export interface DB extends IdentityTables, DirectoryTables, MembershipTables, MessagingTables, FilesTables, MeetingsTables, DiaryTables, NotificationsTables {}
+export interface DB extends IdentityTables, DirectoryTables, MembershipTables, MessagingTables, FilesTables, MeetingsTables, DiaryTables, NotificationsTables, MinutesTables, AcksTables, ConsultationsTables {}
 
 export type Db = Kysely<DB>;
 export type Tx = Transaction<DB>;

@@ -23,6 +23,10 @@ const messages = {
     ru: (p: { kind: string; title: string; soon: boolean }) => `${p.kind === 'poll' ? 'Опрос' : p.soon ? 'Встреча через 15 минут' : 'Встреча'}: ${p.title}`,
     en: (p: { kind: string; title: string; soon: boolean }) => `${p.kind === 'poll' ? 'Poll' : p.soon ? 'Meeting in 15 minutes' : 'Meeting'}: ${p.title}`,
   },
+  ack_nudge: {
+    ru: (p: { chat: string; text: string }) => `Напоминание: пожалуйста, подтвердите «Ознакомлен(а)» под сообщением в чате «${p.chat}»: «${p.text}»`,
+    en: (p: { chat: string; text: string }) => `Reminder: please confirm "Read and understood" under the message in "${p.chat}": "${p.text}"`,
+  },
   notify_attachment: { ru: () => 'Вложение', en: () => 'Attachment' },
   notify_deleted: { ru: () => 'Сообщение удалено', en: () => 'The message was deleted' },
   quiet_hours_ahead: {

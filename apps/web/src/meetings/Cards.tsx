@@ -7,6 +7,7 @@ import { useStore } from '../lib/store.ts';
 import { navigate } from '../lib/router.ts';
 import { useMt, type MeetingKey } from './i18n.ts';
 import { PollView } from './Polls.tsx';
+import { AgendaPanel } from './AgendaPanel.tsx';
 
 /** A meeting's card in the chat: what, when, RSVP, join. */
 export function MeetingCard({ meetingId, reminder }: { meetingId: string; reminder?: boolean }) {
@@ -44,13 +45,7 @@ export function MeetingCard({ meetingId, reminder }: { meetingId: string; remind
       <p className="muted small">{mt(`m.kind.${m.kind}` as MeetingKey)} · {mt(`m.status.${m.status}` as MeetingKey)}</p>
       <p><strong>{m.kind === 'call' ? mt('m.kind.call') : m.title}</strong></p>
       {m.kind !== 'call' && <p className="small">{mt('m.starts', { when: `${date(m.startsAt, { day: 'numeric', month: 'long' })} ${time(m.startsAt)}`, minutes: m.durationMinutes })}</p>}
-      {m.agenda.length > 0 && (
-        <ol className="small">
-          {m.agenda.map((a, i) => (
-            <li key={i}>{a}</li>
-          ))}
-        </ol>
-      )}
+      {m.kind !== 'call' && <AgendaPanel meetingId={m.id} chatId={m.chatId} />}
       {m.status !== 'ended' && m.kind !== 'call' && (
         <div className="row">
           <button type="button" className={`btn ${m.myRsvp === 'yes' ? 'btn-primary' : 'btn-secondary'}`} aria-pressed={m.myRsvp === 'yes'} onClick={() => void rsvp('yes')}>{mt('m.rsvp.yes')}</button>

@@ -7,6 +7,7 @@ import { navigate } from '../lib/router.ts';
 import { useMt } from './i18n.ts';
 import { MeetingCard } from './Cards.tsx';
 import { NewPoll, PollList, PollView } from './Polls.tsx';
+import { Consultations } from './Consultations.tsx';
 
 const MeetingList = z.object({ meetings: z.array(Meeting) });
 
@@ -78,6 +79,7 @@ export default function ChatMeetings({ chatId }: { chatId: string }) {
           <MeetingCard key={m.id} meetingId={m.id} />
         ))}
       </section>
+      {chat && <Consultations chat={chat} isStaff={isStaff} />}
       <section aria-label={mt('m.polls')} className="stack">
         <h3>{mt('m.polls')}</h3>
         {chat?.canPost && <NewPoll path={`/api/v1/chats/${chatId}/polls`} onCreated={load} />}

@@ -8,6 +8,8 @@ import { useMt } from './i18n.ts';
 import { MeetingClient, type RemoteTile } from './rtc.ts';
 import { NewPoll, PollList, PollView } from './Polls.tsx';
 import { ChatView } from '../screens/ChatView.tsx';
+import { AgendaPinned } from './AgendaPanel.tsx';
+import { ConsultationQueue } from './ConsultationQueue.tsx';
 import { ConfirmDialog } from './Confirm.tsx';
 
 const EMOJI = ['👍', '👏', '❤️', '😂', '😮', '🙋'] as const;
@@ -96,6 +98,7 @@ export default function MeetingScreen({ meetingId }: { meetingId: string }) {
     return (
       <main id="main" className="center meeting-over" data-phase="waiting">
         <p role="status">{mt('m.lobby.waiting')}</p>
+        <ConsultationQueue meetingId={meetingId} />
         <button type="button" className="btn btn-secondary" onClick={() => void client.stop(false).then(() => navigate('/chats'))}>{mt('m.leave')}</button>
       </main>
     );
@@ -118,6 +121,7 @@ export default function MeetingScreen({ meetingId }: { meetingId: string }) {
         {live?.me.videoStoppedByHost && <p className="note" role="status">{mt('m.videoStoppedByHost')}</p>}
         {meeting?.autoEndsAt && <p className="note" role="status" data-auto-end>{mt('m.autoEnds', { time: time(meeting.autoEndsAt) })}</p>}
       </header>
+      {meeting && <AgendaPinned meetingId={meeting.id} chatId={meeting.chatId} />}
       <section className="tiles" aria-label={mt('m.participants', { n: live?.participants.length ?? 0 })}>
         {shown.map((t) => (
           <Video key={t.key} stream={t.stream} label={`${t.name}${t.kind === 'screen' ? ` (${mt('m.screen')})` : ''}${t.audioMuted ? ' 🔇' : ''}`} highlight={t.personId === view.speakingPersonId && t.kind === 'camera'} kind={t.kind} />

@@ -12,6 +12,7 @@ import { formatSize } from './size.ts';
 import { nameInCase } from './names.ts';
 import { shortName } from './chat-format.ts';
 import { placeMentions } from './mentions.ts';
+import { AskAckToggle, askWhenSent } from '../meetings/AckBar.tsx';
 
 export type ComposerTarget = { kind: 'reply' | 'edit'; message: z.infer<typeof Message> } | null;
 
@@ -27,6 +28,7 @@ interface Upload {
 export function Composer({ chat, members, target, onTargetDone, offline }: { chat: Chat; members: ChatMember[]; target: ComposerTarget; onTargetDone: () => void; offline: boolean }) {
   const { t, error, locale: i18nLocale } = useI18n();
   const engine = useEngine();
+  const [askAck, setAskAck] = useState(false);
   const [text, setText] = useState('');
   const [chosen, setChosen] = useState<{ label: string; personId: string }[]>([]);
   const [uploads, setUploads] = useState<Upload[]>([]);
@@ -97,13 +99,15 @@ export function Composer({ chat, members, target, onTargetDone, offline }: { cha
       }
       return;
     }
-    engine.write({
+    const clientId = engine.write({
       chatId: chat.id,
       text: body,
       ...(target?.kind === 'reply' ? { replyToId: target.message.id } : {}),
       ...(ready.length ? { attachments: ready } : {}),
       mentions: placeMentions(body, chosen),
     });
+    if (askAck) askWhenSent(engine, chat.id, clientId);
+    setAskAck(false);
     setText('');
     setChosen([]);
     setUploads([]);
@@ -204,6 +208,7 @@ export function Composer({ chat, members, target, onTargetDone, offline }: { cha
       )}
       {stickers && <StickerPicker onPick={sendSticker} onClose={() => setStickers(false)} />}
       {err && <p className="error small" role="alert">{err}</p>}
+      <AskAckToggle chat={chat} on={askAck} onChange={setAskAck} />
       <div className="composer-row">
         <input ref={fileInput} type="file" multiple hidden onChange={(e) => { addFiles(e.target.files); e.target.value = ''; }} aria-hidden="true" tabIndex={-1} data-testid="file-input" />
         <button type="button" className="btn btn-ghost icon-only" aria-label={t('composer.attach')} title={t('composer.attach')} disabled={offline} onClick={() => fileInput.current?.click()}>

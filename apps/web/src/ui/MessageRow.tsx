@@ -12,6 +12,7 @@ import { isChannel, shortName } from './chat-format.ts';
 import { Icon, TeacherBadge } from './kit.tsx';
 import { MessageText } from './MessageText.tsx';
 import { CardAttachment } from '../meetings/Cards.tsx';
+import { AckBar } from '../meetings/AckBar.tsx';
 import { ReactionPicker } from './ReactionPicker.tsx';
 import { formatSize } from './size.ts';
 
@@ -129,6 +130,7 @@ export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, 
           {channel && m.views !== null && <span className="muted small views">{plural('message.views', m.views)}</span>}
           {mine && showReceipts && !deleted && <ReceiptLine chat={chat} message={m} tick={tick} />}
         </div>
+        {!deleted && <AckBar chat={chat} message={m} mine={mine} tick={tick} />}
         {m.reactions.length > 0 && (
           <div className="reactions">
             {m.reactions.map((r) => (
