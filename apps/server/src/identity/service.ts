@@ -7,8 +7,8 @@ import { linkByPhone } from '../membership/linking.ts';
 import { normalisePhone } from './phone.ts';
 import { SmsSendError } from './sms.ts';
 import { codeStats, codesSentSince, findUserByPhone, latestOpenCode, spendCodeAttempt, upsertUserByPhone, type UserRow } from './store.ts';
-import { hashSmsCode, hashToken, newSessionToken, newSmsCode, safeEqual } from './tokens.ts';
-import { announceRevoked, sessionLive } from './sessions.ts';
+import { hashSmsCode, hashToken, newSmsCode, safeEqual } from './tokens.ts';
+import { announceRevoked, doCreateSession, sessionLive, type DeviceInfo } from './sessions.ts';
 
 export { SESSIONS_REVOKED_TOPIC } from './sessions.ts';
 
@@ -63,11 +63,7 @@ export async function requestCode(ctx: AppContext, rawPhone: string, ip: string 
   };
 }
 
-export interface DeviceInfo {
-  deviceName: string | null;
-  userAgent: string | null;
-  ip: string | null;
-}
+export type { DeviceInfo } from './sessions.ts';
 
 /**
  * Checks a code and opens a session on success. Each check spends one attempt, counted
@@ -97,13 +93,7 @@ export async function signIn(ctx: AppContext, rawPhone: string, code: string, de
     if (!consumed) throw new AppError('code_invalid', 400);
     const user = await upsertUserByPhone(trx, phone);
     await linkByPhone(ctx, trx, user);
-    const token = newSessionToken();
-    const session = await trx
-      .insertInto('sessions')
-      .values({ user_id: user.id, token_hash: hashToken(token), device_name: device.deviceName, user_agent: device.userAgent, ip: device.ip })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return { token, sessionId: session.id, userId: user.id };
+    return doCreateSession(trx, user.id, device);
   });
 }
 
@@ -148,7 +138,11 @@ export async function authenticate(ctx: AppContext, token: string): Promise<Auth
 const sessionToucher = batcherPer(
   (ctx: AppContext) =>
     new Batcher<string, null>(async (ids) => {
-      await ctx.db.updateTable('sessions').set({ last_seen_at: new Date() }).where(sql<boolean>`id = ANY(${[...new Set(ids)]}::uuid[])`).execute();
+      await ctx.db
+        .updateTable('sessions')
+        .set({ last_seen_at: new Date() })
+        .where(sql<boolean>`id = ANY(${[...new Set(ids)]}::uuid[])`)
+        .execute();
       return ids.map(() => null);
     }),
 );
@@ -188,7 +182,10 @@ export async function revokeSession(ctx: AppContext, auth: AuthContext, sessionI
     .returning('id')
     .execute();
   if (rows.length === 0) throw new AppError('session_not_found', 404);
-  await announceRevoked(ctx, rows.map((r) => r.id));
+  await announceRevoked(
+    ctx,
+    rows.map((r) => r.id),
+  );
 }
 
 export async function revokeOtherSessions(ctx: AppContext, auth: AuthContext): Promise<number> {
@@ -200,6 +197,9 @@ export async function revokeOtherSessions(ctx: AppContext, auth: AuthContext): P
     .where('revoked_at', 'is', null)
     .returning('id')
     .execute();
-  await announceRevoked(ctx, rows.map((r) => r.id));
+  await announceRevoked(
+    ctx,
+    rows.map((r) => r.id),
+  );
   return rows.length;
 }
