@@ -13,6 +13,7 @@ import { registerSecurityHeaders } from './http/headers.ts';
 import { identityPublicRoutes, identityRoutes } from './identity/routes.ts';
 import { profileRoutes } from './identity/profile-routes.ts';
 import { oidcAdminRoutes, oidcPublicRoutes } from './identity/oidc-routes.ts';
+import { passkeyPublicRoutes, passkeyRoutes } from './identity/passkey-routes.ts';
 import { directoryRoutes } from './directory/routes.ts';
 import { membershipRoutes } from './membership/routes.ts';
 import { messagingRoutes } from './messaging/routes.ts';
@@ -77,6 +78,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(async (open) => {
     identityPublicRoutes(open, ctx);
     oidcPublicRoutes(open, ctx);
+    passkeyPublicRoutes(open, ctx);
     calendarFeedRoute(open, ctx);
   });
   await app.register(async (scope) => {
@@ -84,6 +86,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     identityRoutes(scope, ctx);
     profileRoutes(scope, ctx);
     oidcAdminRoutes(scope, ctx);
+    passkeyRoutes(scope, ctx);
     directoryRoutes(scope, ctx);
     membershipRoutes(scope, ctx);
     messagingRoutes(scope, ctx);
