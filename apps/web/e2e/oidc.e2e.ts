@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
 import { freePort } from '../../server/src/testing/processes.ts';
 import { startOidcProvider, type TestOidcProvider } from '../../server/src/testing/oidc-provider.ts';
 import { PHONES, TestServer, apiAs, axe, newContext, useServerAndBrowser, waitLive } from './harness.ts';
@@ -37,7 +38,7 @@ const suite = useServerAndBrowser(server, {
 const home = () => `http://localhost:${server.port}/`;
 
 /** At the provider: its login form (any password), then its consent form. */
-async function loginAtProvider(page: import('playwright-core').Page, login: string) {
+async function loginAtProvider(page: Page, login: string) {
   await page.waitForURL((u) => u.origin === idp.issuer);
   await page.locator('input[name="login"]').fill(login);
   await page.locator('input[name="password"]').fill('any');
