@@ -95,3 +95,39 @@ test('someone not on any roster gets a readable page in their language, and the 
   assert.match(await page.locator('main').innerText(), /You are not on the school roster/);
   await page.context().close();
 });
+
+test("the school's admin sets the school's own e-journal in Admin → Sign-in, and a student signs in through it", async () => {
+  const admin = await (await newContext(suite.browser)).newPage();
+  await admin.goto(home());
+  await admin.getByLabel('Номер телефона').fill(PHONES.admin);
+  await admin.getByRole('button', { name: 'Получить код' }).click();
+  await admin.getByLabel('Код из СМС').fill(await server.code(PHONES.admin));
+  await admin.locator('.shell').waitFor();
+  await admin.goto(`${home()}admin/signin`);
+  const form = admin.getByRole('form', { name: 'Вход через электронный журнал' });
+  await form.getByLabel('Название на кнопке').fill('Школьный журнал');
+  await form.getByLabel('Адрес провайдера (issuer)').fill('http://127.0.0.1:9/');
+  await form.getByLabel('Идентификатор клиента (client id)').fill(idp.clientId);
+  await form.getByLabel('Секрет клиента (client secret)').fill(idp.clientSecret);
+  await form.getByLabel('Области доступа (scopes)').fill('openid phone');
+  await form.getByLabel('Поле, которое называет человека (claim)').fill('phone_number');
+  await form.getByLabel('С чем сверять в списке школы').selectOption('phone');
+  await form.getByRole('button', { name: 'Сохранить' }).click();
+  // A provider that cannot be reached is refused, in words.
+  await form.getByRole('alert').filter({ hasText: 'Настройки входа через электронный журнал неверны' }).waitFor();
+  await form.getByLabel('Адрес провайдера (issuer)').fill(idp.issuer);
+  await form.getByRole('button', { name: 'Сохранить' }).click();
+  await form.getByText(`Адрес возврата для регистрации в журнале: http://localhost:${server.port}/api/v1/auth/oidc/callback`).waitFor();
+  assert.deepEqual(await axe(admin), []);
+  await admin.context().close();
+
+  const page = await (await newContext(suite.browser)).newPage();
+  await page.goto(home());
+  await page.getByRole('link', { name: /Войти через Школьный журнал/ }).click();
+  await loginAtProvider(page, `phone:${PHONES.student}`);
+  await page.locator('.shell').waitFor();
+  const token = (await page.evaluate(() => localStorage.getItem('parta.token')))!;
+  const me = await apiAs(server, token, 'GET', '/api/v1/me');
+  assert.equal(me.body.user.phone, PHONES.student);
+  await page.context().close();
+});
