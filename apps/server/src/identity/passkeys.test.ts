@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestApp, type TestApp } from '../testing/harness.ts';
 import { SoftAuthenticator, type SoftCredential } from '../testing/webauthn-authenticator.ts';
+import { runMaintenance } from '../platform/maintenance.ts';
 
 /** Passkeys: added after an SMS sign-in, then a sign-in of their own; every way an answer can be wrong. */
 describe('passkeys', () => {
@@ -173,5 +174,13 @@ describe('passkeys', () => {
     const { challengeId, options } = await authOptions();
     const res = await signInWith(challengeId, device.get(options, credential));
     assert.equal(res.json().error.code, 'passkey_unknown');
+  });
+
+  test('maintenance deletes challenges a day after they expire, and keeps live ones', async () => {
+    const { challengeId } = await authOptions();
+    await runMaintenance(t.runtime.ctx);
+    assert.ok(await t.runtime.ctx.db.selectFrom('webauthn_challenges').select('id').where('id', '=', challengeId).executeTakeFirst());
+    await runMaintenance(t.runtime.ctx, new Date(Date.now() + 2 * 86_400_000));
+    assert.equal(await t.runtime.ctx.db.selectFrom('webauthn_challenges').select('id').where('id', '=', challengeId).executeTakeFirst(), undefined);
   });
 });
