@@ -52,8 +52,11 @@ export function SignIn() {
     api.get('/api/v1/auth/methods', SignInMethods).then(setMethods, () => setMethods(null));
   }, []);
 
+  const exchanged = useRef(false);
   useEffect(() => {
-    if (!handoff) return;
+    // Once: the hand-off code is single use (a re-render must not spend it again).
+    if (!handoff || exchanged.current) return;
+    exchanged.current = true;
     api
       .post('/api/v1/auth/oidc/session', CreateSessionResponse, { handoff, deviceName: deviceName() })
       .then(adoptSession)
