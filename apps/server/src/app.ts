@@ -12,6 +12,8 @@ import { registerInputChecks } from './http/input.ts';
 import { registerSecurityHeaders } from './http/headers.ts';
 import { identityPublicRoutes, identityRoutes } from './identity/routes.ts';
 import { profileRoutes } from './identity/profile-routes.ts';
+import { oidcAdminRoutes, oidcPublicRoutes } from './identity/oidc-routes.ts';
+import { passkeyPublicRoutes, passkeyRoutes } from './identity/passkey-routes.ts';
 import { directoryRoutes } from './directory/routes.ts';
 import { membershipRoutes } from './membership/routes.ts';
 import { messagingRoutes } from './messaging/routes.ts';
@@ -78,12 +80,16 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
 
   await app.register(async (open) => {
     identityPublicRoutes(open, ctx);
+    oidcPublicRoutes(open, ctx);
+    passkeyPublicRoutes(open, ctx);
     calendarFeedRoute(open, ctx);
   });
   await app.register(async (scope) => {
     requireAuth(scope, ctx);
     identityRoutes(scope, ctx);
     profileRoutes(scope, ctx);
+    oidcAdminRoutes(scope, ctx);
+    passkeyRoutes(scope, ctx);
     directoryRoutes(scope, ctx);
     membershipRoutes(scope, ctx);
     messagingRoutes(scope, ctx);

@@ -99,6 +99,15 @@ const Env = z.object({
     .regex(/^(https:|mailto:)/)
     .optional(),
   PARTA_PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
+  PARTA_OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  PARTA_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  PARTA_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  PARTA_OIDC_REDIRECT_URI: z.url({ protocol: /^https?$/ }).optional(),
+  PARTA_OIDC_SCOPES: z.string().regex(/(^| )openid( |$)/, 'must include openid').default('openid'),
+  PARTA_OIDC_CLAIM: z.string().regex(/^[A-Za-z0-9_.:-]+$/).default('sub'),
+  PARTA_OIDC_MATCH: z.enum(['source_id', 'phone']).default('source_id'),
+  PARTA_OIDC_NAME: z.string().max(100).optional(),
+  PARTA_OIDC_SCHOOL_ID: z.uuid().optional(),
 });
 
 const list = (s: string | undefined) =>
@@ -184,7 +193,22 @@ export type Config = {
   };
   /** Web Push: the VAPID contact (https: or mailto:) and pushes in flight at once (notifications/worker.ts). */
   notifications: { vapidSubject?: string; pushConcurrency: number };
+  /** The installation's OpenID Connect provider (identity/oidc-config.ts), or null; schools may set their own. */
+  oidc: OidcConfig | null;
 };
+
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string | null;
+  redirectUri: string | null;
+  scopes: string;
+  claim: string;
+  matchField: 'source_id' | 'phone';
+  displayName: string | null;
+  /** Match only this school's roster (null: every school's). */
+  schoolId: string | null;
+}
 
 export class ConfigError extends Error {}
 
@@ -203,6 +227,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (Boolean(e.PARTA_S3_ACCESS_KEY) !== Boolean(e.PARTA_S3_SECRET_KEY)) {
     throw new ConfigError('Invalid configuration:\n  PARTA_S3_ACCESS_KEY and PARTA_S3_SECRET_KEY: give both or neither');
+  }
+  if (Boolean(e.PARTA_OIDC_ISSUER) !== Boolean(e.PARTA_OIDC_CLIENT_ID)) {
+    throw new ConfigError('Invalid configuration:\n  PARTA_OIDC_ISSUER and PARTA_OIDC_CLIENT_ID: give both or neither');
   }
   return {
     port: e.PORT,
@@ -268,5 +295,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       turnTtlSeconds: e.PARTA_TURN_TTL_SECONDS,
     },
     notifications: { vapidSubject: e.PARTA_VAPID_SUBJECT, pushConcurrency: e.PARTA_PUSH_CONCURRENCY },
+    oidc: oidcConfig(e),
+  };
+}
+
+/** The installation's OpenID Connect provider, when PARTA_OIDC_ISSUER and PARTA_OIDC_CLIENT_ID are set. */
+function oidcConfig(e: z.infer<typeof Env>): OidcConfig | null {
+  if (!e.PARTA_OIDC_ISSUER || !e.PARTA_OIDC_CLIENT_ID) return null;
+  return {
+    issuer: e.PARTA_OIDC_ISSUER,
+    clientId: e.PARTA_OIDC_CLIENT_ID,
+    clientSecret: e.PARTA_OIDC_CLIENT_SECRET ?? null,
+    redirectUri: e.PARTA_OIDC_REDIRECT_URI ?? null,
+    scopes: e.PARTA_OIDC_SCOPES,
+    claim: e.PARTA_OIDC_CLAIM,
+    matchField: e.PARTA_OIDC_MATCH,
+    displayName: e.PARTA_OIDC_NAME ?? null,
+    schoolId: e.PARTA_OIDC_SCHOOL_ID ?? null,
   };
 }

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { PHONES, TestServer, axe, newContext, screenshot, signIn, useServerAndBrowser } from './harness.ts';
 
@@ -140,4 +141,32 @@ test('a student ticks homework done', async () => {
   await openDiary(student);
   await student.getByRole('tab', { name: 'Домашние задания' }).click();
   assert.equal(await student.locator(`[data-homework-id="${id}"]`).getByRole('checkbox', { name: 'Сделано' }).isChecked(), true);
+});
+
+test('a teacher attaches a file to homework; the student downloads it from the homework list', async () => {
+  const teacher = await (await newContext(suite.browser)).newPage();
+  await signIn(teacher, server, MATHS);
+  await openDiary(teacher);
+  await teacher.getByLabel('Класс и предмет').selectOption({ label: '5А · Математика' });
+  await teacher.locator('[role="gridcell"][tabindex="0"]').waitFor({ timeout: 30_000 });
+  // The last lesson shown: its homework is due later, so it is in the student's list.
+  await teacher.locator('button.journal-head').last().click();
+  const dialog = teacher.getByRole('dialog');
+  await dialog.getByLabel('Домашнее задание').fill('Задачи из файла, № 1–5');
+  await dialog.locator('input[type="file"]').setInputFiles({ name: 'задачи.txt', mimeType: 'text/plain', buffer: Buffer.from('1) 1/2 + 1/3\n2) 3/4 - 1/8\n', 'utf8') });
+  await dialog.getByRole('button', { name: /Скачать задачи\.txt/ }).waitFor();
+  await noSeriousAxe(teacher, 'lesson editor with a file');
+  await dialog.getByRole('button', { name: 'Сохранить' }).click();
+  await dialog.waitFor({ state: 'detached' });
+
+  const student = await (await newContext(suite.browser)).newPage();
+  await signIn(student, server, PHONES.student);
+  await openDiary(student);
+  await student.getByRole('tab', { name: 'Домашние задания' }).click();
+  const item = student.locator('.diary-hwlist li', { hasText: 'Задачи из файла' });
+  await item.waitFor({ timeout: 30_000 });
+  const [download] = await Promise.all([student.waitForEvent('download'), item.getByRole('button', { name: /Скачать задачи\.txt/ }).click()]);
+  assert.equal(download.suggestedFilename(), 'задачи.txt');
+  const body = fs.readFileSync((await download.path())!, 'utf8');
+  assert.match(body, /1\/2 \+ 1\/3/);
 });

@@ -123,6 +123,23 @@ export const ErrorCodes = {
   push_not_subscribed: { ru: 'Это устройство не подписано на уведомления', en: 'This device is not subscribed to notifications' },
   urgent_not_allowed: { ru: 'Отметить сообщение как срочное может только его автор — учитель или администрация', en: 'Only its author, a teacher or the administration, can mark a message urgent' },
   urgent_limit_reached: { ru: 'Лимит срочных сообщений на сегодня исчерпан', en: 'Today\'s limit of urgent messages is reached' },
+  oidc_not_configured: { ru: 'Вход через электронный журнал не настроен', en: 'Sign-in through the e-journal is not configured' },
+  oidc_config_invalid: { ru: 'Настройки входа через электронный журнал неверны: проверьте адрес провайдера, идентификатор клиента и адрес возврата', en: 'The e-journal sign-in settings are not valid: check the provider address, client id and redirect address' },
+  oidc_state_mismatch: { ru: 'Вход не удался: ответ пришёл не на тот запрос или в другой браузер. Начните вход заново', en: 'Sign-in failed: the answer does not match a sign-in started in this browser. Start again' },
+  oidc_flow_expired: { ru: 'Время на вход истекло, начните заново', en: 'The sign-in took too long; start again' },
+  oidc_provider_error: { ru: 'Электронный журнал не подтвердил вход. Попробуйте ещё раз или войдите по СМС', en: 'The e-journal did not confirm the sign-in. Try again or sign in by SMS' },
+  oidc_provider_unavailable: { ru: 'Электронный журнал сейчас недоступен, попробуйте позже или войдите по СМС', en: 'The e-journal is unavailable right now; try later or sign in by SMS' },
+  oidc_claim_missing: { ru: 'Электронный журнал не сообщил, кто вы: обратитесь к администратору школы', en: 'The e-journal did not say who you are: ask the school administrator' },
+  oidc_person_unknown: { ru: 'Вас нет в списке школы: обратитесь к администратору школы', en: 'You are not on the school roster: ask the school administrator' },
+  oidc_person_ambiguous: { ru: 'Вашей учётной записи соответствуют разные люди в списках школ: обратитесь к администратору школы', en: 'Your e-journal account matches different people on the school rosters: ask the school administrator' },
+  oidc_person_no_phone: { ru: 'В списке школы у вас не указан телефон: обратитесь к администратору школы или войдите по СМС', en: 'The school roster has no phone for you: ask the school administrator or sign in by SMS' },
+  oidc_handoff_invalid: { ru: 'Ссылка для входа недействительна или уже использована, войдите заново', en: 'The sign-in link is not valid or was already used; sign in again' },
+  passkey_challenge_invalid: { ru: 'Запрос ключа входа устарел или уже использован, попробуйте ещё раз', en: 'The passkey request has expired or was already used; try again' },
+  passkey_verification_failed: { ru: 'Ключ входа не подтверждён', en: 'The passkey could not be verified' },
+  passkey_unknown: { ru: 'Этот ключ входа не зарегистрирован на сервере: войдите по СМС и добавьте ключ заново', en: 'This passkey is not registered here: sign in by SMS and add it again' },
+  passkey_counter_regressed: { ru: 'Ключ входа отклонён: похоже, он скопирован. Удалите его в настройках и добавьте заново', en: 'The passkey was refused: it looks cloned. Delete it in Settings and add it again' },
+  passkey_not_found: { ru: 'Ключ входа не найден', en: 'Passkey not found' },
+  passkey_already_registered: { ru: 'Этот ключ входа уже добавлен', en: 'This passkey is already added' },
 } as const satisfies Record<string, { ru: string; en: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -11,3 +11,4 @@ export * from './meetings.ts';
 export * from './diary.ts';
 export * from './notifications.ts';
 export * from './minutes.ts';
+export * from './signin.ts';

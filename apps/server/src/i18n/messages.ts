@@ -64,6 +64,9 @@ const messages = {
     ru: (p: { role: string }) => ({ student: 'ученик', guardian: 'родитель', teacher: 'учитель', admin: 'администратор' })[p.role] ?? p.role,
     en: (p: { role: string }) => ({ student: 'student', guardian: 'parent', teacher: 'teacher', admin: 'admin' })[p.role] ?? p.role,
   },
+  signin_failed_title: { ru: () => 'Не удалось войти', en: () => 'Sign-in failed' },
+  signin_error_code: { ru: (p: { code: string }) => `Код ошибки: ${p.code}`, en: (p: { code: string }) => `Error code: ${p.code}` },
+  signin_back: { ru: () => 'Вернуться ко входу', en: () => 'Back to sign-in' },
 } as const;
 
 type Messages = typeof messages;

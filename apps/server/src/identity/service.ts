@@ -7,8 +7,8 @@ import { linkByPhone } from '../membership/linking.ts';
 import { normalisePhone } from './phone.ts';
 import { SmsSendError } from './sms.ts';
 import { codeStats, codesSentSince, findUserByPhone, latestOpenCode, spendCodeAttempt, upsertUserByPhone, type UserRow } from './store.ts';
-import { hashSmsCode, hashToken, newSessionToken, newSmsCode, safeEqual } from './tokens.ts';
-import { announceRevoked, sessionLive } from './sessions.ts';
+import { hashSmsCode, hashToken, newSmsCode, safeEqual } from './tokens.ts';
+import { announceRevoked, doCreateSession, sessionLive, type DeviceInfo } from './sessions.ts';
 import { withOutbox } from '../stream/transaction.ts';
 
 export { SESSIONS_REVOKED_TOPIC } from './sessions.ts';
@@ -64,11 +64,7 @@ export async function requestCode(ctx: AppContext, rawPhone: string, ip: string 
   };
 }
 
-export interface DeviceInfo {
-  deviceName: string | null;
-  userAgent: string | null;
-  ip: string | null;
-}
+export type { DeviceInfo } from './sessions.ts';
 
 /**
  * Checks a code and opens a session on success. Each check spends one attempt, counted
@@ -98,13 +94,7 @@ export async function signIn(ctx: AppContext, rawPhone: string, code: string, de
     if (!consumed) throw new AppError('code_invalid', 400);
     const user = await upsertUserByPhone(trx, phone);
     await linkByPhone(ctx, trx, outbox, user);
-    const token = newSessionToken();
-    const session = await trx
-      .insertInto('sessions')
-      .values({ user_id: user.id, token_hash: hashToken(token), device_name: device.deviceName, user_agent: device.userAgent, ip: device.ip })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return { token, sessionId: session.id, userId: user.id };
+    return doCreateSession(trx, user.id, device);
   });
 }
 

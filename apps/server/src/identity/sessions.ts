@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { Queryable } from '../db/schema.ts';
+import { hashToken, newSessionToken } from './tokens.ts';
 
 /**
  * How long sessions live (docs/subsystems/identity.md). A session ends when it has not been used
@@ -36,7 +37,9 @@ export const SESSIONS_REVOKED_TOPIC = 'sessions.revoked';
 export async function announceRevoked(ctx: AppContext, sessionIds: string[]): Promise<void> {
   if (sessionIds.length === 0) return;
   // Committed already; a lost message is caught by the gateway's periodic session check.
-  await ctx.pubsub.publish(SESSIONS_REVOKED_TOPIC, JSON.stringify({ sessionIds })).catch((err: unknown) => ctx.log.warn({ err }, 'announcing revoked sessions failed'));
+  await ctx.pubsub
+    .publish(SESSIONS_REVOKED_TOPIC, JSON.stringify({ sessionIds }))
+    .catch((err: unknown) => ctx.log.warn({ err }, 'announcing revoked sessions failed'));
 }
 
 /**
@@ -77,4 +80,24 @@ export async function getSessionPolicy(ctx: AppContext, schoolId: string): Promi
 export async function setSessionPolicy(ctx: AppContext, schoolId: string, policy: { idleDays: number | null; maxDays: number | null }): Promise<SessionPolicy> {
   await ctx.db.updateTable('schools').set({ session_idle_days: policy.idleDays, session_max_days: policy.maxDays }).where('id', '=', schoolId).execute();
   return getSessionPolicy(ctx, schoolId);
+}
+
+export interface DeviceInfo {
+  deviceName: string | null;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+/**
+ * Opens a session for the account: the one way every sign-in (SMS code, OpenID Connect, passkey)
+ * ends. Returns the bearer token, which is shown once and stored only as its hash.
+ */
+export async function doCreateSession(trx: Queryable, userId: string, device: DeviceInfo): Promise<{ token: string; sessionId: string; userId: string }> {
+  const token = newSessionToken();
+  const session = await trx
+    .insertInto('sessions')
+    .values({ user_id: userId, token_hash: hashToken(token), device_name: device.deviceName, user_agent: device.userAgent, ip: device.ip })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { token, sessionId: session.id, userId };
 }

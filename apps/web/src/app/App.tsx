@@ -12,6 +12,7 @@ import { ChatsScreen } from '../screens/Chats.tsx';
 import { SyncBadge } from '../ui/SyncBadge.tsx';
 import { UpdateBanner } from '../ui/UpdateBanner.tsx';
 import { Icon } from '../ui/kit.tsx';
+import { PasskeyOffer } from '../screens/Passkeys.tsx';
 
 const Settings = lazy(() => import('../screens/Settings.tsx'));
 const Admin = lazy(() => import('../screens/Admin.tsx'));
@@ -187,6 +188,7 @@ function Shell() {
           </a>
         ))}
       </nav>
+      <PasskeyOffer />
       <Suspense
         fallback={
           <main id="main" className="center">

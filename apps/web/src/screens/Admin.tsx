@@ -16,6 +16,7 @@ import { useStore } from '../lib/store.ts';
 import { navigate, useLocation } from '../lib/router.ts';
 import { Button, ErrorNote, Field, Select } from '../ui/kit.tsx';
 import { People } from './AdminPeople.tsx';
+import { AdminSignIn } from './AdminSignIn.tsx';
 
 type P = z.infer<typeof Person>;
 type C = z.infer<typeof SchoolClass>;
@@ -30,7 +31,7 @@ async function loadPeople(sid: string): Promise<P[]> {
     if (r.people.length === 0 || r.total === undefined || all.length >= r.total) return all;
   }
 }
-const TABS = ['classes', 'people', 'guardians', 'invitations', 'requests'] as const;
+const TABS = ['classes', 'people', 'guardians', 'invitations', 'requests', 'signin'] as const;
 type Tab = (typeof TABS)[number];
 
 export const fio = (p: Pick<P, 'lastName' | 'firstName' | 'middleName'>) => [p.lastName, p.firstName, p.middleName].filter(Boolean).join(' ');
@@ -94,6 +95,7 @@ export default function Admin() {
         {tab === 'guardians' && <Guardians sid={sid} people={people} classes={classes} reload={reload} />}
         {tab === 'invitations' && <Invitations sid={sid} people={people} />}
         {tab === 'requests' && <Requests sid={sid} people={people} reload={reload} />}
+        {tab === 'signin' && <AdminSignIn sid={sid} />}
       </section>
     </main>
   );

@@ -9,6 +9,7 @@ import { Avatar } from '../ui/Avatar.tsx';
 import { Button, ErrorNote, Field } from '../ui/kit.tsx';
 import { PhotoCrop, type Crop } from '../ui/PhotoCrop.tsx';
 import { PushSettings } from './PushSettings.tsx';
+import { PasskeySettings } from './Passkeys.tsx';
 
 const HoursResponse = z.object({ workingHours: WorkingHours.nullable() });
 const DAYS = [1, 2, 3, 4, 5, 6, 7];
@@ -22,6 +23,7 @@ export default function Settings() {
       <Hours />
       <PushSettings />
       <Language />
+      <PasskeySettings />
       <Sessions />
     </main>
   );

@@ -1,15 +1,35 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { CreateSessionResponse, RequestCodeResponse } from '@parta/protocol';
+import { CreateSessionResponse, RequestCodeResponse, SignInMethods } from '@parta/protocol';
 import { useI18n } from '../i18n/index.ts';
 import { api, clearCachedData, loadMe, localeStore, tokenStore } from '../app/state.ts';
 import { ApiError } from '../lib/api.ts';
 import { deviceName } from './device-name.ts';
 import { Button, Field } from '../ui/kit.tsx';
 import { LanguageSwitch } from '../ui/LanguageSwitch.tsx';
+import { OFFER_KEY, PasskeyCancelled, passkeySignIn, passkeysSupported } from './Passkeys.tsx';
 
-/** Phone, then the six-digit code from the SMS. */
+/** Signs this browser in with a session the server has just opened. */
+async function adoptSession(res: { token: string; user: { locale: 'ru' | 'en' } }) {
+  clearCachedData();
+  tokenStore.set(res.token);
+  if (res.user.locale !== localeStore.get()) localeStore.set(res.user.locale);
+  await loadMe();
+}
+
+/** The hand-off code the server put in the fragment after an OpenID Connect sign-in (/signin/oidc#handoff=…). */
+function takeHandoff(): string | null {
+  if (location.pathname !== '/signin/oidc') return null;
+  const handoff = new URLSearchParams(location.hash.slice(1)).get('handoff');
+  history.replaceState(null, '', '/');
+  return handoff;
+}
+
+/**
+ * Phone, then the six-digit code from the SMS; beside it, the e-journal (OpenID Connect) when the
+ * installation or a school has one, and a passkey.
+ */
 export function SignIn() {
-  const { t, error } = useI18n();
+  const { t, error, locale } = useI18n();
   const [step, setStep] = useState<'phone' | 'code'>('phone');
   const [phone, setPhone] = useState('');
   const [normalised, setNormalised] = useState('');
@@ -23,6 +43,39 @@ export function SignIn() {
   const inflight = useRef(false);
   // An invitation link (/join?code=…): the code is applied right after signing in.
   const invite = location.pathname === '/join' ? new URLSearchParams(location.search).get('code') : null;
+  const [methods, setMethods] = useState<SignInMethods | null>(null);
+  const [handoff] = useState(takeHandoff);
+  const [finishing, setFinishing] = useState(!!handoff);
+  const [otherErr, setOtherErr] = useState<string | null>(null);
+
+  useEffect(() => {
+    api.get('/api/v1/auth/methods', SignInMethods).then(setMethods, () => setMethods(null));
+  }, []);
+
+  const exchanged = useRef(false);
+  useEffect(() => {
+    // Once: the hand-off code is single use (a re-render must not spend it again).
+    if (!handoff || exchanged.current) return;
+    exchanged.current = true;
+    api
+      .post('/api/v1/auth/oidc/session', CreateSessionResponse, { handoff, deviceName: deviceName() })
+      .then(adoptSession)
+      .catch((ex: unknown) => {
+        setOtherErr(error(ex));
+        setFinishing(false);
+      });
+  }, [handoff, error]);
+
+  async function withPasskey() {
+    setOtherErr(null);
+    setBusy(true);
+    try {
+      await adoptSession(await passkeySignIn());
+    } catch (ex) {
+      setOtherErr(ex instanceof PasskeyCancelled ? t('signin.passkeyCancelled') : error(ex));
+      setBusy(false);
+    }
+  }
 
   useEffect(() => {
     if (step !== 'code') return;
@@ -76,10 +129,9 @@ export function SignIn() {
       submitted.current = value;
       inflight.current = true;
       const res = await api.post('/api/v1/auth/session', CreateSessionResponse, { phone: normalised, code: value, deviceName: deviceName() });
-      clearCachedData();
-      tokenStore.set(res.token);
-      if (res.user.locale !== localeStore.get()) localeStore.set(res.user.locale);
-      await loadMe();
+      // After a sign-in by SMS the app offers a passkey, so the next one needs no SMS (Passkeys.tsx).
+      sessionStorage.setItem(OFFER_KEY, '1');
+      await adoptSession(res);
     } catch (ex) {
       inflight.current = false;
       setErr(error(ex));
@@ -102,27 +154,56 @@ export function SignIn() {
             {t('signin.invited', { code: invite })}
           </p>
         )}
-        {step === 'phone' ? (
-          <form onSubmit={requestCode} noValidate>
-            <Field
-              label={t('signin.phone')}
-              type="tel"
-              inputMode="tel"
-              autoComplete="tel"
-              placeholder="+7 900 000-00-00"
-              value={phone}
-              onChange={(e) => setPhone(e.target.value)}
-              error={err}
-              autoFocus
-            />
-            <Button type="submit" busy={busy} className="wide">
-              {t('signin.getCode')}
-            </Button>
-          </form>
+        {finishing ? (
+          <p role="status">{t('signin.finishing')}</p>
+        ) : step === 'phone' ? (
+          <>
+            <form onSubmit={requestCode} noValidate>
+              <Field
+                label={t('signin.phone')}
+                type="tel"
+                inputMode="tel"
+                autoComplete="tel"
+                placeholder="+7 900 000-00-00"
+                value={phone}
+                onChange={(e) => setPhone(e.target.value)}
+                error={err}
+                autoFocus
+              />
+              <Button type="submit" busy={busy} className="wide">
+                {t('signin.getCode')}
+              </Button>
+            </form>
+            {methods?.oidc.length || (methods?.passkeys && passkeysSupported()) ? (
+              <div className="signin-other stack">
+                <p className="muted signin-or">{t('signin.or')}</p>
+                {methods.oidc.map((p) => (
+                  <a key={p.id} className="btn btn-secondary wide" href={`/api/v1/auth/oidc/start?provider=${encodeURIComponent(p.id)}&locale=${locale}`}>
+                    {p.name ? t('signin.withProvider', { name: p.name }) : t('signin.withEjournal')}
+                    {p.schoolName && methods.oidc.length > 1 ? ` · ${p.schoolName}` : ''}
+                  </a>
+                ))}
+                {methods.passkeys && passkeysSupported() && (
+                  <Button variant="secondary" className="wide" busy={busy} onClick={() => void withPasskey()}>
+                    {t('signin.withPasskey')}
+                  </Button>
+                )}
+              </div>
+            ) : null}
+            {otherErr && (
+              <p className="error" role="alert">
+                {otherErr}
+              </p>
+            )}
+          </>
         ) : (
           <form onSubmit={submitCode} noValidate>
             <p>{t('signin.codeSent', { phone: normalised })}</p>
-            {note && <p className="muted" role="status">{note}</p>}
+            {note && (
+              <p className="muted" role="status">
+                {note}
+              </p>
+            )}
             <Field
               label={t('signin.code')}
               inputMode="numeric"
@@ -142,7 +223,15 @@ export function SignIn() {
               {t('signin.signIn')}
             </Button>
             <div className="row gap">
-              <Button variant="ghost" onClick={() => { setStep('phone'); setErr(null); setNote(null); submitted.current = ''; }}>
+              <Button
+                variant="ghost"
+                onClick={() => {
+                  setStep('phone');
+                  setErr(null);
+                  setNote(null);
+                  submitted.current = '';
+                }}
+              >
                 {t('signin.otherPhone')}
               </Button>
               <Button variant="ghost" disabled={wait > 0 || busy} onClick={() => void requestCode()}>

@@ -10,6 +10,7 @@ import * as m0060 from './0060_meeting_decisions.ts';
 import * as m0061 from './0061_meeting_lobby.ts';
 import * as m0100 from './0100_diary.ts';
 import * as m0120 from './0120_notifications.ts';
+import * as m0220 from './0220_signin_oidc_passkeys.ts';
 import * as m0230 from './0230_meeting_minutes.ts';
 import * as m0231 from './0231_message_acks.ts';
 import * as m0232 from './0232_consultations.ts';
@@ -30,6 +31,7 @@ export const migrations: Record<string, Migration> = {
   '0061_meeting_lobby': m0061,
   '0100_diary': m0100,
   '0120_notifications': m0120,
+  '0220_signin_oidc_passkeys': m0220,
   '0230_meeting_minutes': m0230,
   '0231_message_acks': m0231,
   '0232_consultations': m0232,
