@@ -108,6 +108,15 @@ export const ErrorCodes = {
   push_not_subscribed: { ru: 'Это устройство не подписано на уведомления', en: 'This device is not subscribed to notifications' },
   urgent_not_allowed: { ru: 'Отметить сообщение как срочное может только его автор — учитель или администрация', en: 'Only its author, a teacher or the administration, can mark a message urgent' },
   urgent_limit_reached: { ru: 'Лимит срочных сообщений на сегодня исчерпан', en: 'Today\'s limit of urgent messages is reached' },
+  bot_not_found: { ru: 'Бот не найден', en: 'Bot not found' },
+  bot_username_taken: { ru: 'Это имя бота уже занято', en: 'This bot username is taken' },
+  bot_chat_not_allowed: { ru: 'Бота нельзя добавить в этот чат', en: 'The bot cannot be added to this chat' },
+  bot_button_invalid: { ru: 'У сообщения нет такой кнопки', en: 'The message has no such button' },
+  faq_entry_not_found: { ru: 'Вопрос не найден', en: 'Question not found' },
+  helper_request_not_found: { ru: 'Обращение не найдено', en: 'Request not found' },
+  helper_request_closed: { ru: 'Обращение уже рассмотрено', en: 'The request is already handled' },
+  helper_action_invalid: { ru: 'Это действие не подходит к обращению такого вида', en: 'This action does not fit a request of this kind' },
+  guardian_person_required: { ru: 'Укажите родителя в списке школы, к которому перейдёт этот номер', en: 'Choose the guardian on the roster this phone moves to' },
 } as const satisfies Record<string, { ru: string; en: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;
