@@ -64,6 +64,8 @@ export class TestServer {
         PARTA_CODES_PER_PHONE_PER_HOUR: '100',
         PARTA_AUTH_RATE_PER_IP: '1000',
         PARTA_WEB_DIR: this.webDir ?? path.join(repoRoot, 'apps/web/dist'),
+        // The school's assistant makes a chat with every account: only bots.e2e.ts turns it on.
+        PARTA_HELPER_BOT: 'off',
         ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -14,6 +14,7 @@ import { refOf } from './ids.ts';
 import { fileIdOf, fileRefOf, tgChatOf, tgKeyboard, tgMessageOf, tgUserOf } from './present.ts';
 import { audit, type BotRow } from './store.ts';
 import { readUpdates, wakeDelivery, UPDATE_TYPES } from './updates.ts';
+import { createRequest, listFaq } from './helper/service.ts';
 
 /** A file part of a multipart call, spooled to disk by the route. */
 export interface CallFile {
@@ -550,6 +551,31 @@ const methods: Record<string, Method> = {
   },
 };
 
+/**
+ * Parta's own methods, for the school's assistant alone (any other bot: "method not supported"):
+ * the school's FAQ, and a request to the school admin from the account of a private chat.
+ */
+const helperMethods: Record<string, Method> = {
+  async partaGetFaq({ ctx, bot }) {
+    return listFaq(ctx.db, bot.school_id);
+  },
+  async partaCreateRequest(call) {
+    const access = await botChat(call);
+    if (access.chat.kind !== 'direct') throw chatNotFound();
+    const kind = str(call, 'kind');
+    if (kind !== 'child_on_my_phone' && kind !== 'phone_changed' && kind !== 'question') throw badRequest('kind is invalid');
+    const phone = str(call, 'new_phone') ?? null;
+    if (kind !== 'question' && !phone) throw badRequest('new_phone is empty');
+    try {
+      const id = await createRequest(call.ctx, call.bot, access.chat.id, { kind, text: str(call, 'text') ?? '', newPhone: phone });
+      return { request_id: id };
+    } catch (err) {
+      if (err instanceof AppError && err.code.startsWith('phone')) throw badRequest('PHONE_NUMBER_INVALID');
+      mapError(err);
+    }
+  },
+};
+
 async function setAllowed(call: Call, allowed: unknown) {
   if (!Array.isArray(allowed) || allowed.some((a) => typeof a !== 'string')) throw badRequest('field "allowed_updates" must be an Array of Strings');
   // An empty list means "every type but the opt-in ones", as in Telegram.
@@ -564,7 +590,8 @@ async function setAllowed(call: Call, allowed: unknown) {
 
 /** Runs one method; a method Parta has no equivalent for is refused plainly. */
 export async function runMethod(call: Call, name: string): Promise<unknown> {
-  const method = Object.hasOwn(methods, name) ? methods[name] : Object.hasOwn(methods, lowerFirst(name)) ? methods[lowerFirst(name)] : undefined;
+  let method = Object.hasOwn(methods, name) ? methods[name] : Object.hasOwn(methods, lowerFirst(name)) ? methods[lowerFirst(name)] : undefined;
+  if (!method && call.bot.kind === 'helper' && Object.hasOwn(helperMethods, name)) method = helperMethods[name];
   if (!method) throw badRequest('method not supported');
   return method(call);
 }

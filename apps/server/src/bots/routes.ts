@@ -7,6 +7,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
+  FaqBody,
+  FaqEntry,
+  FaqList,
+  HelperRequestList,
+  ResolveRequestBody,
+  ResolveRequestResult,
   Bot,
   BotChatsBody,
   BotList,
@@ -33,6 +39,8 @@ import { BotApiError, unauthorized } from './errors.ts';
 import { chatBots, createBot, getBot, listBots, reissueToken, revokeToken, setBotChats, setBotPhoto, updateBot } from './service.ts';
 import { botByToken, presentBot } from './store.ts';
 import { BotWorker } from './worker.ts';
+import { HelperRunner } from './helper/runner.ts';
+import { backfillHelpers, deleteFaq, listFaq, listRequests, myHelperChat, registerHelper, resolveRequest, saveFaq } from './helper/service.ts';
 
 const errors = { 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
@@ -84,10 +92,15 @@ async function readParams(
  */
 export async function botApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   let worker: BotWorker | null = null;
+  let helper: HelperRunner | null = null;
+  if (ctx.config.helperBot !== 'off') registerHelper(ctx);
   app.addHook('onReady', async () => {
     worker = await BotWorker.start(ctx);
+    if (ctx.config.helperBot === 'inprocess') helper = await HelperRunner.start(app, ctx);
+    else if (ctx.config.helperBot === 'process') await backfillHelpers(ctx);
   });
   app.addHook('onClose', async () => {
+    await helper?.stop();
     await worker?.stop();
   });
   app.decorate('botWorker', { idle: () => worker?.idle() ?? Promise.resolve() });
@@ -338,6 +351,98 @@ export function botsRoutes(app: FastifyInstance, ctx: AppContext): void {
         return callbackId;
       });
       return { callbackQueryId: id };
+    },
+  );
+
+  // «Помощник»: the account's chat with it, the FAQ the school edits, and the admin's queue of requests.
+  r.get(
+    '/api/v1/schools/:schoolId/helper/chat',
+    {
+      schema: { tags, summary: "My chat with the school's assistant «Помощник»", params: SchoolParams, response: { 200: z.object({ chatId: Id }), ...errors } },
+    },
+    async (request) => {
+      if (ctx.config.helperBot === 'off') throw new AppError('bot_not_found', 404);
+      const access = await accessSchool(ctx.db, me(request).user.id, request.params.schoolId);
+      return { chatId: await myHelperChat(ctx, access) };
+    },
+  );
+
+  r.get(
+    '/api/v1/schools/:schoolId/helper/faq',
+    { schema: { tags, summary: "The assistant's FAQ (admin)", params: SchoolParams, response: { 200: FaqList, ...errors } } },
+    async (request) => {
+      await admin(request, request.params.schoolId);
+      return { entries: await listFaq(ctx.db, request.params.schoolId) };
+    },
+  );
+
+  r.post(
+    '/api/v1/schools/:schoolId/helper/faq',
+    { schema: { tags, summary: 'Add a question to the FAQ (admin)', params: SchoolParams, body: FaqBody, response: { 201: FaqEntry, ...errors } } },
+    async (request, reply) => {
+      const access = await admin(request, request.params.schoolId);
+      return reply.status(201).send(await saveFaq(ctx, access, null, request.body));
+    },
+  );
+
+  r.put(
+    '/api/v1/schools/:schoolId/helper/faq/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Change a question of the FAQ (admin)',
+        params: SchoolParams.extend({ id: Id }),
+        body: FaqBody,
+        response: { 200: FaqEntry, ...errors },
+      },
+    },
+    async (request) => {
+      const access = await admin(request, request.params.schoolId);
+      return saveFaq(ctx, access, request.params.id, request.body);
+    },
+  );
+
+  r.delete(
+    '/api/v1/schools/:schoolId/helper/faq/:id',
+    { schema: { tags, summary: 'Remove a question from the FAQ (admin)', params: SchoolParams.extend({ id: Id }), response: { 204: z.null(), ...errors } } },
+    async (request, reply) => {
+      const access = await admin(request, request.params.schoolId);
+      await deleteFaq(ctx, access, request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+
+  r.get(
+    '/api/v1/schools/:schoolId/helper/requests',
+    {
+      schema: {
+        tags,
+        summary: 'Requests the assistant passed to the school admin (admin)',
+        params: SchoolParams,
+        querystring: z.object({ status: z.enum(['open', 'all']).default('open') }),
+        response: { 200: HelperRequestList, ...errors },
+      },
+    },
+    async (request) => {
+      await admin(request, request.params.schoolId);
+      return { requests: await listRequests(ctx.db, request.params.schoolId, request.query.status) };
+    },
+  );
+
+  r.post(
+    '/api/v1/schools/:schoolId/helper/requests/:id/resolve',
+    {
+      schema: {
+        tags,
+        summary: 'Handle a request: answer it, move the phone (with an invitation to the new one), or refuse (admin)',
+        params: SchoolParams.extend({ id: Id }),
+        body: ResolveRequestBody,
+        response: { 200: ResolveRequestResult, ...errors },
+      },
+    },
+    async (request) => {
+      const access = await admin(request, request.params.schoolId);
+      return resolveRequest(ctx, access, request.params.id, request.body);
     },
   );
 }

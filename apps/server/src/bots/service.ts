@@ -104,7 +104,8 @@ async function issueToken(trx: Tx, secret: string, bot: BotRow): Promise<string>
 /** A new token: the old one stops working at once. */
 export async function reissueToken(ctx: AppContext, access: SchoolAccess, botId: string): Promise<string> {
   const bot = await getBot(ctx, access.schoolId, botId);
-  if (bot.kind === 'helper') throw new AppError('forbidden', 403);
+  // The assistant's token is Parta's own while it runs inside the server.
+  if (bot.kind === 'helper' && ctx.config.helperBot !== 'process') throw new AppError('forbidden', 403);
   return ctx.db.transaction().execute(async (trx) => {
     const token = await issueToken(trx, ctx.secret, bot);
     await audit(trx, access.schoolId, access.person.id, 'bot.token_issued', { botId });
@@ -115,7 +116,7 @@ export async function reissueToken(ctx: AppContext, access: SchoolAccess, botId:
 /** Revokes the token: every request with it is refused from now on (the lookup is by its hash). */
 export async function revokeToken(ctx: AppContext, access: SchoolAccess, botId: string): Promise<void> {
   const bot = await getBot(ctx, access.schoolId, botId);
-  if (bot.kind === 'helper') throw new AppError('forbidden', 403);
+  if (bot.kind === 'helper' && ctx.config.helperBot !== 'process') throw new AppError('forbidden', 403);
   await ctx.db.transaction().execute(async (trx) => {
     await trx.updateTable('bots').set({ token_hash: null, token_issued_at: null, webhook_url: null, webhook_secret: null }).where('id', '=', botId).execute();
     await audit(trx, access.schoolId, access.person.id, 'bot.token_revoked', { botId });
