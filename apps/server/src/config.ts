@@ -30,12 +30,7 @@ const Env = z.object({
   PARTA_PHONE_COUNTRIES: z
     .string()
     .default('RU')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((c) => c.trim().toUpperCase())
-        .filter(Boolean),
-    ),
+    .transform((s) => s.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean)),
   PARTA_AUTH_RATE_PER_IP: z.coerce.number().int().min(1).default(30),
   PARTA_CODES_PER_PHONE_PER_HOUR: z.coerce.number().int().min(1).default(5),
   PARTA_CODE_RESEND_SECONDS: z.coerce.number().int().min(0).default(60),
@@ -43,19 +38,11 @@ const Env = z.object({
   PARTA_SESSION_IDLE_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   PARTA_SESSION_MAX_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
   PARTA_TRUST_PROXY: bool,
-  PARTA_MAX_PHOTO_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .default(8 * 1024 * 1024),
+  PARTA_MAX_PHOTO_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
   REDIS_URL: z.string().optional(),
   PARTA_STREAM_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(14),
   PARTA_WS_HEARTBEAT_SECONDS: z.coerce.number().positive().max(3600).default(30),
-  PARTA_WS_MAX_BACKLOG_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .default(4 * 1024 * 1024),
+  PARTA_WS_MAX_BACKLOG_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
   PARTA_WS_MAX_PENDING_SENDS: z.coerce.number().int().min(1).max(10_000).default(32),
   PARTA_WS_FRAMES_PER_SECOND: z.coerce.number().positive().max(10_000).default(20),
   PARTA_WS_ACCOUNT_FRAMES_PER_SECOND: z.coerce.number().positive().max(100_000).default(40),
@@ -63,11 +50,7 @@ const Env = z.object({
   PARTA_WS_MAX_PER_ACCOUNT: z.coerce.number().int().min(1).max(10_000).default(20),
   PARTA_SEND_BATCH_MS: z.coerce.number().int().min(0).max(1000).default(15),
   PARTA_SEND_BATCHES: z.coerce.number().int().min(1).max(8).default(2),
-  PARTA_MAX_UPLOAD_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .default(25 * 1024 * 1024),
+  PARTA_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
   PARTA_STORAGE: z.enum(['local', 's3']).default('local'),
   PARTA_S3_ENDPOINT: z.string().url().optional(),
   PARTA_S3_BUCKET: z.string().min(3).max(63).optional(),
@@ -80,32 +63,18 @@ const Env = z.object({
   PARTA_JANUS_URL: z.string().url().optional(),
   PARTA_JANUS_API_SECRET: z.string().optional(),
   PARTA_JANUS_ADMIN_KEY: z.string().optional(),
-  PARTA_JANUS_RTP_PORTS: z
-    .string()
-    .regex(/^\d+-\d+$/)
-    .default('20000-20200'),
+  PARTA_JANUS_RTP_PORTS: z.string().regex(/^\d+-\d+$/).default('20000-20200'),
   PARTA_JANUS_ICE_IP: z.string().optional(),
   PARTA_JANUS_NAT_IP: z.string().optional(),
   PARTA_STUN_URLS: z.string().optional(),
   PARTA_TURN_URLS: z.string().optional(),
   PARTA_TURN_SECRET: z.string().optional(),
-  PARTA_TURN_TTL_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(60)
-    .default(6 * 3600),
-  PARTA_VAPID_SUBJECT: z
-    .string()
-    .regex(/^(https:|mailto:)/)
-    .optional(),
+  PARTA_TURN_TTL_SECONDS: z.coerce.number().int().min(60).default(6 * 3600),
+  PARTA_VAPID_SUBJECT: z.string().regex(/^(https:|mailto:)/).optional(),
   PARTA_PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
 });
 
-const list = (s: string | undefined) =>
-  (s ?? '')
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean);
+const list = (s: string | undefined) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 
 export type Config = {
   port: number;

@@ -55,10 +55,7 @@ export async function syncMembers(trx: Tx, outbox: Outbox, chat: ChatRow, wanted
     if (m) {
       await trx.updateTable('chat_members').set(values).where('chat_id', '=', chat.id).where('person_id', '=', w.person.id).execute();
     } else {
-      await trx
-        .insertInto('chat_members')
-        .values({ chat_id: chat.id, person_id: w.person.id, ...values })
-        .execute();
+      await trx.insertInto('chat_members').values({ chat_id: chat.id, person_id: w.person.id, ...values }).execute();
     }
     tell({ type: 'chat.member_joined', chatId: chat.id, member: presentPerson(w.person) }, w.role === 'moderator');
     outbox.user(w.person.user_id, { type: 'chat.added', chatId: chat.id, chat: presentChat(chat, { role: w.role, last_read_seq: chat.last_seq }) });
@@ -74,13 +71,7 @@ type MemberEvent = Parameters<Outbox['chat']>[1];
  */
 async function memberEvents(trx: Tx, outbox: Outbox, chat: Pick<ChatRow, 'id' | 'kind'>): Promise<(event: MemberEvent, ofModerator: boolean) => void> {
   if (!isChannel(chat.kind)) return (event) => outbox.chat(chat.id, event);
-  const moderators = await trx
-    .selectFrom('chat_members')
-    .select('user_id')
-    .where('chat_id', '=', chat.id)
-    .where('role', '=', 'moderator')
-    .where('left_at', 'is', null)
-    .execute();
+  const moderators = await trx.selectFrom('chat_members').select('user_id').where('chat_id', '=', chat.id).where('role', '=', 'moderator').where('left_at', 'is', null).execute();
   return (event, ofModerator) => {
     if (ofModerator) outbox.chat(chat.id, event);
     else for (const m of moderators) outbox.user(m.user_id, event);

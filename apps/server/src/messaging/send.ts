@@ -35,26 +35,14 @@ export function checkText(text: string, allowEmpty: boolean): void {
 }
 
 export async function findByClientId(db: Queryable, chatId: string, userId: string, clientId: string): Promise<MessageRow | undefined> {
-  return db
-    .selectFrom('messages')
-    .select(MESSAGE_COLUMNS)
-    .where('chat_id', '=', chatId)
-    .where('author_user_id', '=', userId)
-    .where('client_id', '=', clientId)
-    .executeTakeFirst();
+  return db.selectFrom('messages').select(MESSAGE_COLUMNS).where('chat_id', '=', chatId).where('author_user_id', '=', userId).where('client_id', '=', clientId).executeTakeFirst();
 }
 
 async function checkMentions(db: Queryable, chatId: string, text: string, mentions: NonNullable<SendMessageBody['mentions']>): Promise<MessageEntity[]> {
   if (mentions.length === 0) return [];
   for (const m of mentions) if (m.offset + m.length > text.length) throw new AppError('mention_invalid', 400);
   const ids = [...new Set(mentions.map((m) => m.personId))];
-  const members = await db
-    .selectFrom('chat_members')
-    .select('person_id')
-    .where('chat_id', '=', chatId)
-    .where('person_id', 'in', ids)
-    .where('left_at', 'is', null)
-    .execute();
+  const members = await db.selectFrom('chat_members').select('person_id').where('chat_id', '=', chatId).where('person_id', 'in', ids).where('left_at', 'is', null).execute();
   if (members.length !== ids.length) throw new AppError('mention_invalid', 400);
   return mentions.map((m) => ({ type: 'mention' as const, ...m }));
 }
@@ -85,15 +73,8 @@ async function forwardSource(db: Queryable, userId: string, schoolId: string, me
   if (!m) throw new AppError('message_not_found', 404);
   const source = await accessChat(db, userId, m.chat_id).catch(() => null);
   if (!source || source.schoolId !== schoolId) throw new AppError('message_not_found', 404);
-  const author = await db
-    .selectFrom('persons')
-    .select(['last_name', 'first_name', 'middle_name'])
-    .where('id', '=', m.author_person_id)
-    .executeTakeFirstOrThrow();
-  return {
-    m,
-    forward: { messageId: m.id, chatId: m.chat_id, authorName: fullName(author), authorIsStaff: m.author_staff, sentAt: m.created_at.toISOString() },
-  };
+  const author = await db.selectFrom('persons').select(['last_name', 'first_name', 'middle_name']).where('id', '=', m.author_person_id).executeTakeFirstOrThrow();
+  return { m, forward: { messageId: m.id, chatId: m.chat_id, authorName: fullName(author), authorIsStaff: m.author_staff, sentAt: m.created_at.toISOString() } };
 }
 
 export type SendResult = Message & { notice?: { code: 'recipient_quiet_hours'; message: string; resumesAt: string; personId: string } };
@@ -205,13 +186,7 @@ export interface SendExtra {
 }
 
 /** Stores one send in a transaction of its own: sends with files, and what a batch left to it. */
-async function sendAlone(
-  ctx: AppContext,
-  access: ChatAccess,
-  userId: string,
-  body: SendMessageBody,
-  extra?: SendExtra,
-): Promise<{ message: SendResult; created: boolean }> {
+async function sendAlone(ctx: AppContext, access: ChatAccess, userId: string, body: SendMessageBody, extra?: SendExtra): Promise<{ message: SendResult; created: boolean }> {
   const earlier = await findByClientId(ctx.db, access.chat.id, userId, body.clientId);
   if (earlier) return { message: await sameOrConflict(ctx, access, earlier, body), created: false };
   const { other, source, text, fileIds, sticker, entities } = await check(ctx, access, userId, body);
@@ -270,11 +245,7 @@ async function sendAlone(
         .where('chat_id', '=', access.chat.id)
         .where('person_id', '=', access.person.id)
         .execute();
-      if (extra?.keyboard)
-        await trx
-          .insertInto('bot_markup')
-          .values({ message_id: inserted.id, bot_id: extra.botId, markup: JSON.stringify(extra.keyboard) })
-          .execute();
+      if (extra?.keyboard) await trx.insertInto('bot_markup').values({ message_id: inserted.id, bot_id: extra.botId, markup: JSON.stringify(extra.keyboard) }).execute();
       quiet = (await decideNotifications(trx, { id: inserted.id, chat_id: access.chat.id, author_user_id: userId }, inserted.created_at)).quiet;
       createdAt = inserted.created_at;
       const presented = await presentMessage(trx, inserted, access.chat, { fresh: true, known: [access.person] });
@@ -298,11 +269,7 @@ async function sameOrConflict(ctx: AppContext, access: ChatAccess, row: MessageR
 /** A guardian writing to a teacher outside the teacher's working hours is told when notifications resume. */
 async function quietNotice(ctx: AppContext, access: ChatAccess, other: { userId: string; personId: string } | null, quiet: string[], userId: string, at: Date) {
   if (!other || !access.roles.includes('guardian') || !quiet.includes(other.userId)) return undefined;
-  const teacher = await ctx.db
-    .selectFrom('persons')
-    .select(['last_name', 'first_name', 'middle_name', 'roles'])
-    .where('id', '=', other.personId)
-    .executeTakeFirstOrThrow();
+  const teacher = await ctx.db.selectFrom('persons').select(['last_name', 'first_name', 'middle_name', 'roles']).where('id', '=', other.personId).executeTakeFirstOrThrow();
   if (!teacher.roles.includes('teacher') && !teacher.roles.includes('admin')) return undefined;
   const resumes = await resumesAt(ctx.db, other.userId, at);
   if (!resumes) return undefined;
