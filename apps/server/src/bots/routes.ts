@@ -30,6 +30,7 @@ import type { AppContext } from '../context.ts';
 import { accessSchool, requireAdmin } from '../directory/access.ts';
 import { me } from '../http/auth.ts';
 import { AppError } from '../http/errors.ts';
+import { t } from '../i18n/messages.ts';
 import { loadAccess } from '../messaging/access.ts';
 import { readableFile } from '../files/service.ts';
 import { contentDisposition } from '../files/types.ts';
@@ -279,6 +280,31 @@ export function botsRoutes(app: FastifyInstance, ctx: AppContext): void {
     async (request) => {
       await admin(request, request.params.schoolId);
       return presentBot(ctx.db, await getBot(ctx, request.params.schoolId, request.params.botId));
+    },
+  );
+
+  r.get(
+    '/api/v1/schools/:schoolId/bot-chats',
+    {
+      schema: {
+        tags,
+        summary: 'The chats of the school a bot can be added to (admin)',
+        params: SchoolParams,
+        response: { 200: z.object({ chats: z.array(z.object({ chatId: Id, kind: z.string(), title: z.string().nullable() })) }), ...errors },
+      },
+    },
+    async (request) => {
+      await admin(request, request.params.schoolId);
+      const rows = await ctx.db
+        .selectFrom('chats')
+        .select(['id', 'kind', 'title'])
+        .where('school_id', '=', request.params.schoolId)
+        .where('kind', '!=', 'direct')
+        .where('archived_at', 'is', null)
+        .orderBy('kind')
+        .orderBy('title')
+        .execute();
+      return { chats: rows.map((c) => ({ chatId: c.id, kind: c.kind, title: t('ru', 'notify_chat', { kind: c.kind, name: c.title ?? '' }) || null })) };
     },
   );
 

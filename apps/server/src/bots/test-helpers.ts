@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- Bot API answers are read as loose JSON, field by field */
 import assert from 'node:assert/strict';
 import type { Message } from '@parta/protocol';
 import type { TestApp } from '../testing/harness.ts';

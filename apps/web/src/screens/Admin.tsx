@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { z } from 'zod';
 import {
   CreatedInvitation,
@@ -17,6 +17,8 @@ import { navigate, useLocation } from '../lib/router.ts';
 import { Button, ErrorNote, Field, Select } from '../ui/kit.tsx';
 import { People } from './AdminPeople.tsx';
 
+const BotsAdmin = lazy(() => import('../bots/BotsAdmin.tsx'));
+
 type P = z.infer<typeof Person>;
 type C = z.infer<typeof SchoolClass>;
 const ClassList = z.object({ classes: z.array(SchoolClass) });
@@ -30,7 +32,7 @@ async function loadPeople(sid: string): Promise<P[]> {
     if (r.people.length === 0 || r.total === undefined || all.length >= r.total) return all;
   }
 }
-const TABS = ['classes', 'people', 'guardians', 'invitations', 'requests'] as const;
+const TABS = ['classes', 'people', 'guardians', 'invitations', 'requests', 'bots', 'helper'] as const;
 type Tab = (typeof TABS)[number];
 
 export const fio = (p: Pick<P, 'lastName' | 'firstName' | 'middleName'>) => [p.lastName, p.firstName, p.middleName].filter(Boolean).join(' ');
@@ -94,6 +96,11 @@ export default function Admin() {
         {tab === 'guardians' && <Guardians sid={sid} people={people} classes={classes} reload={reload} />}
         {tab === 'invitations' && <Invitations sid={sid} people={people} />}
         {tab === 'requests' && <Requests sid={sid} people={people} reload={reload} />}
+        {(tab === 'bots' || tab === 'helper') && isAdmin && (
+          <Suspense fallback={null}>
+            <BotsAdmin sid={sid} section={tab} />
+          </Suspense>
+        )}
       </section>
     </main>
   );

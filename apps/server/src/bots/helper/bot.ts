@@ -5,7 +5,19 @@
  * process of its own (main.ts); it imports nothing of the server, so it can be read as an example.
  */
 
-export type Api = (method: string, params?: Record<string, unknown>) => Promise<any>;
+export type Api = <T = unknown>(method: string, params?: Record<string, unknown>) => Promise<T>;
+
+/** The parts of Telegram's Update the assistant reads. */
+interface TgUpdate {
+  update_id: number;
+  message?: { chat: { id: number; type: string }; text?: string };
+  callback_query?: CallbackQuery;
+}
+interface CallbackQuery {
+  id: string;
+  data?: string;
+  message?: { message_id: number; chat: { id: number } };
+}
 
 interface FaqEntry {
   id: string;
@@ -53,7 +65,7 @@ export class HelperBot {
 
   /** Read at each question: the school admin's edits apply at once. */
   private async entries(): Promise<FaqEntry[]> {
-    return this.api('partaGetFaq');
+    return this.api<FaqEntry[]>('partaGetFaq');
   }
 
   private keyboard(entries: FaqEntry[]) {
@@ -82,7 +94,7 @@ export class HelperBot {
   }
 
   /** One update: a message in a private chat, or a button pressed under one of its messages. */
-  async handle(update: any): Promise<void> {
+  async handle(update: TgUpdate): Promise<void> {
     if (update.message?.chat?.type === 'private' && typeof update.message.text === 'string')
       return this.onText(update.message.chat.id, update.message.text.trim());
     if (update.callback_query) return this.onButton(update.callback_query);
@@ -128,7 +140,7 @@ export class HelperBot {
     await this.say(chatId, 'Я не знаю ответа на этот вопрос и передал его администратору школы. Ответ придёт сюда, в этот чат.');
   }
 
-  private async onButton(q: any) {
+  private async onButton(q: CallbackQuery) {
     const chatId: number | undefined = q.message?.chat?.id;
     const data = String(q.data ?? '');
     if (chatId === undefined) return void (await this.api('answerCallbackQuery', { callback_query_id: q.id }));
@@ -146,7 +158,7 @@ export class HelperBot {
     if (data === 'cancel') {
       this.flows.delete(chatId);
       await this.api('answerCallbackQuery', { callback_query_id: q.id, text: 'Отменено' });
-      await this.api('editMessageText', { chat_id: chatId, message_id: q.message.message_id, text: 'Заявка не отправлена.' }).catch(() => undefined);
+      await this.api('editMessageText', { chat_id: chatId, message_id: q.message!.message_id, text: 'Заявка не отправлена.' }).catch(() => undefined);
       return;
     }
     if (data === 'confirm' && flow?.step === 'confirm' && flow.phone) {
@@ -167,7 +179,7 @@ export class HelperBot {
       await this.api('answerCallbackQuery', { callback_query_id: q.id, text: 'Заявка отправлена' });
       await this.api('editMessageText', {
         chat_id: chatId,
-        message_id: q.message.message_id,
+        message_id: q.message!.message_id,
         text: `Заявка отправлена администратору школы (номер ${flow.phone}). Я напишу сюда, когда её рассмотрят.`,
       });
       return;
@@ -178,9 +190,9 @@ export class HelperBot {
   /** Long polling until `signal` aborts; a failed call waits a little and tries again. */
   async run(signal: AbortSignal, timeout = 25): Promise<void> {
     while (!signal.aborted) {
-      let updates: any[];
+      let updates: TgUpdate[];
       try {
-        updates = await this.api('getUpdates', { offset: this.offset, timeout, allowed_updates: ['message', 'callback_query'] });
+        updates = await this.api<TgUpdate[]>('getUpdates', { offset: this.offset, timeout, allowed_updates: ['message', 'callback_query'] });
       } catch (err) {
         if (signal.aborted) return;
         if ((err as { code?: number }).code === 401) throw err;
@@ -198,7 +210,7 @@ export class HelperBot {
 
 /** A Bot API client over HTTP, for the assistant as a process of its own. */
 export function httpApi(apiRoot: string, token: string): Api {
-  return async (method, params = {}) => {
+  return async <T>(method: string, params: Record<string, unknown> = {}): Promise<T> => {
     const res = await fetch(`${apiRoot}/bot${token}/${method}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -206,6 +218,6 @@ export function httpApi(apiRoot: string, token: string): Api {
     });
     const body = (await res.json()) as { ok: boolean; result?: unknown; error_code?: number; description?: string };
     if (!body.ok) throw Object.assign(new Error(body.description), { code: body.error_code });
-    return body.result;
+    return body.result as T;
   };
 }

@@ -15,6 +15,6 @@ const abort = new AbortController();
 process.on('SIGINT', () => abort.abort());
 process.on('SIGTERM', () => abort.abort());
 const api = httpApi(apiRoot, token);
-const me = await api('getMe');
+const me = await api<{ first_name: string; username: string }>('getMe');
 console.log(`«${me.first_name}» (@${me.username}) is running; Ctrl+C stops it.`);
 await new HelperBot(api).run(abort.signal);

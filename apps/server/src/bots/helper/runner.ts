@@ -29,11 +29,11 @@ export class HelperRunner {
   }
 
   private injectApi(token: string): Api {
-    return async (method, params = {}) => {
+    return async <T>(method: string, params: Record<string, unknown> = {}): Promise<T> => {
       const res = await this.app.inject({ method: 'POST', url: `/bot${token}/${method}`, payload: params });
       const body = res.json() as { ok: boolean; result?: unknown; error_code?: number; description?: string };
       if (!body.ok) throw Object.assign(new Error(body.description), { code: body.error_code });
-      return body.result;
+      return body.result as T;
     };
   }
 
