@@ -1,4 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- Bot API answers are read as loose JSON, field by field */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestApp, type TestApp } from '../testing/harness.ts';
@@ -393,6 +395,53 @@ describe('bot api', () => {
     assert.equal(secret.json.description, 'Bad Request: secret token contains unallowed characters');
   });
 
+  test('a webhook: the secret header, a failed post retried later and recorded for getWebhookInfo, then delivered in order', async () => {
+    const hook = await createBot(t, admin, 'hooked', [classChat]);
+    const got: { secret: unknown; body: any }[] = [];
+    let fail = 1;
+    const server = http.createServer((req, res) => {
+      let data = '';
+      req.on('data', (c) => (data += c));
+      req.on('end', () => {
+        if (fail > 0) {
+          fail--;
+          res.statusCode = 500;
+          return res.end('down');
+        }
+        got.push({ secret: req.headers['x-telegram-bot-api-secret-token'], body: JSON.parse(data) });
+        res.end('');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/tg`;
+      assert.deepEqual((await call(t, hook.token, 'setWebhook', { url, secret_token: 'abc_DEF-1', drop_pending_updates: true })).json, {
+        ok: true,
+        result: true,
+      });
+      await send(t, teacher, classChat, '/first');
+      await send(t, teacher, classChat, '/second');
+      const failed = await until('the failure recorded', async () => {
+        const info = (await call(t, hook.token, 'getWebhookInfo')).json.result;
+        return info.last_error_message ? info : null;
+      });
+      assert.equal(failed.url, url);
+      assert.match(failed.last_error_message, /500/);
+      assert.equal(typeof failed.last_error_date, 'number');
+      await until('both delivered after the pause', async () => got.length >= 2, 15_000);
+      assert.deepEqual(
+        got.map((g) => g.body.message.text),
+        ['/first', '/second'],
+      );
+      assert.ok(got.every((g) => g.secret === 'abc_DEF-1'));
+      assert.equal(got[1]!.body.update_id, got[0]!.body.update_id + 1);
+      assert.equal((await call(t, hook.token, 'getWebhookInfo')).json.result.pending_update_count, 0);
+    } finally {
+      await call(t, hook.token, 'deleteWebhook');
+      await new Promise((r) => server.close(r));
+    }
+  });
+
   test('the admin: only admins manage bots; the token is revocable at once; actions are in the audit log; the roster lists no bots', async () => {
     const denied = await t.request('POST', `/api/v1/schools/${admin.schoolId}/bots`, { token: teacher.token, body: { name: 'x', username: 'teacher_made' } });
     assert.equal(denied.statusCode, 403);
@@ -433,7 +482,11 @@ describe('bot api', () => {
     const people = await t.request('GET', `/api/v1/schools/${admin.schoolId}/people?limit=200`, { token: admin.token });
     assert.equal(people.statusCode, 200, people.body);
     assert.ok(!people.json().people.some((p: { roles: string[] }) => p.roles.length === 0 || (p.roles as string[]).includes('bot')));
-    // The class chat's roster sync (a new student) keeps the bot, which the admin added.
+    // The class chat's roster sync (a new student) keeps the bots, which the admin added.
+    const before = (await t.request('GET', `/api/v1/chats/${classChat}/bots`, { token: teacher.token }))
+      .json()
+      .bots.map((b: { username: string }) => b.username);
+    assert.ok(before.includes('menu_bot'));
     const enrol = await t.request('POST', `/api/v1/schools/${admin.schoolId}/people`, {
       token: admin.token,
       body: {
@@ -445,7 +498,9 @@ describe('bot api', () => {
       },
     });
     assert.equal(enrol.statusCode, 201, enrol.body);
-    const bots = await t.request('GET', `/api/v1/chats/${classChat}/bots`, { token: teacher.token });
-    assert.equal(bots.json().bots.length, 1);
+    const after = (await t.request('GET', `/api/v1/chats/${classChat}/bots`, { token: teacher.token }))
+      .json()
+      .bots.map((b: { username: string }) => b.username);
+    assert.deepEqual(after, before);
   });
 });
