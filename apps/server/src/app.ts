@@ -27,6 +27,7 @@ import { diarySetupRoutes } from './diary/routes-setup.ts';
 import { calendarFeedRoute, calendarRoutes } from './diary/calendar.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
 import { notificationsRoutes } from './notifications/routes.ts';
+import { botApiRoutes, botsRoutes } from './bots/routes.ts';
 import { registerWebClient } from './web/static.ts';
 import { fallbackStore } from './redis/limiter-store.ts';
 
@@ -102,7 +103,10 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     diaryRoutes(scope, ctx);
     calendarRoutes(scope, ctx);
     notificationsRoutes(scope, ctx);
+    botsRoutes(scope, ctx);
   });
+  // The Telegram-compatible Bot API (/bot<token>/…): the token is the credential (docs/subsystems/bots.md).
+  await botApiRoutes(app, ctx);
   // WebSocket at /api/v1/ws: authenticates inside the socket, so it stays outside the bearer scope.
   await realtimeRoutes(app, ctx);
   // The web client at `/` (after the API, whose routes take precedence).

@@ -76,6 +76,7 @@ const Env = z.object({
   PARTA_S3_ACCESS_KEY: z.string().optional(),
   PARTA_S3_SECRET_KEY: z.string().optional(),
   PARTA_S3_FORCE_PATH_STYLE: bool,
+  PARTA_HELPER_BOT: z.enum(['inprocess', 'process', 'off']).default('inprocess'),
   PARTA_JANUS: z.enum(['auto', 'off']).default('auto'),
   PARTA_JANUS_URL: z.string().url().optional(),
   PARTA_JANUS_API_SECRET: z.string().optional(),
@@ -155,6 +156,8 @@ export type Config = {
   sendBatchMs: number;
   /** Batches of sends written at once by one process (messaging/send-batch.ts). */
   sendBatches: number;
+  /** «Помощник» (bots/helper/): run inside the server, as a process of its own (docs/examples/), or not at all. */
+  helperBot: 'inprocess' | 'process' | 'off';
   realtime: {
     heartbeatSeconds: number;
     maxBacklogBytes: number;
@@ -260,6 +263,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     streamRetentionDays: e.PARTA_STREAM_RETENTION_DAYS,
     sendBatchMs: e.PARTA_SEND_BATCH_MS,
     sendBatches: e.PARTA_SEND_BATCHES,
+    helperBot: e.PARTA_HELPER_BOT,
     realtime: {
       heartbeatSeconds: e.PARTA_WS_HEARTBEAT_SECONDS,
       maxBacklogBytes: e.PARTA_WS_MAX_BACKLOG_BYTES,

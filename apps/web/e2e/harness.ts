@@ -66,6 +66,8 @@ export class TestServer {
         // The demo's week of chat life is off: tests count the messages they send (screens.e2e.ts turns it on).
         PARTA_DEMO_CHATS: 'off',
         PARTA_WEB_DIR: this.webDir ?? path.join(repoRoot, 'apps/web/dist'),
+        // The school's assistant makes a chat with every account: only bots.e2e.ts turns it on.
+        PARTA_HELPER_BOT: 'off',
         ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -140,6 +140,15 @@ export const ErrorCodes = {
   passkey_counter_regressed: { ru: 'Ключ входа отклонён: похоже, он скопирован. Удалите его в настройках и добавьте заново', en: 'The passkey was refused: it looks cloned. Delete it in Settings and add it again' },
   passkey_not_found: { ru: 'Ключ входа не найден', en: 'Passkey not found' },
   passkey_already_registered: { ru: 'Этот ключ входа уже добавлен', en: 'This passkey is already added' },
+  bot_not_found: { ru: 'Бот не найден', en: 'Bot not found' },
+  bot_username_taken: { ru: 'Это имя бота уже занято', en: 'This bot username is taken' },
+  bot_chat_not_allowed: { ru: 'Бота нельзя добавить в этот чат', en: 'The bot cannot be added to this chat' },
+  bot_button_invalid: { ru: 'У сообщения нет такой кнопки', en: 'The message has no such button' },
+  faq_entry_not_found: { ru: 'Вопрос не найден', en: 'Question not found' },
+  helper_request_not_found: { ru: 'Обращение не найдено', en: 'Request not found' },
+  helper_request_closed: { ru: 'Обращение уже рассмотрено', en: 'The request is already handled' },
+  helper_action_invalid: { ru: 'Это действие не подходит к обращению такого вида', en: 'This action does not fit a request of this kind' },
+  guardian_person_required: { ru: 'Укажите родителя в списке школы, к которому перейдёт этот номер', en: 'Choose the guardian on the roster this phone moves to' },
 } as const satisfies Record<string, { ru: string; en: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

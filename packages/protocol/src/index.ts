@@ -12,3 +12,4 @@ export * from './diary.ts';
 export * from './notifications.ts';
 export * from './minutes.ts';
 export * from './signin.ts';
+export * from './bots.ts';

@@ -5,6 +5,7 @@ import { StickerId } from './files.ts';
 import { PhotoRef } from './auth.ts';
 import { DiaryUpdates } from './diary.ts';
 import { MinutesUpdates } from './minutes.ts';
+import { BotUpdates, InlineKeyboard } from './bots.ts';
 
 /**
  * Messaging: chats, members, messages and the per-user update stream.
@@ -22,6 +23,7 @@ export const ChatPerson = z.object({
   name: z.string(),
   roles: z.array(SchoolRole),
   isStaff: z.boolean().describe('A teacher or admin of the school: shown with the teacher badge'),
+  isBot: z.boolean().optional().describe('A bot of the school: shown with the bot badge'),
 });
 export type ChatPerson = z.infer<typeof ChatPerson>;
 
@@ -87,6 +89,7 @@ export const Message = z.object({
   createdAt: Iso,
   editedAt: Iso.nullable(),
   deletedAt: Iso.nullable(),
+  keyboard: InlineKeyboard.optional().describe("A bot's message: buttons shown under it"),
 });
 export type Message = z.infer<typeof Message>;
 
@@ -231,6 +234,7 @@ export const Update = z.discriminatedUnion('type', [
   z.object({ ...at, type: z.literal('poll.updated'), chatId: Id, pollId: Id }).describe('A vote was cast or the poll closed: fetch its results again'),
   ...DiaryUpdates,
   ...MinutesUpdates,
+  ...BotUpdates,
 ]);
 export type Update = z.infer<typeof Update>;
 export type UpdateType = Update['type'];

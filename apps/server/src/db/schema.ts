@@ -10,9 +10,10 @@ import type { NotificationsTables } from '../notifications/tables.ts';
 import type { MinutesTables } from '../meetings/minutes-tables.ts';
 import type { AcksTables } from '../acks/tables.ts';
 import type { ConsultationsTables } from '../consultations/tables.ts';
+import type { BotsTables } from '../bots/tables.ts';
 
 /** The whole database as Kysely sees it: each domain declares its own tables. */
-export interface DB extends IdentityTables, DirectoryTables, MembershipTables, MessagingTables, FilesTables, MeetingsTables, DiaryTables, NotificationsTables, MinutesTables, AcksTables, ConsultationsTables {}
+export interface DB extends IdentityTables, DirectoryTables, MembershipTables, MessagingTables, FilesTables, MeetingsTables, DiaryTables, NotificationsTables, MinutesTables, AcksTables, ConsultationsTables, BotsTables {}
 
 export type Db = Kysely<DB>;
 export type Tx = Transaction<DB>;

@@ -92,7 +92,8 @@ export function directoryRoutes(app: FastifyInstance, ctx: AppContext): void {
     const access = await accessSchool(ctx.db, me(request).user.id, request.params.schoolId);
     requireStaff(access);
     const { role, classId, q, offset, limit } = request.query;
-    let query = ctx.db.selectFrom('persons').selectAll('persons').where('persons.school_id', '=', request.params.schoolId).where('persons.archived_at', 'is', null);
+    // Bots are accounts with a roster person of their own (bots/), listed on the bots screen, not here.
+    let query = ctx.db.selectFrom('persons').selectAll('persons').where('persons.school_id', '=', request.params.schoolId).where('persons.archived_at', 'is', null).where((eb) => eb.not(eb(eb.val('bot'), '=', eb.fn.any('persons.roles'))));
     if (role) query = query.where((eb) => eb(eb.val(role), '=', eb.fn.any('persons.roles')));
     if (classId) {
       query = query.where((eb) =>

@@ -37,6 +37,10 @@ const messages = {
     ru: (p: { url: string }) => `Parta: срочное сообщение от школы. Откройте ${p.url}`,
     en: (p: { url: string }) => `Parta: an urgent message from the school. Open ${p.url}`,
   },
+  helper_invitation_sms: {
+    ru: (p: { school: string; link: string; code: string }) => `Parta: приглашение в ${p.school}. Войдите по этому номеру и введите код ${p.code} или откройте ${p.link}`,
+    en: (p: { school: string; link: string; code: string }) => `Parta: an invitation to ${p.school}. Sign in with this phone and enter the code ${p.code}, or open ${p.link}`,
+  },
   csv_name: { ru: () => 'ФИО', en: () => 'name' },
   csv_roles: { ru: () => 'роль', en: () => 'role' },
   csv_joined: { ru: () => 'вошёл', en: () => 'joined' },

@@ -17,10 +17,15 @@ export interface Wanted {
  */
 export async function syncMembers(trx: Tx, outbox: Outbox, chat: ChatRow, wanted: Wanted[], onlyPersons?: ReadonlySet<string>): Promise<void> {
   const tell = await memberEvents(trx, outbox, chat);
-  let q = trx.selectFrom('chat_members').selectAll().where('chat_id', '=', chat.id);
+  let q = trx
+    .selectFrom('chat_members')
+    .innerJoin('persons', 'persons.id', 'chat_members.person_id')
+    .selectAll('chat_members')
+    .select('persons.roles')
+    .where('chat_members.chat_id', '=', chat.id);
   if (onlyPersons) {
     if (onlyPersons.size === 0) return;
-    q = q.where('person_id', 'in', [...onlyPersons]);
+    q = q.where('chat_members.person_id', 'in', [...onlyPersons]);
   }
   const existing = await q.execute();
   const current = new Map(existing.map((m) => [m.person_id, m]));
@@ -28,6 +33,8 @@ export async function syncMembers(trx: Tx, outbox: Outbox, chat: ChatRow, wanted
 
   for (const m of existing) {
     if (m.left_at) continue;
+    // Bots are added by the admin, not by the roster: they stay unless named (bots/service.ts).
+    if (!onlyPersons && (m.roles as readonly string[]).includes('bot')) continue;
     const w = want.get(m.person_id);
     if (w && w.person.user_id === m.user_id) {
       if (w.role !== m.role) {

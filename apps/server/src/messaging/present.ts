@@ -30,8 +30,14 @@ export const MESSAGE_COLUMNS = [
   'messages.created_at',
 ] as const;
 
+/** A bot's roster person carries the role `bot`: clients see `isBot` (the bot badge) and the school roles only. */
+const isBotRoles = (roles: readonly string[]) => roles.includes('bot');
+const schoolRoles = (roles: readonly string[]) => roles.filter((r) => r !== 'bot') as SchoolRole[];
+
 export function presentPerson(p: Pick<PersonRow, 'id' | 'user_id' | 'last_name' | 'first_name' | 'middle_name' | 'roles'>): ChatPerson {
-  return { personId: p.id, userId: p.user_id, name: fullName(p), roles: p.roles as SchoolRole[], isStaff: isStaffRoles(p.roles) };
+  const person: ChatPerson = { personId: p.id, userId: p.user_id, name: fullName(p), roles: schoolRoles(p.roles), isStaff: isStaffRoles(p.roles) };
+  if (isBotRoles(p.roles)) person.isBot = true;
+  return person;
 }
 
 export type PresentedPerson = Pick<PersonRow, 'id' | 'user_id' | 'last_name' | 'first_name' | 'middle_name' | 'roles'>;
@@ -75,6 +81,9 @@ export async function presentMessages(db: Queryable, rows: MessageRow[], opts: P
           .execute()
       : Promise.resolve([]),
   ]);
+  // Inline keyboards: only bots' messages have them, so other messages cost no query.
+  const botIds = rows.filter((r) => isBotRoles(r.author_roles)).map((r) => r.id);
+  const markup = botIds.length ? await db.selectFrom('bot_markup').select(['message_id', 'markup']).where('message_id', 'in', botIds).execute() : [];
   const byPerson = new Map<string, PresentedPerson>([...known, ...loaded].map((p) => [p.id, p]));
   const byReply = new Map(replies.map((r) => [r.id, r]));
   const nameOf = (id: string) => {
@@ -90,6 +99,7 @@ export async function presentMessages(db: Queryable, rows: MessageRow[], opts: P
       reply: reply ? { ...reply, authorName: nameOf(reply.author_person_id) } : undefined,
       reactions: [...grouped].map(([emoji, userIds]) => ({ emoji, count: userIds.length, userIds })),
       views: opts.channel ? Number(views.find((v) => v.id === r.id)?.n ?? 0) : null,
+      keyboard: markup.find((k) => k.message_id === r.id)?.markup as Message['keyboard'],
     });
   });
 }
@@ -106,10 +116,10 @@ export interface ReplyPreview {
 /** One stored message as clients see it, from its row and what was loaded around it. */
 export function messageOf(
   r: MessageRow,
-  around: { author: PresentedPerson | undefined; reply: ReplyPreview | undefined; reactions: Message['reactions']; views: number | null },
+  around: { author: PresentedPerson | undefined; reply: ReplyPreview | undefined; reactions: Message['reactions']; views: number | null; keyboard?: Message['keyboard'] },
 ): Message {
   const { author, reply } = around;
-  return {
+  const message: Message = {
     id: r.id,
     chatId: r.chat_id,
     seq: Number(r.seq),
@@ -118,8 +128,9 @@ export function messageOf(
       personId: r.author_person_id,
       userId: r.author_user_id,
       name: author ? fullName(author) : '',
-      roles: r.author_roles as SchoolRole[],
+      roles: schoolRoles(r.author_roles),
       isStaff: r.author_staff,
+      ...(isBotRoles(r.author_roles) ? { isBot: true } : {}),
     },
     text: r.deleted_at ? '' : r.text,
     entities: r.deleted_at ? [] : (r.entities as MessageEntity[]),
@@ -132,6 +143,8 @@ export function messageOf(
     editedAt: r.edited_at?.toISOString() ?? null,
     deletedAt: r.deleted_at?.toISOString() ?? null,
   };
+  if (around.keyboard && !r.deleted_at) message.keyboard = around.keyboard;
+  return message;
 }
 
 export async function presentMessage(

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
-import type { Message, MessageAttachment, MessageEntity, SendMessageBody } from '@parta/protocol';
+import type { InlineKeyboard, Message, MessageAttachment, MessageEntity, SendMessageBody } from '@parta/protocol';
 import type { AppContext } from '../context.ts';
 import type { Queryable, Tx } from '../db/schema.ts';
 import { AppError } from '../http/errors.ts';
@@ -148,10 +148,13 @@ export async function sendMessage(
   body: SendMessageBody,
   /** When `access` was remembered rather than just read (a WebSocket connection's): reads it now. */
   reload?: () => Promise<ChatAccess>,
+  /** A bot's send: the inline keyboard stored with the message, in its transaction (bots/). */
+  extra?: SendExtra,
 ): Promise<{ message: SendResult; created: boolean }> {
   // The one-at-a-time path trusts the access it is given: a remembered one is read again first.
-  const alone = async () => sendAlone(ctx, reload ? await reload() : access, userId, body);
-  if ((body.attachments ?? []).length > 0) return alone();
+  const alone = async () => sendAlone(ctx, reload ? await reload() : access, userId, body, extra);
+  // A bot's sends (its roster role is `bot`, which clients see as a badge) are stored one at a time.
+  if ((body.attachments ?? []).length > 0 || extra || (access.roles as readonly string[]).includes('bot')) return alone();
   let checked: Checked;
   try {
     checked = await check(ctx, access, userId, body);
@@ -195,8 +198,14 @@ export async function sendMessage(
   return { message: result, created: true };
 }
 
+/** What a bot's send stores beside the message. */
+export interface SendExtra {
+  botId: string;
+  keyboard: InlineKeyboard | null;
+}
+
 /** Stores one send in a transaction of its own: sends with files, and what a batch left to it. */
-async function sendAlone(ctx: AppContext, access: ChatAccess, userId: string, body: SendMessageBody): Promise<{ message: SendResult; created: boolean }> {
+async function sendAlone(ctx: AppContext, access: ChatAccess, userId: string, body: SendMessageBody, extra?: SendExtra): Promise<{ message: SendResult; created: boolean }> {
   const earlier = await findByClientId(ctx.db, access.chat.id, userId, body.clientId);
   if (earlier) return { message: await sameOrConflict(ctx, access, earlier, body), created: false };
   const { other, source, text, fileIds, sticker, entities } = await check(ctx, access, userId, body);
@@ -255,6 +264,7 @@ async function sendAlone(ctx: AppContext, access: ChatAccess, userId: string, bo
         .where('chat_id', '=', access.chat.id)
         .where('person_id', '=', access.person.id)
         .execute();
+      if (extra?.keyboard) await trx.insertInto('bot_markup').values({ message_id: inserted.id, bot_id: extra.botId, markup: JSON.stringify(extra.keyboard) }).execute();
       quiet = (await decideNotifications(trx, { id: inserted.id, chat_id: access.chat.id, author_user_id: userId }, inserted.created_at)).quiet;
       createdAt = inserted.created_at;
       const presented = await presentMessage(trx, inserted, access.chat, { fresh: true, known: [access.person] });

@@ -91,6 +91,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     PARTA_CODE_RESEND_SECONDS: '0',
     PARTA_CODES_PER_PHONE_PER_HOUR: '1000',
     PARTA_AUTH_RATE_PER_IP: '100000',
+    // The school's assistant makes a chat with every account: only the tests of bots/ want it.
+    PARTA_HELPER_BOT: 'off',
     ...options.env,
   });
   const baseUrl = process.env.DATABASE_URL;

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { z } from 'zod';
 import {
   CreatedInvitation,
@@ -18,6 +18,8 @@ import { Button, ErrorNote, Field, Select } from '../ui/kit.tsx';
 import { People } from './AdminPeople.tsx';
 import { AdminSignIn } from './AdminSignIn.tsx';
 
+const BotsAdmin = lazy(() => import('../bots/BotsAdmin.tsx'));
+
 type P = z.infer<typeof Person>;
 type C = z.infer<typeof SchoolClass>;
 const ClassList = z.object({ classes: z.array(SchoolClass) });
@@ -31,7 +33,7 @@ async function loadPeople(sid: string): Promise<P[]> {
     if (r.people.length === 0 || r.total === undefined || all.length >= r.total) return all;
   }
 }
-const TABS = ['classes', 'people', 'guardians', 'invitations', 'requests', 'signin'] as const;
+const TABS = ['classes', 'people', 'guardians', 'invitations', 'requests', 'signin', 'bots', 'helper'] as const;
 type Tab = (typeof TABS)[number];
 
 export const fio = (p: Pick<P, 'lastName' | 'firstName' | 'middleName'>) => [p.lastName, p.firstName, p.middleName].filter(Boolean).join(' ');
@@ -96,6 +98,11 @@ export default function Admin() {
         {tab === 'invitations' && <Invitations sid={sid} people={people} />}
         {tab === 'requests' && <Requests sid={sid} people={people} reload={reload} />}
         {tab === 'signin' && <AdminSignIn sid={sid} />}
+        {(tab === 'bots' || tab === 'helper') && isAdmin && (
+          <Suspense fallback={null}>
+            <BotsAdmin sid={sid} section={tab} />
+          </Suspense>
+        )}
       </section>
     </main>
   );

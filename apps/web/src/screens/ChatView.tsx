@@ -18,6 +18,7 @@ import { Composer, type ComposerTarget } from '../ui/Composer.tsx';
 import { MembersPanel } from '../ui/MembersPanel.tsx';
 import { QuietAhead } from '../ui/QuietAhead.tsx';
 import { PinnedBar } from '../ui/PinnedBar.tsx';
+import { ChatBotsNotice } from '../bots/BotParts.tsx';
 import { peerLine, whoseParent } from '../ui/names.ts';
 import { MeetingsLink } from '../meetings/MeetingsLink.tsx';
 
@@ -235,6 +236,7 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
           </button>
         )}
       </header>
+      <ChatBotsNotice chatId={chat.id} />
       <PinnedBar
         chat={chat}
         loaded={history?.messages ?? []}

@@ -64,6 +64,8 @@ export class SyncEngine {
   readonly chatTicks: Store<Record<string, number>> = createStore({});
   /** Bumped for a poll whenever its results change (`poll.updated`): shown polls fetch them again. */
   readonly pollTicks: Store<Record<string, number>> = createStore({});
+  /** A bot's answers to the buttons this account pressed, by message (bots/BotParts.tsx). */
+  readonly botAnswers: Store<Record<string, { text: string | null; showAlert: boolean; url: string | null; at: number }>> = createStore({});
   /** Listeners of diary events (`diary.*`): the open journal and diary screens. */
   private readonly diaryListeners = new Set<(u: Update) => void>();
 
@@ -291,6 +293,7 @@ export class SyncEngine {
     }
     // The stream's copy of a new chat is brief (no title or member count yet): ask for the full one.
     if (u.type === 'chat.added') void this.refreshChat(u.chatId);
+    if (u.type === 'bot.callback_answer') this.botAnswers.set((a) => ({ ...a, [u.messageId]: { text: u.text, showAlert: u.showAlert, url: u.url, at: Date.now() } }));
     if (u.type === 'poll.updated') this.pollTicks.set((t) => ({ ...t, [u.pollId]: (t[u.pollId] ?? 0) + 1 }));
     if (u.type.startsWith('diary.')) for (const l of this.diaryListeners) l(u);
     if (u.type === 'message.new' && u.message.author.userId) this.typists.clear(u.chatId, u.message.author.userId);

@@ -11,6 +11,7 @@ import { useReceipts } from '../screens/ChatView.tsx';
 import { isChannel, shortName } from './chat-format.ts';
 import { Icon, TeacherBadge } from './kit.tsx';
 import { MessageText } from './MessageText.tsx';
+import { BotBadge, InlineKeyboardView } from '../bots/BotParts.tsx';
 import { CardAttachment } from '../meetings/Cards.tsx';
 import { AckBar } from '../meetings/AckBar.tsx';
 import { ReactionPicker } from './ReactionPicker.tsx';
@@ -96,7 +97,7 @@ export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, 
           <div className="msg-meta">
             <span className="msg-author">{shortName(m.author.name)}</span>
             {whose && <span className="muted small whose">({whose})</span>}
-            {m.author.isStaff && <TeacherBadge label={t('role.teacherBadge')} />}
+            {m.author.isBot ? <BotBadge /> : m.author.isStaff && <TeacherBadge label={t('role.teacherBadge')} />}
             <time dateTime={m.createdAt} className="muted small">{time(m.createdAt)}</time>
           </div>
         )}
@@ -116,6 +117,7 @@ export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, 
                 <MessageText text={m.text} entities={m.entities} myPersonId={myPersonId} />
               </p>
             )}
+            {m.keyboard && m.author.isBot && <InlineKeyboardView message={m} keyboard={m.keyboard} />}
             {m.attachments.map((a) => (a.kind === 'meeting' || a.kind === 'poll' ? <CardAttachment key={a.id} a={a} /> : <AttachmentView key={a.id} a={a} onOpen={() => setViewing(images.indexOf(a))} />))}
             {viewing !== null && (
               <Suspense fallback={null}>
