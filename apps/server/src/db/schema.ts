@@ -7,9 +7,10 @@ import type { FilesTables } from '../files/tables.ts';
 import type { MeetingsTables } from '../meetings/tables.ts';
 import type { DiaryTables } from '../diary/tables.ts';
 import type { NotificationsTables } from '../notifications/tables.ts';
+import type { ImportTables } from '../import/tables.ts';
 
 /** The whole database as Kysely sees it: each domain declares its own tables. */
-export interface DB extends IdentityTables, DirectoryTables, MembershipTables, MessagingTables, FilesTables, MeetingsTables, DiaryTables, NotificationsTables {}
+export interface DB extends IdentityTables, DirectoryTables, MembershipTables, MessagingTables, FilesTables, MeetingsTables, DiaryTables, NotificationsTables, ImportTables {}
 
 export type Db = Kysely<DB>;
 export type Tx = Transaction<DB>;
