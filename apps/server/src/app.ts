@@ -24,6 +24,7 @@ import { realtimeRoutes } from './realtime/routes.ts';
 import { notificationsRoutes } from './notifications/routes.ts';
 import { registerWebClient } from './web/static.ts';
 import { fallbackStore } from './redis/limiter-store.ts';
+import { importRoutes } from './import/routes.ts';
 
 export const API_VERSION = '0.1.0';
 
@@ -90,6 +91,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     diaryRoutes(scope, ctx);
     calendarRoutes(scope, ctx);
     notificationsRoutes(scope, ctx);
+    // Its own scope: the upload body parser (a file as the body) applies to its routes only.
+    await scope.register(async (s) => importRoutes(s, ctx));
   });
   // WebSocket at /api/v1/ws: authenticates inside the socket, so it stays outside the bearer scope.
   await realtimeRoutes(app, ctx);

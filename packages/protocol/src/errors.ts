@@ -108,6 +108,12 @@ export const ErrorCodes = {
   push_not_subscribed: { ru: 'Это устройство не подписано на уведомления', en: 'This device is not subscribed to notifications' },
   urgent_not_allowed: { ru: 'Отметить сообщение как срочное может только его автор — учитель или администрация', en: 'Only its author, a teacher or the administration, can mark a message urgent' },
   urgent_limit_reached: { ru: 'Лимит срочных сообщений на сегодня исчерпан', en: 'Today\'s limit of urgent messages is reached' },
+  import_refused: { ru: 'Файл не принят: исправьте отмеченные строки и загрузите его снова', en: 'The file was not accepted: correct the rows shown and upload it again' },
+  import_format_unknown: { ru: 'Это не выгрузка OneRoster (zip) и не шаблон (CSV или XLSX)', en: 'This is neither a OneRoster export (zip) nor the template (CSV or XLSX)' },
+  import_stale: { ru: 'Данные школы изменились после проверки: проверьте файл ещё раз', en: "The school's data changed since the dry run: run it again" },
+  import_unconfirmed: { ru: 'Подтвердите или исправьте неточные совпадения', en: 'Confirm or correct the uncertain matches first' },
+  import_run_not_found: { ru: 'Проверка импорта не найдена или уже применена', en: 'The dry run was not found or is already applied' },
+  rollover_stale: { ru: 'Классы изменились после просмотра: откройте просмотр перехода ещё раз', en: 'The classes changed since the preview: open the preview again' },
 } as const satisfies Record<string, { ru: string; en: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

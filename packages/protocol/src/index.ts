@@ -10,3 +10,4 @@ export * from './files.ts';
 export * from './meetings.ts';
 export * from './diary.ts';
 export * from './notifications.ts';
+export * from './import.ts';

@@ -40,6 +40,8 @@ export interface InputGuardianship {
   studentKey: string;
   relation: string | null;
   ref: SourceRef;
+  /** Neither side's role is in the file (a delta): the planner tells the child by the roster. */
+  either?: true;
 }
 
 export interface InputTeaching {
@@ -115,5 +117,17 @@ export interface ImportInput {
 }
 
 export function emptyInput(format: ImportInput['format'], mode: ImportInput['mode'] = 'bulk'): ImportInput {
-  return { format, mode, coveredRoles: [], classes: [], people: [], guardianships: [], teachings: [], enrolments: [], grades: [], deletions: { personKeys: [], classKeys: [], enrolments: [] }, issues: [] };
+  return {
+    format,
+    mode,
+    coveredRoles: [],
+    classes: [],
+    people: [],
+    guardianships: [],
+    teachings: [],
+    enrolments: [],
+    grades: [],
+    deletions: { personKeys: [], classKeys: [], enrolments: [] },
+    issues: [],
+  };
 }

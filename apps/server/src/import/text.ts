@@ -138,7 +138,18 @@ export async function* readCsv(source: Readable, file: string): AsyncGenerator<C
   const firstLine = sample.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
   const delimiter = detectDelimiter(firstLine);
   const decoded = whole.pipe(iconv.decodeStream(encoding, { stripBOM: true }));
-  const parser = decoded.pipe(parse({ delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, skip_records_with_empty_values: true, trim: true, info: true, bom: true }));
+  const parser = decoded.pipe(
+    parse({
+      delimiter,
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_empty_lines: true,
+      skip_records_with_empty_values: true,
+      trim: true,
+      info: true,
+      bom: true,
+    }),
+  );
   let headers: string[] | null = null;
   let index = new Map<string, number>();
   try {

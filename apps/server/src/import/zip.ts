@@ -11,7 +11,9 @@ export class ZipReader {
 
   static async open(buffer: Buffer, fileName: string): Promise<ZipReader> {
     const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-      yauzl.fromBuffer(buffer, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true }, (err, z) => (err ? reject(err) : resolve(z))),
+      yauzl.fromBuffer(buffer, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true }, (err, z) =>
+        err ? reject(err) : resolve(z),
+      ),
     ).catch(() => {
       throw new ImportRefusal({ code: 'bad_file', ref: { file: fileName, line: 1 } });
     });

@@ -92,7 +92,7 @@ export class OneRosterReader {
   }
 
   /** Keeps the later of two versions of one sourcedId; two undated versions are refused. */
-  private keep<T extends Versioned>(map: Map<string, T>, id: string, next: T, file: string) {
+  private keep<T extends Versioned>(map: Map<string, T>, id: string, next: T) {
     const prev = map.get(id);
     if (!prev) return void map.set(id, next);
     if (prev.modified && next.modified) {
@@ -127,7 +127,14 @@ export class OneRosterReader {
       const gradeNum = grades ? Number.parseInt(grades.split(/[,;]/)[0]!, 10) : NaN;
       const type = row.get('classtype').toLowerCase();
       const subject = row.get('subjects').split(/[,;]/)[0]?.trim() || courses.get(row.get('coursesourcedid')) || title;
-      this.keep(classes, row.get('sourcedid'), { ...v, sourcedId: row.get('sourcedid'), title, grade: Number.isFinite(gradeNum) ? gradeNum : gradeFromName(title), homeroom: type !== 'scheduled', subject }, 'classes.csv');
+      this.keep(classes, row.get('sourcedid'), {
+        ...v,
+        sourcedId: row.get('sourcedid'),
+        title,
+        grade: Number.isFinite(gradeNum) ? gradeNum : gradeFromName(title),
+        homeroom: type !== 'scheduled',
+        subject,
+      });
     }
 
     const users = new Map<string, UserRow>();
@@ -145,23 +152,18 @@ export class OneRosterReader {
         .split(/[,;]/)
         .map((s) => s.trim())
         .filter(Boolean);
-      this.keep(
-        users,
-        row.get('sourcedid'),
-        {
-          ...v,
-          sourcedId: row.get('sourcedid'),
-          givenName: row.get('givenname'),
-          familyName: row.get('familyname'),
-          middleName: row.get('middlename') || null,
-          phone: row.get('sms') || row.get('phone'),
-          agents,
-          roles,
-          otherRoles,
-          birthDate: null,
-        },
-        'users.csv',
-      );
+      this.keep(users, row.get('sourcedid'), {
+        ...v,
+        sourcedId: row.get('sourcedid'),
+        givenName: row.get('givenname'),
+        familyName: row.get('familyname'),
+        middleName: row.get('middlename') || null,
+        phone: row.get('sms') || row.get('phone'),
+        agents,
+        roles,
+        otherRoles,
+        birthDate: null,
+      });
     }
     for await (const row of this.rows('roles', ['usersourcedid', 'role'])) {
       const user = users.get(row.get('usersourcedid'));
@@ -201,7 +203,8 @@ export class OneRosterReader {
         this.input.deletions.personKeys.push({ key: u.sourcedId, ref: u.ref });
         continue;
       }
-      if (u.roles.size === 0) {
+      // A delta may carry a changed user without their roles: the roster's are kept (plan.ts).
+      if (u.roles.size === 0 && (usersBulk || u.otherRoles)) {
         if (!u.otherRoles) this.issue('bad_role', { ...u.ref, column: 'role' });
         continue;
       }
@@ -217,7 +220,18 @@ export class OneRosterReader {
       for (const r of roles) covered.add(r);
       const phone = this.people.phone(u.phone, { ...u.ref, column: 'sms' });
       this.people.add(
-        { key: u.sourcedId, sourceId: u.sourcedId, lastName: u.familyName, firstName: u.givenName, middleName: u.middleName, roles, birthDate: u.birthDate, phone, classKey: null, ref: u.ref },
+        {
+          key: u.sourcedId,
+          sourceId: u.sourcedId,
+          lastName: u.familyName,
+          firstName: u.givenName,
+          middleName: u.middleName,
+          roles,
+          birthDate: u.birthDate,
+          phone,
+          classKey: null,
+          ref: u.ref,
+        },
         { ...u.ref, column: 'sms' },
       );
     }
@@ -231,11 +245,18 @@ export class OneRosterReader {
         const me = this.people.get(u.sourcedId);
         if (!me) continue;
         const other = users.get(agent);
-        const otherIsStudent = other ? other.roles.has('student') : !me.roles.includes('student');
-        const [guardianKey, studentKey] = me.roles.includes('student') ? [agent, u.sourcedId] : otherIsStudent ? [u.sourcedId, agent] : [null, null];
-        if (!guardianKey || !studentKey || linked.has(`${guardianKey}|${studentKey}`)) continue;
+        const unknown = me.roles.length === 0 && (!other || other.roles.size === 0);
+        const otherIsStudent = other && other.roles.size ? other.roles.has('student') : me.roles.length > 0 && !me.roles.includes('student');
+        const [guardianKey, studentKey] = me.roles.includes('student') ? [agent, u.sourcedId] : otherIsStudent || unknown ? [u.sourcedId, agent] : [null, null];
+        if (!guardianKey || !studentKey || linked.has(`${guardianKey}|${studentKey}`) || linked.has(`${studentKey}|${guardianKey}`)) continue;
         linked.add(`${guardianKey}|${studentKey}`);
-        this.input.guardianships.push({ guardianKey, studentKey, relation: null, ref: { ...u.ref, column: 'agentSourcedIds' } });
+        this.input.guardianships.push({
+          guardianKey,
+          studentKey,
+          relation: null,
+          ref: { ...u.ref, column: 'agentSourcedIds' },
+          ...(unknown || (me.roles.length === 0 && !other) ? { either: true as const } : {}),
+        });
       }
     }
 
@@ -252,8 +273,19 @@ export class OneRosterReader {
       const deleted = row.get('status').toLowerCase() === 'tobedeleted';
       const cls = classes.get(classId);
       if (!cls) {
+        // Not in this file (a delta): a homeroom the roster knows by its source id, or refused by the planner.
         if (deleted) this.input.deletions.enrolments.push({ studentKey: userId, classKey: classId, ref });
-        else if (role === 'student' || role === 'teacher') this.issue('unknown_class', { ...ref, column: 'classSourcedId' }, { value: classId });
+        else if (role === 'student') {
+          homeroomOf.set(userId, classId);
+          enrolRefs.set(userId, { ...ref, column: 'classSourcedId' });
+        } else if (role === 'teacher')
+          this.input.teachings.push({
+            teacherKey: userId,
+            classKey: classId,
+            subjects: [],
+            isClassTeacher: row.get('primary').toLowerCase() === 'true',
+            ref: { ...ref, column: 'classSourcedId' },
+          });
         continue;
       }
       if (role === 'student') {
@@ -334,7 +366,15 @@ export class OneRosterReader {
       const score = row.get('score').replace(',', '.');
       const value = /^\d+(\.0+)?$/.test(score) ? String(Number(score)) : score;
       if (!value) continue;
-      this.input.grades.push({ sourceId: row.get('sourcedid'), studentKey: student, classKey: homeroom, subject: cls.subject, date: item.date, value, ref: { ...ref, column: 'score' } });
+      this.input.grades.push({
+        sourceId: row.get('sourcedid'),
+        studentKey: student,
+        classKey: homeroom,
+        subject: cls.subject,
+        date: item.date,
+        value,
+        ref: { ...ref, column: 'score' },
+      });
     }
   }
 }

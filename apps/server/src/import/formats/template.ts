@@ -29,7 +29,20 @@ export const TEACHER_COLUMNS = ['фио', 'телефон', 'предметы', 
 
 /** The example rows the downloadable template carries. */
 export const TEMPLATE_EXAMPLE = {
-  students: ['Иванов', 'Пётр', 'Сергеевич', '14.03.2014', '5А', '+7 916 000-00-01', 'Иванова Мария Петровна', '+7 916 000-00-02', 'мать', 'Иванов Сергей Павлович', '+7 916 000-00-03', 'отец'],
+  students: [
+    'Иванов',
+    'Пётр',
+    'Сергеевич',
+    '14.03.2014',
+    '5А',
+    '+7 916 000-00-01',
+    'Иванова Мария Петровна',
+    '+7 916 000-00-02',
+    'мать',
+    'Иванов Сергей Павлович',
+    '+7 916 000-00-03',
+    'отец',
+  ],
   teachers: ['Смирнова Анна Викторовна', '+7 916 000-00-10', 'Математика, Алгебра', '5А, 6Б', '5А'],
 };
 
@@ -59,7 +72,8 @@ export class TemplateReader {
       this.input.issues.push({ code: 'unknown_class', ref: refAt(file, line, column), params: { value: name } });
       return null;
     }
-    if (!this.input.classes.some((c) => c.key === n)) this.input.classes.push({ key: n, sourceId: null, name: n, grade: gradeFromName(n), ref: refAt(file, line, column) });
+    if (!this.input.classes.some((c) => c.key === n))
+      this.input.classes.push({ key: n, sourceId: null, name: n, grade: gradeFromName(n), ref: refAt(file, line, column) });
     return n;
   }
 
@@ -138,7 +152,8 @@ export class TemplateReader {
         ref: at(`родитель ${i} фио`),
       };
       const guardianKey = this.people.add(guardian, at(`родитель ${i} телефон`));
-      if (guardianKey) this.input.guardianships.push({ guardianKey, studentKey, relation: row.get(`родитель ${i} кем приходится`) || null, ref: at(`родитель ${i} фио`) });
+      if (guardianKey)
+        this.input.guardianships.push({ guardianKey, studentKey, relation: row.get(`родитель ${i} кем приходится`) || null, ref: at(`родитель ${i} фио`) });
     }
   }
 
@@ -152,7 +167,16 @@ export class TemplateReader {
     }
     const phone = this.people.phone(row.get('телефон'), at('телефон'));
     const key = this.people.add(
-      { key: phone ? `phone:${phone}` : `teacher:${nameKey(full)}`, sourceId: null, ...name, roles: ['teacher'], birthDate: null, phone, classKey: null, ref: at('фио') },
+      {
+        key: phone ? `phone:${phone}` : `teacher:${nameKey(full)}`,
+        sourceId: null,
+        ...name,
+        roles: ['teacher'],
+        birthDate: null,
+        phone,
+        classKey: null,
+        ref: at('фио'),
+      },
       at('телефон'),
     );
     if (!key) return;

@@ -28,7 +28,13 @@ export function cellText(v: Cell): string {
  * exceljs's streaming reader, one row at a time (shared strings are cached, as they must be).
  */
 export async function* readXlsxSheets(source: Readable): AsyncGenerator<{ name: string; rows: AsyncGenerator<CsvRow & { headers: string[] }> }> {
-  const wb = new ExcelJS.stream.xlsx.WorkbookReader(source, { sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'ignore', worksheets: 'emit', entries: 'ignore' });
+  const wb = new ExcelJS.stream.xlsx.WorkbookReader(source, {
+    sharedStrings: 'cache',
+    hyperlinks: 'ignore',
+    styles: 'ignore',
+    worksheets: 'emit',
+    entries: 'ignore',
+  });
   try {
     for await (const ws of wb) {
       const sheet = ws as unknown as AsyncIterable<ExcelJS.Row> & { id: number; name: string };
