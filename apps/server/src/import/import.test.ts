@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestApp, type TestApp } from '../testing/harness.ts';
+import { multipartBody } from '../files/test-helpers.ts';
 import { apply, csv, newSchool, oneRosterFiles, STUDENT_HEAD, TEACHER_HEAD, upload, xlsx, zip } from './test-helpers.ts';
 
 const ROW1 = [
@@ -237,6 +238,36 @@ describe('import: the Russian template and OneRoster, dry run then apply', () =>
     const c5a = (await t.request('GET', `/api/v1/schools/${schoolId}/classes`, { token: admin })).json().classes.find((c: { name: string }) => c.name === '5А');
     await t.request('POST', `/api/v1/schools/${schoolId}/classes/${c5a.id}/students`, { token: admin, body: { studentId: petrov.id } });
     assert.equal((await apply(t, admin, schoolId, report.runId!, [], 409)).error.code, 'import_stale');
+  });
+
+  test('a browser form upload (multipart) is read the same, with its file name; a body that is no file is refused', async () => {
+    const m = multipartBody('ученики.csv', csv([STUDENT_HEAD, ROW1]), 'text/csv');
+    const res = await t.request('POST', `/api/v1/schools/${schoolId}/import`, { token: admin, body: m.body, headers: m.headers });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().fileName, 'ученики.csv');
+    const empty = await t.request('POST', `/api/v1/schools/${schoolId}/import`, {
+      token: admin,
+      body: Buffer.alloc(0),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    assert.equal(empty.statusCode, 400);
+  });
+
+  test('the template downloads as XLSX (both sheets, an example row) and as CSV, and reads back', async () => {
+    const x = await t.request('GET', `/api/v1/schools/${schoolId}/import/template`, { token: admin });
+    assert.equal(x.statusCode, 200);
+    assert.match(String(x.headers['content-disposition']), /filename\*=UTF-8''/);
+    const report = await upload(t, admin, schoolId, x.rawPayload, 'шаблон.xlsx');
+    assert.ok(
+      report.rows.some((r) => r.name === 'Иванов Пётр Сергеевич'),
+      'the example student',
+    );
+    assert.ok(
+      report.rows.some((r) => r.kind === 'teacher' && r.name === 'Смирнова Анна Викторовна'),
+      'the example teacher',
+    );
+    const c = await t.request('GET', `/api/v1/schools/${schoolId}/import/template?format=csv&sheet=teachers`, { token: admin });
+    assert.match(c.body, /^\uFEFFФИО;Телефон;Предметы;Классы;Классный руководитель/);
   });
 
   test('only the admin imports', async () => {

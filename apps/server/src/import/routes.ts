@@ -50,7 +50,8 @@ export async function importRoutes(app: FastifyInstance, ctx: AppContext): Promi
       bodyLimit: MAX_IMPORT_BYTES,
       schema: {
         tags,
-        summary: 'Dry run of an import (admin): the file is the body (OneRoster 1.2 CSV zip, or the template as CSV or XLSX); nothing is written but the run',
+        summary:
+          'Dry run of an import (admin): the file is the body, or a multipart field "file" (OneRoster 1.2 CSV zip, or the template as CSV or XLSX); nothing is written but the run',
         params: SchoolParams,
         querystring: z.object({ name: z.string().max(200).optional() }),
         response: { 200: ImportReport, ...errors },
@@ -58,9 +59,17 @@ export async function importRoutes(app: FastifyInstance, ctx: AppContext): Promi
     },
     async (request) => {
       const access = await admin(me(request).user.id, request.params.schoolId);
-      const body = request.body as unknown;
+      let body = request.body as unknown;
+      let name = request.query.name ?? null;
+      if (request.isMultipart()) {
+        // A browser's form upload (field "file"): read up to the same limit.
+        const part = await request.file({ limits: { fileSize: MAX_IMPORT_BYTES, files: 1 } });
+        if (!part) throw new AppError('file_missing', 400);
+        body = await part.toBuffer();
+        name ??= part.filename;
+      }
       if (!Buffer.isBuffer(body) || body.length === 0) throw new AppError('file_missing', 400);
-      return dryRun(ctx, access, body, request.query.name ?? null, requestLocale(request));
+      return dryRun(ctx, access, body, name, requestLocale(request));
     },
   );
 
