@@ -37,7 +37,10 @@ describe('import: chats follow the imported roster', () => {
     const sent = await t.request('POST', `/api/v1/chats/${parents.id}/messages`, { token: mother.token, body: { text: 'Здравствуйте!', clientId: 'c-1' } });
     assert.ok(sent.statusCode === 200 || sent.statusCode === 201, sent.body);
 
-    // Kuznetsov leaves the school: the next bulk file lists Popova only.
+    // Without "the whole school", a file that leaves someone out archives nobody.
+    const partial = await upload(t, admin, schoolId, csv([STUDENT_HEAD, ROW2]), 'ученики.csv', 'ru', false);
+    assert.deepEqual(partial.rows, []);
+    // Kuznetsov leaves the school: the next file, of the whole school, lists Popova only.
     const next = await upload(t, admin, schoolId, csv([STUDENT_HEAD, ROW2]), 'ученики.csv');
     assert.deepEqual(next.rows.map((r) => [r.action, r.name]).sort(), [
       ['archive', 'Кузнецов Иван Олегович'],

@@ -45,11 +45,17 @@ const noCounts = { created: 0, changed: 0, moved: 0, archived: 0, refused: 1, co
  * The dry run: reads the file, plans it against the roster as it is, stores the input and the
  * plan's hash as a run, and reports — writing nothing to the roster.
  */
-export async function dryRun(ctx: AppContext, access: SchoolAccess, buffer: Buffer, fileName: string | null, locale: Locale): Promise<ImportReport> {
+export async function dryRun(ctx: AppContext, access: SchoolAccess, buffer: Buffer, fileName: string | null, locale: Locale, full = false): Promise<ImportReport> {
   const name = fileName ?? 'import';
   let input: ImportInput;
   try {
     input = await readInput(ctx, buffer, name);
+    // A template lists the whole school only when the admin says so; otherwise it adds and changes,
+    // and nobody leaves. A OneRoster manifest says bulk or delta itself.
+    if (input.format === 'template' && !full) {
+      input.mode = 'delta';
+      input.coveredRoles = [];
+    }
   } catch (err) {
     if (!(err instanceof ImportRefusal)) throw err;
     const r = err.issue;

@@ -20,8 +20,8 @@ export async function newSchool(t: TestApp, adminPhone: string, operatorPhone: s
   return { schoolId: res.json().id as string, admin };
 }
 
-export async function upload(t: TestApp, token: string, schoolId: string, file: Buffer, name: string, lang = 'ru'): Promise<ImportReport> {
-  const res = await t.request('POST', `/api/v1/schools/${schoolId}/import?name=${encodeURIComponent(name)}`, {
+export async function upload(t: TestApp, token: string, schoolId: string, file: Buffer, name: string, lang = 'ru', full = true): Promise<ImportReport> {
+  const res = await t.request('POST', `/api/v1/schools/${schoolId}/import?name=${encodeURIComponent(name)}${full ? '&full=1' : ''}`, {
     token,
     body: file,
     headers: { 'content-type': 'application/octet-stream', 'accept-language': lang },

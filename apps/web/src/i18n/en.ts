@@ -326,6 +326,7 @@ export const en: Record<MessageKey, string> = {
   'import.templateTeachersCsv': 'teachers.csv',
   'import.file': 'File',
   'import.fileHint': 'OneRoster (.zip), the template (.xlsx or .csv), up to 30 MB',
+  'import.full': 'The template lists the whole school: whoever is missing is archived',
   'import.check': 'Check',
   'import.summary':
     'To create: {created}, to change: {changed}, moving class: {moved}, to archive: {archived}. Refused: {refused}, to confirm: {confirm}. Unchanged: {unchanged}.',

@@ -327,6 +327,7 @@ export const ru = {
   'import.templateTeachersCsv': 'учителя.csv',
   'import.file': 'Файл',
   'import.fileHint': 'OneRoster (.zip), шаблон (.xlsx или .csv), до 30 МБ',
+  'import.full': 'В шаблоне вся школа: кого в нём нет, уйдут в архив',
   'import.check': 'Проверить',
   'import.summary':
     'Будет создано: {created}, изменено: {changed}, переведено в другой класс: {moved}, в архив: {archived}. Отклонено: {refused}, требует подтверждения: {confirm}. Без изменений: {unchanged}.',

@@ -37,6 +37,7 @@ export default function AdminImport({ sid, classes, reload }: { sid: string; cla
 function ImportPanel({ sid, reload }: { sid: string; reload: () => void }) {
   const { t } = useI18n();
   const [file, setFile] = useState<File | null>(null);
+  const [full, setFull] = useState(false);
   const [report, setReport] = useState<Report | null>(null);
   const [confirm, setConfirm] = useState<Set<string>>(new Set());
   const [done, setDone] = useState<string | null>(null);
@@ -51,7 +52,7 @@ function ImportPanel({ sid, reload }: { sid: string; reload: () => void }) {
       setDone(null);
       const form = new FormData();
       form.append('file', file, file.name);
-      const r = await api.upload('POST', `/api/v1/schools/${sid}/import?name=${encodeURIComponent(file.name)}`, ImportReport, form);
+      const r = await api.upload('POST', `/api/v1/schools/${sid}/import?name=${encodeURIComponent(file.name)}${full ? '&full=1' : ''}`, ImportReport, form);
       setReport(r);
       setConfirm(new Set());
     });
@@ -100,6 +101,10 @@ function ImportPanel({ sid, reload }: { sid: string; reload: () => void }) {
           onChange={(e) => setFile(e.currentTarget.files?.[0] ?? null)}
           hint={t('import.fileHint')}
         />
+        <label className="row gap">
+          <input type="checkbox" checked={full} onChange={(e) => setFull(e.currentTarget.checked)} />
+          {t('import.full')}
+        </label>
         <Button type="submit" busy={busy} disabled={!file}>
           {t('import.check')}
         </Button>
