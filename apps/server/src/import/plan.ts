@@ -168,7 +168,10 @@ export async function computePlan(
     }
     const s = candidates[0];
     if (!s) return null;
-    const strong = !!p.birthDate && s.birth_date === p.birthDate && nameKey(s.middle_name) === nameKey(p.middleName);
+    // Strong: the whole name and the birth date agree; for an adult listed without a birth date or
+    // phone (a teacher, a parent), the whole name of the one such person on the roster.
+    const sameName = nameKey(s.middle_name) === nameKey(p.middleName);
+    const strong = sameName && (p.birthDate ? s.birth_date === p.birthDate : !p.roles.includes('student') && !s.birth_date && !p.phone && !s.phone);
     return { person: s, strong, reason: 'name' };
   };
 
@@ -277,13 +280,11 @@ export async function computePlan(
   ];
   const elsewhere = new Map<string, string[][]>();
   for (const e of state.elsewhere) elsewhere.set(e.phone!, [...(elsewhere.get(e.phone!) ?? []), e.roles]);
-  const failed = new Set<string>();
   for (const n of newPhones) {
     if (!n.phone) continue;
     const holder = byPhone.get(n.phone);
     if (holder && holder.id !== n.selfId && !archivedIds.has(holder.id) && !keptIds.has(holder.id)) {
       refuse('phone_taken', { ...n.ref, column: 'phone' }, { phone: n.phone, name: full(holder) });
-      failed.add(n.phone);
     }
     const student = n.roles.includes('student');
     const other = elsewhere.get(n.phone) ?? [];
@@ -403,7 +404,6 @@ export async function computePlan(
     seen.add(k);
     return true;
   });
-  void failed;
   // Names for the report (not part of the plan, nor of its hash).
   const labels = new Map<string, string>(classLabel);
   for (const p of input.people) labels.set(p.key, fullIn(p));

@@ -53,7 +53,10 @@ export async function importRoutes(app: FastifyInstance, ctx: AppContext): Promi
         summary:
           'Dry run of an import (admin): the file is the body, or a multipart field "file" (OneRoster 1.2 CSV zip, or the template as CSV or XLSX); nothing is written but the run',
         params: SchoolParams,
-        querystring: z.object({ name: z.string().max(200).optional(), full: z.enum(['0', '1']).optional().describe('Template only: 1 when it lists the whole school, so that people missing from it leave (are archived)') }),
+        querystring: z.object({
+          name: z.string().max(200).optional(),
+          full: z.enum(['0', '1']).optional().describe('Template only: 1 when it lists the whole school, so that people missing from it leave (are archived)'),
+        }),
         response: { 200: ImportReport, ...errors },
       },
     },

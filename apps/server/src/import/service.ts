@@ -45,7 +45,14 @@ const noCounts = { created: 0, changed: 0, moved: 0, archived: 0, refused: 1, co
  * The dry run: reads the file, plans it against the roster as it is, stores the input and the
  * plan's hash as a run, and reports — writing nothing to the roster.
  */
-export async function dryRun(ctx: AppContext, access: SchoolAccess, buffer: Buffer, fileName: string | null, locale: Locale, full = false): Promise<ImportReport> {
+export async function dryRun(
+  ctx: AppContext,
+  access: SchoolAccess,
+  buffer: Buffer,
+  fileName: string | null,
+  locale: Locale,
+  full = false,
+): Promise<ImportReport> {
   const name = fileName ?? 'import';
   let input: ImportInput;
   try {
