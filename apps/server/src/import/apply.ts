@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { Tx } from '../db/schema.ts';
 import { linkExistingAccount } from '../directory/service.ts';
@@ -177,29 +178,51 @@ export async function doApplyPlan(ctx: AppContext, trx: Tx, schoolId: string, pl
   }
   const subjectRows = await trx.selectFrom('subjects').select(['id', 'name']).where('school_id', '=', schoolId).execute();
   const subjectId = new Map(subjectRows.map((s) => [s.name, s.id]));
+  // One row per class and teacher (a file may list a pair twice), one class teacher per class (the last named).
+  const pairs = new Map<string, { classId: string; personId: string; subjects: string[]; lead: boolean }>();
   for (const t of plan.teachings) {
     const classId = id(t.cls);
     const personId = id(t.teacher);
-    if (t.isClassTeacher)
-      await trx.updateTable('class_teachers').set({ is_class_teacher: false }).where('class_id', '=', classId).where('person_id', '!=', personId).execute();
-    const row = await trx
-      .insertInto('class_teachers')
-      .values({ class_id: classId, person_id: personId, subject: t.subjects[0] ?? null, is_class_teacher: t.isClassTeacher })
-      .onConflict((oc) =>
-        oc.columns(['class_id', 'person_id']).doUpdateSet({ is_class_teacher: t.isClassTeacher, ...(t.subjects[0] ? { subject: t.subjects[0] } : {}) }),
-      )
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    if (t.subjects.length) {
-      await trx
-        .insertInto('class_teacher_subjects')
-        .values(t.subjects.map((s) => ({ class_teacher_id: row.id, subject_id: subjectId.get(s)! })))
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-    }
+    const p = pairs.get(`${classId}|${personId}`) ?? { classId, personId, subjects: [], lead: false };
+    for (const s of t.subjects) if (!p.subjects.includes(s)) p.subjects.push(s);
+    p.lead ||= t.isClassTeacher;
+    pairs.set(`${classId}|${personId}`, p);
     touchedClasses.add(classId);
     touchedPeople.add(personId);
   }
+  const leadOf = new Map<string, string>();
+  for (const p of pairs.values()) if (p.lead) leadOf.set(p.classId, p.personId);
+  for (const p of pairs.values()) p.lead = leadOf.get(p.classId) === p.personId;
+  await chunks([...leadOf.entries()], async (part) => {
+    await trx
+      .updateTable('class_teachers')
+      .set({ is_class_teacher: false })
+      .where('is_class_teacher', '=', true)
+      .where((eb) => eb.or(part.map(([classId, personId]) => eb.and([eb('class_id', '=', classId), eb('person_id', '!=', personId)]))))
+      .execute();
+  });
+  await chunks([...pairs.values()], async (part) => {
+    const rows = await trx
+      .insertInto('class_teachers')
+      .values(part.map((p) => ({ class_id: p.classId, person_id: p.personId, subject: p.subjects[0] ?? null, is_class_teacher: p.lead })))
+      .onConflict((oc) =>
+        oc.columns(['class_id', 'person_id']).doUpdateSet((eb) => ({
+          is_class_teacher: eb.ref('excluded.is_class_teacher'),
+          subject: sql<string | null>`coalesce(excluded.subject, class_teachers.subject)`,
+        })),
+      )
+      .returning(['id', 'class_id', 'person_id'])
+      .execute();
+    const links = rows.flatMap((r) =>
+      (pairs.get(`${r.class_id}|${r.person_id}`)?.subjects ?? []).map((s) => ({ class_teacher_id: r.id, subject_id: subjectId.get(s)! })),
+    );
+    if (links.length)
+      await trx
+        .insertInto('class_teacher_subjects')
+        .values(links)
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+  });
 
   // Marks: onto the class's lesson of that subject and date, or a lesson added for them.
   const lessonFor = new Map<string, string>();
