@@ -48,6 +48,8 @@ export async function importRoutes(app: FastifyInstance, ctx: AppContext): Promi
     '/api/v1/schools/:schoolId/import',
     {
       bodyLimit: MAX_IMPORT_BYTES,
+      // A dry run reads and plans a whole school: a bound on how often one address may ask.
+      config: { rateLimit: { max: 60, timeWindow: '1 minute' } },
       schema: {
         tags,
         summary:
