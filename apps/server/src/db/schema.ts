@@ -10,7 +10,8 @@ import type { NotificationsTables } from '../notifications/tables.ts';
 import type { ImportTables } from '../import/tables.ts';
 
 /** The whole database as Kysely sees it: each domain declares its own tables. */
-export interface DB extends IdentityTables, DirectoryTables, MembershipTables, MessagingTables, FilesTables, MeetingsTables, DiaryTables, NotificationsTables, ImportTables {}
+export interface DB
+  extends IdentityTables, DirectoryTables, MembershipTables, MessagingTables, FilesTables, MeetingsTables, DiaryTables, NotificationsTables, ImportTables {}
 
 export type Db = Kysely<DB>;
 export type Tx = Transaction<DB>;

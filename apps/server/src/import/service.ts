@@ -89,7 +89,12 @@ export async function dryRun(
     };
   }
   // Dry runs hold people's data: those never applied are kept for a day.
-  await ctx.db.deleteFrom('import_runs').where('school_id', '=', access.schoolId).where('status', '!=', 'applied').where('created_at', '<', new Date(Date.now() - 24 * 3600 * 1000)).execute();
+  await ctx.db
+    .deleteFrom('import_runs')
+    .where('school_id', '=', access.schoolId)
+    .where('status', '!=', 'applied')
+    .where('created_at', '<', new Date(Date.now() - 24 * 3600 * 1000))
+    .execute();
   const { plan, labels } = await computePlan(ctx.db, access.schoolId, input);
   const hash = planHash(plan);
   const counts = planCounts(plan);
