@@ -30,6 +30,7 @@ import { notificationsRoutes } from './notifications/routes.ts';
 import { botApiRoutes, botsRoutes } from './bots/routes.ts';
 import { registerWebClient } from './web/static.ts';
 import { fallbackStore } from './redis/limiter-store.ts';
+import { importRoutes } from './import/routes.ts';
 
 export const API_VERSION = '0.1.0';
 
@@ -104,6 +105,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     calendarRoutes(scope, ctx);
     notificationsRoutes(scope, ctx);
     botsRoutes(scope, ctx);
+    // Its own scope: the upload body parser (a file as the body) applies to its routes only.
+    await scope.register(async (s) => importRoutes(s, ctx));
   });
   // The Telegram-compatible Bot API (/bot<token>/…): the token is the credential (docs/subsystems/bots.md).
   await botApiRoutes(app, ctx);

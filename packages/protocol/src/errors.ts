@@ -149,6 +149,12 @@ export const ErrorCodes = {
   helper_request_closed: { ru: 'Обращение уже рассмотрено', en: 'The request is already handled' },
   helper_action_invalid: { ru: 'Это действие не подходит к обращению такого вида', en: 'This action does not fit a request of this kind' },
   guardian_person_required: { ru: 'Укажите родителя в списке школы, к которому перейдёт этот номер', en: 'Choose the guardian on the roster this phone moves to' },
+  import_refused: { ru: 'Файл не принят: исправьте отмеченные строки и загрузите его снова', en: 'The file was not accepted: correct the rows shown and upload it again' },
+  import_format_unknown: { ru: 'Это не выгрузка OneRoster (zip) и не шаблон (CSV или XLSX)', en: 'This is neither a OneRoster export (zip) nor the template (CSV or XLSX)' },
+  import_stale: { ru: 'Данные школы изменились после проверки: проверьте файл ещё раз', en: "The school's data changed since the dry run: run it again" },
+  import_unconfirmed: { ru: 'Подтвердите или исправьте неточные совпадения', en: 'Confirm or correct the uncertain matches first' },
+  import_run_not_found: { ru: 'Проверка импорта не найдена или уже применена', en: 'The dry run was not found or is already applied' },
+  rollover_stale: { ru: 'Классы изменились после просмотра: откройте просмотр перехода ещё раз', en: 'The classes changed since the preview: open the preview again' },
 } as const satisfies Record<string, { ru: string; en: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

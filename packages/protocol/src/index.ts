@@ -13,3 +13,4 @@ export * from './notifications.ts';
 export * from './minutes.ts';
 export * from './signin.ts';
 export * from './bots.ts';
+export * from './import.ts';

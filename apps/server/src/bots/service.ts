@@ -6,7 +6,6 @@ import type { Tx } from '../db/schema.ts';
 import type { SchoolAccess } from '../directory/access.ts';
 import { AppError } from '../http/errors.ts';
 import { syncMembers } from '../messaging/members.ts';
-import { Outbox } from '../stream/outbox.ts';
 import { withOutbox } from '../stream/transaction.ts';
 import { setProfilePhoto } from '../identity/photo.ts';
 import { numberOf } from './ids.ts';

@@ -11,9 +11,11 @@ import type { MinutesTables } from '../meetings/minutes-tables.ts';
 import type { AcksTables } from '../acks/tables.ts';
 import type { ConsultationsTables } from '../consultations/tables.ts';
 import type { BotsTables } from '../bots/tables.ts';
+import type { ImportTables } from '../import/tables.ts';
 
 /** The whole database as Kysely sees it: each domain declares its own tables. */
-export interface DB extends IdentityTables, DirectoryTables, MembershipTables, MessagingTables, FilesTables, MeetingsTables, DiaryTables, NotificationsTables, MinutesTables, AcksTables, ConsultationsTables, BotsTables {}
+export interface DB
+  extends IdentityTables, DirectoryTables, MembershipTables, MessagingTables, FilesTables, MeetingsTables, DiaryTables, NotificationsTables, MinutesTables, AcksTables, ConsultationsTables, BotsTables, ImportTables {}
 
 export type Db = Kysely<DB>;
 export type Tx = Transaction<DB>;

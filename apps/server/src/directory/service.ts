@@ -235,7 +235,7 @@ export async function archivePerson(ctx: AppContext, schoolId: string, personId:
 }
 
 /** When an account already exists on the person's phone, link it at once (the rules permitting). */
-async function linkExistingAccount(ctx: AppContext, trx: Tx, outbox: Outbox, person: PersonRow) {
+export async function linkExistingAccount(ctx: AppContext, trx: Tx, outbox: Outbox, person: PersonRow) {
   if (!person.phone || person.user_id) return;
   const user = await trx.selectFrom('users').selectAll().where('phone', '=', person.phone).executeTakeFirst();
   if (!user) return;

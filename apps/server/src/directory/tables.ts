@@ -30,6 +30,8 @@ export interface ClassesTable {
   grade: number;
   archived_at: NullableTimestamp;
   created_at: Generated<Date>;
+  /** The class's id in the school's e-journal (import/), unique per academic year. */
+  source_id: Generated<string | null>;
 }
 
 export interface PersonsTable {
@@ -45,6 +47,8 @@ export interface PersonsTable {
   linked_at: NullableTimestamp;
   archived_at: NullableTimestamp;
   created_at: Generated<Date>;
+  /** The person's id in the school's e-journal (import/), unique per school; e-journal sign-in links by it. */
+  source_id: Generated<string | null>;
 }
 
 export interface EnrolmentsTable {

@@ -115,6 +115,7 @@ function accessRows(db: Queryable) {
       'p.linked_at as p_linked_at',
       'p.archived_at as p_archived_at',
       'p.created_at as p_created_at',
+      'p.source_id as p_source_id',
     ])
     .where('m.left_at', 'is', null)
     .whereRef('p.user_id', '=', 'm.user_id')
@@ -159,6 +160,7 @@ function toAccess(row: AccessRow): ChatAccess {
     linked_at: row.p_linked_at,
     archived_at: row.p_archived_at,
     created_at: row.p_created_at,
+    source_id: row.p_source_id,
   };
   const isModerator = member.role === 'moderator';
   return {

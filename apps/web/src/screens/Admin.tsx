@@ -1,15 +1,6 @@
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { z } from 'zod';
-import {
-  CreatedInvitation,
-  InvitationList,
-  JoinRequest,
-  JoinRequestList,
-  PEOPLE_PAGE,
-  PersonList,
-  SchoolClass,
-  type Person,
-} from '@parta/protocol';
+import { CreatedInvitation, InvitationList, JoinRequest, JoinRequestList, PEOPLE_PAGE, PersonList, SchoolClass, type Person } from '@parta/protocol';
 import { api, currentMembership, meStore, schoolStore } from '../app/state.ts';
 import { useI18n } from '../i18n/index.ts';
 import { useStore } from '../lib/store.ts';
@@ -19,6 +10,8 @@ import { People } from './AdminPeople.tsx';
 import { AdminSignIn } from './AdminSignIn.tsx';
 
 const BotsAdmin = lazy(() => import('../bots/BotsAdmin.tsx'));
+
+const AdminImport = lazy(() => import('./AdminImport.tsx'));
 
 type P = z.infer<typeof Person>;
 type C = z.infer<typeof SchoolClass>;
@@ -33,7 +26,7 @@ async function loadPeople(sid: string): Promise<P[]> {
     if (r.people.length === 0 || r.total === undefined || all.length >= r.total) return all;
   }
 }
-const TABS = ['classes', 'people', 'guardians', 'invitations', 'requests', 'signin', 'bots', 'helper'] as const;
+const TABS = ['classes', 'people', 'guardians', 'invitations', 'requests', 'import', 'signin', 'bots', 'helper'] as const;
 type Tab = (typeof TABS)[number];
 
 export const fio = (p: Pick<P, 'lastName' | 'firstName' | 'middleName'>) => [p.lastName, p.firstName, p.middleName].filter(Boolean).join(' ');
@@ -103,6 +96,11 @@ export default function Admin() {
             <BotsAdmin sid={sid} section={tab} />
           </Suspense>
         )}
+        {tab === 'import' && isAdmin && (
+          <Suspense fallback={<p>{t('common.loading')}</p>}>
+            <AdminImport sid={sid} classes={classes} reload={reload} />
+          </Suspense>
+        )}
       </section>
     </main>
   );
@@ -134,7 +132,12 @@ export function useAction() {
 function Classes({ sid, classes, people, reload }: { sid: string; classes: C[]; people: P[]; reload: () => void }) {
   const { t, plural } = useI18n();
   const [name, setName] = useState('');
-  const [assign, setAssign] = useState<{ classId: string; personId: string; subject: string; isClassTeacher: boolean }>({ classId: '', personId: '', subject: '', isClassTeacher: false });
+  const [assign, setAssign] = useState<{ classId: string; personId: string; subject: string; isClassTeacher: boolean }>({
+    classId: '',
+    personId: '',
+    subject: '',
+    isClassTeacher: false,
+  });
   const { err, busy, run } = useAction();
   const teachers = people.filter((p) => p.roles.includes('teacher'));
   const nameOf = (id: string) => {
@@ -151,7 +154,9 @@ function Classes({ sid, classes, people, reload }: { sid: string; classes: C[]; 
         }}
       >
         <Field label={t('admin.className')} value={name} onChange={(e) => setName(e.target.value)} placeholder="5А" maxLength={20} />
-        <Button type="submit" busy={busy}>{t('admin.addClass')}</Button>
+        <Button type="submit" busy={busy}>
+          {t('admin.addClass')}
+        </Button>
       </form>
       <ErrorNote>{err}</ErrorNote>
       <table className="table">
@@ -161,7 +166,9 @@ function Classes({ sid, classes, people, reload }: { sid: string; classes: C[]; 
             <th scope="col">{t('admin.class')}</th>
             <th scope="col">{t('admin.students')}</th>
             <th scope="col">{t('admin.teachers')}</th>
-            <th scope="col"><span className="sr-only">{t('admin.actions')}</span></th>
+            <th scope="col">
+              <span className="sr-only">{t('admin.actions')}</span>
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -179,7 +186,13 @@ function Classes({ sid, classes, people, reload }: { sid: string; classes: C[]; 
                 ))}
               </td>
               <td>
-                <Button variant="ghost" onClick={() => window.confirm(t('admin.confirmArchive', { name: c.name })) && void run(() => api.delete(`/api/v1/schools/${sid}/classes/${c.id}`)).then(reload)}>
+                <Button
+                  variant="ghost"
+                  onClick={() =>
+                    window.confirm(t('admin.confirmArchive', { name: c.name })) &&
+                    void run(() => api.delete(`/api/v1/schools/${sid}/classes/${c.id}`)).then(reload)
+                  }
+                >
                   {t('admin.archive')}
                 </Button>
               </td>
@@ -191,25 +204,42 @@ function Classes({ sid, classes, people, reload }: { sid: string; classes: C[]; 
         className="card"
         onSubmit={(e) => {
           e.preventDefault();
-          void run(() => api.post(`/api/v1/schools/${sid}/classes/${assign.classId}/teachers`, null, { personId: assign.personId, subject: assign.subject || null, isClassTeacher: assign.isClassTeacher })).then((ok) => ok && reload());
+          void run(() =>
+            api.post(`/api/v1/schools/${sid}/classes/${assign.classId}/teachers`, null, {
+              personId: assign.personId,
+              subject: assign.subject || null,
+              isClassTeacher: assign.isClassTeacher,
+            }),
+          ).then((ok) => ok && reload());
         }}
       >
         <h2>{t('admin.assignTeacher')}</h2>
         <div className="grid2">
           <Select label={t('admin.class')} value={assign.classId} onChange={(e) => setAssign({ ...assign, classId: e.target.value })}>
             <option value="">—</option>
-            {classes.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
+            {classes.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
           </Select>
           <Select label={t('role.teacher')} value={assign.personId} onChange={(e) => setAssign({ ...assign, personId: e.target.value })}>
             <option value="">—</option>
-            {teachers.map((p) => <option key={p.id} value={p.id}>{fio(p)}</option>)}
+            {teachers.map((p) => (
+              <option key={p.id} value={p.id}>
+                {fio(p)}
+              </option>
+            ))}
           </Select>
         </div>
         <Field label={t('admin.subject')} value={assign.subject} onChange={(e) => setAssign({ ...assign, subject: e.target.value })} />
         <label className="check">
-          <input type="checkbox" checked={assign.isClassTeacher} onChange={(e) => setAssign({ ...assign, isClassTeacher: e.target.checked })} /> {t('admin.classTeacher')}
+          <input type="checkbox" checked={assign.isClassTeacher} onChange={(e) => setAssign({ ...assign, isClassTeacher: e.target.checked })} />{' '}
+          {t('admin.classTeacher')}
         </label>
-        <Button type="submit" busy={busy} disabled={!assign.classId || !assign.personId}>{t('admin.assign')}</Button>
+        <Button type="submit" busy={busy} disabled={!assign.classId || !assign.personId}>
+          {t('admin.assign')}
+        </Button>
       </form>
     </div>
   );
@@ -229,27 +259,49 @@ function Guardians({ sid, people, classes, reload }: { sid: string; people: P[];
         className="card"
         onSubmit={(e) => {
           e.preventDefault();
-          void run(() => api.post(`/api/v1/schools/${sid}/guardianships`, null, { guardianId: link.guardianId, studentId: link.studentId, ...(link.relation ? { relation: link.relation } : {}) })).then((ok) => ok && reload());
+          void run(() =>
+            api.post(`/api/v1/schools/${sid}/guardianships`, null, {
+              guardianId: link.guardianId,
+              studentId: link.studentId,
+              ...(link.relation ? { relation: link.relation } : {}),
+            }),
+          ).then((ok) => ok && reload());
         }}
       >
         <h2>{t('admin.linkGuardian')}</h2>
         <div className="grid2">
           <Select label={t('role.guardian')} value={link.guardianId} onChange={(e) => setLink({ ...link, guardianId: e.target.value })}>
             <option value="">—</option>
-            {guardians.map((p) => <option key={p.id} value={p.id}>{fio(p)}</option>)}
+            {guardians.map((p) => (
+              <option key={p.id} value={p.id}>
+                {fio(p)}
+              </option>
+            ))}
           </Select>
           <Select label={t('role.student')} value={link.studentId} onChange={(e) => setLink({ ...link, studentId: e.target.value })}>
             <option value="">—</option>
-            {people.filter((p) => p.roles.includes('student')).map((p) => <option key={p.id} value={p.id}>{fio(p)}</option>)}
+            {people
+              .filter((p) => p.roles.includes('student'))
+              .map((p) => (
+                <option key={p.id} value={p.id}>
+                  {fio(p)}
+                </option>
+              ))}
           </Select>
         </div>
         <Field label={t('admin.relation')} value={link.relation} onChange={(e) => setLink({ ...link, relation: e.target.value })} maxLength={40} />
         <ErrorNote>{err}</ErrorNote>
-        <Button type="submit" busy={busy} disabled={!link.guardianId || !link.studentId}>{t('admin.link')}</Button>
+        <Button type="submit" busy={busy} disabled={!link.guardianId || !link.studentId}>
+          {t('admin.link')}
+        </Button>
       </form>
       <Select label={t('admin.class')} value={classId} onChange={(e) => setClassId(e.target.value)}>
         <option value="">{t('admin.allClasses')}</option>
-        {classes.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
+        {classes.map((c) => (
+          <option key={c.id} value={c.id}>
+            {c.name}
+          </option>
+        ))}
       </Select>
       <table className="table">
         <caption className="sr-only">{t('admin.tab.guardians')}</caption>
@@ -267,7 +319,11 @@ function Guardians({ sid, people, classes, reload }: { sid: string; people: P[];
                 {s.guardianIds.map((g) => (
                   <div key={g} className="row gap">
                     <span>{byId.get(g) ? fio(byId.get(g)!) : ''}</span>
-                    <Button variant="ghost" aria-label={t('admin.unlinkNamed', { name: byId.get(g) ? fio(byId.get(g)!) : '' })} onClick={() => void run(() => api.delete(`/api/v1/schools/${sid}/guardianships/${g}/${s.id}`)).then(reload)}>
+                    <Button
+                      variant="ghost"
+                      aria-label={t('admin.unlinkNamed', { name: byId.get(g) ? fio(byId.get(g)!) : '' })}
+                      onClick={() => void run(() => api.delete(`/api/v1/schools/${sid}/guardianships/${g}/${s.id}`)).then(reload)}
+                    >
                       {t('admin.unlink')}
                     </Button>
                   </div>
@@ -289,7 +345,14 @@ function Invitations({ sid, people }: { sid: string; people: P[] }) {
   const [created, setCreated] = useState<z.infer<typeof CreatedInvitation> | null>(null);
   const [q, setQ] = useState('');
   const { err, busy, run } = useAction();
-  const load = useCallback(() => void api.get(`/api/v1/schools/${sid}/invitations`, InvitationList).then((r) => setList(r.invitations), () => undefined), [sid]);
+  const load = useCallback(
+    () =>
+      void api.get(`/api/v1/schools/${sid}/invitations`, InvitationList).then(
+        (r) => setList(r.invitations),
+        () => undefined,
+      ),
+    [sid],
+  );
   useEffect(load, [load]);
   const candidates = people.filter((p) => !p.linked && (!q || fio(p).toLocaleLowerCase().includes(q.toLocaleLowerCase()))).slice(0, 200);
 
@@ -318,25 +381,39 @@ function Invitations({ sid, people }: { sid: string; people: P[] }) {
         <div className="grid2">
           <Select label={t('admin.person')} value={personId} onChange={(e) => setPersonId(e.target.value)}>
             <option value="">—</option>
-            {candidates.map((p) => <option key={p.id} value={p.id}>{fio(p)} ({p.roles.map((r) => t(`role.${r}`)).join(', ')})</option>)}
+            {candidates.map((p) => (
+              <option key={p.id} value={p.id}>
+                {fio(p)} ({p.roles.map((r) => t(`role.${r}`)).join(', ')})
+              </option>
+            ))}
           </Select>
           <Select label={t('admin.validFor')} value={String(ttl)} onChange={(e) => setTtl(Number(e.target.value))}>
-            {[24, 72, 168, 720].map((h) => <option key={h} value={h}>{t('admin.days', { n: h / 24 })}</option>)}
+            {[24, 72, 168, 720].map((h) => (
+              <option key={h} value={h}>
+                {t('admin.days', { n: h / 24 })}
+              </option>
+            ))}
           </Select>
         </div>
         <ErrorNote>{err}</ErrorNote>
-        <Button type="submit" busy={busy} disabled={!personId}>{t('admin.createInvitation')}</Button>
+        <Button type="submit" busy={busy} disabled={!personId}>
+          {t('admin.createInvitation')}
+        </Button>
       </form>
       {created && (
         <div className="card invite-slip" aria-live="polite">
           <h2>{t('admin.inviteFor', { name: created.personName })}</h2>
           <p>{t('admin.inviteSlip')}</p>
-          <p className="invite-code" aria-label={t('admin.code')}>{created.code}</p>
+          <p className="invite-code" aria-label={t('admin.code')}>
+            {created.code}
+          </p>
           <p className="small">{created.link}</p>
           <p className="muted small">{t('admin.validUntil', { date: date(created.expiresAt) })}</p>
           <div className="row gap no-print">
             <Button onClick={() => window.print()}>{t('admin.print')}</Button>
-            <Button variant="secondary" onClick={() => void share()}>{t('admin.share')}</Button>
+            <Button variant="secondary" onClick={() => void share()}>
+              {t('admin.share')}
+            </Button>
           </div>
         </div>
       )}
@@ -347,7 +424,9 @@ function Invitations({ sid, people }: { sid: string; people: P[] }) {
             <th scope="col">{t('admin.person')}</th>
             <th scope="col">{t('admin.created')}</th>
             <th scope="col">{t('admin.status')}</th>
-            <th scope="col"><span className="sr-only">{t('admin.actions')}</span></th>
+            <th scope="col">
+              <span className="sr-only">{t('admin.actions')}</span>
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -360,7 +439,9 @@ function Invitations({ sid, people }: { sid: string; people: P[] }) {
                 <td>{t(`admin.invite.${state}`)}</td>
                 <td>
                   {state === 'active' && (
-                    <Button variant="ghost" onClick={() => void run(() => api.delete(`/api/v1/schools/${sid}/invitations/${i.id}`)).then(load)}>{t('admin.revoke')}</Button>
+                    <Button variant="ghost" onClick={() => void run(() => api.delete(`/api/v1/schools/${sid}/invitations/${i.id}`)).then(load)}>
+                      {t('admin.revoke')}
+                    </Button>
                   )}
                 </td>
               </tr>
@@ -377,7 +458,14 @@ function Requests({ sid, people, reload }: { sid: string; people: P[]; reload: (
   const [list, setList] = useState<z.infer<typeof JoinRequest>[]>([]);
   const [chosen, setChosen] = useState<Record<string, string>>({});
   const { err, run } = useAction();
-  const load = useCallback(() => void api.get(`/api/v1/schools/${sid}/join-requests?status=pending`, JoinRequestList).then((r) => setList(r.joinRequests), () => undefined), [sid]);
+  const load = useCallback(
+    () =>
+      void api.get(`/api/v1/schools/${sid}/join-requests?status=pending`, JoinRequestList).then(
+        (r) => setList(r.joinRequests),
+        () => undefined,
+      ),
+    [sid],
+  );
   useEffect(load, [load]);
   return (
     <div className="stack">
@@ -395,13 +483,30 @@ function Requests({ sid, people, reload }: { sid: string; people: P[]; reload: (
             {r.comment && <blockquote>{r.comment}</blockquote>}
             <Select label={t('admin.rosterPerson')} value={chosen[r.id] ?? ''} onChange={(e) => setChosen({ ...chosen, [r.id]: e.target.value })}>
               <option value="">—</option>
-              {options.slice(0, 300).map((p) => <option key={p.id} value={p.id}>{fio(p)}</option>)}
+              {options.slice(0, 300).map((p) => (
+                <option key={p.id} value={p.id}>
+                  {fio(p)}
+                </option>
+              ))}
             </Select>
             <div className="row gap">
-              <Button disabled={!chosen[r.id]} onClick={() => void run(() => api.post(`/api/v1/schools/${sid}/join-requests/${r.id}/approve`, JoinRequest, { personId: chosen[r.id] })).then(() => { load(); reload(); })}>
+              <Button
+                disabled={!chosen[r.id]}
+                onClick={() =>
+                  void run(() => api.post(`/api/v1/schools/${sid}/join-requests/${r.id}/approve`, JoinRequest, { personId: chosen[r.id] })).then(() => {
+                    load();
+                    reload();
+                  })
+                }
+              >
                 {t('admin.approve')}
               </Button>
-              <Button variant="secondary" onClick={() => void run(() => api.post(`/api/v1/schools/${sid}/join-requests/${r.id}/reject`, JoinRequest)).then(load)}>{t('admin.reject')}</Button>
+              <Button
+                variant="secondary"
+                onClick={() => void run(() => api.post(`/api/v1/schools/${sid}/join-requests/${r.id}/reject`, JoinRequest)).then(load)}
+              >
+                {t('admin.reject')}
+              </Button>
             </div>
           </div>
         );

@@ -7,15 +7,13 @@ import { runStatements } from '../statements.ts';
  * bound to the browser that started them) and the one-time hand-offs that turn a finished flow
  * into a session; passkeys (WebAuthn credentials) and their single-use challenges.
  *
- * `persons.source_id` is the person's id in the school's e-journal (the roster import stores it);
- * an OpenID Connect claim may be matched against it. Created only if the import has not already.
+ * An OpenID Connect claim may be matched against `persons.source_id`, the person's id in the
+ * school's e-journal, which the roster import stores (0210_import).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await runStatements(
     db,
     `
-    ALTER TABLE persons ADD COLUMN IF NOT EXISTS source_id text;
-    CREATE UNIQUE INDEX IF NOT EXISTS persons_school_source_id_uniq ON persons (school_id, source_id) WHERE source_id IS NOT NULL;
 
     CREATE TABLE school_oidc (
       school_id uuid PRIMARY KEY REFERENCES schools(id) ON DELETE CASCADE,
