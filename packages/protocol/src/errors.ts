@@ -108,6 +108,11 @@ export const ErrorCodes = {
   push_not_subscribed: { ru: 'Это устройство не подписано на уведомления', en: 'This device is not subscribed to notifications' },
   urgent_not_allowed: { ru: 'Отметить сообщение как срочное может только его автор — учитель или администрация', en: 'Only its author, a teacher or the administration, can mark a message urgent' },
   urgent_limit_reached: { ru: 'Лимит срочных сообщений на сегодня исчерпан', en: 'Today\'s limit of urgent messages is reached' },
+  invite_not_allowed: { ru: 'Пригласить участников этого чата может классный руководитель или администрация', en: 'Only the class teacher or the administration can invite the people of this chat' },
+  invite_sms_limit_reached: { ru: 'Лимит SMS-приглашений школы на сегодня исчерпан, попробуйте завтра', en: 'The school\'s SMS invitations for today are used up; try again tomorrow' },
+  email_not_configured: { ru: 'Отправка e-mail на этом сервере не настроена', en: 'E-mail is not configured on this server' },
+  email_not_set: { ru: 'Адрес e-mail не указан', en: 'No e-mail address is set' },
+  email_link_invalid: { ru: 'Ссылка недействительна или устарела', en: 'The link is invalid or has expired' },
 } as const satisfies Record<string, { ru: string; en: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

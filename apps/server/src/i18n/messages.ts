@@ -29,6 +29,25 @@ const messages = {
     ru: (p: { name: string; when: string }) => `У адресата (${p.name}) сейчас нерабочее время: сообщение дойдёт сразу, а уведомление — ${p.when}.`,
     en: (p: { name: string; when: string }) => `It is outside ${p.name}'s working hours: the message arrives at once, the notification ${p.when}.`,
   },
+  notify_diary: { ru: () => 'Дневник', en: () => 'Diary' },
+  notify_diary_event: {
+    ru: (p: { type: string; subject: string; grade: string; dueOn: string }) =>
+      p.type === 'diary.grade'
+        ? `Новая оценка ${p.grade}: ${p.subject}`
+        : p.type === 'diary.homework'
+          ? `Домашнее задание: ${p.subject}${p.dueOn ? `, к ${p.dueOn.slice(8, 10)}.${p.dueOn.slice(5, 7)}` : ''}`
+          : `Отсутствие на уроке: ${p.subject}`,
+    en: (p: { type: string; subject: string; grade: string; dueOn: string }) =>
+      p.type === 'diary.grade' ? `New grade ${p.grade}: ${p.subject}` : p.type === 'diary.homework' ? `Homework: ${p.subject}${p.dueOn ? `, due ${p.dueOn}` : ''}` : `Absent from a lesson: ${p.subject}`,
+  },
+  notify_diary_summary: {
+    ru: (p: { count: number }) => `${p.count} ${({ one: 'новая запись', few: 'новые записи', many: 'новых записей', other: 'новые записи' } as Record<string, string>)[new Intl.PluralRules('ru').select(p.count)]} в дневнике`,
+    en: (p: { count: number }) => `${p.count} new diary entr${p.count === 1 ? 'y' : 'ies'}`,
+  },
+  invite_sms: {
+    ru: (p: { school: string; link: string }) => `${p.school} приглашает вас в Parta — школьные чаты и дневник. Войдите: ${p.link}`,
+    en: (p: { school: string; link: string }) => `${p.school} invites you to Parta, the school's chats and diary. Join: ${p.link}`,
+  },
   urgent_sms: {
     ru: (p: { url: string }) => `Parta: срочное сообщение от школы. Откройте ${p.url}`,
     en: (p: { url: string }) => `Parta: an urgent message from the school. Open ${p.url}`,
