@@ -22,6 +22,7 @@ import { diarySetupRoutes } from './diary/routes-setup.ts';
 import { calendarFeedRoute, calendarRoutes } from './diary/calendar.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
 import { notificationsRoutes } from './notifications/routes.ts';
+import { emailPublicRoutes } from './notifications/email.ts';
 import { registerWebClient } from './web/static.ts';
 import { fallbackStore } from './redis/limiter-store.ts';
 
@@ -76,6 +77,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(async (open) => {
     identityPublicRoutes(open, ctx);
     calendarFeedRoute(open, ctx);
+    emailPublicRoutes(open, ctx);
   });
   await app.register(async (scope) => {
     requireAuth(scope, ctx);

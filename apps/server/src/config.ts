@@ -71,6 +71,9 @@ const Env = z.object({
   PARTA_TURN_TTL_SECONDS: z.coerce.number().int().min(60).default(6 * 3600),
   PARTA_VAPID_SUBJECT: z.string().regex(/^(https:|mailto:)/).optional(),
   PARTA_PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
+  PARTA_SMTP_URL: z.string().regex(/^smtps?:\/\//).optional(),
+  PARTA_MAIL_FROM: z.string().default('Parta <parta@localhost>'),
+  PARTA_EMAIL_DIGEST_HOURS: z.coerce.number().int().min(1).max(720).default(24),
 });
 
 const list = (s: string | undefined) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
@@ -149,7 +152,14 @@ export type Config = {
     turnTtlSeconds: number;
   };
   /** Web Push: the VAPID contact (https: or mailto:) and pushes in flight at once (notifications/worker.ts). */
-  notifications: { vapidSubject?: string; pushConcurrency: number };
+  notifications: {
+    vapidSubject?: string;
+    pushConcurrency: number;
+    /** E-mail digests (notifications/digest.ts): the SMTP server (none: no e-mail), the sender, and hours away before a digest. */
+    smtpUrl?: string;
+    mailFrom: string;
+    digestAfterHours: number;
+  };
 };
 
 export class ConfigError extends Error {}
@@ -232,6 +242,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       turnSecret: e.PARTA_TURN_SECRET,
       turnTtlSeconds: e.PARTA_TURN_TTL_SECONDS,
     },
-    notifications: { vapidSubject: e.PARTA_VAPID_SUBJECT, pushConcurrency: e.PARTA_PUSH_CONCURRENCY },
+    notifications: {
+      vapidSubject: e.PARTA_VAPID_SUBJECT,
+      pushConcurrency: e.PARTA_PUSH_CONCURRENCY,
+      smtpUrl: e.PARTA_SMTP_URL,
+      mailFrom: e.PARTA_MAIL_FROM,
+      digestAfterHours: e.PARTA_EMAIL_DIGEST_HOURS,
+    },
   };
 }

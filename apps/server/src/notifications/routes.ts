@@ -26,6 +26,7 @@ import { vapidKeys } from './vapid.ts';
 import { notificationView } from './view.ts';
 import { recipientHours } from './ahead.ts';
 import { inviteNotConnected } from './invite.ts';
+import { emailRoutes } from './email.ts';
 
 const tags = ['notifications'];
 const errors = { 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody };
@@ -36,6 +37,7 @@ const SchoolParams = z.object({ schoolId: Id });
 /** Web Push subscriptions of this device, what a push shows, settings per chat and device, urgent messages. */
 export function notificationsRoutes(app: FastifyInstance, ctx: AppContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  emailRoutes(app, ctx);
 
   r.get('/api/v1/push/key', { schema: { tags, summary: "The server's VAPID public key", response: { 200: VapidKey } } }, async () => ({
     publicKey: (await vapidKeys(ctx.db)).publicKey,

@@ -6,6 +6,8 @@ import { expandOnce, noPresence, type Presence } from './expand.ts';
 import { claimDue, push, settle, type Outcome, type SenderOptions } from './sender.ts';
 import { deleteDeadSubscriptions, unreadCounts } from './store.ts';
 import { vapidKeys, vapidSubject } from './vapid.ts';
+import { planDigests, sendDigests } from './digest.ts';
+import { createMailer, type Mailer } from './mail.ts';
 
 /** Wakes the delivery worker of every process: deliveries were written outside the stream (urgent messages). */
 export const NOTIFY_TOPIC = 'notifications.due';
@@ -21,6 +23,9 @@ export interface WorkerOptions {
   maxAttempts: number;
   concurrency: number;
   agent?: Agent;
+  /** E-mail digests: the SMTP mailer (default: from the config; null: none), and how often to look for digests due. */
+  mailer?: Mailer | null;
+  digestEveryMs: number;
 }
 
 type Result = { d: Awaited<ReturnType<typeof claimDue>>[number]; outcome: Outcome; error?: string };
@@ -41,7 +46,9 @@ export class NotificationWorker {
   private results: Result[] = [];
   private readonly runners = new Map<string, { running: boolean; again: boolean; done: Promise<void> }>();
   /** Counters for stats and tests. */
-  readonly stats = { expanded: 0, sent: 0, gone: 0, retried: 0, failed: 0 };
+  readonly stats = { expanded: 0, sent: 0, gone: 0, retried: 0, failed: 0, mailed: 0 };
+  private mailer: Mailer | null = null;
+  private ownMailer = false;
 
   constructor(
     private readonly ctx: AppContext,
@@ -57,6 +64,7 @@ export class NotificationWorker {
       leaseMs: 60_000,
       maxAttempts: 8,
       concurrency: 64,
+      digestEveryMs: 5 * 60_000,
       ...o,
     });
     await w.init();
@@ -84,6 +92,9 @@ export class NotificationWorker {
     this.offs.push(await this.ctx.pubsub.subscribe(SESSIONS_REVOKED_TOPIC, (_topic, message) => void this.forgetSessions(message)));
     if (this.o.pollMs > 0) this.timers.push(setInterval(wake, this.o.pollMs).unref());
     this.timers.push(setInterval(() => void this.cleanup(), 3_600_000).unref());
+    this.ownMailer = this.o.mailer === undefined;
+    this.mailer = this.o.mailer === undefined ? createMailer(this.ctx.config) : this.o.mailer;
+    if (this.mailer && this.o.digestEveryMs > 0) this.timers.push(setInterval(() => void this.digests(), this.o.digestEveryMs).unref());
     await this.cleanup();
     this.wake();
   }
@@ -165,11 +176,33 @@ export class NotificationWorker {
     }
   }
 
+  /** Plans the e-mail digests due now and sends what is due (digest.ts). */
+  digests(): Promise<void> {
+    const mailer = this.mailer;
+    if (!mailer) return Promise.resolve();
+    return this.run('digest', async () => {
+      const now = this.o.now();
+      await planDigests(this.ctx, now, this.ctx.config.notifications.digestAfterHours);
+      while (!this.stopping) {
+        const n = await sendDigests(this.ctx, mailer, now);
+        this.stats.mailed += n;
+        if (n === 0) break;
+      }
+    });
+  }
+
   private async forgetSessions(message: string): Promise<void> {
     try {
       const ids = (JSON.parse(message) as { sessionIds?: unknown }).sessionIds;
       if (!Array.isArray(ids) || ids.length === 0) return;
-      await this.ctx.db.deleteFrom('push_subscriptions').where('session_id', 'in', ids.filter((x): x is string => typeof x === 'string')).execute();
+      await this.ctx.db
+        .deleteFrom('push_subscriptions')
+        .where(
+          'session_id',
+          'in',
+          ids.filter((x): x is string => typeof x === 'string'),
+        )
+        .execute();
     } catch (err) {
       this.ctx.log.warn({ err }, 'removing the push subscriptions of ended sessions failed');
     }
@@ -213,7 +246,11 @@ export class NotificationWorker {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     await Promise.all([...this.runners.values()].map((r) => r.done));
-    if (this.results.length) await settle(this.ctx.db, this.results.splice(0), this.o.now(), this.o.maxAttempts).catch((err) => this.ctx.log.warn({ err }, 'recording pushes failed at shutdown'));
+    if (this.results.length)
+      await settle(this.ctx.db, this.results.splice(0), this.o.now(), this.o.maxAttempts).catch((err) =>
+        this.ctx.log.warn({ err }, 'recording pushes failed at shutdown'),
+      );
     for (const off of this.offs) await off();
+    if (this.ownMailer) this.mailer?.close();
   }
 }
