@@ -8,6 +8,7 @@ import { deleteDeadSubscriptions, unreadCounts } from './store.ts';
 import { vapidKeys, vapidSubject } from './vapid.ts';
 import { planDigests, sendDigests } from './digest.ts';
 import { createMailer, type Mailer } from './mail.ts';
+import { SharedPresence } from './presence.ts';
 
 /** Wakes the delivery worker of every process: deliveries were written outside the stream (urgent messages). */
 export const NOTIFY_TOPIC = 'notifications.due';
@@ -48,6 +49,8 @@ export class NotificationWorker {
   /** Counters for stats and tests. */
   readonly stats = { expanded: 0, sent: 0, gone: 0, retried: 0, failed: 0, mailed: 0 };
   private mailer: Mailer | null = null;
+  /** This process's connections and those of every other process (presence.ts). */
+  private presence!: SharedPresence;
   private ownMailer = false;
 
   constructor(
@@ -83,6 +86,7 @@ export class NotificationWorker {
       perOrigin: this.o.concurrency,
       agent: this.o.agent,
     };
+    this.presence = await SharedPresence.start(this.ctx.pubsub, this.o.presence);
     const wake = () => this.wake();
     this.offs.push(await this.ctx.pubsub.subscribe(STREAM_TOPIC, wake));
     this.offs.push(await this.ctx.pubsub.subscribe(NOTIFY_TOPIC, () => this.run('send', () => this.fill())));
@@ -134,7 +138,7 @@ export class NotificationWorker {
 
   private async expand(): Promise<void> {
     for (let i = 0; i < 100 && !this.stopping; i++) {
-      const r = await expandOnce(this.ctx.db, { now: this.o.now(), presence: this.o.presence });
+      const r = await expandOnce(this.ctx.db, { now: this.o.now(), presence: this.presence });
       this.stats.expanded += r.deliveries;
       if (r.deliveries > 0) void this.run('send', () => this.fill());
       if (r.events === 0) break;
@@ -251,6 +255,7 @@ export class NotificationWorker {
         this.ctx.log.warn({ err }, 'recording pushes failed at shutdown'),
       );
     for (const off of this.offs) await off();
+    await this.presence.stop();
     if (this.ownMailer) this.mailer?.close();
   }
 }
