@@ -86,6 +86,7 @@ export const Message = z.object({
   createdAt: Iso,
   editedAt: Iso.nullable(),
   deletedAt: Iso.nullable(),
+  urgent: z.object({ reason: z.string() }).nullable().optional().describe('Marked «срочно» by its author (a teacher or admin), with the reason'),
 });
 export type Message = z.infer<typeof Message>;
 

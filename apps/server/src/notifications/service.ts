@@ -15,6 +15,8 @@ import { t } from '../i18n/messages.ts';
 import { AppError } from '../http/errors.ts';
 import type { AuthContext } from '../identity/service.ts';
 import { accessChat } from '../messaging/access.ts';
+import { MESSAGE_COLUMNS, presentMessage } from '../messaging/present.ts';
+import { withOutbox } from '../messaging/stream.ts';
 import type { ChatKind } from '../messaging/tables.ts';
 import { deliver } from './expand.ts';
 import * as store from './store.ts';
@@ -141,7 +143,7 @@ export async function markUrgent(ctx: AppContext, auth: AuthContext, chatId: str
   if (!message || message.deleted_at) throw new AppError('message_not_found', 404);
   if (!access.isStaff || message.author_user_id !== auth.user.id) throw new AppError('urgent_not_allowed', 403);
   const policy = await getPolicy(ctx.db, access.schoolId);
-  const result = await ctx.db.transaction().execute(async (trx) => {
+  const result = await withOutbox(ctx, async (trx, outbox) => {
     // One person's marks one at a time, so two at once cannot both take the last one of the day.
     await sql`SELECT id FROM persons WHERE id = ${access.person.id}::uuid FOR UPDATE`.execute(trx);
     const used = await sql<{ n: number | string }>`

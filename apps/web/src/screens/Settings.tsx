@@ -9,6 +9,7 @@ import { Avatar } from '../ui/Avatar.tsx';
 import { Button, ErrorNote, Field } from '../ui/kit.tsx';
 import { PhotoCrop, type Crop } from '../ui/PhotoCrop.tsx';
 import { PushSettings } from './PushSettings.tsx';
+import { EmailSettings } from './EmailSettings.tsx';
 
 const HoursResponse = z.object({ workingHours: WorkingHours.nullable() });
 const DAYS = [1, 2, 3, 4, 5, 6, 7];
@@ -21,6 +22,7 @@ export default function Settings() {
       <Profile />
       <Hours />
       <PushSettings />
+      <EmailSettings />
       <Language />
       <Sessions />
     </main>
