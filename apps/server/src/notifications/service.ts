@@ -158,6 +158,9 @@ export async function markUrgent(ctx: AppContext, auth: AuthContext, chatId: str
       .insertInto('urgent_marks')
       .values({ message_id: messageId, chat_id: chatId, school_id: access.schoolId, person_id: access.person.id, reason })
       .execute();
+    // Open chats show the mark at once: the message again, now with its reason.
+    const row = await trx.selectFrom('messages').select(MESSAGE_COLUMNS).where('id', '=', messageId).executeTakeFirstOrThrow();
+    outbox.chat(chatId, { type: 'message.edited', chatId, message: await presentMessage(trx, row, access.chat) });
     await trx
       .insertInto('school_audit_log')
       .values({

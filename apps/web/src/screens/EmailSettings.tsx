@@ -51,8 +51,20 @@ export function EmailSettings() {
             save({ email });
           }}
         >
-          <Field label={t('email.address')} type="email" autoComplete="email" value={email} maxLength={254} onChange={(e) => setEmail(e.target.value)} data-email-input />
-          {state.email && <p className={state.verified ? 'ok small' : 'muted small'} role="status">{state.verified ? t('email.verified') : t('email.unverified')}</p>}
+          <Field
+            label={t('email.address')}
+            type="email"
+            autoComplete="email"
+            value={email}
+            maxLength={254}
+            onChange={(e) => setEmail(e.target.value)}
+            data-email-input
+          />
+          {state.email && (
+            <p className={state.verified ? 'ok small' : 'muted small'} role="status">
+              {state.verified ? t('email.verified') : t('email.unverified')}
+            </p>
+          )}
           {state.email && state.verified && (
             <label className="row gap">
               <input type="checkbox" checked={state.digest} onChange={(e) => save({ email: state.email!, digest: e.target.checked })} />
@@ -60,7 +72,9 @@ export function EmailSettings() {
             </label>
           )}
           <div className="row gap">
-            <Button type="submit" disabled={!email.trim()}>{t('email.save')}</Button>
+            <Button type="submit" disabled={!email.trim()}>
+              {t('email.save')}
+            </Button>
             {state.email && (
               <Button type="button" variant="secondary" onClick={remove}>
                 {t('email.remove')}
