@@ -80,6 +80,8 @@ describe('authorisation matrix', () => {
     ['GET', `/api/v1/chats/${chatId}/recipient-hours`, undefined],
     ['PUT', `/api/v1/chats/${chatId}/notifications`, { level: 'all' }],
     ['POST', `/api/v1/chats/${chatId}/messages/${messageId}/urgent`, { reason: 'пусти' }],
+    ['GET', `/api/v1/chats/${chatId}/urgent-budget`, undefined],
+    ['POST', `/api/v1/chats/${chatId}/invite-not-connected`, undefined],
   ] as const;
 
   for (const who of ['outsider', 'studentOfAnotherClass', 'guardianOfAnotherClass', 'removedMember', 'forbiddenDirect']) {
