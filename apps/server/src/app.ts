@@ -28,6 +28,7 @@ import { calendarFeedRoute, calendarRoutes } from './diary/calendar.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
 import { notificationsRoutes } from './notifications/routes.ts';
 import { botApiRoutes, botsRoutes } from './bots/routes.ts';
+import { emailPublicRoutes } from './notifications/email.ts';
 import { registerWebClient } from './web/static.ts';
 import { fallbackStore } from './redis/limiter-store.ts';
 import { importRoutes } from './import/routes.ts';
@@ -85,6 +86,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     oidcPublicRoutes(open, ctx);
     passkeyPublicRoutes(open, ctx);
     calendarFeedRoute(open, ctx);
+    emailPublicRoutes(open, ctx);
   });
   await app.register(async (scope) => {
     requireAuth(scope, ctx);

@@ -109,6 +109,9 @@ const Env = z.object({
   PARTA_OIDC_MATCH: z.enum(['source_id', 'phone']).default('source_id'),
   PARTA_OIDC_NAME: z.string().max(100).optional(),
   PARTA_OIDC_SCHOOL_ID: z.uuid().optional(),
+  PARTA_SMTP_URL: z.string().regex(/^smtps?:\/\//).optional(),
+  PARTA_MAIL_FROM: z.string().default('Parta <parta@localhost>'),
+  PARTA_EMAIL_DIGEST_HOURS: z.coerce.number().int().min(1).max(720).default(24),
 });
 
 const list = (s: string | undefined) =>
@@ -195,7 +198,14 @@ export type Config = {
     turnTtlSeconds: number;
   };
   /** Web Push: the VAPID contact (https: or mailto:) and pushes in flight at once (notifications/worker.ts). */
-  notifications: { vapidSubject?: string; pushConcurrency: number };
+  notifications: {
+    vapidSubject?: string;
+    pushConcurrency: number;
+    /** E-mail digests (notifications/digest.ts): the SMTP server (none: no e-mail), the sender, and hours away before a digest. */
+    smtpUrl?: string;
+    mailFrom: string;
+    digestAfterHours: number;
+  };
   /** The installation's OpenID Connect provider (identity/oidc-config.ts), or null; schools may set their own. */
   oidc: OidcConfig | null;
 };
@@ -298,7 +308,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       turnSecret: e.PARTA_TURN_SECRET,
       turnTtlSeconds: e.PARTA_TURN_TTL_SECONDS,
     },
-    notifications: { vapidSubject: e.PARTA_VAPID_SUBJECT, pushConcurrency: e.PARTA_PUSH_CONCURRENCY },
+    notifications: {
+      vapidSubject: e.PARTA_VAPID_SUBJECT,
+      pushConcurrency: e.PARTA_PUSH_CONCURRENCY,
+      smtpUrl: e.PARTA_SMTP_URL,
+      mailFrom: e.PARTA_MAIL_FROM,
+      digestAfterHours: e.PARTA_EMAIL_DIGEST_HOURS,
+    },
     oidc: oidcConfig(e),
   };
 }

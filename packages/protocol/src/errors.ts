@@ -155,6 +155,11 @@ export const ErrorCodes = {
   import_unconfirmed: { ru: 'Подтвердите или исправьте неточные совпадения', en: 'Confirm or correct the uncertain matches first' },
   import_run_not_found: { ru: 'Проверка импорта не найдена или уже применена', en: 'The dry run was not found or is already applied' },
   rollover_stale: { ru: 'Классы изменились после просмотра: откройте просмотр перехода ещё раз', en: 'The classes changed since the preview: open the preview again' },
+  invite_not_allowed: { ru: 'Пригласить участников этого чата может классный руководитель или администрация', en: 'Only the class teacher or the administration can invite the people of this chat' },
+  invite_sms_limit_reached: { ru: 'Лимит SMS-приглашений школы на сегодня исчерпан, попробуйте завтра', en: 'The school\'s SMS invitations for today are used up; try again tomorrow' },
+  email_not_configured: { ru: 'Отправка e-mail на этом сервере не настроена', en: 'E-mail is not configured on this server' },
+  email_not_set: { ru: 'Адрес e-mail не указан', en: 'No e-mail address is set' },
+  email_link_invalid: { ru: 'Ссылка недействительна или устарела', en: 'The link is invalid or has expired' },
 } as const satisfies Record<string, { ru: string; en: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

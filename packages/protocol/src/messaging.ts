@@ -90,6 +90,7 @@ export const Message = z.object({
   editedAt: Iso.nullable(),
   deletedAt: Iso.nullable(),
   keyboard: InlineKeyboard.optional().describe("A bot's message: buttons shown under it"),
+  urgent: z.object({ reason: z.string() }).nullable().optional().describe('Marked «срочно» by its author (a teacher or admin), with the reason'),
 });
 export type Message = z.infer<typeof Message>;
 
@@ -102,7 +103,8 @@ export const Chat = z.object({
   lastSeq: z.number().int(),
   lastReadSeq: z.number().int(),
   unreadCount: z.number().int(),
-  memberCount: z.number().int(),
+  memberCount: z.number().int().describe('Everyone the chat is for: in chats made from the roster, every roster person of its kind, on Parta or not'),
+  notConnected: z.number().int().optional().describe('Of memberCount, roster people not on Parta yet («не подключены»)'),
   canPost: z.boolean(),
   isModerator: z.boolean(),
   pinnedMessageId: Id.nullable(),
@@ -174,11 +176,18 @@ export const ReactionBody = z.object({ emoji: Emoji });
 export const ReadBody = z.object({ seq: z.number().int().min(0) });
 export const PinBody = z.object({ messageId: Id.nullable() });
 
+/** A roster person the chat is for who is not on Parta yet; guardians with their children. */
+export const NotConnectedPerson = ChatPerson.extend({
+  children: z.array(z.object({ personId: Id, name: z.string(), relation: z.string().nullable() })).optional(),
+});
+export type NotConnectedPerson = z.infer<typeof NotConnectedPerson>;
+
 export const Receipts = z.object({
   messageId: Id,
   readCount: z.number().int(),
-  memberCount: z.number().int().describe('Members other than the author'),
-  notRead: z.array(ChatPerson),
+  memberCount: z.number().int().describe('Everyone the message is for other than the author, roster people not on Parta included'),
+  notRead: z.array(ChatPerson).describe('Members who have not read it'),
+  notConnected: z.array(NotConnectedPerson).default([]).describe('Roster people not on Parta: they cannot have read it'),
 });
 
 export const CreateGroupBody = z.object({ title: z.string().trim().min(1).max(100), personIds: z.array(Id).min(1).max(500) });

@@ -60,16 +60,10 @@ export async function presentMessages(db: Queryable, rows: MessageRow[], opts: P
     ? await db.selectFrom('messages').select(['id', 'seq', 'text', 'author_person_id', 'deleted_at']).where('id', 'in', replyIds).execute()
     : [];
   const known = opts.known ?? [];
-  const personIds = [...new Set([...rows.map((r) => r.author_person_id), ...replies.map((r) => r.author_person_id)])].filter(
-    (id) => !known.some((k) => k.id === id),
-  );
-  const [loaded, reactions, views] = await Promise.all([
-    personIds.length
-      ? db.selectFrom('persons').select(['id', 'user_id', 'last_name', 'first_name', 'middle_name', 'roles']).where('id', 'in', personIds).execute()
-      : Promise.resolve([]),
-    opts.fresh
-      ? Promise.resolve([])
-      : db.selectFrom('message_reactions').select(['message_id', 'emoji', 'user_id']).where('message_id', 'in', ids).orderBy('created_at').execute(),
+  const personIds = [...new Set([...rows.map((r) => r.author_person_id), ...replies.map((r) => r.author_person_id)])].filter((id) => !known.some((k) => k.id === id));
+  const [loaded, reactions, views, urgent] = await Promise.all([
+    personIds.length ? db.selectFrom('persons').select(['id', 'user_id', 'last_name', 'first_name', 'middle_name', 'roles']).where('id', 'in', personIds).execute() : Promise.resolve([]),
+    opts.fresh ? Promise.resolve([]) : db.selectFrom('message_reactions').select(['message_id', 'emoji', 'user_id']).where('message_id', 'in', ids).orderBy('created_at').execute(),
     opts.channel && !opts.fresh
       ? db
           .selectFrom('messages')
@@ -80,6 +74,8 @@ export async function presentMessages(db: Queryable, rows: MessageRow[], opts: P
           .groupBy('messages.id')
           .execute()
       : Promise.resolve([]),
+    // «Срочно» marks (notifications/service.ts markUrgent), shown with their reason.
+    opts.fresh ? Promise.resolve([]) : db.selectFrom('urgent_marks').select(['message_id', 'reason']).where('message_id', 'in', ids).execute(),
   ]);
   // Inline keyboards: only bots' messages have them, so other messages cost no query.
   const botIds = rows.filter((r) => isBotRoles(r.author_roles)).map((r) => r.id);
@@ -94,7 +90,9 @@ export async function presentMessages(db: Queryable, rows: MessageRow[], opts: P
     const reply = r.reply_to_id ? byReply.get(r.reply_to_id) : undefined;
     const grouped = new Map<string, string[]>();
     for (const x of reactions) if (x.message_id === r.id) grouped.set(x.emoji, [...(grouped.get(x.emoji) ?? []), x.user_id]);
+    const mark = urgent.find((u) => u.message_id === r.id);
     return messageOf(r, {
+      urgent: mark && !r.deleted_at ? { reason: mark.reason } : null,
       author: byPerson.get(r.author_person_id),
       reply: reply ? { ...reply, authorName: nameOf(reply.author_person_id) } : undefined,
       reactions: [...grouped].map(([emoji, userIds]) => ({ emoji, count: userIds.length, userIds })),
@@ -116,7 +114,7 @@ export interface ReplyPreview {
 /** One stored message as clients see it, from its row and what was loaded around it. */
 export function messageOf(
   r: MessageRow,
-  around: { author: PresentedPerson | undefined; reply: ReplyPreview | undefined; reactions: Message['reactions']; views: number | null; keyboard?: Message['keyboard'] },
+  around: { author: PresentedPerson | undefined; reply: ReplyPreview | undefined; reactions: Message['reactions']; views: number | null; keyboard?: Message['keyboard']; urgent?: Message['urgent'] },
 ): Message {
   const { author, reply } = around;
   const message: Message = {
@@ -142,6 +140,7 @@ export function messageOf(
     createdAt: r.created_at.toISOString(),
     editedAt: r.edited_at?.toISOString() ?? null,
     deletedAt: r.deleted_at?.toISOString() ?? null,
+    ...(around.urgent ? { urgent: around.urgent } : {}),
   };
   if (around.keyboard && !r.deleted_at) message.keyboard = around.keyboard;
   return message;

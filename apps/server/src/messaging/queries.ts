@@ -7,6 +7,7 @@ import { AppError } from '../http/errors.ts';
 import { hasReceipts, isChannel, myChatIds, type ChatAccess } from './access.ts';
 import { MESSAGE_COLUMNS, presentChat, presentMessages, presentPerson } from './present.ts';
 import { streamHead } from '../stream/read.ts';
+import { audienceCounts, notConnected, presentNotConnected } from './audience.ts';
 
 /** My chats, newest activity first, with unread counts (others' messages after my read marker). */
 export async function listChats(db: Queryable, userId: string): Promise<{ chats: Chat[]; position: number }> {
@@ -83,6 +84,12 @@ export async function listChats(db: Queryable, userId: string): Promise<{ chats:
       },
     );
   });
+  // Counts over the roster: everyone the chat is for, on Parta or not (messaging/audience.ts).
+  const audience = await audienceCounts(db, ids);
+  for (const c of chats) {
+    const a = audience.get(c.id);
+    if (a) Object.assign(c, { memberCount: Math.max(a.total, c.memberCount), notConnected: a.notConnected });
+  }
   const when = (c: Chat) => c.lastMessage?.createdAt ?? c.createdAt;
   chats.sort((a, b) => (when(a) < when(b) ? 1 : when(a) > when(b) ? -1 : 0));
   return { chats, position: head };
@@ -224,11 +231,14 @@ export async function receipts(db: Queryable, access: ChatAccess, messageId: str
   // The author counts every reader.
   const members = (await chatMembers(db, { chat: access.chat, isModerator: true })).filter((x) => x.personId !== access.person.id);
   const notRead = members.filter((x) => x.lastReadSeq < Number(m.seq));
+  // Roster people not on Parta count too: "read by 1 of 40", not "1 of 1".
+  const absent = await presentNotConnected(db, await notConnected(db, access.chat.id));
   return {
     messageId: m.id,
     readCount: members.length - notRead.length,
-    memberCount: members.length,
+    memberCount: members.length + absent.length,
     notRead: notRead.map(({ personId, userId, name, roles, isStaff }) => ({ personId, userId, name, roles, isStaff })),
+    notConnected: absent,
   };
 }
 

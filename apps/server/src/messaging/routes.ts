@@ -14,6 +14,7 @@ import {
   Message,
   MessagePage,
   MessagingPolicy,
+  NotConnectedPerson,
   PinBody,
   Reaction,
   ReactionBody,
@@ -31,7 +32,8 @@ import type { AppContext } from '../context.ts';
 import { me } from '../http/auth.ts';
 import { AppError } from '../http/errors.ts';
 import { accessSchool, phonesVisibleTo, requireAdmin } from '../directory/access.ts';
-import { loadAccess } from './access.ts';
+import { isChannel, loadAccess } from './access.ts';
+import { notConnected, presentNotConnected } from './audience.ts';
 import * as actions from './actions.ts';
 import { addGroupMembers, createGroup, openDirect } from './groups.ts';
 import { getPolicy, setPolicy } from './policy.ts';
@@ -62,28 +64,13 @@ export function messagingRoutes(app: FastifyInstance, ctx: AppContext): void {
     return found;
   });
 
-  r.get(
-    '/api/v1/chats/:id/members',
-    {
-      schema: {
-        tags,
-        summary: 'Members of a chat, with their roles in the school',
-        params: ChatParams,
-        response: { 200: z.object({ members: z.array(ChatMember) }), ...errors },
-      },
-    },
-    async (request) => {
-      const access = await chat(me(request).user.id, request.params.id);
-      const phones = await phonesVisibleTo(ctx.db, {
-        schoolId: access.schoolId,
-        person: access.person,
-        roles: access.roles,
-        isAdmin: access.roles.includes('admin'),
-        isTeacher: access.roles.includes('teacher'),
-      });
-      return { members: await chatMembers(ctx.db, access, phones) };
-    },
-  );
+  r.get('/api/v1/chats/:id/members', { schema: { tags, summary: 'Members of a chat, with their roles in the school; and the roster people it is for who are not on Parta yet (channels: to moderators only)', params: ChatParams, response: { 200: z.object({ members: z.array(ChatMember), notConnected: z.array(NotConnectedPerson) }), ...errors } } }, async (request) => {
+    const access = await chat(me(request).user.id, request.params.id);
+    const phones = await phonesVisibleTo(ctx.db, { schoolId: access.schoolId, person: access.person, roles: access.roles, isAdmin: access.roles.includes('admin'), isTeacher: access.roles.includes('teacher') });
+    // A channel's readers see only its staff, as with members.
+    const absent = isChannel(access.chat.kind) && !access.isModerator ? [] : await presentNotConnected(ctx.db, await notConnected(ctx.db, access.chat.id));
+    return { members: await chatMembers(ctx.db, access, phones), notConnected: absent };
+  });
 
   r.get(
     '/api/v1/chats/:id/messages',

@@ -92,6 +92,8 @@ describe('authorisation matrix', () => {
     ['POST', `/api/v1/chats/${chatId}/messages/${messageId}/ack/nudge`, {}],
     ['GET', `/api/v1/chats/${chatId}/consultations`, undefined],
     ['POST', `/api/v1/chats/${chatId}/consultations`, { date: '2099-01-10', from: '17:00', to: '18:00', slotMinutes: 10, mode: 'video' }],
+    ['GET', `/api/v1/chats/${chatId}/urgent-budget`, undefined],
+    ['POST', `/api/v1/chats/${chatId}/invite-not-connected`, undefined],
   ] as const;
 
   for (const who of ['outsider', 'studentOfAnotherClass', 'guardianOfAnotherClass', 'removedMember', 'forbiddenDirect']) {

@@ -35,7 +35,11 @@ export async function expandOnce(db: Db, opts: { now: Date; presence: Presence; 
     const head = Number(state.head);
     if (cur.rows.length === 0) {
       // First start: follow from the present.
-      await trx.insertInto('notification_cursor').values({ id: 1, pos: head }).onConflict((oc) => oc.column('id').doNothing()).execute();
+      await trx
+        .insertInto('notification_cursor')
+        .values({ id: 1, pos: head })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
       return { events: 0, deliveries: 0, cursor: head };
     }
     // Events below the floor were pruned while the worker was away: they are gone for it too.
@@ -75,6 +79,7 @@ interface Row {
   message_id: string | null;
   not_before: Date;
   urgent: boolean;
+  details: string | null;
 }
 
 const muted = (until: Date | null, now: Date) => until !== null && until.getTime() > now.getTime();
@@ -98,10 +103,17 @@ export async function deliver(trx: Tx, intent: Intent, o: { now: Date; active: S
       .where('p.expires_at', '>', o.now)
       .execute(),
     intent.chatId
-      ? trx.selectFrom('chat_notification_settings').select(['user_id', 'level', 'muted_until']).where('chat_id', '=', intent.chatId).where('user_id', 'in', users).execute()
+      ? trx
+          .selectFrom('chat_notification_settings')
+          .select(['user_id', 'level', 'muted_until'])
+          .where('chat_id', '=', intent.chatId)
+          .where('user_id', 'in', users)
+          .execute()
       : Promise.resolve([]),
     intent.chatId ? trx.selectFrom('chats').select('kind').where('id', '=', intent.chatId).executeTakeFirst() : Promise.resolve(undefined),
-    intent.quiet.length && !o.urgent ? trx.selectFrom('working_hours').select(['user_id', 'timezone', 'start_minute', 'end_minute', 'days']).where('user_id', 'in', intent.quiet).execute() : Promise.resolve([]),
+    intent.quiet.length && !o.urgent
+      ? trx.selectFrom('working_hours').select(['user_id', 'timezone', 'start_minute', 'end_minute', 'days']).where('user_id', 'in', intent.quiet).execute()
+      : Promise.resolve([]),
     trx
       .selectFrom('schools')
       .leftJoin('notification_policies as np', 'np.school_id', 'schools.id')
@@ -126,13 +138,26 @@ export async function deliver(trx: Tx, intent: Intent, o: { now: Date; active: S
     const h = hoursOf.get(sub.user_id);
     const personal = h ? quietUntil(h, intent.at) : null;
     const until = [personal, schoolHold].filter((d): d is Date => d !== null).sort((a, b) => b.getTime() - a.getTime())[0] ?? null;
-    const base = { subscription_id: sub.id, user_id: sub.user_id, kind: intent.kind, chat_id: intent.chatId, message_id: intent.messageId, urgent: o.urgent === true };
-    if (until && until.getTime() > o.now.getTime()) held.push({ ...base, kind: 'summary', event_key: `summary:${intent.chatId ?? intent.kind}:${until.toISOString()}`, not_before: until });
+    const base = {
+      subscription_id: sub.id,
+      user_id: sub.user_id,
+      kind: intent.kind,
+      chat_id: intent.chatId,
+      message_id: intent.messageId,
+      urgent: o.urgent === true,
+      details: intent.details ? JSON.stringify(intent.details) : null,
+    };
+    if (until && until.getTime() > o.now.getTime())
+      held.push({ ...base, kind: 'summary', event_key: `summary:${intent.chatId ?? intent.kind}:${until.toISOString()}`, not_before: until });
     else now.push({ ...base, event_key: intent.eventKey, not_before: o.now });
   }
   let n = 0;
   for (let i = 0; i < now.length; i += 500) {
-    const r = await trx.insertInto('push_deliveries').values(now.slice(i, i + 500)).onConflict((oc) => oc.columns(['subscription_id', 'event_key']).doNothing()).executeTakeFirst();
+    const r = await trx
+      .insertInto('push_deliveries')
+      .values(now.slice(i, i + 500))
+      .onConflict((oc) => oc.columns(['subscription_id', 'event_key']).doNothing())
+      .executeTakeFirst();
     n += Number(r.numInsertedOrUpdatedRows ?? 0);
   }
   for (let i = 0; i < held.length; i += 500) {
@@ -143,7 +168,11 @@ export async function deliver(trx: Tx, intent: Intent, o: { now: Date; active: S
       .onConflict((oc) =>
         oc
           .columns(['subscription_id', 'event_key'])
-          .doUpdateSet((eb) => ({ count: sql<number>`${eb.ref('push_deliveries.count')} + 1`, message_id: eb.ref('excluded.message_id') }))
+          .doUpdateSet((eb) => ({
+            count: sql<number>`${eb.ref('push_deliveries.count')} + 1`,
+            message_id: eb.ref('excluded.message_id'),
+            details: eb.ref('excluded.details'),
+          }))
           .where('push_deliveries.state', '=', 'pending'),
       )
       .executeTakeFirst();
@@ -162,4 +191,3 @@ export function schoolQuietUntil(at: Date, timezone: string, start: number | nul
   // The next instant the local clock reads `end`: the rule of working hours with a one-minute window.
   return quietUntil({ timezone, start_minute: end, end_minute: end + 1, days: [1, 2, 3, 4, 5, 6, 7] }, at);
 }
-

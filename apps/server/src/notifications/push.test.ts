@@ -1,10 +1,11 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestApp, type TestApp } from '../testing/harness.ts';
-import { PushService, type TestSubscription } from '../testing/push-service.ts';
+import type { TestApp } from '../testing/harness.ts';
+import type { PushService } from '../testing/push-service.ts';
 import { listenWs, WsTestClient } from '../testing/ws-client.ts';
 import { DEMO_PHONES } from '../demo/seed.ts';
-import { actor, chatOf, send, type Actor } from '../messaging/test-helpers.ts';
+import { actor, send, type Actor } from '../messaging/test-helpers.ts';
+import { notifyFixture, type NotifyFixture } from './test-fixture.ts';
 import { NotificationWorker } from './worker.ts';
 
 /**
@@ -13,46 +14,33 @@ import { NotificationWorker } from './worker.ts';
  * subscription's keys.
  */
 describe('web push', () => {
+  let f: NotifyFixture;
   let t: TestApp;
   let ps: PushService;
   let worker: NotificationWorker;
   let teacher: Actor, guardian: Actor, otherGuardian: Actor;
   let parentsChat: string;
-  let offset = 0;
-  const clock = () => new Date(Date.now() + offset);
-
-  const subscribe = async (token: string): Promise<TestSubscription> => {
-    const sub = ps.subscribe();
-    const res = await t.request('PUT', '/api/v1/me/push', { token, body: { endpoint: sub.endpoint, expirationTime: null, keys: sub.keys } });
-    assert.equal(res.statusCode, 200, res.body);
-    assert.equal(res.json().subscribed, true);
-    return sub;
-  };
+  const subscribe = (token: string) => f.subscribe(token);
 
   before(async () => {
-    t = await createTestApp({ demo: true });
-    ps = await PushService.start();
-    teacher = await actor(t, DEMO_PHONES.classTeacher5A);
-    guardian = await actor(t, DEMO_PHONES.guardian5A);
-    otherGuardian = await actor(t, '+79002100002');
-    parentsChat = (await chatOf(t, guardian, 'parents', '5А')).id;
-    worker = await NotificationWorker.start(t.runtime.ctx, { presence: t.app.realtime, agent: ps.agent, now: clock, pollMs: 0, leaseMs: 5_000 });
+    f = await notifyFixture();
+    ({ t, ps, teacher, guardian, otherGuardian, parentsChat } = f);
+    worker = await NotificationWorker.start(t.runtime.ctx, { presence: t.app.realtime, agent: ps.agent, now: f.clock, pollMs: 0, leaseMs: 5_000 });
     await worker.drain();
   });
   after(async () => {
     await worker.stop();
-    await ps.close();
-    await t.close();
+    await f.close();
   });
   beforeEach(async () => {
-    offset = 0;
+    f.offset = 0;
     await t.runtime.ctx.db.deleteFrom('push_subscriptions').execute();
     await t.runtime.ctx.db.deleteFrom('chat_notification_settings').execute();
     await t.runtime.ctx.db.deleteFrom('working_hours').execute();
     await t.runtime.ctx.db.deleteFrom('notification_policies').execute();
   });
 
-  test('a teacher\'s message reaches a guardian\'s device: VAPID-signed, and the payload is an id and a count, nothing else', async () => {
+  test("a teacher's message reaches a guardian's device: VAPID-signed, and the payload is an id and a count, nothing else", async () => {
     const key = (await t.request('GET', '/api/v1/push/key', { token: guardian.token })).json().publicKey as string;
     const device = await subscribe(guardian.token);
     const mine = await subscribe(teacher.token);
@@ -65,7 +53,7 @@ describe('web push', () => {
     assert.equal(got.headers['content-encoding'], 'aes128gcm');
     const payload = JSON.parse(got.text) as Record<string, unknown>;
     assert.deepEqual(Object.keys(payload).sort(), ['id', 'n']);
-    assert.ok(payload.n as number >= 1);
+    assert.ok((payload.n as number) >= 1);
     for (const secret of ['собрание', 'Елена', 'Смирнова', '5А', parentsChat, m.id]) assert.ok(!got.text.includes(secret), `payload holds ${secret}`);
     // The service worker asks Parta what to show, with the device's session.
     const view = await t.request('GET', `/api/v1/notifications/${payload.id}`, { token: guardian.token });
@@ -117,8 +105,15 @@ describe('web push', () => {
     await send(t, teacher, parentsChat, 'Проверка доставки');
     await worker.drain();
     const left = await t.runtime.ctx.db.selectFrom('push_subscriptions').select('endpoint').execute();
-    assert.deepEqual(left.map((s) => s.endpoint), [flaky.endpoint]);
-    const d = await t.runtime.ctx.db.selectFrom('push_deliveries').selectAll().where('subscription_id', 'in', t.runtime.ctx.db.selectFrom('push_subscriptions').select('id')).execute();
+    assert.deepEqual(
+      left.map((s) => s.endpoint),
+      [flaky.endpoint],
+    );
+    const d = await t.runtime.ctx.db
+      .selectFrom('push_deliveries')
+      .selectAll()
+      .where('subscription_id', 'in', t.runtime.ctx.db.selectFrom('push_subscriptions').select('id'))
+      .execute();
     assert.equal(d.length, 1);
     assert.equal(d[0]!.state, 'pending');
     assert.equal(d[0]!.attempts, 1);
@@ -129,7 +124,7 @@ describe('web push', () => {
     assert.equal(ps.for(flaky.id).length, 0);
     // ...and once the service is back and the time has come, it goes once.
     ps.setBehaviour(flaky.id, 'ok');
-    offset = 10 * 60_000;
+    f.offset = 10 * 60_000;
     await worker.drain();
     assert.equal(ps.for(flaky.id).length, 1);
     await worker.drain();
@@ -200,9 +195,17 @@ describe('web push', () => {
     assert.equal(ps.for(device.id).length, 1);
   });
 
-  test('a meeting card notifies like a teacher\'s message, and shows what it is', async () => {
+  test("a meeting card notifies like a teacher's message, and shows what it is", async () => {
     const device = await subscribe(guardian.token);
-    const res = await t.request('POST', `/api/v1/chats/${parentsChat}/meetings`, { token: teacher.token, body: { title: 'Родительское собрание 5А', agenda: ['Итоги четверти'], startsAt: new Date(Date.now() + 3 * 86_400_000).toISOString(), durationMinutes: 45 } });
+    const res = await t.request('POST', `/api/v1/chats/${parentsChat}/meetings`, {
+      token: teacher.token,
+      body: {
+        title: 'Родительское собрание 5А',
+        agenda: ['Итоги четверти'],
+        startsAt: new Date(Date.now() + 3 * 86_400_000).toISOString(),
+        durationMinutes: 45,
+      },
+    });
     assert.equal(res.statusCode, 201, res.body);
     await worker.drain();
     assert.equal(ps.for(device.id).length, 1);
@@ -211,7 +214,7 @@ describe('web push', () => {
     assert.equal(view.json().body, 'Встреча: Родительское собрание 5А');
   });
 
-  test('a revoked session\'s subscription gets nothing and is removed', async () => {
+  test("a revoked session's subscription gets nothing and is removed", async () => {
     const phone = await actor(t, DEMO_PHONES.guardian5A);
     const device = await subscribe(phone.token);
     const out = await t.request('POST', '/api/v1/sessions/revoke-others', { token: guardian.token });

@@ -1,11 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestApp, type TestApp } from '../testing/harness.ts';
-import { PushService, type TestSubscription } from '../testing/push-service.ts';
-import { DEMO_PHONES } from '../demo/seed.ts';
-import { actor, chatOf, send, type Actor } from '../messaging/test-helpers.ts';
+import type { TestApp } from '../testing/harness.ts';
+import type { PushService, TestSubscription } from '../testing/push-service.ts';
+import { send, type Actor } from '../messaging/test-helpers.ts';
 import { expandOnce, noPresence } from './expand.ts';
 import { claimDue } from './sender.ts';
+import { notifyFixture, type NotifyFixture } from './test-fixture.ts';
 import { NotificationWorker } from './worker.ts';
 
 /**
@@ -14,13 +14,13 @@ import { NotificationWorker } from './worker.ts';
  * same database (as after a restart, or a crash) takes up exactly what is left.
  */
 describe('delivery across restarts', () => {
+  let f: NotifyFixture;
   let t: TestApp;
   let ps: PushService;
-  let teacher: Actor, guardian: Actor, otherGuardian: Actor;
+  let teacher: Actor;
   let parentsChat: string;
   const devices: TestSubscription[] = [];
-  let offset = 0;
-  const clock = () => new Date(Date.now() + offset);
+  const clock = () => f.clock();
   const start = () => NotificationWorker.start(t.runtime.ctx, { agent: ps.agent, now: clock, pollMs: 0, leaseMs: 30_000 });
   /** Pushes per device and message: each must be exactly 1. */
   const perMessage = async () => {
@@ -35,23 +35,11 @@ describe('delivery across restarts', () => {
   };
 
   before(async () => {
-    t = await createTestApp({ demo: true });
-    ps = await PushService.start();
-    teacher = await actor(t, DEMO_PHONES.classTeacher5A);
-    guardian = await actor(t, DEMO_PHONES.guardian5A);
-    otherGuardian = await actor(t, '+79002100002');
-    parentsChat = (await chatOf(t, guardian, 'parents', '5А')).id;
-    for (const a of [guardian, otherGuardian]) {
-      const sub = ps.subscribe();
-      const res = await t.request('PUT', '/api/v1/me/push', { token: a.token, body: { endpoint: sub.endpoint, keys: sub.keys } });
-      assert.equal(res.statusCode, 200);
-      devices.push(sub);
-    }
+    f = await notifyFixture();
+    ({ t, ps, teacher, parentsChat } = f);
+    for (const a of [f.guardian, f.otherGuardian]) devices.push(await f.subscribe(a.token));
   });
-  after(async () => {
-    await ps.close();
-    await t.close();
-  });
+  after(() => f.close());
 
   test('messages sent while no worker runs, a worker that died holding claims, and a replayed stream: each push leaves exactly once', async () => {
     const first = await start();
@@ -80,7 +68,7 @@ describe('delivery across restarts', () => {
     const rows = await t.runtime.ctx.db.selectFrom('push_deliveries').select(['id']).execute();
     assert.equal(rows.length, 6, 'one delivery per device and message, whatever was read twice');
     // After the lease, the new worker takes them up.
-    offset = 31_000;
+    f.offset = 31_000;
     await third.drain();
     await third.stop();
     const counts = await perMessage();

@@ -36,6 +36,8 @@ export interface PushDeliveriesTable {
   last_error: string | null;
   sent_at: NullableTimestamp;
   created_at: Generated<Date>;
+  /** What a delivery that is not a message is about (a diary event), as `DeliveryDetails`. */
+  details: unknown | null;
 }
 
 export interface NotificationCursorTable {
@@ -57,6 +59,9 @@ export interface NotificationPoliciesTable {
   quiet_end_minute: number | null;
   urgent_per_day: Generated<number>;
   urgent_sms_per_day: Generated<number>;
+  invite_sms_per_day: Generated<number>;
+  /** Chat kinds whose messages an e-mail digest only counts, never quotes. */
+  private_kinds: Generated<string[]>;
   updated_at: Generated<Date>;
 }
 
@@ -85,6 +90,41 @@ export interface SchoolAuditLogTable {
   created_at: Generated<Date>;
 }
 
+export interface InviteSmsTable {
+  id: Generated<string>;
+  school_id: string;
+  person_id: string;
+  chat_id: string | null;
+  sent_by: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface UserEmailsTable {
+  user_id: string;
+  email: string;
+  verified_at: NullableTimestamp;
+  verify_hash: string | null;
+  verify_expires_at: NullableTimestamp;
+  digest: Generated<boolean>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface EmailDigestsTable {
+  id: Generated<string>;
+  user_id: string;
+  email: string;
+  since: Timestamp;
+  up_to: Timestamp;
+  messages: number;
+  state: Generated<'pending' | 'sent' | 'failed'>;
+  attempts: Generated<number>;
+  next_try_at: Generated<Date>;
+  last_error: string | null;
+  sent_at: NullableTimestamp;
+  created_at: Generated<Date>;
+}
+
 export interface NotificationsTables {
   push_subscriptions: PushSubscriptionsTable;
   push_deliveries: PushDeliveriesTable;
@@ -94,4 +134,7 @@ export interface NotificationsTables {
   urgent_marks: UrgentMarksTable;
   urgent_sms: UrgentSmsTable;
   school_audit_log: SchoolAuditLogTable;
+  invite_sms: InviteSmsTable;
+  user_emails: UserEmailsTable;
+  email_digests: EmailDigestsTable;
 }

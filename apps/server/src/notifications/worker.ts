@@ -5,6 +5,9 @@ import { expandOnce, noPresence, type Presence } from './expand.ts';
 import { claimDue, push, settle, type Outcome, type SenderOptions } from './sender.ts';
 import { deleteDeadSubscriptions, unreadCounts } from './store.ts';
 import { vapidKeys, vapidSubject } from './vapid.ts';
+import { planDigests, sendDigests } from './digest.ts';
+import { createMailer, type Mailer } from './mail.ts';
+import { SharedPresence } from './presence.ts';
 
 /** Wakes the delivery worker of every process: deliveries were written outside the stream (urgent messages). */
 export const NOTIFY_TOPIC = 'notifications.due';
@@ -20,6 +23,9 @@ export interface WorkerOptions {
   maxAttempts: number;
   concurrency: number;
   agent?: Agent;
+  /** E-mail digests: the SMTP mailer (default: from the config; null: none), and how often to look for digests due. */
+  mailer?: Mailer | null;
+  digestEveryMs: number;
 }
 
 type Result = { d: Awaited<ReturnType<typeof claimDue>>[number]; outcome: Outcome; error?: string };
@@ -40,7 +46,11 @@ export class NotificationWorker {
   private results: Result[] = [];
   private readonly runners = new Map<string, { running: boolean; again: boolean; done: Promise<void> }>();
   /** Counters for stats and tests. */
-  readonly stats = { expanded: 0, sent: 0, gone: 0, retried: 0, failed: 0 };
+  readonly stats = { expanded: 0, sent: 0, gone: 0, retried: 0, failed: 0, mailed: 0 };
+  private mailer: Mailer | null = null;
+  /** This process's connections and those of every other process (presence.ts). */
+  private presence!: SharedPresence;
+  private ownMailer = false;
 
   constructor(
     private readonly ctx: AppContext,
@@ -56,6 +66,7 @@ export class NotificationWorker {
       leaseMs: 60_000,
       maxAttempts: 8,
       concurrency: 64,
+      digestEveryMs: 5 * 60_000,
       ...o,
     });
     await w.init();
@@ -74,6 +85,7 @@ export class NotificationWorker {
       perOrigin: this.o.concurrency,
       agent: this.o.agent,
     };
+    this.presence = await SharedPresence.start(this.ctx.pubsub, this.o.presence);
     const wake = () => this.wake();
     this.offs.push(await this.ctx.stream.wakeups(wake));
     this.offs.push(await this.ctx.pubsub.subscribe(NOTIFY_TOPIC, () => this.run('send', () => this.fill())));
@@ -83,6 +95,9 @@ export class NotificationWorker {
     this.offs.push(await this.ctx.pubsub.subscribe(SESSIONS_REVOKED_TOPIC, (_topic, message) => void this.forgetSessions(message)));
     if (this.o.pollMs > 0) this.timers.push(setInterval(wake, this.o.pollMs).unref());
     this.timers.push(setInterval(() => void this.cleanup(), 3_600_000).unref());
+    this.ownMailer = this.o.mailer === undefined;
+    this.mailer = this.o.mailer === undefined ? createMailer(this.ctx.config) : this.o.mailer;
+    if (this.mailer && this.o.digestEveryMs > 0) this.timers.push(setInterval(() => void this.digests(), this.o.digestEveryMs).unref());
     await this.cleanup();
     this.wake();
   }
@@ -122,7 +137,7 @@ export class NotificationWorker {
 
   private async expand(): Promise<void> {
     for (let i = 0; i < 100 && !this.stopping; i++) {
-      const r = await expandOnce(this.ctx.db, { now: this.o.now(), presence: this.o.presence });
+      const r = await expandOnce(this.ctx.db, { now: this.o.now(), presence: this.presence });
       this.stats.expanded += r.deliveries;
       if (r.deliveries > 0) void this.run('send', () => this.fill());
       if (r.events === 0) break;
@@ -162,6 +177,21 @@ export class NotificationWorker {
         else this.stats.retried++;
       }
     }
+  }
+
+  /** Plans the e-mail digests due now and sends what is due (digest.ts). */
+  digests(): Promise<void> {
+    const mailer = this.mailer;
+    if (!mailer) return Promise.resolve();
+    return this.run('digest', async () => {
+      const now = this.o.now();
+      await planDigests(this.ctx, now, this.ctx.config.notifications.digestAfterHours);
+      while (!this.stopping) {
+        const n = await sendDigests(this.ctx, mailer, now);
+        this.stats.mailed += n;
+        if (n === 0) break;
+      }
+    });
   }
 
   private async forgetSessions(message: string): Promise<void> {
@@ -224,5 +254,7 @@ export class NotificationWorker {
         this.ctx.log.warn({ err }, 'recording pushes failed at shutdown'),
       );
     for (const off of this.offs) await off();
+    await this.presence.stop();
+    if (this.ownMailer) this.mailer?.close();
   }
 }

@@ -51,7 +51,9 @@ export class RedisPubSub implements PubSub {
     this.subscribeWaitMs = options.subscribeWaitMs ?? 1_000;
     const common = { lazyConnect: false, maxRetriesPerRequest: null, enableAutoPipelining: true } as const;
     this.pub = new Redis(url, { ...common, connectionName: 'parta-pub' });
-    this.sub = new Redis(url, { ...common, connectionName: 'parta-sub', enableAutoPipelining: false });
+    // No ready check (INFO) on the subscriber: when SUBSCRIBE was queued before the connection was
+    // up, ioredis would send INFO in subscriber mode and throw ("only subscriber commands may be used").
+    this.sub = new Redis(url, { ...common, connectionName: 'parta-sub', enableAutoPipelining: false, enableReadyCheck: false });
     // Errors are retried by ioredis; without a listener they would be thrown as unhandled.
     this.pub.on('error', () => {});
     this.sub.on('error', () => {});

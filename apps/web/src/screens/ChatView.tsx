@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { ChatMember, MessagePage, Receipts, type Chat, type Message } from '@parta/protocol';
+import { ChatMember, MessagePage, NotConnectedPerson, Receipts, type Chat, type Message } from '@parta/protocol';
 import { z } from 'zod';
 import { useEngine } from '../app/engine-context.ts';
 import { api, currentMembership, meStore, schoolStore } from '../app/state.ts';
@@ -28,7 +28,7 @@ export type Row =
   | { key: string; kind: 'pending'; item: Outgoing }
   | { key: string; kind: 'top'; anchor: false; loading: boolean; more: boolean };
 
-const MemberList = z.object({ members: z.array(ChatMember) });
+const MemberList = z.object({ members: z.array(ChatMember), notConnected: z.array(NotConnectedPerson).default([]) });
 
 /**
  * One chat: history, composer, members. `mode: 'meeting'` is the chat shown inside a meeting (the
@@ -57,6 +57,7 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
   const [teacherPage, setTeacherPage] = useState<Message[] | null>(null);
   const [target, setTarget] = useState<ComposerTarget>(null);
   const [members, setMembers] = useState<ChatMember[] | null>(null);
+  const [notConnected, setNotConnected] = useState<NotConnectedPerson[]>([]);
   const [jump, setJump] = useState<{ key: string; nonce: number } | null>(null);
   const [highlight, setHighlight] = useState<string | null>(null);
   const [atBottom, setAtBottom] = useState(true);
@@ -83,10 +84,11 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
   // Members: for mentions, names of typists and read receipts.
   useEffect(() => {
     let live = true;
-    api.get(paths.members(chatId), MemberList).then(
-      (r) => live && setMembers(r.members),
-      () => undefined,
-    );
+    api.get(paths.members(chatId), MemberList).then((r) => {
+      if (!live) return;
+      setMembers(r.members);
+      setNotConnected(r.notConnected);
+    }, () => undefined);
     return () => {
       live = false;
     };
@@ -216,6 +218,7 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
           {direct && peer && <p className="muted small chat-peer">{peer}</p>}
           <button type="button" className="link-btn muted small" aria-expanded={showMembers} onClick={() => setShowMembers((v) => !v)}>
             {plural('chat.members', chat.memberCount)}
+            {(chat.notConnected ?? 0) > 0 && <span data-not-connected-count={chat.notConnected}>{` · ${t('audience.notConnectedShort', { n: chat.notConnected ?? 0 })}`}</span>}
           </button>
         </div>
         {/* One-to-one: a call, not a meetings page; and no "teachers only" filter between two people. */}
@@ -251,7 +254,7 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
           }
         }}
       />
-      {showMembers && members && <MembersPanel chat={chat} members={members} myUserId={me!.user.id} onClose={() => setShowMembers(false)} />}
+      {showMembers && members && <MembersPanel chat={chat} members={members} notConnected={notConnected} myUserId={me!.user.id} onClose={() => setShowMembers(false)} />}
       {chatNotices.map((n) => (
         <div key={n.id} className="notice" role="status">
           <Icon name="clock" />

@@ -10,6 +10,7 @@ import { Button, ErrorNote, Field } from '../ui/kit.tsx';
 import { PhotoCrop, type Crop } from '../ui/PhotoCrop.tsx';
 import { PushSettings } from './PushSettings.tsx';
 import { PasskeySettings } from './Passkeys.tsx';
+import { EmailSettings } from './EmailSettings.tsx';
 
 const HoursResponse = z.object({ workingHours: WorkingHours.nullable() });
 const DAYS = [1, 2, 3, 4, 5, 6, 7];
@@ -22,6 +23,7 @@ export default function Settings() {
       <Profile />
       <Hours />
       <PushSettings />
+      <EmailSettings />
       <Language />
       <PasskeySettings />
       <Sessions />

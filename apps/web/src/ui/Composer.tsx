@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { z } from 'zod';
-import { Message, type Chat, type ChatMember } from '@parta/protocol';
+import { Message, SentMessage, UrgentBudget, UrgentMark, type Chat, type ChatMember } from '@parta/protocol';
 import { api } from '../app/state.ts';
 import { useEngine } from '../app/engine-context.ts';
 import { useI18n } from '../i18n/index.ts';
@@ -39,6 +39,17 @@ export function Composer({ chat, members, target, onTargetDone, offline }: { cha
   const fileInput = useRef<HTMLInputElement>(null);
   const lastTyping = useRef(0);
   const draftKey = `parta.draft.${chat.id}`;
+  // «Срочно» (teachers and admins): past quiet hours, with a reason, a few a day.
+  const [budget, setBudget] = useState<UrgentBudget | null>(null);
+  const [urgent, setUrgent] = useState<{ reason: string } | null>(null);
+  useEffect(() => {
+    setUrgent(null);
+    let live = true;
+    api.get(`/api/v1/chats/${chat.id}/urgent-budget`, UrgentBudget).then((b) => live && setBudget(b), () => live && setBudget(null));
+    return () => {
+      live = false;
+    };
+  }, [chat.id]);
 
   useEffect(() => {
     setText(sessionStorage.getItem(draftKey) ?? '');
@@ -99,6 +110,10 @@ export function Composer({ chat, members, target, onTargetDone, offline }: { cha
       }
       return;
     }
+    if (urgent) {
+      await sendUrgent(body, ready);
+      return;
+    }
     const clientId = engine.write({
       chatId: chat.id,
       text: body,
@@ -113,6 +128,35 @@ export function Composer({ chat, members, target, onTargetDone, offline }: { cha
     setUploads([]);
     sessionStorage.removeItem(draftKey);
     onTargetDone();
+  }
+
+  /** An urgent message is sent at once (not queued offline), then marked with its reason. */
+  async function sendUrgent(body: string, ready: string[]) {
+    const reason = urgent!.reason.trim();
+    if (!reason) {
+      setErr(t('urgent.needReason'));
+      return;
+    }
+    try {
+      const sent = await api.post(paths.messages(chat.id), SentMessage, {
+        clientId: `u-${crypto.randomUUID()}`,
+        text: body,
+        ...(target?.kind === 'reply' ? { replyToId: target.message.id } : {}),
+        ...(ready.length ? { attachments: ready } : {}),
+        mentions: placeMentions(body, chosen),
+      });
+      engine.received(sent);
+      setText('');
+      setChosen([]);
+      setUploads([]);
+      sessionStorage.removeItem(draftKey);
+      onTargetDone();
+      const mark = await api.post(`${paths.message(chat.id, sent.id)}/urgent`, UrgentMark, { reason });
+      setBudget((b) => (b ? { ...b, usedToday: mark.usedToday, perDay: mark.perDay } : b));
+      setUrgent(null);
+    } catch (e) {
+      setErr(error(e));
+    }
   }
 
   function onKey(e: KeyboardEvent<HTMLTextAreaElement>) {
@@ -207,6 +251,15 @@ export function Composer({ chat, members, target, onTargetDone, offline }: { cha
         </ul>
       )}
       {stickers && <StickerPicker onPick={sendSticker} onClose={() => setStickers(false)} />}
+      {urgent && budget && (
+        <div className="urgent-box" data-urgent-box>
+          <label className="small" htmlFor={`urgent-${chat.id}`}>{t('urgent.reason')}</label>
+          <input id={`urgent-${chat.id}`} data-urgent-reason maxLength={200} value={urgent.reason} placeholder={t('urgent.reasonPlaceholder')} onChange={(e) => setUrgent({ reason: e.target.value })} />
+          <span className="muted small" data-urgent-left={budget.perDay - budget.usedToday}>
+            {t('urgent.left', { n: Math.max(0, budget.perDay - budget.usedToday), m: budget.perDay })}
+          </span>
+        </div>
+      )}
       {err && <p className="error small" role="alert">{err}</p>}
       <AskAckToggle chat={chat} on={askAck} onChange={setAskAck} />
       <div className="composer-row">
@@ -217,6 +270,19 @@ export function Composer({ chat, members, target, onTargetDone, offline }: { cha
         <button type="button" className="btn btn-ghost icon-only" aria-label={t('composer.stickers')} title={t('composer.stickers')} aria-expanded={stickers} onClick={() => setStickers((s) => !s)}>
           <Icon name="sticker" />
         </button>
+        {budget?.allowed && target?.kind !== 'edit' && (
+          <button
+            type="button"
+            className={`btn btn-ghost small urgent-toggle${urgent ? ' on' : ''}`}
+            aria-pressed={!!urgent}
+            data-urgent-toggle
+            disabled={offline || (!urgent && budget.usedToday >= budget.perDay)}
+            title={budget.usedToday >= budget.perDay ? t('urgent.none') : t('urgent.explain')}
+            onClick={() => setUrgent((u) => (u ? null : { reason: '' }))}
+          >
+            {t('urgent.toggle')}
+          </button>
+        )}
         <label className="sr-only" htmlFor={`composer-${chat.id}`}>{t('composer.label')}</label>
         <textarea
           ref={area}

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { z } from 'zod';
-import type { Chat, ChatMember } from '@parta/protocol';
+import { InviteResult, type Chat, type ChatMember, type NotConnectedPerson } from '@parta/protocol';
 import { api } from '../app/state.ts';
 import { useI18n } from '../i18n/index.ts';
 import { navigate } from '../lib/router.ts';
@@ -12,9 +12,25 @@ import { whoseParent } from './names.ts';
 const Opened = z.object({ chatId: z.uuid() });
 
 /** Who is in the chat; a direct chat can be opened with anyone the school's policy allows. */
-export function MembersPanel({ chat, members, myUserId, onClose }: { chat: Chat; members: ChatMember[]; myUserId: string; onClose: () => void }) {
+export function MembersPanel({ chat, members, notConnected = [], myUserId, onClose }: { chat: Chat; members: ChatMember[]; notConnected?: NotConnectedPerson[]; myUserId: string; onClose: () => void }) {
   const { t, error, locale } = useI18n();
   const [err, setErr] = useState<string | null>(null);
+  const [invited, setInvited] = useState<InviteResult | null>(null);
+  const [inviting, setInviting] = useState(false);
+  const iAmStaff = members.some((m) => m.userId === myUserId && m.isStaff);
+
+  /** One action: every roster person of the chat not on Parta gets an invitation by SMS (the server checks who may, and the daily cap). */
+  async function inviteAll() {
+    setErr(null);
+    setInviting(true);
+    try {
+      setInvited(await api.post(`/api/v1/chats/${chat.id}/invite-not-connected`, InviteResult));
+    } catch (e) {
+      setErr(error(e));
+    } finally {
+      setInviting(false);
+    }
+  }
   const sorted = [...members].sort((a, b) => Number(b.isStaff) - Number(a.isStaff) || a.name.localeCompare(b.name, 'ru'));
 
   async function write(personId: string) {
@@ -59,6 +75,33 @@ export function MembersPanel({ chat, members, myUserId, onClose }: { chat: Chat;
           </li>
         ))}
       </ul>
+      {notConnected.length > 0 && (
+        <section className="not-connected" aria-labelledby="not-connected-h" data-not-connected={notConnected.length}>
+          <h4 id="not-connected-h">{t('audience.notConnected', { n: notConnected.length })}</h4>
+          <p className="muted small">{t('audience.explain')}</p>
+          {iAmStaff && (
+            <Button variant="secondary" className="small" data-invite-all disabled={inviting} onClick={() => void inviteAll()}>
+              {t('audience.inviteAll')}
+            </Button>
+          )}
+          {invited && (
+            <p className="ok small" role="status" data-invited={invited.invited}>
+              {t('audience.invited', { n: invited.invited })}
+              {invited.alreadyInvited > 0 && ` ${t('audience.alreadyInvited', { n: invited.alreadyInvited })}`}
+              {invited.withoutPhone > 0 && ` ${t('audience.withoutPhone', { n: invited.withoutPhone })}`}
+              {invited.overLimit > 0 && ` ${t('audience.overLimit', { n: invited.overLimit })}`}
+            </p>
+          )}
+          <ul className="plain">
+            {notConnected.map((p) => (
+              <li key={p.personId} className="member muted" data-person={p.personId}>
+                {p.name}
+                {whoseParent(p, locale) && <span className="whose"> ({whoseParent(p, locale)})</span>}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
     </aside>
   );
 }

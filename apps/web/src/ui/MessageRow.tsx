@@ -101,6 +101,11 @@ export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, 
             <time dateTime={m.createdAt} className="muted small">{time(m.createdAt)}</time>
           </div>
         )}
+        {m.urgent && !deleted && (
+          <p className="urgent-badge small" data-urgent>
+            <strong>{t('urgent.badge')}</strong> {m.urgent.reason}
+          </p>
+        )}
         {m.forwardedFrom && <p className="small muted">{t('message.forwardedFrom', { name: m.forwardedFrom.authorName })}</p>}
         {m.replyTo && (
           <button type="button" className="reply-quote" onClick={() => onJump(m.replyTo!.id)}>
@@ -197,13 +202,23 @@ function ReceiptLine({ chat, message, tick }: { chat: Chat; message: Message; ti
         <span className="receipts-pop" role="dialog" aria-label={t('message.notRead')}>
           <strong>{t('message.notRead')}</strong>
           {r.notRead.length === 0 ? (
-            <span>{t('message.everyoneRead')}</span>
+            r.notConnected.length === 0 && <span>{t('message.everyoneRead')}</span>
           ) : (
             <ul className="plain">
               {r.notRead.map((p) => (
                 <li key={p.personId}>{p.name}</li>
               ))}
             </ul>
+          )}
+          {r.notConnected.length > 0 && (
+            <>
+              <strong data-receipts-not-connected={r.notConnected.length}>{t('audience.notConnected', { n: r.notConnected.length })}</strong>
+              <ul className="plain muted">
+                {r.notConnected.map((p) => (
+                  <li key={p.personId}>{p.name}</li>
+                ))}
+              </ul>
+            </>
           )}
         </span>
       )}
