@@ -66,6 +66,8 @@ export const ErrorCodes = {
   meeting_feed_not_found: { ru: 'Этот участник сейчас не передаёт видео или звук', en: 'This participant is not sending audio or video right now' },
   meeting_lobby: { ru: 'Вы в зале ожидания: ведущий скоро впустит вас', en: 'You are in the waiting room: the host will let you in shortly' },
   meeting_host_target_invalid: { ru: 'Права ведущего можно передать только учителю или администрации из этого чата', en: 'Host rights can only go to a teacher or administrator of this chat' },
+  meeting_cohost_target_invalid: { ru: 'Соведущим можно сделать только учителя, администрацию или родителя из этого чата', en: 'Only a teacher, administrator or parent of this chat can be a co-host' },
+  meeting_host_protected: { ru: 'Соведущий не может управлять ведущим', en: 'A co-host cannot act on the host' },
   poll_not_found: { ru: 'Опрос не найден', en: 'Poll not found' },
   poll_closed: { ru: 'Опрос закрыт', en: 'The poll is closed' },
   poll_already_voted: { ru: 'Вы уже проголосовали', en: 'You have already voted' },

@@ -23,6 +23,7 @@ import {
   Subscribed,
   SubstreamBody,
   FeedKind,
+  UnmuteAnswerBody,
 } from '@parta/protocol';
 import type { AppContext } from '../context.ts';
 import { me } from '../http/auth.ts';
@@ -151,9 +152,15 @@ export function meetingsRoutes(app: FastifyInstance, ctx: AppContext): void {
     return { ok: true as const };
   });
 
-  r.post('/api/v1/meetings/:id/host', { schema: { tags, summary: 'Host controls: mute, mute all, stop video, remove, lock, end, hand over, lower a hand', params: MeetingParams, body: HostAction, response: { 200: ok, ...errors } } }, async (request) => {
+  r.post('/api/v1/meetings/:id/host', { schema: { tags, summary: 'Host and co-host controls: mute, ask to unmute, mute all, stop video, remove, lock, end, spotlight, lower a hand; the host alone grants co-hosts and hands over', params: MeetingParams, body: HostAction, response: { 200: ok, ...errors } } }, async (request) => {
     const m = await meeting(request);
     await hostAction(ctx, m.meeting, m.access, request.body);
+    return { ok: true as const };
+  });
+
+  r.post('/api/v1/meetings/:id/unmute-request', { schema: { tags, summary: "Answer the host's request to turn my microphone on (the request is cleared either way)", params: MeetingParams, body: UnmuteAnswerBody, response: { 200: ok, ...errors } } }, async (request) => {
+    const m = await meeting(request);
+    await svc.answerUnmute(ctx, m.meeting, m.access, request.body.accept);
     return { ok: true as const };
   });
 

@@ -354,6 +354,15 @@ export async function moderateFeed(ctx: AppContext, meeting: MeetingRow, feedId:
   else f.videoStopped = mute;
 }
 
+/** My answer to the host's request to unmute: either way the request is cleared; the microphone is the client's. */
+export async function answerUnmute(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, accept: boolean): Promise<void> {
+  await openParticipant(ctx, meeting, access);
+  const d = await decisionOf(ctx.db, meeting, access.person.id);
+  if (!d.unmuteAsked) throw new AppError('not_found', 404);
+  if (accept && d.audioMuted) throw new AppError('meeting_host_only', 403);
+  await decide(ctx.db, meeting.id, access.person.id, { unmuteAsked: false });
+}
+
 export async function raiseHand(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, raised: boolean): Promise<void> {
   await openParticipant(ctx, meeting, access);
   if (raised) await ctx.db.insertInto('meeting_hands').values({ meeting_id: meeting.id, person_id: access.person.id }).onConflict((oc) => oc.doNothing()).execute();

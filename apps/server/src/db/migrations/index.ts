@@ -10,6 +10,7 @@ import * as m0060 from './0060_meeting_decisions.ts';
 import * as m0061 from './0061_meeting_lobby.ts';
 import * as m0100 from './0100_diary.ts';
 import * as m0120 from './0120_notifications.ts';
+import * as m0240 from './0240_meeting_cohosts.ts';
 
 /**
  * Every migration, in order. The same list runs on PGlite and on PostgreSQL.
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '0061_meeting_lobby': m0061,
   '0100_diary': m0100,
   '0120_notifications': m0120,
+  '0240_meeting_cohosts': m0240,
 };
