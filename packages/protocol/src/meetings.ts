@@ -153,3 +153,18 @@ export const Poll = z.object({
   createdAt: Iso,
 });
 export type Poll = z.infer<typeof Poll>;
+
+/**
+ * Multistream: one subscription per participant for every feed it receives. The client states what
+ * it wants (audio of every feed, video of the visible tiles); the server adds and drops streams.
+ */
+export const WantedFeed = z.object({ feedId: z.number().int(), video: z.boolean(), substream: z.number().int().min(0).max(2).optional() });
+export const StreamsBody = z.object({ feeds: z.array(WantedFeed).max(200) });
+export const SubscribedStream = z.object({ mid: z.string(), feedId: z.number().int(), kind: z.enum(['audio', 'video']) });
+export const StreamsState = z.object({
+  subscriptionId: Id.nullable().describe('Null while nothing is subscribed'),
+  sdp: z.string().nullable().describe("The SFU's new SDP offer, to answer; null when nothing changed"),
+  streams: z.array(SubscribedStream).describe('What each m-line (by mid) carries now'),
+});
+export type StreamsState = z.infer<typeof StreamsState>;
+export const StreamSubstreamBody = z.object({ feedId: z.number().int(), substream: z.number().int().min(0).max(2) });

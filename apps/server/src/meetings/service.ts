@@ -235,7 +235,7 @@ export async function joinMeeting(ctx: AppContext, meeting: MeetingRow, access: 
   return { participantId: participantId! };
 }
 
-async function openParticipant(ctx: AppContext, meeting: MeetingRow, access: ChatAccess): Promise<LiveParticipantState> {
+export async function openParticipant(ctx: AppContext, meeting: MeetingRow, access: ChatAccess): Promise<LiveParticipantState> {
   if (meeting.ended_at) throw new AppError('meeting_ended', 409);
   const open = await ctx.db.selectFrom('meeting_attendance').select(['id']).where('meeting_id', '=', meeting.id).where('person_id', '=', access.person.id).where('left_at', 'is', null).executeTakeFirst();
   if (!open) throw new AppError('meeting_not_joined', 409);
