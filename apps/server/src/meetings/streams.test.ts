@@ -43,8 +43,14 @@ describe('multistream subscriptions', async () => {
 
   const call = (a: Actor, method: string, path: string, body?: object) => t.request(method, path, { token: a.token, ...(body ? { body } : {}) });
 
-  test('refusals: non-members, before joining, feeds not flowing, no subscription of one\'s own (the browser test receives real media through it)', async () => {
-    const m = (await call(teacher, 'POST', `/api/v1/chats/${chatId}/meetings`, { title: 'Мультипоток', startsAt: new Date(Date.now() + 60_000).toISOString(), durationMinutes: 30 })).json();
+  test("refusals: non-members, before joining, feeds not flowing, no subscription of one's own (the browser test receives real media through it)", async () => {
+    const m = (
+      await call(teacher, 'POST', `/api/v1/chats/${chatId}/meetings`, {
+        title: 'Мультипоток',
+        startsAt: new Date(Date.now() + 60_000).toISOString(),
+        durationMinutes: 30,
+      })
+    ).json();
     const put = (a: Actor, feeds: object[]) => call(a, 'PUT', `/api/v1/meetings/${m.id}/streams`, { feeds });
     assert.equal((await put(other, [])).statusCode, 404, 'not a member');
     assert.equal((await put(guardian, [])).json().error.code, 'meeting_not_joined');
@@ -64,7 +70,10 @@ describe('multistream subscriptions', async () => {
 
     // Parta believes the feeds flow, Janus knows better (no media from these SDP-only publishers): 404, not 503.
     for (const p of live.meeting(m.id).participants.values()) for (const feed of p.feeds.values()) feed.up = true;
-    r = await put(teacher, [{ feedId: g, video: true, substream: 2 }, { feedId: f, video: false }]);
+    r = await put(teacher, [
+      { feedId: g, video: true, substream: 2 },
+      { feedId: f, video: false },
+    ]);
     assert.equal(r.statusCode, 404, r.body);
     assert.equal(r.json().error.code, 'meeting_feed_not_found');
     assert.equal(live.meeting(m.id).participants.get(teacher.personId)!.subscriptions.size, 0, 'the refused handle is released');

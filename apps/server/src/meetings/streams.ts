@@ -41,7 +41,12 @@ function present(handleId: string | null, streams: { mid: string; feedId: number
   return { subscriptionId: handleId, sdp, streams: streams.map((s) => ({ mid: s.mid, feedId: s.feedId, kind: s.kind })) };
 }
 
-export async function updateStreams(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, wanted: { feedId: number; video: boolean; substream?: number }[]): Promise<StreamsState> {
+export async function updateStreams(
+  ctx: AppContext,
+  meeting: MeetingRow,
+  access: ChatAccess,
+  wanted: { feedId: number; video: boolean; substream?: number }[],
+): Promise<StreamsState> {
   const adapter = media(ctx);
   const p = await openParticipant(ctx, meeting, access);
   const feeds = flowingFeeds(meeting.id, access.person.id);
@@ -50,7 +55,12 @@ export async function updateStreams(ctx: AppContext, meeting: MeetingRow, access
     const f = feeds.get(w.feedId);
     if (!f) continue;
     if (f.audioMid) want.set(key({ feedId: w.feedId, feedMid: f.audioMid }), { feedId: w.feedId, feedMid: f.audioMid });
-    if (w.video && f.videoMid) want.set(key({ feedId: w.feedId, feedMid: f.videoMid }), { feedId: w.feedId, feedMid: f.videoMid, ...(w.substream !== undefined ? { substream: w.substream } : {}) });
+    if (w.video && f.videoMid)
+      want.set(key({ feedId: w.feedId, feedMid: f.videoMid }), {
+        feedId: w.feedId,
+        feedMid: f.videoMid,
+        ...(w.substream !== undefined ? { substream: w.substream } : {}),
+      });
   }
   const current = p.multistream;
   if (!current) {
