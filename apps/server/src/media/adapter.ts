@@ -78,7 +78,12 @@ export type MediaHandleEvent =
   | { type: 'hangup'; handleId: string; reason: string }
   | { type: 'slowlink'; handleId: string; uplink: boolean; lost: number }
   /** The SFU started or stopped receiving one kind of media on a handle (stopped: nothing for a second). */
-  | { type: 'media'; handleId: string; kind: 'audio' | 'video'; receiving: boolean };
+  | { type: 'media'; handleId: string; kind: 'audio' | 'video'; receiving: boolean }
+  /**
+   * The SFU changed a multistream subscription by itself (a publisher it carried left): the streams
+   * now, and the offer the browser must answer (null when no renegotiation is needed).
+   */
+  | { type: 'streams'; handleId: string; streams: SubscribedStream[]; offer: string | null };
 
 export interface MediaAdapter {
   readonly kind: string;

@@ -161,7 +161,10 @@ export class JanusAdapter implements MediaAdapter {
     if (m.janus === 'webrtcup') this.emit({ type: 'up', handleId: sender });
     else if (m.janus === 'hangup' || m.janus === 'detached') this.emit({ type: 'hangup', handleId: sender, reason: String(m.reason ?? m.janus) });
     else if (m.janus === 'media' && (m.type === 'audio' || m.type === 'video')) this.emit({ type: 'media', handleId: sender, kind: m.type, receiving: Boolean(m.receiving) });
-    else if (m.janus === 'slowlink') this.emit({ type: 'slowlink', handleId: sender, uplink: Boolean(m.uplink), lost: Number(m.lost ?? 0) });
+    else if (m.janus === 'event' && !p) {
+      const data = (m.plugindata as { data?: Record<string, unknown> } | undefined)?.data ?? {};
+      if (data.videoroom === 'updated' && Array.isArray(data.streams)) this.emit({ type: 'streams', handleId: sender, streams: subscribedStreams(data), offer: (m.jsep as { sdp?: string } | undefined)?.sdp ?? null });
+    } else if (m.janus === 'slowlink') this.emit({ type: 'slowlink', handleId: sender, uplink: Boolean(m.uplink), lost: Number(m.lost ?? 0) });
   }
 
   private emit(e: MediaHandleEvent) {

@@ -27,7 +27,7 @@ export interface LiveParticipantState {
   feeds: Map<number, LiveFeedState>;
   subscriptions: Set<string>;
   /** The one multistream subscription (streams.ts): its media handle and what it carries now. */
-  multistream: { handleId: string; streams: SubscribedStream[] } | null;
+  multistream: { handleId: string; streams: SubscribedStream[]; pendingOffer?: string | null } | null;
   audioMutedByHost: boolean;
   videoStoppedByHost: boolean;
   /** The host's decisions were read from the database (decisions.ts). */
@@ -92,6 +92,15 @@ class LiveRegistry {
     adapter.onEvent((e) => {
       const h = this.handles.get(e.handleId);
       if (!h) {
+        // Janus changed a multistream subscription itself (a publisher left): keep its streams and
+        // the offer for the client's next `PUT /streams` (streams.ts).
+        if (e.type === 'streams')
+          for (const m of this.meetings.values())
+            for (const p of m.participants.values())
+              if (p.multistream?.handleId === e.handleId) {
+                p.multistream.streams = e.streams;
+                if (e.offer) p.multistream.pendingOffer = e.offer;
+              }
         // A subscription hung up: forget it wherever it is.
         if (e.type === 'hangup')
           for (const m of this.meetings.values())

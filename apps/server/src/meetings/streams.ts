@@ -70,11 +70,27 @@ export async function updateStreams(
     p.subscriptions.add(sub.handleId);
     return present(sub.handleId, sub.streams, sub.offer);
   }
+  if (current.pendingOffer) {
+    // Janus renegotiated by itself (a publisher left): that offer is answered first; the client
+    // asks again at once and then gets this request's changes.
+    const offer = current.pendingOffer;
+    current.pendingOffer = null;
+    return present(current.handleId, current.streams, offer);
+  }
   const have = new Map(current.streams.map((s) => [key(s), s]));
   const add = [...want].filter(([k]) => !have.has(k)).map(([, s]) => s);
   const drop = [...have].filter(([k]) => !want.has(k)).map(([, s]) => ({ feedId: s.feedId, feedMid: s.feedMid }));
   if (add.length === 0 && drop.length === 0) return present(current.handleId, current.streams, null);
-  const sub = await feedRequest(ctx, () => adapter.updateStreams(current.handleId, { add, drop }));
+  const sub = await feedRequest(ctx, async () => {
+    try {
+      return await adapter.updateStreams(current.handleId, { add, drop });
+    } catch (err) {
+      // A dropped feed Janus has already removed: add alone.
+      if (err instanceof MediaError && err.code === 428 && drop.length > 0 && add.length > 0) return adapter.updateStreams(current.handleId, { add, drop: [] });
+      if (err instanceof MediaError && err.code === 428 && drop.length > 0) return { handleId: current.handleId, offer: null, streams: current.streams.filter((s) => !drop.some((d) => d.feedId === s.feedId && d.feedMid === s.feedMid)) };
+      throw err;
+    }
+  });
   current.streams = sub.streams;
   return present(current.handleId, sub.streams, sub.offer);
 }

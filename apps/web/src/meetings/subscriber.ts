@@ -97,6 +97,8 @@ export class Subscriber {
       await pc.setLocalDescription(await pc.createAnswer());
       if (first) await gathered(pc);
       await api.post(this.path('/streams/answer'), null, { sdp: pc.localDescription!.sdp });
+      // The offer may have been Janus's own (a publisher left) rather than this request's: ask again.
+      this.dirty = true;
     }
     this.byMid = new Map(res.streams.map((s) => [s.mid, { feedId: s.feedId, kind: s.kind }]));
     this.rebuild();
