@@ -286,6 +286,8 @@ async function main() {
       ],
     });
     const ctx: BrowserContext = await browser.newContext({ permissions: ['camera', 'microphone'] });
+    // tsx keeps function names with a `__name` helper that pages do not have.
+    await ctx.addInitScript({ content: 'window.__name = (f) => f;' });
     await ctx.addInitScript(PAGE_LIB);
     const pages: Page[] = [];
     const people: Participant[] = [];
@@ -360,7 +362,13 @@ async function main() {
     let stopReason = `the last step (${STEPS.at(-1)})`;
     for (const target of STEPS) {
       if (target > PHONES.length) break;
-      while (people.length < target) await addParticipant(people.length);
+      try {
+        while (people.length < target) await addParticipant(people.length);
+      } catch (err) {
+        // On a starved machine Janus or the pages stop answering in time: that is the end of the ramp.
+        stopReason = `joining participant ${people.length + 1} failed (${(err as Error).message.slice(0, 160)})`;
+        break;
+      }
       // Feeds are offered once Janus says their media is up: subscribe until each sees all others.
       const wantFeeds = (p: Participant) => people.reduce((s, q) => s + (q === p ? 0 : q.feedIds.length), 0);
       for (let round = 0; round < 20; round++) {

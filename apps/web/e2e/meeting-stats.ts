@@ -80,34 +80,35 @@ export async function tileStats(page: Page): Promise<TileStats[]> {
         continue;
       }
       const reports = await Promise.all(tracks.filter((tr) => tr.readyState === 'live').map((tr) => pc.getStats(tr).catch(() => null)));
-      for (const report of reports) report?.forEach(
-        (r: {
-          type: string;
-          kind?: string;
-          framesDecoded?: number;
-          frameWidth?: number;
-          frameHeight?: number;
-          packetsReceived?: number;
-          packetsLost?: number;
-          jitter?: number;
-          totalSamplesReceived?: number;
-        }) => {
-          if (r.type !== 'inbound-rtp') return;
-          if (r.kind === 'video') {
-            t.videoStreams++;
-            t.jitter = Math.max(t.jitter, r.jitter ?? 0);
-            t.lost += r.packetsLost ?? 0;
-            t.framesDecoded += r.framesDecoded ?? 0;
-            t.frameWidth = Math.max(t.frameWidth, r.frameWidth ?? 0);
-            t.frameHeight = Math.max(t.frameHeight, r.frameHeight ?? 0);
-          }
-          if (r.kind === 'audio') {
-            t.audioPackets += r.packetsReceived ?? 0;
-            t.audioJitter = Math.max(t.audioJitter, r.jitter ?? 0);
-            t.audioSamples += r.totalSamplesReceived ?? 0;
-          }
-        },
-      );
+      for (const report of reports)
+        report?.forEach(
+          (r: {
+            type: string;
+            kind?: string;
+            framesDecoded?: number;
+            frameWidth?: number;
+            frameHeight?: number;
+            packetsReceived?: number;
+            packetsLost?: number;
+            jitter?: number;
+            totalSamplesReceived?: number;
+          }) => {
+            if (r.type !== 'inbound-rtp') return;
+            if (r.kind === 'video') {
+              t.videoStreams++;
+              t.jitter = Math.max(t.jitter, r.jitter ?? 0);
+              t.lost += r.packetsLost ?? 0;
+              t.framesDecoded += r.framesDecoded ?? 0;
+              t.frameWidth = Math.max(t.frameWidth, r.frameWidth ?? 0);
+              t.frameHeight = Math.max(t.frameHeight, r.frameHeight ?? 0);
+            }
+            if (r.kind === 'audio') {
+              t.audioPackets += r.packetsReceived ?? 0;
+              t.audioJitter = Math.max(t.audioJitter, r.jitter ?? 0);
+              t.audioSamples += r.totalSamplesReceived ?? 0;
+            }
+          },
+        );
       out.push(t);
     }
     return out;

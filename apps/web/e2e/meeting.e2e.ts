@@ -444,17 +444,25 @@ test('at 360 px the call fits: no sideways scroll, «Выйти» and the contro
         const el = document.querySelector(sel);
         if (!el) return `${sel} missing`;
         const r = el.getBoundingClientRect();
-        return r.width > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth ? true : `${sel} at ${Math.round(r.left)},${Math.round(r.top)}–${Math.round(r.right)},${Math.round(r.bottom)} in ${window.innerWidth}×${window.innerHeight}`;
+        return r.width > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth
+          ? true
+          : `${sel} at ${Math.round(r.left)},${Math.round(r.top)}–${Math.round(r.right)},${Math.round(r.bottom)} in ${window.innerWidth}×${window.innerHeight}`;
       }, selector);
     await waitFor('the layout settles at 360 px', async () => (await inView('[data-leave]')) === true, 15_000);
-    const overflow = await teacher.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth, pageScroll: document.scrollingElement!.scrollHeight - window.innerHeight }));
+    const overflow = await teacher.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth,
+      inner: window.innerWidth,
+      pageScroll: document.scrollingElement!.scrollHeight - window.innerHeight,
+    }));
     assert.ok(overflow.scroll <= overflow.inner, `no horizontal overflow: ${overflow.scroll} > ${overflow.inner}`);
-    for (const sel of ['[data-leave]', '[data-people]', '.meeting-more-toggle', '.meeting-controls button[aria-pressed]']) assert.equal(await inView(sel), true);
+    for (const sel of ['[data-leave]', '[data-people]', '.meeting-more-toggle', '.meeting-controls button[aria-pressed]'])
+      assert.equal(await inView(sel), true);
     await picture(teacher, 'meeting-360');
     await teacher.locator('.meeting-more-toggle').click();
-    await teacher.locator('[data-end]').scrollIntoViewIfNeeded();
+    // «Ещё» opens a panel of its own above the bar; «Завершить для всех» is in it (scrolled within the panel if need be).
+    await teacher.evaluate(() => document.querySelector('[data-end]')?.scrollIntoView({ block: 'nearest' }));
     assert.equal(await inView('[data-end]'), true);
-    await teacher.locator('[data-end]').click();
+    await teacher.locator('[data-end]').dispatchEvent('click');
     await teacher.getByRole('alertdialog').getByRole('button', { name: 'Отмена' }).click();
     // The poll form: each label's text right above its field, nothing wider than the screen.
     await teacher.getByRole('button', { name: 'Опросы' }).click();
@@ -462,7 +470,10 @@ test('at 360 px the call fits: no sideways scroll, «Выйти» and the contro
     await form.waitFor();
     const q = await form.getByText('Вопрос', { exact: true }).boundingBox();
     const input = await form.locator('input[name="question"]').boundingBox();
-    assert.ok(q && input && input.y >= q.y + q.height - 2 && input.y - (q.y + q.height) < 16 && Math.abs(input.x - q.x) < 4, `label against its field: ${JSON.stringify({ q, input })}`);
+    assert.ok(
+      q && input && input.y >= q.y + q.height - 2 && input.y - (q.y + q.height) < 16 && Math.abs(input.x - q.x) < 4,
+      `label against its field: ${JSON.stringify({ q, input })}`,
+    );
     const wide = await teacher.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(wide <= 360, `poll panel: no horizontal overflow (${wide})`);
     await picture(teacher, 'meeting-poll-360');
