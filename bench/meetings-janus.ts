@@ -244,6 +244,17 @@ async function main() {
   if ('skip' in started) throw new Error(started.skip);
   const { janus, dir } = started as { janus: JanusInstance; dir: string };
   const media = testMediaRuntime(janus);
+  // Say why the media server refused, in the bench's output (the app's log is silent here).
+  const adapter = media.adapter!;
+  const publishVia = adapter.publish.bind(adapter);
+  adapter.publish = async (o) => {
+    try {
+      return await publishVia(o);
+    } catch (err) {
+      console.error(`# Janus refused a publication: ${(err as Error).message}`);
+      throw err;
+    }
+  };
   let t: TestApp | null = null;
   let browser: Browser | null = null;
   const blank = http.createServer((_req, res) => res.end('<!doctype html><title>bench</title>'));
