@@ -83,4 +83,23 @@ describe('multistream subscriptions', async () => {
     assert.equal((await call(teacher, 'DELETE', `/api/v1/meetings/${m.id}/streams`)).statusCode, 200);
     await call(teacher, 'POST', `/api/v1/meetings/${m.id}/host`, { action: 'end' });
   });
+
+  test('a room takes a class: eight cameras and a screen publish (the room once refused the sixth)', async () => {
+    const m = (
+      await call(teacher, 'POST', `/api/v1/chats/${chatId}/meetings`, {
+        title: 'Класс',
+        startsAt: new Date(Date.now() + 60_000).toISOString(),
+        durationMinutes: 30,
+      })
+    ).json();
+    const parents = await Promise.all(['+79002100002', '+79002100003', '+79002100004', '+79002100005', '+79002100006'].map((p) => actor(t, p)));
+    const everyone = [teacher, guardian, father, ...parents];
+    for (const a of everyone) {
+      assert.equal((await call(a, 'POST', `/api/v1/meetings/${m.id}/join`, {})).statusCode, 200);
+      const pub = await call(a, 'POST', `/api/v1/meetings/${m.id}/publish`, { kind: 'camera', sdp: sdpOffer() });
+      assert.equal(pub.statusCode, 200, pub.body);
+    }
+    assert.equal((await call(teacher, 'POST', `/api/v1/meetings/${m.id}/publish`, { kind: 'screen', sdp: sdpOffer() })).statusCode, 200);
+    await call(teacher, 'POST', `/api/v1/meetings/${m.id}/host`, { action: 'end' });
+  });
 });
