@@ -80,6 +80,7 @@ describe('co-hosts, ask to unmute, spotlight', async () => {
     assert.equal((await live(father)).me.audioMutedByHost, true);
     assert.equal((await as(chair, { action: 'lobby', on: true })).statusCode, 200);
     assert.equal((await call(other, 'GET', `/api/v1/meetings/${m.id}`)).statusCode, 404);
+    // With the waiting room on, whoever leaves waits to come back (the father is admitted by the co-host below).
 
     // …but not on the host, and not the host-only controls.
     for (const action of ['mute', 'stop_video', 'remove', 'ask_unmute']) {
@@ -100,7 +101,15 @@ describe('co-hosts, ask to unmute, spotlight', async () => {
     await call(teacher, 'GET', `/api/v1/meetings/${m.id}/live`);
     await call(father, 'GET', `/api/v1/meetings/${m.id}/live`);
     assert.ok((await sweepAbsent(t.runtime.ctx, new Date(Date.now() + PRESENCE_TIMEOUT_MS + 10_000))) >= 1);
-    for (const a of [teacher, chair, father]) assert.equal((await call(a, 'POST', `/api/v1/meetings/${m.id}/join`, {})).statusCode, 200);
+    for (const a of [teacher, chair]) assert.equal((await call(a, 'POST', `/api/v1/meetings/${m.id}/join`, {})).statusCode, 200);
+    assert.equal((await call(father, 'POST', `/api/v1/meetings/${m.id}/join`, {})).json().error.code, 'meeting_lobby');
+    assert.deepEqual(
+      (await live(chair)).waiting.map((w: { personId: string }) => w.personId),
+      [father.personId],
+      'the co-host sees the waiting room',
+    );
+    assert.equal((await as(chair, { action: 'admit', personId: father.personId })).statusCode, 200);
+    assert.equal((await call(father, 'POST', `/api/v1/meetings/${m.id}/join`, {})).statusCode, 200);
     assert.equal((await live(chair)).me.isCohost, true, 'after a drop');
 
     // With the host gone, a co-host in the call keeps the meeting from ending by itself.

@@ -168,8 +168,6 @@ export async function hostAction(ctx: AppContext, meeting: MeetingRow, access: C
     case 'lobby':
       await ctx.db.updateTable('meetings').set({ lobby: a.on }).where('id', '=', meeting.id).execute();
       if (!a.on) await admit(ctx.db, meeting.id, 'all', now);
-      // Who is already in counts as admitted: a network drop does not send them to wait.
-      else for (const personId of state.participants.keys()) await decide(ctx.db, meeting.id, personId, { admitted: true });
       return;
     case 'admit':
       await admit(ctx.db, meeting.id, a.personId, now);
