@@ -56,10 +56,12 @@ export async function tileStats(page: Page): Promise<TileStats[]> {
       const video = fig.querySelector('video') as HTMLVideoElement;
       const stream = video.srcObject as MediaStream | null;
       if (!stream || video.muted) continue;
-      // By identity: the SFU gives every subscription the same track ids.
-      const tracks = stream.getTracks();
+      // One PeerConnection carries every feed (multistream): the tile's video tracks, and its feed's
+      // audio from the hidden <audio> of the same feed; stats per track (getStats(track)).
+      const feed = fig.getAttribute('data-feed');
+      const audioEl = feed ? (document.querySelector(`audio[data-feed="${feed}"]`) as HTMLAudioElement | null) : null;
+      const tracks = [...stream.getTracks(), ...((audioEl?.srcObject as MediaStream | null)?.getTracks() ?? [])];
       const pc = pcs.find((p) => p.getReceivers().some((r) => tracks.includes(r.track)));
-      if (!pc) continue;
       const t: TileStats = {
         name: fig.querySelector('figcaption')?.textContent ?? '',
         screen: fig.classList.contains('tile-screen'),
@@ -73,37 +75,62 @@ export async function tileStats(page: Page): Promise<TileStats[]> {
         audioPackets: 0,
         audioSamples: 0,
       };
-      (await pc.getStats()).forEach(
-        (r: {
-          type: string;
-          kind?: string;
-          framesDecoded?: number;
-          frameWidth?: number;
-          frameHeight?: number;
-          packetsReceived?: number;
-          packetsLost?: number;
-          jitter?: number;
-          totalSamplesReceived?: number;
-        }) => {
-          if (r.type !== 'inbound-rtp') return;
-          if (r.kind === 'video') {
-            t.videoStreams++;
-            t.jitter = Math.max(t.jitter, r.jitter ?? 0);
-            t.lost += r.packetsLost ?? 0;
-            t.framesDecoded += r.framesDecoded ?? 0;
-            t.frameWidth = Math.max(t.frameWidth, r.frameWidth ?? 0);
-            t.frameHeight = Math.max(t.frameHeight, r.frameHeight ?? 0);
-          }
-          if (r.kind === 'audio') {
-            t.audioPackets += r.packetsReceived ?? 0;
-            t.audioJitter = Math.max(t.audioJitter, r.jitter ?? 0);
-            t.audioSamples += r.totalSamplesReceived ?? 0;
-          }
-        },
-      );
+      if (!pc) {
+        out.push(t);
+        continue;
+      }
+      const reports = await Promise.all(tracks.filter((tr) => tr.readyState === 'live').map((tr) => pc.getStats(tr).catch(() => null)));
+      for (const report of reports)
+        report?.forEach(
+          (r: {
+            type: string;
+            kind?: string;
+            framesDecoded?: number;
+            frameWidth?: number;
+            frameHeight?: number;
+            packetsReceived?: number;
+            packetsLost?: number;
+            jitter?: number;
+            totalSamplesReceived?: number;
+          }) => {
+            if (r.type !== 'inbound-rtp') return;
+            if (r.kind === 'video') {
+              t.videoStreams++;
+              t.jitter = Math.max(t.jitter, r.jitter ?? 0);
+              t.lost += r.packetsLost ?? 0;
+              t.framesDecoded += r.framesDecoded ?? 0;
+              t.frameWidth = Math.max(t.frameWidth, r.frameWidth ?? 0);
+              t.frameHeight = Math.max(t.frameHeight, r.frameHeight ?? 0);
+            }
+            if (r.kind === 'audio') {
+              t.audioPackets += r.packetsReceived ?? 0;
+              t.audioJitter = Math.max(t.audioJitter, r.jitter ?? 0);
+              t.audioSamples += r.totalSamplesReceived ?? 0;
+            }
+          },
+        );
       out.push(t);
     }
     return out;
+  });
+}
+
+/** The laptop-side cost of a call: PeerConnections open and video streams decoding now. */
+export async function receiveCost(page: Page): Promise<{ peerConnections: number; receivingPcs: number; decodedVideos: number }> {
+  return page.evaluate(async () => {
+    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.connectionState !== 'closed');
+    let decodedVideos = 0;
+    let receivingPcs = 0;
+    for (const pc of pcs) {
+      let receives = false;
+      (await pc.getStats()).forEach((r: { type: string; kind?: string; framesDecoded?: number; trackIdentifier?: string }) => {
+        if (r.type !== 'inbound-rtp') return;
+        receives = true;
+        if (r.kind === 'video' && (r.framesDecoded ?? 0) > 0) decodedVideos++;
+      });
+      if (receives) receivingPcs++;
+    }
+    return { peerConnections: pcs.length, receivingPcs, decodedVideos };
   });
 }
 

@@ -4,7 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import { TestServer, screenshot, signIn } from './harness.ts';
-import { TRACK_PCS, byName, micEnabled, outboundLayers, tileStats, waitFor, type TileStats } from './meeting-stats.ts';
+import { TRACK_PCS, byName, micEnabled, outboundLayers, receiveCost, tileStats, waitFor, type TileStats } from './meeting-stats.ts';
 
 /**
  * A parent meeting in three headless Chromiums with fake camera and microphone, through the web
@@ -144,6 +144,12 @@ test('everyone decodes video and receives audio from the two others (getStats)',
       assert.ok(b.audioSamples > a.audioSamples || b.audioPackets > a.audioPackets);
     }
     console.log(`# ${who}: ${second.map((s) => `${s.name}: ${s.framesDecoded} frames, ${s.audioPackets} audio packets`).join('; ')}`);
+    // Multistream: both remote cameras arrive on ONE receiving PeerConnection (plus the one sending).
+    const cost = await receiveCost(page);
+    console.log(`# ${who}: ${cost.peerConnections} PeerConnections (${cost.receivingPcs} receiving), ${cost.decodedVideos} decoded videos`);
+    assert.equal(cost.receivingPcs, 1, `${who}: one subscriber PeerConnection for all feeds`);
+    assert.equal(cost.peerConnections, 2, `${who}: the camera's and the subscription's`);
+    assert.equal(cost.decodedVideos, 2);
   }
   await picture(pages.mother, 'meeting-grid');
 });
@@ -396,6 +402,89 @@ test('the meeting chat is the chat itself: written in the call, it lands in the 
     'writing in the meeting chat leaves nobody out of the call',
   );
   await mother.getByRole('button', { name: 'Чат встречи' }).click();
+});
+
+test('a co-host: the host grants it, the co-host mutes the father and asks him to unmute; he decides; the host revokes it', async () => {
+  const { motherId, fatherId } = await people();
+  const teacher = pages.teacher;
+  const mother = pages.mother;
+  const father = pages.father;
+  await teacher.locator('[data-people]').click();
+  await teacher.locator(`[data-cohost-toggle="${motherId}"]`).click();
+  await mother.locator('[data-cohost-me]').waitFor({ timeout: 30_000 });
+  await teacher.locator(`[data-cohost="${motherId}"]`).waitFor({ timeout: 30_000 });
+  // The co-host has the host's controls in her own people list.
+  await mother.locator('[data-people]').click();
+  await mother.locator(`[data-mute="${fatherId}"]`).click();
+  await father.getByText('Ведущий выключил ваш микрофон').waitFor({ timeout: 30_000 });
+  assert.equal(await waitFor('his microphone track', () => micEnabled(father).then((v) => (v === null ? null : { v }))).then((x) => x.v), false);
+  // «Попросить включить микрофон»: he is asked, not switched on.
+  await mother.locator(`[data-ask-unmute="${fatherId}"]`).click({ timeout: 30_000 });
+  const ask = father.locator('[data-unmute-asked]');
+  await ask.waitFor({ timeout: 30_000 });
+  await new Promise((r) => setTimeout(r, 2000));
+  assert.equal(await micEnabled(father), false, 'asking does not turn his microphone on');
+  await ask.getByRole('button', { name: 'Включить микрофон' }).click();
+  await ask.waitFor({ state: 'detached', timeout: 30_000 });
+  assert.equal(await waitFor('his microphone on, by his choice', async () => ((await micEnabled(father)) ? true : null), 30_000), true);
+  // The host revokes it: the controls go from her list.
+  await teacher.locator(`[data-cohost-toggle="${motherId}"]`).click();
+  await mother.locator('[data-cohost-me]').waitFor({ state: 'detached', timeout: 30_000 });
+  await mother.locator(`[data-mute="${fatherId}"]`).waitFor({ state: 'detached', timeout: 30_000 });
+  await mother.locator('[data-people]').click();
+  await teacher.locator('[data-people]').click();
+});
+
+test('at 360 px the call fits: no sideways scroll, «Выйти» and the controls on screen without scrolling; «Завершить для всех» asks; poll labels sit against their fields', async () => {
+  const teacher = pages.teacher;
+  await teacher.setViewportSize({ width: 360, height: 740 });
+  try {
+    const inView = async (selector: string) =>
+      teacher.evaluate((sel) => {
+        const el = document.querySelector(sel);
+        if (!el) return `${sel} missing`;
+        const r = el.getBoundingClientRect();
+        return r.width > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth
+          ? true
+          : `${sel} at ${Math.round(r.left)},${Math.round(r.top)}–${Math.round(r.right)},${Math.round(r.bottom)} in ${window.innerWidth}×${window.innerHeight}`;
+      }, selector);
+    await waitFor('the layout settles at 360 px', async () => (await inView('[data-leave]')) === true, 15_000);
+    const overflow = await teacher.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth,
+      inner: window.innerWidth,
+      pageScroll: document.scrollingElement!.scrollHeight - window.innerHeight,
+    }));
+    assert.ok(overflow.scroll <= overflow.inner, `no horizontal overflow: ${overflow.scroll} > ${overflow.inner}`);
+    for (const sel of ['[data-leave]', '[data-people]', '.meeting-more-toggle', '.meeting-controls button[aria-pressed]'])
+      assert.equal(await inView(sel), true);
+    await picture(teacher, 'meeting-360');
+    await teacher.locator('.meeting-more-toggle').click();
+    // «Ещё» opens a panel of its own above the bar; «Завершить для всех» is in it (scrolled within the panel if need be).
+    await teacher.evaluate(() => document.querySelector('[data-end]')?.scrollIntoView({ block: 'nearest' }));
+    assert.equal(await inView('[data-end]'), true);
+    await teacher.locator('[data-end]').dispatchEvent('click');
+    await teacher.getByRole('alertdialog').getByRole('button', { name: 'Отмена' }).click();
+    // The poll form: each label's text right above its field, nothing wider than the screen.
+    await teacher.getByRole('button', { name: 'Опросы' }).click();
+    const form = teacher.locator('.poll-form');
+    await form.waitFor();
+    const q = await form.getByText('Вопрос', { exact: true }).boundingBox();
+    const input = await form.locator('input[name="question"]').boundingBox();
+    // The label box holds its text and, right under it, the field, aligned on the left.
+    assert.ok(
+      q && input && input.y - q.y >= 10 && input.y - q.y <= 40 && Math.abs(input.x - q.x) < 4 && Math.abs(q.y + q.height - (input.y + input.height)) < 4,
+      `label against its field: ${JSON.stringify({ q, input })}`,
+    );
+    const wide = await teacher.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(wide <= 360, `poll panel: no horizontal overflow (${wide})`);
+    await picture(teacher, 'meeting-poll-360');
+    await teacher.locator('.meeting-more-toggle').click();
+  } finally {
+    await teacher.setViewportSize({ width: 1100, height: 800 });
+  }
+  // The host's desktop grid: tiles as large as the window allows (two remote and her own in 1100×800).
+  const widths = await teacher.evaluate(() => Array.from(document.querySelectorAll('.tiles-grid figure.tile')).map((f) => f.getBoundingClientRect().width));
+  assert.ok(widths.length >= 2 && widths.every((w) => w >= 300), `large tiles on a desktop: ${widths.map(Math.round).join(', ')}`);
 });
 
 test("a participant whose browser dies leaves within seconds (Janus's media events), not after the 30 s sweep", async () => {

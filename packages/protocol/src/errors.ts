@@ -81,6 +81,8 @@ export const ErrorCodes = {
   consultation_family_booked: { ru: 'Ваша семья уже записана; можно поменять время', en: 'Your family already has a slot; you can swap it' },
   consultation_not_family: { ru: 'Записываются родители учеников этого класса', en: 'Guardians of this class’s students book consultations' },
   consultation_not_booked: { ru: 'У вашей семьи нет записи', en: 'Your family has no slot' },
+  meeting_cohost_target_invalid: { ru: 'Соведущим можно сделать только учителя, администрацию или родителя из этого чата', en: 'Only a teacher, administrator or parent of this chat can be a co-host' },
+  meeting_host_protected: { ru: 'Соведущий не может управлять ведущим', en: 'A co-host cannot act on the host' },
   poll_not_found: { ru: 'Опрос не найден', en: 'Poll not found' },
   poll_closed: { ru: 'Опрос закрыт', en: 'The poll is closed' },
   poll_already_voted: { ru: 'Вы уже проголосовали', en: 'You have already voted' },

@@ -63,6 +63,7 @@ export const LiveParticipant = z.object({
   isStaff: z.boolean(),
   handRaisedAt: Iso.nullable(),
   feeds: z.array(LiveFeed),
+  isCohost: z.boolean().default(false),
 });
 export const MeetingReaction = z.object({ personId: Id, emoji: z.string(), at: Iso });
 export const LiveState = z.object({
@@ -70,9 +71,17 @@ export const LiveState = z.object({
   participants: z.array(LiveParticipant),
   hands: z.array(z.object({ personId: Id, name: z.string(), at: Iso })).describe('Raised hands, in the order they were raised'),
   reactions: z.array(MeetingReaction).describe('Reactions of the last 15 seconds'),
-  me: z.object({ participantId: Id.nullable(), removed: z.boolean(), audioMutedByHost: z.boolean(), videoStoppedByHost: z.boolean() }),
-  waiting: z.array(z.object({ personId: Id, name: z.string(), since: Iso })).describe('The waiting room, in order of arrival (host only; empty for others)'),
-  removed: z.array(z.object({ personId: Id, name: z.string() })).describe('People the host removed (host only; empty for others): they can be readmitted'),
+  me: z.object({
+    participantId: Id.nullable(),
+    removed: z.boolean(),
+    audioMutedByHost: z.boolean(),
+    videoStoppedByHost: z.boolean(),
+    isCohost: z.boolean().default(false).describe('I have the host\'s controls too'),
+    unmuteAsked: z.boolean().default(false).describe('The host asks me to turn my microphone on'),
+  }),
+  spotlightPersonId: Id.nullable().default(null).describe('The speaker shown large to everyone'),
+  waiting: z.array(z.object({ personId: Id, name: z.string(), since: Iso })).describe('The waiting room, in order of arrival (host and co-hosts; empty for others)'),
+  removed: z.array(z.object({ personId: Id, name: z.string() })).describe('People the host removed (host and co-hosts; empty for others): they can be readmitted'),
 });
 export type LiveState = z.infer<typeof LiveState>;
 
@@ -92,7 +101,11 @@ export const HostAction = z.discriminatedUnion('action', [
   z.object({ action: z.literal('end') }),
   z.object({ action: z.literal('hand_over'), personId: Id }),
   z.object({ action: z.literal('lower_hand'), personId: Id }),
+  z.object({ action: z.literal('ask_unmute'), personId: Id }).describe('Lift the host\'s mute and ask the person to turn the microphone on; they decide'),
+  z.object({ action: z.literal('cohost'), personId: Id, on: z.boolean() }).describe('Grant or revoke co-host (host only): a teacher, administrator or parent of the chat'),
+  z.object({ action: z.literal('spotlight'), personId: Id.nullable() }).describe('Show this speaker large to everyone (null: nobody)'),
 ]);
+export const UnmuteAnswerBody = z.object({ accept: z.boolean() });
 export type HostAction = z.infer<typeof HostAction>;
 
 export const HandBody = z.object({ raised: z.boolean() });
@@ -140,3 +153,18 @@ export const Poll = z.object({
   createdAt: Iso,
 });
 export type Poll = z.infer<typeof Poll>;
+
+/**
+ * Multistream: one subscription per participant for every feed it receives. The client states what
+ * it wants (audio of every feed, video of the visible tiles); the server adds and drops streams.
+ */
+export const WantedFeed = z.object({ feedId: z.number().int(), video: z.boolean(), substream: z.number().int().min(0).max(2).optional() });
+export const StreamsBody = z.object({ feeds: z.array(WantedFeed).max(200) });
+export const SubscribedStream = z.object({ mid: z.string(), feedId: z.number().int(), kind: z.enum(['audio', 'video']) });
+export const StreamsState = z.object({
+  subscriptionId: Id.nullable().describe('Null while nothing is subscribed'),
+  sdp: z.string().nullable().describe("The SFU's new SDP offer, to answer; null when nothing changed"),
+  streams: z.array(SubscribedStream).describe('What each m-line (by mid) carries now'),
+});
+export type StreamsState = z.infer<typeof StreamsState>;
+export const StreamSubstreamBody = z.object({ feedId: z.number().int(), substream: z.number().int().min(0).max(2) });

@@ -40,6 +40,32 @@ export interface Subscription {
   offer: string;
 }
 
+/** One stream of a multistream subscription: which publisher's stream an m-line carries. */
+export interface SubscribedStream {
+  /** The m-line's mid in the subscriber's PeerConnection. */
+  mid: string;
+  feedId: number;
+  /** The stream's mid in the publisher's PeerConnection. */
+  feedMid: string;
+  kind: 'audio' | 'video';
+}
+
+/** A publisher's stream to add to, or drop from, a multistream subscription. */
+export interface StreamRef {
+  feedId: number;
+  feedMid: string;
+  /** Simulcast layer to start with (video). */
+  substream?: number;
+}
+
+export interface MultiSubscription {
+  handleId: string;
+  /** Null when nothing changed and no renegotiation is due. */
+  offer: string | null;
+  /** Every active stream of the subscription after the change. */
+  streams: SubscribedStream[];
+}
+
 export interface RoomParticipant {
   feedId: number;
   display: string;
@@ -52,7 +78,12 @@ export type MediaHandleEvent =
   | { type: 'hangup'; handleId: string; reason: string }
   | { type: 'slowlink'; handleId: string; uplink: boolean; lost: number }
   /** The SFU started or stopped receiving one kind of media on a handle (stopped: nothing for a second). */
-  | { type: 'media'; handleId: string; kind: 'audio' | 'video'; receiving: boolean };
+  | { type: 'media'; handleId: string; kind: 'audio' | 'video'; receiving: boolean }
+  /**
+   * The SFU changed a multistream subscription by itself (a publisher it carried left): the streams
+   * now, and the offer the browser must answer (null when no renegotiation is needed).
+   */
+  | { type: 'streams'; handleId: string; streams: SubscribedStream[]; offer: string | null };
 
 export interface MediaAdapter {
   readonly kind: string;
@@ -66,7 +97,16 @@ export interface MediaAdapter {
   /** Opens a subscription to one feed; the SFU answers with an SDP offer for the browser. */
   /** `mids`: only these streams of the feed (audio-only mode subscribes to the audio mid alone). */
   subscribe(opts: { room: number; pin: string; feedId: number; mids?: string[]; substream?: number }): Promise<Subscription>;
-  /** Completes a subscription with the browser's SDP answer; media starts. */
+  /**
+   * Multistream: one subscription (one PeerConnection in the browser) for many publishers'
+   * streams. Opens it with these streams; the SFU answers with an SDP offer.
+   */
+  subscribeStreams(opts: { room: number; pin: string; streams: StreamRef[] }): Promise<MultiSubscription>;
+  /** Adds and drops streams of an open multistream subscription in one renegotiation. */
+  updateStreams(handleId: string, change: { add: StreamRef[]; drop: StreamRef[] }): Promise<MultiSubscription>;
+  /** Picks the simulcast layer of one video stream of a multistream subscription (by its mid). */
+  setStreamSubstream(handleId: string, mid: string, substream: number): Promise<void>;
+  /** Completes a subscription (or a renegotiation of it) with the browser's SDP answer; media starts. */
   startSubscription(handleId: string, answer: string): Promise<void>;
   /** Picks the simulcast layer a subscriber receives (0 = lowest). */
   setSubstream(handleId: string, substream: number): Promise<void>;

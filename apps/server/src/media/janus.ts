@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import WebSocket from 'ws';
-import { MediaError, type MediaAdapter, type MediaHandleEvent, type Publication, type RoomOptions, type RoomParticipant, type Subscription } from './adapter.ts';
+import { MediaError, type MediaAdapter, type MediaHandleEvent, type MultiSubscription, type Publication, type RoomOptions, type RoomParticipant, type StreamRef, type SubscribedStream, type Subscription } from './adapter.ts';
 
 /**
  * The media adapter over Janus's WebSocket API (VideoRoom plugin). One WebSocket, one Janus
@@ -38,6 +38,18 @@ const PLUGIN = 'janus.plugin.videoroom';
  * keyframe to climb back, so a clean link would mostly show the middle layer.
  */
 const SUBSTREAM_FALLBACK_US = 1_000_000;
+
+function streamBody(s: StreamRef) {
+  return { feed: s.feedId, mid: s.feedMid, fallback: SUBSTREAM_FALLBACK_US, ...(s.substream !== undefined ? { substream: s.substream } : {}) };
+}
+
+/** The active streams of a subscriber's `attached` / `updated` event. */
+function subscribedStreams(data: Record<string, unknown>): SubscribedStream[] {
+  const list = (data.streams as { mid?: string; type?: string; active?: boolean; feed_id?: number; feed_mid?: string }[] | undefined) ?? [];
+  return list
+    .filter((s) => s.active !== false && s.mid !== undefined && s.feed_id !== undefined && (s.type === 'audio' || s.type === 'video'))
+    .map((s) => ({ mid: String(s.mid), feedId: Number(s.feed_id), feedMid: String(s.feed_mid), kind: s.type as 'audio' | 'video' }));
+}
 
 export class JanusAdapter implements MediaAdapter {
   readonly kind = 'janus';
@@ -149,7 +161,10 @@ export class JanusAdapter implements MediaAdapter {
     if (m.janus === 'webrtcup') this.emit({ type: 'up', handleId: sender });
     else if (m.janus === 'hangup' || m.janus === 'detached') this.emit({ type: 'hangup', handleId: sender, reason: String(m.reason ?? m.janus) });
     else if (m.janus === 'media' && (m.type === 'audio' || m.type === 'video')) this.emit({ type: 'media', handleId: sender, kind: m.type, receiving: Boolean(m.receiving) });
-    else if (m.janus === 'slowlink') this.emit({ type: 'slowlink', handleId: sender, uplink: Boolean(m.uplink), lost: Number(m.lost ?? 0) });
+    else if (m.janus === 'event' && !p) {
+      const data = (m.plugindata as { data?: Record<string, unknown> } | undefined)?.data ?? {};
+      if (data.videoroom === 'updated' && Array.isArray(data.streams)) this.emit({ type: 'streams', handleId: sender, streams: subscribedStreams(data), offer: (m.jsep as { sdp?: string } | undefined)?.sdp ?? null });
+    } else if (m.janus === 'slowlink') this.emit({ type: 'slowlink', handleId: sender, uplink: Boolean(m.uplink), lost: Number(m.lost ?? 0) });
   }
 
   private emit(e: MediaHandleEvent) {
@@ -295,6 +310,34 @@ export class JanusAdapter implements MediaAdapter {
       await this.leave(h.id).catch(() => {});
       throw err;
     }
+  }
+
+  async subscribeStreams(o: { room: number; pin: string; streams: StreamRef[] }): Promise<MultiSubscription> {
+    const h = await this.attach();
+    try {
+      const { data, jsep } = await this.request(h.janus, { request: 'join', ptype: 'subscriber', room: o.room, pin: o.pin, streams: o.streams.map(streamBody) }, { async: true });
+      if (!jsep) throw new MediaError('Janus gave no SDP offer');
+      return { handleId: h.id, offer: jsep.sdp, streams: subscribedStreams(data) };
+    } catch (err) {
+      await this.leave(h.id).catch(() => {});
+      throw err;
+    }
+  }
+
+  async updateStreams(handleId: string, change: { add: StreamRef[]; drop: StreamRef[] }): Promise<MultiSubscription> {
+    // Janus's `update` adds and removes in one renegotiation; m-lines of dropped streams go
+    // inactive and are reused by later additions, so the PeerConnection never grows without bound.
+    const body = {
+      request: 'update',
+      ...(change.add.length ? { subscribe: change.add.map(streamBody) } : {}),
+      ...(change.drop.length ? { unsubscribe: change.drop.map((s) => ({ feed: s.feedId, mid: s.feedMid })) } : {}),
+    };
+    const { data, jsep } = await this.request(this.handle(handleId), body, { async: true });
+    return { handleId, offer: jsep?.sdp ?? null, streams: subscribedStreams(data) };
+  }
+
+  async setStreamSubstream(handleId: string, mid: string, substream: number): Promise<void> {
+    await this.request(this.handle(handleId), { request: 'configure', streams: [{ mid, substream, fallback: SUBSTREAM_FALLBACK_US }] }, { async: true });
   }
 
   async startSubscription(handleId: string, answer: string): Promise<void> {

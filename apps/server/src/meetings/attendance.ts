@@ -3,10 +3,10 @@ import type { Attendance, Locale } from '@parta/protocol';
 import type { AppContext } from '../context.ts';
 import type { Queryable } from '../db/schema.ts';
 import { fullName } from '../directory/rules.ts';
-import { AppError } from '../http/errors.ts';
 import { t, type MessageKey } from '../i18n/messages.ts';
 import type { ChatAccess } from '../messaging/access.ts';
 import type { MeetingRow } from './service.ts';
+import { checkController } from './host.ts';
 
 /**
  * Attendance of a meeting: joins and leaves per participant (`meeting_attendance`, written by
@@ -16,7 +16,7 @@ import type { MeetingRow } from './service.ts';
 
 /** Who attended and for how long; which families (a student and their guardians) did not come at all. */
 export async function attendance(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, now = new Date()): Promise<Attendance> {
-  if (meeting.host_person_id !== access.person.id && !access.isStaff) throw new AppError('meeting_host_only', 403);
+  if (!access.isStaff) await checkController(ctx, meeting, access.person.id);
   return attendanceOf(ctx.db, meeting, now);
 }
 

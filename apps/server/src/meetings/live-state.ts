@@ -2,7 +2,7 @@ import type { LiveState } from '@parta/protocol';
 import type { AppContext } from '../context.ts';
 import { fullName } from '../directory/rules.ts';
 import { isStaffRoles, type ChatAccess } from '../messaging/access.ts';
-import { decisionOf, removedPeople } from './decisions.ts';
+import { cohostIds, decisionOf, removedPeople } from './decisions.ts';
 import { live } from './live.ts';
 import { waitingList } from './lobby.ts';
 import { REACTION_TTL_MS, presentMeeting, type MeetingRow } from './service.ts';
@@ -21,7 +21,9 @@ export async function liveState(ctx: AppContext, meeting: MeetingRow, access: Ch
   const row = { ...fresh, room: Number(fresh.room) };
   const decision = await decisionOf(ctx.db, row, access.person.id);
   const removed = !mine && decision.removed;
-  const isHost = row.host_person_id === access.person.id;
+  const cohosts = await cohostIds(ctx.db, meeting.id);
+  const isCohost = cohosts.has(access.person.id) && !decision.removed;
+  const controls = row.host_person_id === access.person.id || isCohost;
   const [present, hands] = await Promise.all([
     ctx.db
       .selectFrom('meeting_attendance')
@@ -56,13 +58,26 @@ export async function liveState(ctx: AppContext, meeting: MeetingRow, access: Ch
         isHost: r.person_id === row.host_person_id,
         isStaff: isStaffRoles(r.roles),
         handRaisedAt: handOf.get(r.person_id) ?? null,
-        feeds: p ? [...p.feeds].filter(([, f]) => f.up).map(([feedId, f]) => ({ feedId, kind: f.kind, audioMuted: f.audioMuted, videoStopped: f.videoStopped })) : [],
+        isCohost: cohosts.has(r.person_id),
+        feeds: p
+          ? [...p.feeds].filter(([, f]) => f.up).map(([feedId, f]) => ({ feedId, kind: f.kind, audioMuted: f.audioMuted, videoStopped: f.videoStopped }))
+          : [],
       };
     }),
     hands: raised.map((h) => ({ personId: h.person_id, name: fullName(h), at: h.raised_at.toISOString() })),
-    reactions: state.reactions.filter((r) => now.getTime() - r.at.getTime() < REACTION_TTL_MS).map((r) => ({ personId: r.personId, emoji: r.emoji, at: r.at.toISOString() })),
-    me: { participantId: mine?.id ?? null, removed, audioMutedByHost: meP?.loaded ? meP.audioMutedByHost : decision.audioMuted, videoStoppedByHost: meP?.loaded ? meP.videoStoppedByHost : decision.videoStopped },
-    waiting: isHost ? await waitingList(ctx.db, meeting.id, now) : [],
-    removed: isHost ? (await removedPeople(ctx.db, meeting.id)).map((r) => ({ personId: r.personId, name: fullName(r) })) : [],
+    reactions: state.reactions
+      .filter((r) => now.getTime() - r.at.getTime() < REACTION_TTL_MS)
+      .map((r) => ({ personId: r.personId, emoji: r.emoji, at: r.at.toISOString() })),
+    me: {
+      participantId: mine?.id ?? null,
+      removed,
+      audioMutedByHost: meP?.loaded ? meP.audioMutedByHost : decision.audioMuted,
+      videoStoppedByHost: meP?.loaded ? meP.videoStoppedByHost : decision.videoStopped,
+      isCohost,
+      unmuteAsked: decision.unmuteAsked,
+    },
+    spotlightPersonId: row.spotlight_person_id && presentIds.has(row.spotlight_person_id) ? row.spotlight_person_id : null,
+    waiting: controls ? await waitingList(ctx.db, meeting.id, now) : [],
+    removed: controls ? (await removedPeople(ctx.db, meeting.id)).map((r) => ({ personId: r.personId, name: fullName(r) })) : [],
   };
 }

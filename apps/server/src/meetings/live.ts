@@ -1,4 +1,4 @@
-import type { MediaAdapter } from '../media/adapter.ts';
+import type { MediaAdapter, SubscribedStream } from '../media/adapter.ts';
 
 /**
  * The signalling state of running meetings in this process: who publishes which feed, through
@@ -26,6 +26,8 @@ export interface LiveParticipantState {
   isStaff: boolean;
   feeds: Map<number, LiveFeedState>;
   subscriptions: Set<string>;
+  /** The one multistream subscription (streams.ts): its media handle and what it carries now. */
+  multistream: { handleId: string; streams: SubscribedStream[]; pendingOffer?: string | null } | null;
   audioMutedByHost: boolean;
   videoStoppedByHost: boolean;
   /** The host's decisions were read from the database (decisions.ts). */
@@ -58,7 +60,7 @@ class LiveRegistry {
     const m = this.meeting(meetingId);
     let p = m.participants.get(personId);
     if (!p || p.participantId !== participantId) {
-      p = { participantId, name: '', isStaff: false, feeds: new Map(), subscriptions: new Set(), audioMutedByHost: p?.audioMutedByHost ?? false, videoStoppedByHost: p?.videoStoppedByHost ?? false, loaded: p?.loaded ?? false, mediaLostAt: null };
+      p = { participantId, name: '', isStaff: false, feeds: new Map(), subscriptions: new Set(), multistream: null, audioMutedByHost: p?.audioMutedByHost ?? false, videoStoppedByHost: p?.videoStoppedByHost ?? false, loaded: p?.loaded ?? false, mediaLostAt: null };
       m.participants.set(personId, p);
     }
     return p;
@@ -90,8 +92,22 @@ class LiveRegistry {
     adapter.onEvent((e) => {
       const h = this.handles.get(e.handleId);
       if (!h) {
+        // Janus changed a multistream subscription itself (a publisher left): keep its streams and
+        // the offer for the client's next `PUT /streams` (streams.ts).
+        if (e.type === 'streams')
+          for (const m of this.meetings.values())
+            for (const p of m.participants.values())
+              if (p.multistream?.handleId === e.handleId) {
+                p.multistream.streams = e.streams;
+                if (e.offer) p.multistream.pendingOffer = e.offer;
+              }
         // A subscription hung up: forget it wherever it is.
-        if (e.type === 'hangup') for (const m of this.meetings.values()) for (const p of m.participants.values()) p.subscriptions.delete(e.handleId);
+        if (e.type === 'hangup')
+          for (const m of this.meetings.values())
+            for (const p of m.participants.values()) {
+              p.subscriptions.delete(e.handleId);
+              if (p.multistream?.handleId === e.handleId) p.multistream = null;
+            }
         return;
       }
       const p = this.meetings.get(h.meetingId)?.participants.get(h.personId);
@@ -121,6 +137,7 @@ class LiveRegistry {
         for (const p of m.participants.values()) {
           p.feeds.clear();
           p.subscriptions.clear();
+          p.multistream = null;
         }
       }
       this.handles.clear();

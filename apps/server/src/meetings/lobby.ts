@@ -7,7 +7,7 @@ import { decide, type Decision } from './decisions.ts';
 /**
  * The waiting room. With `meetings.lobby` on, a person other than the host who has not been
  * admitted waits: their join answers 409 `meeting_lobby` and puts them (or keeps them) in
- * `meeting_lobby`; their client asks again every few seconds. The host admits one person or
+ * `meeting_lobby` (co-hosts never wait); their client asks again every few seconds. The host admits one person or
  * everyone waiting; an admission is a decision (decisions.ts), kept when they leave and come back.
  * Lock works as before: a locked meeting refuses even the waiting room.
  */
@@ -16,8 +16,14 @@ import { decide, type Decision } from './decisions.ts';
 export const LOBBY_TIMEOUT_MS = 30_000;
 
 /** Refuses a join into the waiting room (and records the wait), unless no waiting is due. */
-export async function checkLobby(ctx: AppContext, meeting: { id: string; lobby: boolean; host_person_id: string }, personId: string, decision: Decision, now: Date): Promise<void> {
-  if (!meeting.lobby || personId === meeting.host_person_id || decision.admitted) return;
+export async function checkLobby(
+  ctx: AppContext,
+  meeting: { id: string; lobby: boolean; host_person_id: string },
+  personId: string,
+  decision: Decision,
+  now: Date,
+): Promise<void> {
+  if (!meeting.lobby || personId === meeting.host_person_id || decision.admitted || decision.cohost) return;
   await ctx.db
     .insertInto('meeting_lobby')
     .values({ meeting_id: meeting.id, person_id: personId, since: now, seen_at: now })

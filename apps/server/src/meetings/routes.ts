@@ -23,6 +23,10 @@ import {
   Subscribed,
   SubstreamBody,
   FeedKind,
+  UnmuteAnswerBody,
+  StreamsBody,
+  StreamsState,
+  StreamSubstreamBody,
 } from '@parta/protocol';
 import type { AppContext } from '../context.ts';
 import { me } from '../http/auth.ts';
@@ -34,6 +38,7 @@ import { endAbandoned, leaveMeeting, sweepAbsent, sweepLostMedia } from './prese
 import * as polls from './polls.ts';
 import { live } from './live.ts';
 import { liveState } from './live-state.ts';
+import * as streams from './streams.ts';
 
 const tags = ['meetings'];
 const errors = { 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody };
@@ -151,9 +156,38 @@ export function meetingsRoutes(app: FastifyInstance, ctx: AppContext): void {
     return { ok: true as const };
   });
 
-  r.post('/api/v1/meetings/:id/host', { schema: { tags, summary: 'Host controls: mute, mute all, stop video, remove, lock, end, hand over, lower a hand', params: MeetingParams, body: HostAction, response: { 200: ok, ...errors } } }, async (request) => {
+  r.put('/api/v1/meetings/:id/streams', { schema: { tags, summary: 'Multistream: the feeds I receive on my one subscription (audio of each, video of those asked); returns the offer to answer when it changed', params: MeetingParams, body: StreamsBody, response: { 200: StreamsState, ...errors } } }, async (request) => {
+    const m = await meeting(request);
+    return streams.updateStreams(ctx, m.meeting, m.access, request.body.feeds);
+  });
+
+  r.post('/api/v1/meetings/:id/streams/answer', { schema: { tags, summary: 'My SDP answer to the multistream offer', params: MeetingParams, body: AnswerBody, response: { 200: ok, ...errors } } }, async (request) => {
+    const m = await meeting(request);
+    await streams.answerStreams(ctx, m.meeting, m.access, request.body.sdp);
+    return { ok: true as const };
+  });
+
+  r.post('/api/v1/meetings/:id/streams/substream', { schema: { tags, summary: "Pick the simulcast layer (0 = lowest) of one feed's video on my multistream subscription", params: MeetingParams, body: StreamSubstreamBody, response: { 200: ok, ...errors } } }, async (request) => {
+    const m = await meeting(request);
+    await streams.setFeedSubstream(ctx, m.meeting, m.access, request.body.feedId, request.body.substream);
+    return { ok: true as const };
+  });
+
+  r.delete('/api/v1/meetings/:id/streams', { schema: { tags, summary: 'Close my multistream subscription', params: MeetingParams, response: { 200: ok, ...errors } } }, async (request) => {
+    const m = await meeting(request);
+    await streams.closeStreams(ctx, m.meeting, m.access);
+    return { ok: true as const };
+  });
+
+  r.post('/api/v1/meetings/:id/host', { schema: { tags, summary: 'Host and co-host controls: mute, ask to unmute, mute all, stop video, remove, lock, end, spotlight, lower a hand; the host alone grants co-hosts and hands over', params: MeetingParams, body: HostAction, response: { 200: ok, ...errors } } }, async (request) => {
     const m = await meeting(request);
     await hostAction(ctx, m.meeting, m.access, request.body);
+    return { ok: true as const };
+  });
+
+  r.post('/api/v1/meetings/:id/unmute-request', { schema: { tags, summary: "Answer the host's request to turn my microphone on (the request is cleared either way)", params: MeetingParams, body: UnmuteAnswerBody, response: { 200: ok, ...errors } } }, async (request) => {
+    const m = await meeting(request);
+    await svc.answerUnmute(ctx, m.meeting, m.access, request.body.accept);
     return { ok: true as const };
   });
 

@@ -21,6 +21,8 @@ export const OPENS_BEFORE_MS = 15 * 60_000;
 /** A participant whose client has not been heard from for this long has left (network gone). */
 export const PRESENCE_TIMEOUT_MS = 30_000;
 export const REACTION_TTL_MS = 15_000;
+/** Cameras and screen shares one meeting's room accepts. */
+export const MAX_PUBLISHERS = 100;
 
 const CHANNEL_KINDS = ['school_channel', 'class_channel'];
 
@@ -191,19 +193,14 @@ async function ensureRoom(ctx: AppContext, meeting: MeetingRow): Promise<void> {
   if (state.roomReady && adapter.ready()) return;
   await viaMedia(ctx, async () => {
     if (!(await adapter.roomExists(meeting.room))) {
-      const members = await ctx.db
-        .selectFrom('chat_members')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('chat_id', '=', meeting.chat_id)
-        .where('left_at', 'is', null)
-        .executeTakeFirstOrThrow();
       await adapter.createRoom({
         room: meeting.room,
         secret: meeting.room_secret,
         pin: meeting.room_pin,
         description: meeting.id,
-        // Every member may publish a camera; a few screen shares on top.
-        publishers: Math.min(Number(members.n) + 4, 100),
+        // Room for a whole class's cameras and screen shares. (Counting the chat's member rows gave
+        // 5 for a parents' chat, whose parents are members through the class: the sixth camera was refused.)
+        publishers: MAX_PUBLISHERS,
         // The sum of the camera's simulcast layers (web meetings/layers.ts: 900 + 300 + 100 kbit/s):
         // a lower cap would starve the full-size layer first.
         bitrate: 1_300_000,
@@ -275,7 +272,7 @@ export async function joinMeeting(
   return { participantId: participantId! };
 }
 
-async function openParticipant(ctx: AppContext, meeting: MeetingRow, access: ChatAccess): Promise<LiveParticipantState> {
+export async function openParticipant(ctx: AppContext, meeting: MeetingRow, access: ChatAccess): Promise<LiveParticipantState> {
   if (meeting.ended_at) throw new AppError('meeting_ended', 409);
   const open = await ctx.db
     .selectFrom('meeting_attendance')
@@ -424,6 +421,15 @@ export async function moderateFeed(ctx: AppContext, meeting: MeetingRow, feedId:
   await viaMedia(ctx, () => media(ctx).moderate({ room: meeting.room, secret: meeting.room_secret, feedId, mid, mute }));
   if (what === 'audio') f.audioMuted = mute;
   else f.videoStopped = mute;
+}
+
+/** My answer to the host's request to unmute: either way the request is cleared; the microphone is the client's. */
+export async function answerUnmute(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, accept: boolean): Promise<void> {
+  await openParticipant(ctx, meeting, access);
+  const d = await decisionOf(ctx.db, meeting, access.person.id);
+  if (!d.unmuteAsked) throw new AppError('not_found', 404);
+  if (accept && d.audioMuted) throw new AppError('meeting_host_only', 403);
+  await decide(ctx.db, meeting.id, access.person.id, { unmuteAsked: false });
 }
 
 export async function raiseHand(ctx: AppContext, meeting: MeetingRow, access: ChatAccess, raised: boolean): Promise<void> {

@@ -20,6 +20,8 @@ export interface MeetingsTable {
   mute_on_entry: Generated<boolean>;
   /** Waiting room: others wait until the host admits them. */
   lobby: Generated<boolean>;
+  /** The speaker the host put in the spotlight for everyone (null: none). */
+  spotlight_person_id: Generated<string | null>;
   room: Int8;
   room_secret: string;
   room_pin: string;
@@ -57,6 +59,10 @@ export interface MeetingDecisionsTable {
   removed: Generated<boolean>;
   /** Let in from the waiting room (kept for rejoins). */
   admitted: Generated<boolean>;
+  /** Has the host's controls too (granted and revoked by the host). */
+  cohost: Generated<boolean>;
+  /** The host asked them to turn their microphone on; cleared when they answer. */
+  unmute_asked_at: Generated<Date | null>;
   updated_at: Generated<Date>;
 }
 

@@ -1,11 +1,12 @@
-import { JoinedMeeting, LiveState, Published, Subscribed } from '@parta/protocol';
+import { JoinedMeeting, LiveState } from '@parta/protocol';
 import type { z } from 'zod';
 import { api } from '../app/state.ts';
 import { ApiError } from '../lib/api.ts';
 import { pickSpeaker, type AudioLevel } from './speaking.ts';
-import { SIMULCAST_ENCODINGS, initialLayer, linkSample, nextLayer, type Layer, type LayerState, type LinkSample } from './layers.ts';
-
-type Ice = z.infer<typeof JoinedMeeting>['iceServers'];
+import type { Layer } from './layers.ts';
+import { Publisher, type Ice } from './publisher.ts';
+import { Subscriber } from './subscriber.ts';
+import { layerCeiling, spoke, visibleTiles, type FeedInfo } from './visible.ts';
 
 export interface RemoteTile {
   key: string;
@@ -13,7 +14,8 @@ export interface RemoteTile {
   personId: string;
   name: string;
   kind: 'camera' | 'screen';
-  stream: MediaStream;
+  /** The feed's video (no audio: that plays from `MeetingView.audio`); null until it arrives. */
+  stream: MediaStream | null;
   audioMuted: boolean;
   videoStopped: boolean;
 }
@@ -22,7 +24,17 @@ export interface MeetingView {
   phase: 'joining' | 'waiting' | 'live' | 'reconnecting' | 'ended' | 'removed' | 'error';
   error: unknown;
   live: LiveState | null;
+  /** The large tile of the speaker view (null in the grid). */
+  main: RemoteTile | null;
+  /** The grid's current page, or the speaker view's strip: only these tiles' video is received. */
   tiles: RemoteTile[];
+  /** Every remote feed's audio, whether its tile is on screen or not. */
+  audio: { feedId: number; stream: MediaStream }[];
+  layout: 'grid' | 'speaker';
+  page: number;
+  pages: number;
+  /** My own choice of a speaker to keep large (local; the host's spotlight is for everyone). */
+  pinnedPersonId: string | null;
   local: MediaStream | null;
   screen: MediaStream | null;
   micOn: boolean;
@@ -35,48 +47,43 @@ export interface MeetingView {
   speakingPersonId: string | null;
 }
 
-interface Sub {
-  id: string;
-  pc: RTCPeerConnection;
-  stream: MediaStream;
-  feedId: number;
-  kind: 'camera' | 'screen';
-  /** The simulcast layer asked for, adapted to what arrives (layers.ts). */
-  layer: LayerState;
-}
-
-/** How often each camera's reception is read to choose its simulcast layer. */
+/** How often each shown camera's reception is read to choose its simulcast layer. */
 const LAYER_SAMPLE_MS = 3000;
-
 const POLL_MS = 1500;
-
-/** Waits for ICE gathering to finish (no trickle: the SDP goes to Parta once, complete). */
-function gathered(pc: RTCPeerConnection, timeoutMs = 3000): Promise<void> {
-  if (pc.iceGatheringState === 'complete') return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      if (pc.iceGatheringState !== 'complete') return;
-      pc.removeEventListener('icegatheringstatechange', done);
-      resolve();
-    };
-    pc.addEventListener('icegatheringstatechange', done);
-    setTimeout(resolve, timeoutMs);
-  });
-}
+/** Tiles in the speaker view's strip: the last N who spoke. */
+const LAST_N = 4;
 
 /**
  * One participant's side of a meeting. Every SDP goes through Parta's API, which checks
  * membership and forwards it to the media server; media flows straight between the browser and
- * the SFU. Publishing uses simulcast (three VP8 layers); each remote feed is its own subscription.
+ * the SFU. Two PeerConnections at most are sent on (camera, screen; publisher.ts) and ONE receives
+ * every feed (subscriber.ts): the audio of all, the video of the tiles on screen (visible.ts).
  */
 export class MeetingClient {
-  view: MeetingView = { phase: 'joining', error: null, live: null, tiles: [], local: null, screen: null, micOn: true, camOn: true, audioOnly: false, lowBandwidth: false, speakerPersonId: null, speakingPersonId: null };
+  view: MeetingView = {
+    phase: 'joining',
+    error: null,
+    live: null,
+    main: null,
+    tiles: [],
+    audio: [],
+    layout: 'grid',
+    page: 0,
+    pages: 1,
+    pinnedPersonId: null,
+    local: null,
+    screen: null,
+    micOn: true,
+    camOn: true,
+    audioOnly: false,
+    lowBandwidth: false,
+    speakerPersonId: null,
+    speakingPersonId: null,
+  };
   private listeners = new Set<() => void>();
   private ice: Ice = [];
-  private pub: RTCPeerConnection | null = null;
-  private screenPub: RTCPeerConnection | null = null;
-  private subs = new Map<number, Sub>();
-  private pending = new Set<number>();
+  private readonly pub: Publisher;
+  private readonly sub: Subscriber;
   private timer: ReturnType<typeof setInterval> | null = null;
   private speakerTimer: ReturnType<typeof setInterval> | null = null;
   private layerTimer: ReturnType<typeof setInterval> | null = null;
@@ -86,6 +93,8 @@ export class MeetingClient {
   private recovering = false;
   private myPersonId: string | null = null;
   private devices = { audio: undefined as string | undefined, video: undefined as string | undefined };
+  private pageSize = 9;
+  private recentSpeakers: string[] = [];
 
   constructor(
     readonly meetingId: string,
@@ -94,6 +103,13 @@ export class MeetingClient {
     this.adaptive = opts.adaptLayers ?? true;
     this.view.audioOnly = Boolean(opts.audioOnly);
     if (opts.audioOnly) this.view.camOn = false;
+    const path = (p: string) => this.path(p);
+    this.pub = new Publisher(path, () => this.ice);
+    this.sub = new Subscriber(
+      path,
+      () => this.ice,
+      () => this.arrange(),
+    );
   }
 
   subscribe(l: () => void) {
@@ -123,8 +139,8 @@ export class MeetingClient {
     }
     await this.poll();
     this.timer = setInterval(() => void this.poll(), POLL_MS);
-    this.speakerTimer = setInterval(() => void this.detectSpeaker(), 1000);
-    if (this.adaptive) this.layerTimer = setInterval(() => void this.adaptLayers(), LAYER_SAMPLE_MS);
+    this.speakerTimer = setInterval(() => this.detectSpeaker(), 1000);
+    if (this.adaptive) this.layerTimer = setInterval(() => void this.sub.adapt(), LAYER_SAMPLE_MS);
   }
 
   /** Joins; in the waiting room (409 `meeting_lobby`) asks again every 3 s until the host admits. Null when stopped. */
@@ -141,30 +157,8 @@ export class MeetingClient {
     }
   }
 
-  /** The highest layer to ask for: the lowest with "save data" or when many cameras are shown. */
-  private layerCeiling(): Layer {
-    return this.view.lowBandwidth || this.subs.size >= 4 ? 0 : 2;
-  }
-
-  /** Reads each camera's inbound video and moves its layer down on loss or jitter, up after a clean run. */
-  private async adaptLayers() {
-    const ceiling = this.layerCeiling();
-    for (const s of [...this.subs.values()]) {
-      if (s.kind !== 'camera' || this.view.audioOnly) continue;
-      const stats = await s.pc.getStats().catch(() => null);
-      let video: LinkSample | null = null;
-      let audioJitter: number | null = null;
-      stats?.forEach((r: { type: string; kind?: string; packetsReceived?: number; packetsLost?: number; jitter?: number }) => {
-        if (r.type === 'inbound-rtp' && r.kind === 'video') video = { packetsReceived: r.packetsReceived ?? 0, packetsLost: r.packetsLost ?? 0, jitter: r.jitter ?? 0 };
-        if (r.type === 'inbound-rtp' && r.kind === 'audio' && (r.packetsReceived ?? 0) > 0) audioJitter = r.jitter ?? 0;
-      });
-      if (!video) continue;
-      const sample = linkSample(video, audioJitter);
-      const next = nextLayer(s.layer, sample, ceiling);
-      const changed = next.layer !== s.layer.layer;
-      s.layer = next;
-      if (changed) await api.post(this.path(`/subscriptions/${s.id}/substream`), null, { substream: next.layer }).catch(() => {});
-    }
+  private layerCeiling(shownVideos: number): Layer {
+    return layerCeiling(shownVideos, this.view.lowBandwidth);
   }
 
   private async openLocal() {
@@ -179,37 +173,10 @@ export class MeetingClient {
     this.set({ local: stream });
   }
 
-  private newPc() {
-    return new RTCPeerConnection({ iceServers: this.ice, bundlePolicy: 'max-bundle' });
-  }
-
-  private async publishCamera(): Promise<void> {
-    this.pub?.close();
-    const pc = this.newPc();
-    this.pub = pc;
-    const local = this.view.local!;
-    const audio = local.getAudioTracks()[0];
-    if (audio) pc.addTransceiver(audio, { direction: 'sendonly', streams: [local] });
-    const video = local.getVideoTracks()[0];
-    if (video) {
-      pc.addTransceiver(video, {
-        direction: 'sendonly',
-        streams: [local],
-        // Simulcast: weak subscribers get a lower layer from the SFU.
-        sendEncodings: SIMULCAST_ENCODINGS.map((e) => ({ ...e })),
-      });
-    }
-    await this.negotiatePublish(pc, 'camera');
-    pc.addEventListener('connectionstatechange', () => {
-      if (pc.connectionState === 'failed' && this.pub === pc && !this.stopped) void this.recover();
+  private publishCamera() {
+    return this.pub.publishCamera(this.view.local!, () => {
+      if (!this.stopped) void this.recover();
     });
-  }
-
-  private async negotiatePublish(pc: RTCPeerConnection, kind: 'camera' | 'screen') {
-    await pc.setLocalDescription(await pc.createOffer());
-    await gathered(pc);
-    const answer = await api.post(this.path('/publish'), Published, { kind, sdp: pc.localDescription!.sdp, simulcast: kind === 'camera' });
-    await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
   }
 
   /** A dropped network or a restarted media server: join again and publish again. */
@@ -225,14 +192,12 @@ export class MeetingClient {
   }
 
   private async rejoin() {
-    for (const s of this.subs.values()) s.pc.close();
-    this.subs.clear();
-    this.set({ tiles: [] });
+    await this.sub.reset(false);
     for (let attempt = 0; !this.stopped; attempt++) {
       try {
         if (!(await this.join())) return;
         await this.publishCamera();
-        if (this.view.screen) await this.publishScreen(this.view.screen);
+        if (this.view.screen) await this.pub.publishScreen(this.view.screen);
         this.set({ phase: 'live' });
         return;
       } catch (err) {
@@ -275,7 +240,7 @@ export class MeetingClient {
       // The server timed us out (network gap): join again.
       void this.recover();
     }
-    if (this.view.phase === 'reconnecting' && live.me.participantId && this.pub?.connectionState === 'connected') this.set({ phase: 'live' });
+    if (this.view.phase === 'reconnecting' && live.me.participantId && this.pub.connected()) this.set({ phase: 'live' });
     const audioTrack = this.view.local?.getAudioTracks()[0];
     if (audioTrack) audioTrack.enabled = this.view.micOn && !live.me.audioMutedByHost;
     if (live.me.audioMutedByHost && this.view.micOn) this.view.micOn = false;
@@ -284,66 +249,106 @@ export class MeetingClient {
       videoTrack.enabled = false;
       this.view.camOn = false;
     }
-    const remote = live.participants.filter((p) => p.personId !== this.myPersonId).flatMap((p) => p.feeds.map((f) => ({ p, f })));
-    const wanted = new Set(remote.map((r) => r.f.feedId));
-    for (const [feedId, s] of this.subs) {
-      if (wanted.has(feedId)) continue;
-      s.pc.close();
-      this.subs.delete(feedId);
-      void api.delete(this.path(`/subscriptions/${s.id}`)).catch(() => {});
-    }
-    for (const { f } of remote) if (!this.subs.has(f.feedId) && !this.pending.has(f.feedId)) void this.subscribeFeed(f.feedId, f.kind);
-    const tiles: RemoteTile[] = [];
-    for (const { p, f } of remote) {
-      const s = this.subs.get(f.feedId);
-      if (s) tiles.push({ key: `${f.feedId}`, feedId: f.feedId, personId: p.personId, name: p.name, kind: f.kind, stream: s.stream, audioMuted: f.audioMuted, videoStopped: f.videoStopped });
-    }
-    this.set({ live, tiles });
+    this.view = { ...this.view, live };
+    this.arrange();
   }
 
-  private async subscribeFeed(feedId: number, kind: 'camera' | 'screen') {
-    this.pending.add(feedId);
-    try {
-      const audioOnly = this.view.audioOnly && kind === 'camera';
-      const substream = this.layerCeiling();
-      const sub = await api.post(this.path('/subscribe'), Subscribed, { feedId, audioOnly, substream });
-      const pc = this.newPc();
-      const stream = new MediaStream();
-      pc.addEventListener('track', (e) => stream.addTrack(e.track));
-      await pc.setRemoteDescription({ type: 'offer', sdp: sub.sdp });
-      await pc.setLocalDescription(await pc.createAnswer());
-      await gathered(pc);
-      await api.post(this.path(`/subscriptions/${sub.subscriptionId}/answer`), null, { sdp: pc.localDescription!.sdp });
-      pc.addEventListener('connectionstatechange', () => {
-        if (pc.connectionState === 'failed' && this.subs.get(feedId)?.pc === pc) {
-          pc.close();
-          this.subs.delete(feedId);
-        }
-      });
-      if (this.stopped) pc.close();
-      else this.subs.set(feedId, { id: sub.subscriptionId, pc, stream, feedId, kind, layer: initialLayer(substream) });
-    } catch {
-      /* Not flowing yet, or gone: the next poll tries again. */
-    } finally {
-      this.pending.delete(feedId);
-    }
+  /** The remote feeds in order of arrival, with their people. */
+  private feeds() {
+    const live = this.view.live;
+    if (!live) return [];
+    return live.participants
+      .filter((p) => p.personId !== this.myPersonId)
+      .flatMap((p) =>
+        p.feeds.map((f) => ({ feedId: f.feedId, personId: p.personId, kind: f.kind, name: p.name, audioMuted: f.audioMuted, videoStopped: f.videoStopped })),
+      );
   }
 
-  /** The loudest remote participant over the last second (inbound audio level); muted ones never (speaking.ts). */
-  private async detectSpeaker() {
+  /** Decides which tiles show, asks the subscription for their video and everyone's audio, and publishes the view. */
+  private arrange() {
+    const live = this.view.live;
+    const feeds = this.feeds();
+    const shown = visibleTiles<FeedInfo & (typeof feeds)[number]>(feeds, {
+      layout: this.view.layout,
+      page: this.view.page,
+      pageSize: this.pageSize,
+      spotlight: live?.spotlightPersonId ?? null,
+      pinned: this.view.pinnedPersonId,
+      speaker: this.view.speakerPersonId,
+      recentSpeakers: this.recentSpeakers,
+      lastN: LAST_N,
+    });
+    const onScreen = new Set([...(shown.main ? [shown.main.feedId] : []), ...shown.tiles.map((t) => t.feedId)]);
+    const video = (feedId: number) => !this.view.audioOnly && onScreen.has(feedId);
+    if (!this.stopped && this.view.phase !== 'joining' && this.view.phase !== 'waiting')
+      void this.sub.want(
+        feeds.map((f) => ({ feedId: f.feedId, video: video(f.feedId) })),
+        this.layerCeiling([...onScreen].length),
+      );
+    const tile = (f: (typeof feeds)[number]): RemoteTile => {
+      const m = this.sub.mediaOf(f.feedId);
+      return {
+        key: `${f.feedId}`,
+        feedId: f.feedId,
+        personId: f.personId,
+        name: f.name,
+        kind: f.kind,
+        stream: m ? m.video : null,
+        audioMuted: f.audioMuted,
+        videoStopped: f.videoStopped,
+      };
+    };
+    const audio = feeds.flatMap((f) => {
+      const m = this.sub.mediaOf(f.feedId);
+      return m && m.audio.getAudioTracks().length ? [{ feedId: f.feedId, stream: m.audio }] : [];
+    });
+    this.set({ main: shown.main ? tile(shown.main) : null, tiles: shown.tiles.map(tile), audio, page: shown.page, pages: shown.pages });
+  }
+
+  setLayout(layout: 'grid' | 'speaker') {
+    this.view = { ...this.view, layout };
+    this.arrange();
+  }
+
+  setPage(page: number) {
+    this.view = { ...this.view, page };
+    this.arrange();
+  }
+
+  /** Tiles per grid page, from the window's size. */
+  setPageSize(n: number) {
+    if (n === this.pageSize) return;
+    this.pageSize = n;
+    this.arrange();
+  }
+
+  /** Pins a speaker for me (null: unpin). */
+  pin(personId: string | null) {
+    this.view = { ...this.view, pinnedPersonId: personId };
+    this.arrange();
+  }
+
+  /** My answer to the host's request to turn the microphone on. */
+  async answerUnmute(accept: boolean) {
+    await api.post(this.path('/unmute-request'), null, { accept });
+    if (accept && !this.view.micOn) this.toggleMic();
+    await this.poll();
+  }
+
+  /** The loudest remote participant now (receivers' audio levels); muted ones never (speaking.ts). */
+  private detectSpeaker() {
     const levels: AudioLevel[] = [];
-    for (const t of this.view.tiles) {
-      const s = this.subs.get(t.feedId);
-      if (!s || t.kind !== 'camera') continue;
-      const stats = await s.pc.getStats().catch(() => null);
-      let level = 0;
-      stats?.forEach((r: { type: string; kind?: string; audioLevel?: number }) => {
-        if (r.type === 'inbound-rtp' && r.kind === 'audio') level = Math.max(level, r.audioLevel ?? 0);
-      });
-      levels.push({ personId: t.personId, level, muted: t.audioMuted });
+    const byFeed = this.sub.levels();
+    for (const f of this.feeds()) {
+      if (f.kind !== 'camera') continue;
+      levels.push({ personId: f.personId, level: byFeed.get(f.feedId) ?? 0, muted: f.audioMuted });
     }
     const next = pickSpeaker(levels, this.view.speakerPersonId);
-    if (next.speaker !== this.view.speakerPersonId || next.speaking !== this.view.speakingPersonId) this.set({ speakerPersonId: next.speaker, speakingPersonId: next.speaking });
+    if (next.speaking) this.recentSpeakers = spoke(this.recentSpeakers, next.speaking);
+    if (next.speaker !== this.view.speakerPersonId || next.speaking !== this.view.speakingPersonId) {
+      this.view = { ...this.view, speakerPersonId: next.speaker, speakingPersonId: next.speaking };
+      this.arrange();
+    }
   }
 
   toggleMic() {
@@ -362,32 +367,26 @@ export class MeetingClient {
 
   async setLowBandwidth(on: boolean) {
     this.set({ lowBandwidth: on });
-    const ceiling = this.layerCeiling();
-    for (const s of this.subs.values()) {
-      s.layer = initialLayer(ceiling);
-      await api.post(this.path(`/subscriptions/${s.id}/substream`), null, { substream: ceiling }).catch(() => {});
-    }
+    await this.sub.setCeiling(this.layerCeiling(this.view.tiles.length + (this.view.main ? 1 : 0)));
   }
 
-  /** Switches between audio-only and audio with video: publishes again and resubscribes. */
+  /** Switches between audio-only and audio with video: publishes again; the subscription drops or adds the video. */
   async setAudioOnly(on: boolean) {
     this.set({ audioOnly: on, camOn: !on });
     await this.openLocal();
     await this.publishCamera();
-    for (const s of this.subs.values()) {
-      s.pc.close();
-      void api.delete(this.path(`/subscriptions/${s.id}`)).catch(() => {});
-    }
-    this.subs.clear();
-    await this.poll();
+    this.arrange();
   }
 
   async chooseDevice(kind: 'audio' | 'video', deviceId: string) {
     this.devices[kind] = deviceId;
-    const track = (await navigator.mediaDevices.getUserMedia(kind === 'audio' ? { audio: { deviceId: { exact: deviceId } } } : { video: { deviceId: { exact: deviceId }, width: 640, height: 480 } })).getTracks()[0]!;
+    const track = (
+      await navigator.mediaDevices.getUserMedia(
+        kind === 'audio' ? { audio: { deviceId: { exact: deviceId } } } : { video: { deviceId: { exact: deviceId }, width: 640, height: 480 } },
+      )
+    ).getTracks()[0]!;
     track.enabled = kind === 'audio' ? this.view.micOn : this.view.camOn;
-    const sender = this.pub?.getSenders().find((s) => s.track?.kind === track.kind);
-    await sender?.replaceTrack(track);
+    await this.pub.replaceTrack(track);
     const local = this.view.local;
     if (local) {
       for (const old of kind === 'audio' ? local.getAudioTracks() : local.getVideoTracks()) {
@@ -402,24 +401,14 @@ export class MeetingClient {
   async startScreen() {
     const stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
     stream.getVideoTracks()[0]?.addEventListener('ended', () => void this.stopScreen());
-    await this.publishScreen(stream);
+    await this.pub.publishScreen(stream);
     this.set({ screen: stream });
-  }
-
-  private async publishScreen(stream: MediaStream) {
-    this.screenPub?.close();
-    const pc = this.newPc();
-    this.screenPub = pc;
-    for (const t of stream.getVideoTracks()) pc.addTransceiver(t, { direction: 'sendonly', streams: [stream] });
-    await this.negotiatePublish(pc, 'screen');
   }
 
   async stopScreen() {
     this.view.screen?.getTracks().forEach((t) => t.stop());
-    this.screenPub?.close();
-    this.screenPub = null;
     this.set({ screen: null });
-    await api.post(this.path('/unpublish'), null, { kind: 'screen' }).catch(() => {});
+    await this.pub.stopScreen();
   }
 
   async stop(leave = true) {
@@ -428,13 +417,11 @@ export class MeetingClient {
     if (this.timer) clearInterval(this.timer);
     if (this.speakerTimer) clearInterval(this.speakerTimer);
     if (this.layerTimer) clearInterval(this.layerTimer);
-    for (const s of this.subs.values()) s.pc.close();
-    this.subs.clear();
-    this.pub?.close();
-    this.screenPub?.close();
+    await this.sub.close(false);
+    this.pub.close();
     this.view.local?.getTracks().forEach((t) => t.stop());
     this.view.screen?.getTracks().forEach((t) => t.stop());
     if (leave) await api.post(this.path('/leave'), null).catch(() => {});
-    this.set({ tiles: [], local: null, screen: null });
+    this.set({ main: null, tiles: [], audio: [], local: null, screen: null });
   }
 }

@@ -17,6 +17,7 @@ import * as m0232 from './0232_consultations.ts';
 import * as m0200 from './0200_bots.ts';
 import * as m0210 from './0210_import.ts';
 import * as m0250 from './0250_notify_reach.ts';
+import * as m0240 from './0240_meeting_cohosts.ts';
 
 /**
  * Every migration, in order. The same list runs on PGlite and on PostgreSQL.
@@ -41,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   '0200_bots': m0200,
   '0210_import': m0210,
   '0250_notify_reach': m0250,
+  '0240_meeting_cohosts': m0240,
 };
