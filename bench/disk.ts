@@ -36,4 +36,6 @@ try {
 } finally {
   await probe.stop();
 }
-console.log(`all: ${over} of ${n} flushes over ${BOUND} ms (${n ? ((100 * over) / n).toFixed(1) : '0'} %)${n && over / n > 0.01 ? `: more than 1 %, so expect a p99 over ${BOUND} ms at any rate from a server that commits each message before it answers` : ''}`);
+console.log(
+  `all: ${over} of ${n} flushes over ${BOUND} ms (${n ? ((100 * over) / n).toFixed(1) : '0'} %)${n && over / n > 0.01 ? `: more than 1 %, so expect a p99 over ${BOUND} ms at any rate from a server that commits each message before it answers` : ''}`,
+);

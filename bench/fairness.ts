@@ -30,7 +30,14 @@ try {
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   const port = (t.app.server.address() as AddressInfo).port;
   const base = `http://127.0.0.1:${port}`;
-  const phones = [DEMO_PHONES.classTeacher5A, DEMO_PHONES.guardian5A, DEMO_PHONES.guardian6B, DEMO_PHONES.classTeacher6B, DEMO_PHONES.subjectTeacher, DEMO_PHONES.admin];
+  const phones = [
+    DEMO_PHONES.classTeacher5A,
+    DEMO_PHONES.guardian5A,
+    DEMO_PHONES.guardian6B,
+    DEMO_PHONES.classTeacher6B,
+    DEMO_PHONES.subjectTeacher,
+    DEMO_PHONES.admin,
+  ];
   const users: { token: string }[] = [];
   for (let i = 0; i < USERS; i++) users.push(await t.signIn(phones[i % phones.length]!));
   const attacker = await t.signIn(DEMO_PHONES.student5A);
@@ -72,7 +79,9 @@ try {
   console.log(`fairness: ${USERS} users asking for their chat list, ${SECONDS} s quiet, ${SECONDS} s while one connection floods (${t.runtime.ctx.dbKind})`);
   console.log(`  quiet:   ${quiet.count} requests, p50 ${quiet.percentile(50).toFixed(1)} ms, p99 ${q.toFixed(1)} ms`);
   console.log(`  flooded: ${abused.count} requests, p50 ${abused.percentile(50).toFixed(1)} ms, p99 ${a.toFixed(1)} ms`);
-  console.log(`  attacker: ${report.sent} frames written, ${report.connections} connections, closes ${JSON.stringify(report.closes)}, answers ${JSON.stringify(report.errors)}`);
+  console.log(
+    `  attacker: ${report.sent} frames written, ${report.connections} connections, closes ${JSON.stringify(report.closes)}, answers ${JSON.stringify(report.errors)}`,
+  );
   console.log(`  p99 flooded / quiet = ${ratio.toFixed(2)}: ${ratio <= 2 ? 'within 2x' : 'NOT within 2x'}`);
   if (STRICT && ratio > 2) process.exitCode = 1;
 } finally {

@@ -31,7 +31,9 @@ export async function benchIdle(databaseUrl: string, count: number, opts: IdleOp
     await sleep(10_000);
     const after = procUsage(server.child.pid!);
     const open = all.filter((m) => m.ws && m.ws.readyState === m.ws.OPEN).length;
-    console.log(`idle: ${open} authenticated connections open on one process; server RSS ${mib(after.rssBytes)} (${((after.rssBytes - before.rssBytes) / open / 1024).toFixed(1)} KiB per connection over the baseline); target < 1536 MiB`);
+    console.log(
+      `idle: ${open} authenticated connections open on one process; server RSS ${mib(after.rssBytes)} (${((after.rssBytes - before.rssBytes) / open / 1024).toFixed(1)} KiB per connection over the baseline); target < 1536 MiB`,
+    );
   } finally {
     for (const m of all) m.ws?.terminate();
     await server.stop();

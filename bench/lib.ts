@@ -154,13 +154,19 @@ export interface StepResult {
 export function printStep(label: string, r: StepResult): void {
   const f = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
   const send = r.sendP50 !== undefined ? `  send answered p50 ${f(r.sendP50)} p99 ${f(r.sendP99 ?? NaN)} ms` : '';
-  const waitedFor = (q: { percent: number; worst: number } | undefined) => (q ? `waited for a CPU ${q.percent.toFixed(0)}%, worst ${q.worst.toFixed(0)} ms in 100` : '');
-  const server = r.cpuPercent !== undefined ? `  server CPU ${r.cpuPercent.toFixed(0)}%${r.serverRunQueue ? ` (${waitedFor(r.serverRunQueue)})` : ''}  RSS ${mib(r.rssBytes ?? 0)}` : '';
+  const waitedFor = (q: { percent: number; worst: number } | undefined) =>
+    q ? `waited for a CPU ${q.percent.toFixed(0)}%, worst ${q.worst.toFixed(0)} ms in 100` : '';
+  const server =
+    r.cpuPercent !== undefined
+      ? `  server CPU ${r.cpuPercent.toFixed(0)}%${r.serverRunQueue ? ` (${waitedFor(r.serverRunQueue)})` : ''}  RSS ${mib(r.rssBytes ?? 0)}`
+      : '';
   const others =
     (r.postgresCpuPercent !== undefined ? `  PostgreSQL CPU ${r.postgresCpuPercent.toFixed(0)}%` : '') +
     (r.stealPercent !== undefined ? `  steal ${r.stealPercent.toFixed(1)}%` : '') +
     (r.generatorCpuPercent !== undefined ? `  generator CPU ${r.generatorCpuPercent.toFixed(0)}%` : '') +
-    (r.generatorRunQueue || r.generatorLoop ? ` (${[waitedFor(r.generatorRunQueue), r.generatorLoop ? `loop delay p99 ${f(r.generatorLoop.p99)} max ${f(r.generatorLoop.max)} ms, GC ${r.generatorLoop.gcMs.toFixed(0)} ms, longest ${f(r.generatorLoop.gcMaxMs)}` : ''].filter(Boolean).join('; ')})` : '') +
+    (r.generatorRunQueue || r.generatorLoop
+      ? ` (${[waitedFor(r.generatorRunQueue), r.generatorLoop ? `loop delay p99 ${f(r.generatorLoop.p99)} max ${f(r.generatorLoop.max)} ms, GC ${r.generatorLoop.gcMs.toFixed(0)} ms, longest ${f(r.generatorLoop.gcMaxMs)}` : ''].filter(Boolean).join('; ')})`
+      : '') +
     (r.diskSyncMax !== undefined ? `  disk fdatasync p99 ${f(r.diskSyncP99 ?? NaN)} max ${f(r.diskSyncMax)} ms` : '');
   console.log(
     `${label.padEnd(6)} S=${String(r.rate).padStart(5)}/s  sent ${r.sent}${r.failed ? ` (failed ${r.failed})` : ''}  deliveries expected ${r.expected} received ${r.received} loss ${r.loss}  ` +
@@ -339,7 +345,19 @@ export class StepMeters {
     this.startedAt = performance.now();
   }
 
-  take(): Pick<StepResult, 'cpuPercent' | 'rssBytes' | 'postgresCpuPercent' | 'generatorCpuPercent' | 'generatorLoop' | 'stealPercent' | 'serverRunQueue' | 'generatorRunQueue' | 'diskSyncP99' | 'diskSyncMax'> {
+  take(): Pick<
+    StepResult,
+    | 'cpuPercent'
+    | 'rssBytes'
+    | 'postgresCpuPercent'
+    | 'generatorCpuPercent'
+    | 'generatorLoop'
+    | 'stealPercent'
+    | 'serverRunQueue'
+    | 'generatorRunQueue'
+    | 'diskSyncP99'
+    | 'diskSyncMax'
+  > {
     const usage1 = this.pid ? procUsage(this.pid) : null;
     const pg1 = postgresCpu();
     const gen = process.cpuUsage(this.gen0);

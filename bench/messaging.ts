@@ -73,7 +73,6 @@ function benchId(frame: Buffer): number | null {
   return end < 0 ? null : Number(frame.toString('latin1', i + MARK.length, end));
 }
 
-
 /** One open-loop step: `rate` messages per second for `seconds`, then waits for deliveries to settle. */
 async function runStep(
   rate: number,
@@ -170,7 +169,12 @@ async function warmUp(sendOne: (room: number, id: number) => Promise<boolean>, c
   while (counters.received < R * M && performance.now() - start < 30_000) await sleep(50);
 }
 
-async function ramp(label: string, sendOne: (room: number, id: number) => Promise<boolean>, counters: Counters, pid: number | null): Promise<StepResult | null> {
+async function ramp(
+  label: string,
+  sendOne: (room: number, id: number) => Promise<boolean>,
+  counters: Counters,
+  pid: number | null,
+): Promise<StepResult | null> {
   await turns.ready();
   await turns.run(() => warmUp(sendOne, counters));
   // From 100 messages/s up by a quarter per step; then --refine N steps between the last rate
@@ -237,7 +241,9 @@ async function benchParta(databaseUrl: string): Promise<StepResult | null> {
     const onFrame = (data: Buffer) => {
       if (data[9] !== 0x75 /* u: an update */) {
         const sent = data.subarray(0, SENT.length).equals(SENT);
-        const ref = sent ? Number(data.toString('latin1', SENT.length, data.indexOf(0x22, SENT.length))) : Number((JSON.parse(data.toString()) as { ref?: string }).ref);
+        const ref = sent
+          ? Number(data.toString('latin1', SENT.length, data.indexOf(0x22, SENT.length)))
+          : Number((JSON.parse(data.toString()) as { ref?: string }).ref);
         answers.get(ref)?.(sent, data);
         answers.delete(ref);
         return;
@@ -275,7 +281,9 @@ async function benchParta(databaseUrl: string): Promise<StepResult | null> {
           if (!ok && failures++ < 3) console.log(`  send failed: ${frame.toString().slice(0, 200)}`);
           resolve(ok);
         });
-        sender.ws!.send(JSON.stringify({ type: 'send', ref: String(id), chatId: r.chatId, message: { clientId: crypto.randomUUID(), text: `b:${id} ${TEXT}` } }));
+        sender.ws!.send(
+          JSON.stringify({ type: 'send', ref: String(id), chatId: r.chatId, message: { clientId: crypto.randomUUID(), text: `b:${id} ${TEXT}` } }),
+        );
       });
     };
     const sendOverHttp = async (room: number, id: number) => {
@@ -283,13 +291,16 @@ async function benchParta(databaseUrl: string): Promise<StepResult | null> {
       const sender = r.members[Math.floor(Math.random() * r.members.length)]!;
       const t0 = performance.now();
       sentAt.set(id, t0);
-      const res = await postJson(agent, `${server.baseUrl}/api/v1/chats/${r.chatId}/messages`, sender.token!, { clientId: crypto.randomUUID(), text: `b:${id} ${TEXT}` });
+      const res = await postJson(agent, `${server.baseUrl}/api/v1/chats/${r.chatId}/messages`, sender.token!, {
+        clientId: crypto.randomUUID(),
+        text: `b:${id} ${TEXT}`,
+      });
       counters.send.add(performance.now() - t0);
       const ok = res.status === 200 || res.status === 201;
       if (!ok && failures++ < 3) console.log(`  send failed: ${res.status} ${res.body.slice(0, 200)}`);
       return ok;
     };
-    console.log(`Parta: sending over ${SEND_OVER === 'ws' ? 'the sender\'s WebSocket (send frames)' : 'HTTP POST'}`);
+    console.log(`Parta: sending over ${SEND_OVER === 'ws' ? "the sender's WebSocket (send frames)" : 'HTTP POST'}`);
     return await ramp('parta', SEND_OVER === 'ws' ? sendOverSocket : sendOverHttp, counters, server.child.pid!);
   } finally {
     // In its own turn: stopping 3,000 connections is not part of the other server's try.
@@ -302,7 +313,9 @@ async function benchParta(databaseUrl: string): Promise<StepResult | null> {
 
 async function benchBare(): Promise<StepResult | null> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'bench/bare-server.ts'), String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'bench/bare-server.ts'), String(port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.once('data', () => resolve());
     child.once('exit', (code) => reject(new Error(`bare server exited ${code}`)));
@@ -359,10 +372,18 @@ async function main() {
       await sleep(DISK_SECONDS * 1000);
       const d = probe.take(P99_BOUND);
       console.log(`disk alone, before anything starts (${DISK_SECONDS} s): ${formatDiskSyncs(d, P99_BOUND)}`);
-      if (d.n > 0 && d.over / d.n > 0.01) console.log(`  over 1 % of idle flushes take longer than the p99 bound: expect Parta, which commits each message before it answers, to fail its steps by that alone (npm run bench:disk)`);
+      if (d.n > 0 && d.over / d.n > 0.01)
+        console.log(
+          `  over 1 % of idle flushes take longer than the p99 bound: expect Parta, which commits each message before it answers, to fail its steps by that alone (npm run bench:disk)`,
+        );
     }
     if (opt.idle) {
-      await benchIdle(db.url, Number(opt.idle === 'true' ? 10_000 : opt.idle), { members: M, seedConcurrency: SEED_CONCURRENCY, signInConcurrency: SIGNIN_CONCURRENCY, parta: PARTA });
+      await benchIdle(db.url, Number(opt.idle === 'true' ? 10_000 : opt.idle), {
+        members: M,
+        seedConcurrency: SEED_CONCURRENCY,
+        signInConcurrency: SIGNIN_CONCURRENCY,
+        parta: PARTA,
+      });
       return;
     }
     let parta: StepResult | null = null;

@@ -53,15 +53,28 @@ try {
     const n = Math.min(200, FAMILIES - start);
     const users = await db
       .insertInto('users')
-      .values(Array.from({ length: n }, (_, i) => ({ phone: `+7955${String(start + i).padStart(7, '0')}`, first_name: 'Родитель', last_name: `№${start + i}` })))
+      .values(
+        Array.from({ length: n }, (_, i) => ({ phone: `+7955${String(start + i).padStart(7, '0')}`, first_name: 'Родитель', last_name: `№${start + i}` })),
+      )
       .returning('id')
       .execute();
     const persons = await db
       .insertInto('persons')
-      .values(users.map((u, i) => ({ school_id: chatRow.school_id, last_name: `Родитель${start + i}`, first_name: 'Мария', roles: ['guardian' as const], user_id: u.id })))
+      .values(
+        users.map((u, i) => ({
+          school_id: chatRow.school_id,
+          last_name: `Родитель${start + i}`,
+          first_name: 'Мария',
+          roles: ['guardian' as const],
+          user_id: u.id,
+        })),
+      )
       .returning(['id', 'user_id'])
       .execute();
-    await db.insertInto('chat_members').values(persons.map((p) => ({ chat_id: channel.id, person_id: p.id, user_id: p.user_id! }))).execute();
+    await db
+      .insertInto('chat_members')
+      .values(persons.map((p) => ({ chat_id: channel.id, person_id: p.id, user_id: p.user_id! })))
+      .execute();
     const sessions = await db
       .insertInto('sessions')
       .values(users.flatMap((u) => Array.from({ length: DEVICES }, () => ({ user_id: u.id, token_hash: crypto.randomBytes(16).toString('hex') }))))
@@ -72,13 +85,22 @@ try {
       .values(
         sessions.map((s) => {
           const sub = ps.subscribe();
-          return { user_id: s.user_id, session_id: s.id, endpoint: sub.endpoint, p256dh: sub.keys.p256dh, auth: sub.keys.auth, expires_at: new Date(Date.now() + 86_400_000) };
+          return {
+            user_id: s.user_id,
+            session_id: s.id,
+            endpoint: sub.endpoint,
+            p256dh: sub.keys.p256dh,
+            auth: sub.keys.auth,
+            expires_at: new Date(Date.now() + 86_400_000),
+          };
         }),
       )
       .execute();
   }
   const devices = FAMILIES * DEVICES;
-  console.log(`${FAMILIES} families × ${DEVICES} devices = ${devices} subscriptions in 5А's channel (${t.runtime.ctx.dbKind}, set up in ${((performance.now() - setup0) / 1000).toFixed(1)} s); ${CONCURRENCY} pushes in flight at most`);
+  console.log(
+    `${FAMILIES} families × ${DEVICES} devices = ${devices} subscriptions in 5А's channel (${t.runtime.ctx.dbKind}, set up in ${((performance.now() - setup0) / 1000).toFixed(1)} s); ${CONCURRENCY} pushes in flight at most`,
+  );
 
   const before = ps.received.length;
   const sentAt = Date.now();
@@ -92,9 +114,13 @@ try {
   const afterFanout: number[] = [];
   for (let i = 0; i < 5; i++) afterFanout.push(await sendOnce(`Ещё одно ${i}`));
   const rejected = ps.rejected.length;
-  console.log(`sender's answer: alone (median of 20) ${median(alone).toFixed(1)} ms; the message to ${devices} devices ${answer.toFixed(1)} ms; the next sends while pushes go (median of 5) ${median(afterFanout).toFixed(1)} ms`);
+  console.log(
+    `sender's answer: alone (median of 20) ${median(alone).toFixed(1)} ms; the message to ${devices} devices ${answer.toFixed(1)} ms; the next sends while pushes go (median of 5) ${median(afterFanout).toFixed(1)} ms`,
+  );
   console.log(`pushes received: ${pushes.length} of ${devices}, first after ${first} ms, last after ${last} ms; ${rejected} refused (bad VAPID or payload)`);
-  console.log(`push throughput: ${((pushes.length / Math.max(1, last - first)) * 1000).toFixed(0)} pushes/s (first to last), ${((pushes.length / last) * 1000).toFixed(0)} pushes/s from the send`);
+  console.log(
+    `push throughput: ${((pushes.length / Math.max(1, last - first)) * 1000).toFixed(0)} pushes/s (first to last), ${((pushes.length / last) * 1000).toFixed(0)} pushes/s from the send`,
+  );
   console.log(`all ${devices} within ${BOUND_MS / 1000} s: ${last <= BOUND_MS && pushes.length === devices && rejected === 0 ? 'yes' : 'NO'}`);
 } finally {
   await worker?.stop();

@@ -29,12 +29,16 @@ export interface Member {
 export function postJson(agent: http.Agent, url: string, token: string, body: unknown): Promise<{ status: number; body: string }> {
   const data = Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': data.length } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': data.length } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(data);
   });
@@ -71,7 +75,14 @@ export async function seed(databaseUrl: string, classes: number, perClass: numbe
       const members: Member[] = [];
       for (let i = 0; i < perClass; i++) {
         const phone = phoneOf(base + i);
-        await createPerson(ctx, school.id, { lastName: 'Ученик', firstName: `№${r}-${i}`, roles: ['student'], birthDate: '2010-03-01', phone, classId: cls.id });
+        await createPerson(ctx, school.id, {
+          lastName: 'Ученик',
+          firstName: `№${r}-${i}`,
+          roles: ['student'],
+          birthDate: '2010-03-01',
+          phone,
+          classId: cls.id,
+        });
         members.push({ phone });
       }
       rooms[r] = members;

@@ -20,7 +20,9 @@ import { createTestApp } from '../apps/server/src/testing/harness.ts';
 import { args, postgresCpu, postgresCpuBetween } from './lib.ts';
 
 const opt = args(process.argv.slice(2));
-const SIZES = String(opt.sizes ?? '1,2,8,32').split(',').map(Number);
+const SIZES = String(opt.sizes ?? '1,2,8,32')
+  .split(',')
+  .map(Number);
 const SENDS = Number(opt.sends ?? 3000);
 process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -30,7 +32,8 @@ try {
   const teacher = await actor(t, DEMO_PHONES.classTeacher5A);
   const chats = [await chatOf(t, teacher, 'parents', '5А'), await chatOf(t, teacher, 'class', '5А'), await chatOf(t, teacher, 'staff')];
   const batcher = sendBatcher(t.runtime.ctx);
-  const send = (n: number) => batcher.submit(batchedSend(teacher, chats[n % chats.length]!.id, crypto.randomUUID(), `Родительское собрание в четверг в 18:00, кабинет 21. №${n}`));
+  const send = (n: number) =>
+    batcher.submit(batchedSend(teacher, chats[n % chats.length]!.id, crypto.randomUUID(), `Родительское собрание в четверг в 18:00, кабинет 21. №${n}`));
   const run = async (size: number, total: number) => {
     for (let i = 0; i < total; i += size) {
       const group = await Promise.all(Array.from({ length: size }, (_, j) => send(i + j)));

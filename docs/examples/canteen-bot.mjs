@@ -42,7 +42,9 @@ bot.callbackQuery('today', async (ctx) => {
 
 bot.callbackQuery('week', async (ctx) => {
   await ctx.answerCallbackQuery({ text: 'Отправляю файл' });
-  const text = Object.entries(MENU).map(([d, m]) => `${d}: ${m}`).join('\n');
+  const text = Object.entries(MENU)
+    .map(([d, m]) => `${d}: ${m}`)
+    .join('\n');
   await ctx.replyWithDocument(new InputFile(Buffer.from(text), 'menu.txt'), { caption: 'Меню на неделю' });
 });
 

@@ -61,7 +61,9 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
   });
   // Per-IP limits live in Redis when several processes serve one site (in memory while it is down), else in memory.
-  const limiterRedis = ctx.config.redisUrl ? new Redis(ctx.config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
+  const limiterRedis = ctx.config.redisUrl
+    ? new Redis(ctx.config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false })
+    : undefined;
   if (limiterRedis) {
     limiterRedis.on('error', () => {}); // reconnects by itself; the store logs the outage
     app.addHook('onClose', async () => void limiterRedis.quit().catch(() => limiterRedis.disconnect()));

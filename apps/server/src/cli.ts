@@ -11,7 +11,11 @@ async function main() {
     console.log(USAGE);
     return;
   }
-  const { values } = parseArgs({ args: rest, options: { phone: { type: 'string' }, name: { type: 'string' }, out: { type: 'string' }, from: { type: 'string' }, force: { type: 'boolean' } }, strict: true });
+  const { values } = parseArgs({
+    args: rest,
+    options: { phone: { type: 'string' }, name: { type: 'string' }, out: { type: 'string' }, from: { type: 'string' }, force: { type: 'boolean' } },
+    strict: true,
+  });
   let config;
   try {
     config = loadConfig({ PARTA_LOG_LEVEL: 'warn', ...process.env });

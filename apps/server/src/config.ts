@@ -104,12 +104,21 @@ const Env = z.object({
   PARTA_OIDC_CLIENT_ID: z.string().min(1).optional(),
   PARTA_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   PARTA_OIDC_REDIRECT_URI: z.url({ protocol: /^https?$/ }).optional(),
-  PARTA_OIDC_SCOPES: z.string().regex(/(^| )openid( |$)/, 'must include openid').default('openid'),
-  PARTA_OIDC_CLAIM: z.string().regex(/^[A-Za-z0-9_.:-]+$/).default('sub'),
+  PARTA_OIDC_SCOPES: z
+    .string()
+    .regex(/(^| )openid( |$)/, 'must include openid')
+    .default('openid'),
+  PARTA_OIDC_CLAIM: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]+$/)
+    .default('sub'),
   PARTA_OIDC_MATCH: z.enum(['source_id', 'phone']).default('source_id'),
   PARTA_OIDC_NAME: z.string().max(100).optional(),
   PARTA_OIDC_SCHOOL_ID: z.uuid().optional(),
-  PARTA_SMTP_URL: z.string().regex(/^smtps?:\/\//).optional(),
+  PARTA_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//)
+    .optional(),
   PARTA_MAIL_FROM: z.string().default('Parta <parta@localhost>'),
   PARTA_EMAIL_DIGEST_HOURS: z.coerce.number().int().min(1).max(720).default(24),
 });

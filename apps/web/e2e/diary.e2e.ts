@@ -153,7 +153,9 @@ test('a teacher attaches a file to homework; the student downloads it from the h
   await teacher.locator('button.journal-head').last().click();
   const dialog = teacher.getByRole('dialog');
   await dialog.getByLabel('Домашнее задание').fill('Задачи из файла, № 1–5');
-  await dialog.locator('input[type="file"]').setInputFiles({ name: 'задачи.txt', mimeType: 'text/plain', buffer: Buffer.from('1) 1/2 + 1/3\n2) 3/4 - 1/8\n', 'utf8') });
+  await dialog
+    .locator('input[type="file"]')
+    .setInputFiles({ name: 'задачи.txt', mimeType: 'text/plain', buffer: Buffer.from('1) 1/2 + 1/3\n2) 3/4 - 1/8\n', 'utf8') });
   await dialog.getByRole('button', { name: /Скачать задачи\.txt/ }).waitFor();
   await noSeriousAxe(teacher, 'lesson editor with a file');
   await dialog.getByRole('button', { name: 'Сохранить' }).click();

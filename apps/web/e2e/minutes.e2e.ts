@@ -31,7 +31,12 @@ test('the teacher writes the agenda and a decision and publishes the minutes; a 
   await signIn(parent, server, PHONES.parent);
   const chatId = await parentsChatOf(teacher);
   const startsAt = new Date(Date.now() + 2 * 3600_000).toISOString();
-  const scheduled = await apiAs(server, await token(teacher), 'POST', `/api/v1/chats/${chatId}/meetings`, { title: 'Итоги четверти', agenda: ['Успеваемость'], startsAt, durationMinutes: 45 });
+  const scheduled = await apiAs(server, await token(teacher), 'POST', `/api/v1/chats/${chatId}/meetings`, {
+    title: 'Итоги четверти',
+    agenda: ['Успеваемость'],
+    startsAt,
+    durationMinutes: 45,
+  });
   assert.equal(scheduled.status, 201);
   const meetingId = scheduled.body.id as string;
 
@@ -59,7 +64,10 @@ test('the teacher writes the agenda and a decision and publishes the minutes; a 
   const message = parent.locator('article').filter({ hasText: 'Протокол родительского собрания «Итоги четверти»' });
   await message.waitFor({ timeout: 20_000 });
   await message.getByText(/\.pdf/).first().waitFor();
-  await message.getByText(/\.docx/).first().waitFor();
+  await message
+    .getByText(/\.docx/)
+    .first()
+    .waitFor();
   // The card of the meeting shows the decision to parents too.
   await parent.locator(`[data-meeting="${meetingId}"]`).getByText('Решили: Провести экскурсию 15 декабря').waitFor();
   await noSeriousAxe(parent, 'chat with minutes');

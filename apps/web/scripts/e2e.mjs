@@ -14,11 +14,17 @@ if (process.env.PARTA_E2E_BUILD !== '0' || !fs.existsSync(path.join(web, 'dist/i
   await build({ root: web, logLevel: 'warn' });
 }
 const filter = process.argv[2];
-const files = fs.readdirSync(path.join(web, 'e2e')).filter((f) => f.endsWith('.e2e.ts') && (!filter || f.includes(filter))).sort().map((f) => path.join(web, 'e2e', f));
+const files = fs
+  .readdirSync(path.join(web, 'e2e'))
+  .filter((f) => f.endsWith('.e2e.ts') && (!filter || f.includes(filter)))
+  .sort()
+  .map((f) => path.join(web, 'e2e', f));
 const tsx = require.resolve('tsx', { paths: [web] });
 // Output is shown as it comes and kept to count the results.
 let out = '';
-const child = spawn(process.execPath, ['--import', tsx, '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(process.execPath, ['--import', tsx, '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 child.stdout.on('data', (d) => {
   out += d;
   process.stdout.write(d);

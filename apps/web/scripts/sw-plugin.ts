@@ -21,7 +21,8 @@ export function serviceWorker(): Plugin {
         .map((f) => (f.startsWith('/') ? f : `/${f}`))
         .filter((f) => f !== '/index.html' && f !== '/sw.js');
       const version = createHash('sha256').update(files.join('\n')).digest('hex').slice(0, 12);
-      const source = fs.readFileSync(path.resolve(here, '../src/sw-source.js'), 'utf8')
+      const source = fs
+        .readFileSync(path.resolve(here, '../src/sw-source.js'), 'utf8')
         .replace('const PRECACHE = __PARTA_PRECACHE__;', `const PRECACHE = ${JSON.stringify(files)};`)
         .replace('const VERSION = __PARTA_VERSION__;', `const VERSION = ${JSON.stringify(version)};`);
       this.emitFile({ type: 'asset', fileName: 'sw.js', source });

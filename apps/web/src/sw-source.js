@@ -85,9 +85,7 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (request.mode === 'navigate') {
-    event.respondWith(
-      fetch(request).catch(async () => (await caches.match('/', { cacheName: SHELL })) ?? Response.error()),
-    );
+    event.respondWith(fetch(request).catch(async () => (await caches.match('/', { cacheName: SHELL })) ?? Response.error()));
     return;
   }
   if (url.pathname.startsWith('/api/')) {

@@ -13,7 +13,10 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
 export const Id = z.uuid();
 export const IdParam = z.object({ id: Id });
 export const Iso = z.string().describe('ISO 8601 timestamp');
-export const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).describe('YYYY-MM-DD');
+export const IsoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .describe('YYYY-MM-DD');
 
 export const Locale = z.enum(['ru', 'en']);
 export type Locale = z.infer<typeof Locale>;

@@ -16,7 +16,15 @@ const Text = (max: number) => z.string().trim().min(1).max(max);
 export const GradeValue = z.string().trim().min(1).max(8);
 
 export const WorkType = z.object({ id: Id, name: z.string(), weight: z.number() });
-export const ReportingPeriod = z.object({ id: Id, academicYearId: Id, kind: PeriodKind, number: z.number().int(), name: z.string(), startsOn: IsoDate, endsOn: IsoDate });
+export const ReportingPeriod = z.object({
+  id: Id,
+  academicYearId: Id,
+  kind: PeriodKind,
+  number: z.number().int(),
+  name: z.string(),
+  startsOn: IsoDate,
+  endsOn: IsoDate,
+});
 export type ReportingPeriod = z.infer<typeof ReportingPeriod>;
 export const Holiday = z.object({ id: Id, name: z.string(), startsOn: IsoDate, endsOn: IsoDate });
 export const Subject = z.object({ id: Id, name: z.string() });
@@ -37,17 +45,31 @@ export const DiarySettings = z.object({
 export type DiarySettings = z.infer<typeof DiarySettings>;
 
 export const UpdateDiarySettingsBody = z.object({ scale: GradeScale.optional(), periodKind: PeriodKind.optional() });
-export const WorkTypesBody = z.object({ workTypes: z.array(z.object({ id: Id.optional(), name: Text(60), weight: z.number().positive().max(10) })).min(1).max(30) });
+export const WorkTypesBody = z.object({
+  workTypes: z
+    .array(z.object({ id: Id.optional(), name: Text(60), weight: z.number().positive().max(10) }))
+    .min(1)
+    .max(30),
+});
 export const PeriodsBody = z.object({
   academicYearId: Id.optional(),
   kind: PeriodKind,
-  periods: z.array(z.object({ name: Text(40), startsOn: IsoDate, endsOn: IsoDate })).min(1).max(4),
-  holidays: z.array(z.object({ name: Text(60), startsOn: IsoDate, endsOn: IsoDate })).max(20).default([]),
+  periods: z
+    .array(z.object({ name: Text(40), startsOn: IsoDate, endsOn: IsoDate }))
+    .min(1)
+    .max(4),
+  holidays: z
+    .array(z.object({ name: Text(60), startsOn: IsoDate, endsOn: IsoDate }))
+    .max(20)
+    .default([]),
 });
 export const BellsBody = z.object({ bells: z.array(Bell).max(30) });
 export const SubjectBody = z.object({ name: Text(80) });
 export const TeachingBody = z.object({ personId: Id, subjectId: Id });
-export const GroupsBody = z.object({ subjectId: Id, groups: z.array(z.object({ groupNo: z.number().int().min(1).max(4), studentIds: z.array(Id).max(60) })).max(4) });
+export const GroupsBody = z.object({
+  subjectId: Id,
+  groups: z.array(z.object({ groupNo: z.number().int().min(1).max(4), studentIds: z.array(Id).max(60) })).max(4),
+});
 
 export const SlotInput = z.object({
   weekday: z.number().int().min(1).max(7),
@@ -70,7 +92,19 @@ export const TimetableChangeBody = z.object({
   toLessonNo: z.number().int().min(0).max(12).nullable().optional().describe('moved: the new lesson number'),
   note: z.string().trim().max(200).nullable().optional(),
 });
-export const TimetableChange = z.object({ id: Id, date: IsoDate, lessonNo: z.number().int(), groupNo: z.number().int().nullable(), kind: ChangeKind, subjectId: Id.nullable(), teacherId: Id.nullable(), room: z.string().nullable(), toDate: IsoDate.nullable(), toLessonNo: z.number().int().nullable(), note: z.string().nullable() });
+export const TimetableChange = z.object({
+  id: Id,
+  date: IsoDate,
+  lessonNo: z.number().int(),
+  groupNo: z.number().int().nullable(),
+  kind: ChangeKind,
+  subjectId: Id.nullable(),
+  teacherId: Id.nullable(),
+  room: z.string().nullable(),
+  toDate: IsoDate.nullable(),
+  toLessonNo: z.number().int().nullable(),
+  note: z.string().nullable(),
+});
 
 export const PersonRef = z.object({ id: Id, name: z.string() });
 export const HomeworkFile = z.object({ id: Id, name: z.string(), size: z.number() });
@@ -126,7 +160,13 @@ export type LessonAttendance = z.infer<typeof LessonAttendance>;
 export const FinalMark = z.object({ studentId: Id, subjectId: Id, periodId: Id.nullable(), value: z.string() });
 
 export const JournalQuery = z.object({ classId: Id, subjectId: Id, periodId: Id.optional(), groupNo: z.coerce.number().int().min(1).max(4).optional() });
-export const JournalStudent = z.object({ id: Id, lastName: z.string(), firstName: z.string(), average: z.number().nullable(), finalMark: z.string().nullable() });
+export const JournalStudent = z.object({
+  id: Id,
+  lastName: z.string(),
+  firstName: z.string(),
+  average: z.number().nullable(),
+  finalMark: z.string().nullable(),
+});
 export const Journal = z.object({
   classId: Id,
   className: z.string(),
@@ -146,10 +186,25 @@ export type Journal = z.infer<typeof Journal>;
 export const LessonPatchBody = z.object({ topic: z.string().trim().max(300).nullable().optional(), workTypeId: Id.nullable().optional() });
 export const HomeworkBody = z.object({ text: Text(4000), fileIds: z.array(Id).max(10).default([]), dueLessonId: Id.nullable().optional() });
 export const GradeBody = z.object({ value: GradeValue, workTypeId: Id.nullable().optional(), comment: z.string().trim().max(300).nullable().optional() });
-export const AttendanceBody = z.object({ marks: z.array(z.object({ studentId: Id, status: AttendanceStatus.nullable() })).min(1).max(60) });
+export const AttendanceBody = z.object({
+  marks: z
+    .array(z.object({ studentId: Id, status: AttendanceStatus.nullable() }))
+    .min(1)
+    .max(60),
+});
 export const FinalMarkBody = z.object({ studentId: Id, subjectId: Id, periodId: Id.nullable(), value: GradeValue });
 
-export const GradeChange = z.object({ lessonId: Id, studentId: Id, studentName: z.string(), subjectName: z.string(), date: IsoDate, oldValue: z.string().nullable(), newValue: z.string().nullable(), changedBy: PersonRef.nullable(), changedAt: Iso });
+export const GradeChange = z.object({
+  lessonId: Id,
+  studentId: Id,
+  studentName: z.string(),
+  subjectName: z.string(),
+  date: IsoDate,
+  oldValue: z.string().nullable(),
+  newValue: z.string().nullable(),
+  changedBy: PersonRef.nullable(),
+  changedAt: Iso,
+});
 export const GradeHistory = z.object({ changes: z.array(GradeChange) });
 
 export const WeekQuery = z.object({ date: IsoDate.optional() });
@@ -185,8 +240,24 @@ export const AttendanceSummary = z.object({
   marks: z.array(LessonAttendance.extend({ date: IsoDate, subjectName: z.string() })),
 });
 
-export const AbsenceBody = z.object({ fromDate: IsoDate, toDate: IsoDate, reason: z.enum(['ill', 'family', 'other']), comment: z.string().trim().max(300).nullable().optional() });
-export const AbsenceNotice = z.object({ id: Id, studentId: Id, studentName: z.string(), guardianName: z.string(), fromDate: IsoDate, toDate: IsoDate, reason: z.enum(['ill', 'family', 'other']), comment: z.string().nullable(), lessonsExcused: z.number().int(), createdAt: Iso });
+export const AbsenceBody = z.object({
+  fromDate: IsoDate,
+  toDate: IsoDate,
+  reason: z.enum(['ill', 'family', 'other']),
+  comment: z.string().trim().max(300).nullable().optional(),
+});
+export const AbsenceNotice = z.object({
+  id: Id,
+  studentId: Id,
+  studentName: z.string(),
+  guardianName: z.string(),
+  fromDate: IsoDate,
+  toDate: IsoDate,
+  reason: z.enum(['ill', 'family', 'other']),
+  comment: z.string().nullable(),
+  lessonsExcused: z.number().int(),
+  createdAt: Iso,
+});
 export type AbsenceNotice = z.infer<typeof AbsenceNotice>;
 export const AbsenceList = z.object({ notices: z.array(AbsenceNotice) });
 export type AbsenceList = z.infer<typeof AbsenceList>;
@@ -200,11 +271,56 @@ export const CalendarFeed = z.object({ url: z.string() });
 
 /** Diary events in the update stream, each sent to the accounts it concerns. */
 export const DiaryUpdates = [
-  z.object({ pos: z.number().int(), type: z.literal('diary.grade'), schoolId: Id, classId: Id, subjectId: Id, lessonId: Id, studentId: Id, grade: Grade.nullable() }).describe('A grade was set, changed or removed (null)'),
-  z.object({ pos: z.number().int(), type: z.literal('diary.attendance'), schoolId: Id, classId: Id, subjectId: Id, lessonId: Id, marks: z.array(z.object({ studentId: Id, status: AttendanceStatus.nullable() })) }),
-  z.object({ pos: z.number().int(), type: z.literal('diary.lesson'), schoolId: Id, classId: Id, subjectId: Id, lessonId: Id }).describe("A lesson's topic or work type changed: fetch again"),
-  z.object({ pos: z.number().int(), type: z.literal('diary.homework'), schoolId: Id, classId: Id, subjectId: Id, lessonId: Id, homeworkId: Id.nullable(), dueOn: IsoDate.nullable() }).describe('Homework set, changed or removed (null)'),
-  z.object({ pos: z.number().int(), type: z.literal('diary.absence'), schoolId: Id, classId: Id, studentId: Id, noticeId: Id, fromDate: IsoDate, toDate: IsoDate }).describe('A guardian announced an absence; to the class teacher and the family'),
+  z
+    .object({
+      pos: z.number().int(),
+      type: z.literal('diary.grade'),
+      schoolId: Id,
+      classId: Id,
+      subjectId: Id,
+      lessonId: Id,
+      studentId: Id,
+      grade: Grade.nullable(),
+    })
+    .describe('A grade was set, changed or removed (null)'),
+  z.object({
+    pos: z.number().int(),
+    type: z.literal('diary.attendance'),
+    schoolId: Id,
+    classId: Id,
+    subjectId: Id,
+    lessonId: Id,
+    marks: z.array(z.object({ studentId: Id, status: AttendanceStatus.nullable() })),
+  }),
+  z
+    .object({ pos: z.number().int(), type: z.literal('diary.lesson'), schoolId: Id, classId: Id, subjectId: Id, lessonId: Id })
+    .describe("A lesson's topic or work type changed: fetch again"),
+  z
+    .object({
+      pos: z.number().int(),
+      type: z.literal('diary.homework'),
+      schoolId: Id,
+      classId: Id,
+      subjectId: Id,
+      lessonId: Id,
+      homeworkId: Id.nullable(),
+      dueOn: IsoDate.nullable(),
+    })
+    .describe('Homework set, changed or removed (null)'),
+  z
+    .object({
+      pos: z.number().int(),
+      type: z.literal('diary.absence'),
+      schoolId: Id,
+      classId: Id,
+      studentId: Id,
+      noticeId: Id,
+      fromDate: IsoDate,
+      toDate: IsoDate,
+    })
+    .describe('A guardian announced an absence; to the class teacher and the family'),
   z.object({ pos: z.number().int(), type: z.literal('diary.signoff'), schoolId: Id, classId: Id, studentId: Id, weekStart: IsoDate }),
-  z.object({ pos: z.number().int(), type: z.literal('diary.timetable'), schoolId: Id, classId: Id }).describe("The class's timetable or a change of it: fetch again"),
+  z
+    .object({ pos: z.number().int(), type: z.literal('diary.timetable'), schoolId: Id, classId: Id })
+    .describe("The class's timetable or a change of it: fetch again"),
 ] as const;

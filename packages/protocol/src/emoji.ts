@@ -13,7 +13,8 @@ const RGI = (() => {
 })();
 const PICTOGRAPH = /^\p{Extended_Pictographic}\uFE0F?$/u;
 /** Without the `v` flag: a pictograph with skin tones, selectors and ZWJ joins; a flag; a keycap. */
-const FALLBACK = /^(?:\p{Extended_Pictographic}(?:\p{Emoji_Modifier}|\uFE0F)*(?:\u200D\p{Extended_Pictographic}(?:\p{Emoji_Modifier}|\uFE0F)*)*|\p{Regional_Indicator}{2}|[#*0-9]\uFE0F?\u20E3)$/u;
+const FALLBACK =
+  /^(?:\p{Extended_Pictographic}(?:\p{Emoji_Modifier}|\uFE0F)*(?:\u200D\p{Extended_Pictographic}(?:\p{Emoji_Modifier}|\uFE0F)*)*|\p{Regional_Indicator}{2}|[#*0-9]\uFE0F?\u20E3)$/u;
 
 export function isSingleEmoji(value: string): boolean {
   if (value.length === 0 || value.length > 32) return false;

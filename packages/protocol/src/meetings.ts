@@ -12,7 +12,7 @@ export const ScheduleMeetingBody = z.object({
   agenda: z.array(z.string().trim().min(1).max(300)).max(30).default([]),
   startsAt: z.iso.datetime({ offset: true }),
   durationMinutes: z.number().int().min(5).max(600),
-  kind: MeetingKind.exclude(['call']).optional().describe('Default: `lesson` in a class chat, `parents` in a parents\' chat, else `meeting`'),
+  kind: MeetingKind.exclude(['call']).optional().describe("Default: `lesson` in a class chat, `parents` in a parents' chat, else `meeting`"),
 });
 export type ScheduleMeetingBody = z.infer<typeof ScheduleMeetingBody>;
 
@@ -49,7 +49,11 @@ export const JoinedMeeting = z.object({ meeting: Meeting, participantId: Id, ice
 export const FeedKind = z.enum(['camera', 'screen']);
 export const PublishBody = z.object({ kind: FeedKind.default('camera'), sdp: z.string().min(10).max(100_000), simulcast: z.boolean().default(true) });
 export const Published = z.object({ feedId: z.number().int(), sdp: z.string() });
-export const SubscribeBody = z.object({ feedId: z.number().int(), audioOnly: z.boolean().default(false), substream: z.number().int().min(0).max(2).optional() });
+export const SubscribeBody = z.object({
+  feedId: z.number().int(),
+  audioOnly: z.boolean().default(false),
+  substream: z.number().int().min(0).max(2).optional(),
+});
 export const Subscribed = z.object({ subscriptionId: Id, sdp: z.string() });
 export const AnswerBody = z.object({ sdp: z.string().min(10).max(100_000) });
 export const SubstreamBody = z.object({ substream: z.number().int().min(0).max(2) });
@@ -76,12 +80,16 @@ export const LiveState = z.object({
     removed: z.boolean(),
     audioMutedByHost: z.boolean(),
     videoStoppedByHost: z.boolean(),
-    isCohost: z.boolean().default(false).describe('I have the host\'s controls too'),
+    isCohost: z.boolean().default(false).describe("I have the host's controls too"),
     unmuteAsked: z.boolean().default(false).describe('The host asks me to turn my microphone on'),
   }),
   spotlightPersonId: Id.nullable().default(null).describe('The speaker shown large to everyone'),
-  waiting: z.array(z.object({ personId: Id, name: z.string(), since: Iso })).describe('The waiting room, in order of arrival (host and co-hosts; empty for others)'),
-  removed: z.array(z.object({ personId: Id, name: z.string() })).describe('People the host removed (host and co-hosts; empty for others): they can be readmitted'),
+  waiting: z
+    .array(z.object({ personId: Id, name: z.string(), since: Iso }))
+    .describe('The waiting room, in order of arrival (host and co-hosts; empty for others)'),
+  removed: z
+    .array(z.object({ personId: Id, name: z.string() }))
+    .describe('People the host removed (host and co-hosts; empty for others): they can be readmitted'),
 });
 export type LiveState = z.infer<typeof LiveState>;
 
@@ -101,8 +109,10 @@ export const HostAction = z.discriminatedUnion('action', [
   z.object({ action: z.literal('end') }),
   z.object({ action: z.literal('hand_over'), personId: Id }),
   z.object({ action: z.literal('lower_hand'), personId: Id }),
-  z.object({ action: z.literal('ask_unmute'), personId: Id }).describe('Lift the host\'s mute and ask the person to turn the microphone on; they decide'),
-  z.object({ action: z.literal('cohost'), personId: Id, on: z.boolean() }).describe('Grant or revoke co-host (host only): a teacher, administrator or parent of the chat'),
+  z.object({ action: z.literal('ask_unmute'), personId: Id }).describe("Lift the host's mute and ask the person to turn the microphone on; they decide"),
+  z
+    .object({ action: z.literal('cohost'), personId: Id, on: z.boolean() })
+    .describe('Grant or revoke co-host (host only): a teacher, administrator or parent of the chat'),
   z.object({ action: z.literal('spotlight'), personId: Id.nullable() }).describe('Show this speaker large to everyone (null: nobody)'),
 ]);
 export const UnmuteAnswerBody = z.object({ accept: z.boolean() });
@@ -124,7 +134,9 @@ export const AttendanceRow = z.object({
 export const Attendance = z.object({
   meetingId: Id,
   attended: z.array(AttendanceRow),
-  absentFamilies: z.array(z.object({ studentId: Id, studentName: z.string(), guardians: z.array(z.string()) })).describe('Parent meetings and lessons: students none of whose family joined'),
+  absentFamilies: z
+    .array(z.object({ studentId: Id, studentName: z.string(), guardians: z.array(z.string()) }))
+    .describe('Parent meetings and lessons: students none of whose family joined'),
   absentMembers: z.array(z.object({ personId: Id, name: z.string() })),
 });
 export type Attendance = z.infer<typeof Attendance>;

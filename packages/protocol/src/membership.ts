@@ -13,7 +13,12 @@ export const Invitation = z.object({
 });
 export const CreateInvitationBody = z.object({
   personId: Id,
-  ttlHours: z.number().int().min(1).max(24 * 30).default(72),
+  ttlHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(72),
 });
 export const CreatedInvitation = Invitation.extend({
   code: z.string().describe('Shown once: give it to the person, on paper or by message'),

@@ -201,4 +201,3 @@ export async function chatBots(ctx: AppContext, chatId: string) {
     .execute();
   return rows.map((r) => ({ personId: r.person_id, name: r.name, username: r.username, readsAll: !r.privacy }));
 }
-

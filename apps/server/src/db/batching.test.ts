@@ -38,7 +38,12 @@ describe('group commit (Batcher)', () => {
   test('a batch holds at most `max` items; an Error answers its own item only', async () => {
     const g = gated();
     const b = new Batcher(g.run, { max: 2, concurrency: 1 });
-    const all = [1, -2, 3, 4, 5].map((n) => b.submit(n).then((v) => ({ v }), (err: Error) => ({ err: err.message })));
+    const all = [1, -2, 3, 4, 5].map((n) =>
+      b.submit(n).then(
+        (v) => ({ v }),
+        (err: Error) => ({ err: err.message }),
+      ),
+    );
     for (let i = 0; i < 3; i++) await g.open();
     // The first runs alone at once; the rest queue behind it, two at a time.
     assert.deepEqual(g.batches, [[1], [-2, 3], [4, 5]]);

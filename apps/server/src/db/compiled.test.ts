@@ -5,7 +5,7 @@ import { createTestApp } from '../testing/harness.ts';
 import { compileOnce } from './compiled.ts';
 
 describe('compileOnce', () => {
-  test('builds once, then runs with each call\'s parameters, on the real database', async () => {
+  test("builds once, then runs with each call's parameters, on the real database", async () => {
     const t = await createTestApp();
     try {
       const db = t.runtime.ctx.db;
@@ -14,7 +14,13 @@ describe('compileOnce', () => {
         builds++;
         return on.selectFrom('schools').select('name').where('name', '=', name).where('timezone', 'is not', null).limit(limit);
       });
-      await db.insertInto('schools').values([{ name: 'Школа № 1', timezone: 'Europe/Moscow' }, { name: 'Школа № 2', timezone: 'Europe/Moscow' }]).execute();
+      await db
+        .insertInto('schools')
+        .values([
+          { name: 'Школа № 1', timezone: 'Europe/Moscow' },
+          { name: 'Школа № 2', timezone: 'Europe/Moscow' },
+        ])
+        .execute();
       assert.deepEqual((await db.executeQuery(bySchool(db, 'Школа № 1', 5))).rows, [{ name: 'Школа № 1' }]);
       assert.deepEqual((await db.executeQuery(bySchool(db, 'Школа № 2', 5))).rows, [{ name: 'Школа № 2' }]);
       assert.deepEqual((await db.executeQuery(bySchool(db, 'Школа № 2', 0))).rows, []);

@@ -15,7 +15,10 @@ interface Compilable<R> {
  * must each end up as one parameter of the query (never as SQL text). Run the result with
  * `db.executeQuery(query(db, ...args))`.
  */
-export function compileOnce<D extends QueryExecutorProvider, A extends unknown[], R>(arity: A['length'], build: (db: D, ...args: A) => Compilable<R>): (db: D, ...args: A) => CompiledQuery<R> {
+export function compileOnce<D extends QueryExecutorProvider, A extends unknown[], R>(
+  arity: A['length'],
+  build: (db: D, ...args: A) => Compilable<R>,
+): (db: D, ...args: A) => CompiledQuery<R> {
   let template: { compiled: CompiledQuery<R>; slots: ({ arg: number } | { value: unknown })[] } | null = null;
   return (db: D, ...args: A) => {
     if (!template) {
@@ -26,7 +29,8 @@ export function compileOnce<D extends QueryExecutorProvider, A extends unknown[]
         return arg >= 0 ? { arg } : { value: p };
       });
       for (let i = 0; i < arity; i++) {
-        if (slots.filter((s) => 'arg' in s && s.arg === i).length !== 1) throw new Error(`compileOnce: argument ${i} must be exactly one parameter of the query`);
+        if (slots.filter((s) => 'arg' in s && s.arg === i).length !== 1)
+          throw new Error(`compileOnce: argument ${i} must be exactly one parameter of the query`);
       }
       template = { compiled, slots };
     }

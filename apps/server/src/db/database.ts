@@ -19,8 +19,7 @@ pg.types.setTypeParser(NUMERIC, (v) => Number(v));
 pg.types.setTypeParser(DATE, (v) => v);
 
 export type DatabaseOptions =
-  | { kind: 'pglite'; dataDir: string | null; loadFrom?: Blob }
-  | { kind: 'postgres'; url: string; poolSize?: number; prepare?: boolean; idleSeconds?: number };
+  { kind: 'pglite'; dataDir: string | null; loadFrom?: Blob } | { kind: 'postgres'; url: string; poolSize?: number; prepare?: boolean; idleSeconds?: number };
 
 /**
  * How long a pooled PostgreSQL connection may sit idle before the pool closes it (0: never).
@@ -140,8 +139,20 @@ export async function migrate(db: Kysely<DB>): Promise<string[]> {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-export function databaseOptionsFrom(config: { databaseUrl?: string; dataDir: string; preparedStatements?: boolean; dbPoolSize?: number; dbIdleSeconds?: number }): DatabaseOptions {
+export function databaseOptionsFrom(config: {
+  databaseUrl?: string;
+  dataDir: string;
+  preparedStatements?: boolean;
+  dbPoolSize?: number;
+  dbIdleSeconds?: number;
+}): DatabaseOptions {
   return config.databaseUrl
-    ? { kind: 'postgres', url: config.databaseUrl, prepare: config.preparedStatements !== false, poolSize: config.dbPoolSize, idleSeconds: config.dbIdleSeconds }
+    ? {
+        kind: 'postgres',
+        url: config.databaseUrl,
+        prepare: config.preparedStatements !== false,
+        poolSize: config.dbPoolSize,
+        idleSeconds: config.dbIdleSeconds,
+      }
     : { kind: 'pglite', dataDir: config.dataDir };
 }

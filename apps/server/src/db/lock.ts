@@ -21,9 +21,7 @@ export function lockDataDir(dir: string): () => void {
   if (!tryTake()) {
     const holder = Number(fs.readFileSync(file, 'utf8').trim());
     if (holder && (holder === process.pid || isAlive(holder))) {
-      throw new DataDirLockedError(
-        `The data folder ${dir} is in use by process ${holder}. Stop it first, or point PARTA_DATA_DIR elsewhere.`,
-      );
+      throw new DataDirLockedError(`The data folder ${dir} is in use by process ${holder}. Stop it first, or point PARTA_DATA_DIR elsewhere.`);
     }
     fs.rmSync(file, { force: true }); // left behind by a process that died
     if (!tryTake()) throw new DataDirLockedError(`Could not lock the data folder ${dir}`);

@@ -15,7 +15,20 @@ import type { ImportTables } from '../import/tables.ts';
 
 /** The whole database as Kysely sees it: each domain declares its own tables. */
 export interface DB
-  extends IdentityTables, DirectoryTables, MembershipTables, MessagingTables, FilesTables, MeetingsTables, DiaryTables, NotificationsTables, MinutesTables, AcksTables, ConsultationsTables, BotsTables, ImportTables {}
+  extends
+    IdentityTables,
+    DirectoryTables,
+    MembershipTables,
+    MessagingTables,
+    FilesTables,
+    MeetingsTables,
+    DiaryTables,
+    NotificationsTables,
+    MinutesTables,
+    AcksTables,
+    ConsultationsTables,
+    BotsTables,
+    ImportTables {}
 
 export type Db = Kysely<DB>;
 export type Tx = Transaction<DB>;

@@ -24,7 +24,9 @@ const hashToken = (secret: string, token: string) => crypto.createHmac('sha256',
 /** The UTC instant of a wall-clock time in a zone (`2026-12-07`, `08:30`, `Europe/Moscow`). */
 export function zonedInstant(date: string, hhmm: string, timezone: string): Date {
   const guess = new Date(`${date}T${hhmm}:00Z`);
-  const name = new Intl.DateTimeFormat('en-US', { timeZone: timezone, timeZoneName: 'longOffset' }).formatToParts(guess).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const name =
+    new Intl.DateTimeFormat('en-US', { timeZone: timezone, timeZoneName: 'longOffset' }).formatToParts(guess).find((p) => p.type === 'timeZoneName')?.value ??
+    'GMT';
   const m = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name);
   const offset = m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3] ?? 0)) : 0;
   return new Date(guess.getTime() - offset * 60_000);
@@ -40,7 +42,9 @@ export async function buildFeed(db: Queryable, personId: string, schoolId: strin
   const to = addDays(today, 28);
   const children = await db.selectFrom('guardianships').select('student_id').where('guardian_id', '=', personId).execute();
   const students = [...(person.roles.includes('student') ? [personId] : []), ...children.map((c) => c.student_id)];
-  const classes = students.length ? await db.selectFrom('enrolments').select(['class_id', 'student_id']).where('student_id', 'in', students).where('left_at', 'is', null).execute() : [];
+  const classes = students.length
+    ? await db.selectFrom('enrolments').select(['class_id', 'student_id']).where('student_id', 'in', students).where('left_at', 'is', null).execute()
+    : [];
   const lessonRows = await db
     .selectFrom('lessons')
     .selectAll()
@@ -51,9 +55,23 @@ export async function buildFeed(db: Queryable, personId: string, schoolId: strin
     .orderBy('lesson_no')
     .execute();
   const lessons = await presentLessons(db, schoolId, lessonRows);
-  const hwRows = lessonRows.length ? await db.selectFrom('homework').selectAll().where('due_lesson_id', 'in', lessonRows.map((l) => l.id)).execute() : [];
+  const hwRows = lessonRows.length
+    ? await db
+        .selectFrom('homework')
+        .selectAll()
+        .where(
+          'due_lesson_id',
+          'in',
+          lessonRows.map((l) => l.id),
+        )
+        .execute()
+    : [];
   const homework = await presentHomework(db, schoolId, hwRows, null);
-  const cal = ical({ name: t('ru', 'diary_calendar_name', { name: `${person.last_name} ${person.first_name}` }), prodId: { company: 'Parta', product: 'diary' }, timezone: school.timezone });
+  const cal = ical({
+    name: t('ru', 'diary_calendar_name', { name: `${person.last_name} ${person.first_name}` }),
+    prodId: { company: 'Parta', product: 'diary' },
+    timezone: school.timezone,
+  });
   for (const l of lessons) {
     if (!l.startsAt || !l.endsAt) continue;
     const summary = l.cancelled ? t('ru', 'diary_cancelled', { subject: l.subjectName }) : l.subjectName;
@@ -67,7 +85,13 @@ export async function buildFeed(db: Queryable, personId: string, schoolId: strin
     });
   }
   for (const h of homework) {
-    cal.createEvent({ id: `homework-${h.id}@parta`, start: new Date(`${h.dueOn}T00:00:00Z`), allDay: true, summary: t('ru', 'diary_homework_due', { subject: h.subjectName }), description: h.text });
+    cal.createEvent({
+      id: `homework-${h.id}@parta`,
+      start: new Date(`${h.dueOn}T00:00:00Z`),
+      allDay: true,
+      summary: t('ru', 'diary_homework_due', { subject: h.subjectName }),
+      description: h.text,
+    });
   }
   return cal.toString();
 }
@@ -76,20 +100,38 @@ export function calendarRoutes(app: FastifyInstance, ctx: AppContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const errors = { 400: ErrorBody, 403: ErrorBody, 404: ErrorBody };
   const params = z.object({ schoolId: Id });
-  r.post('/api/v1/schools/:schoolId/diary/calendar', { schema: { tags: ['diary'], summary: 'Turn on my private calendar feed (a new URL; the old one stops working)', params, response: { 201: CalendarFeed, ...errors } } }, async (request, reply) => {
-    const a = await accessDiary(ctx.db, me(request).user.id, request.params.schoolId);
-    const token = crypto.randomBytes(24).toString('base64url');
-    await ctx.db.transaction().execute(async (trx) => {
-      await trx.updateTable('calendar_feeds').set({ revoked_at: new Date() }).where('person_id', '=', a.person.id).where('revoked_at', 'is', null).execute();
-      await trx.insertInto('calendar_feeds').values({ school_id: a.schoolId, person_id: a.person.id, token_hash: hashToken(ctx.secret, token) }).execute();
-    });
-    return reply.status(201).send({ url: `${ctx.config.publicUrl.replace(/\/$/, '')}/api/v1/calendar/${token}.ics` });
-  });
-  r.delete('/api/v1/schools/:schoolId/diary/calendar', { schema: { tags: ['diary'], summary: 'Revoke my calendar feed', params, response: { 204: z.null(), ...errors } } }, async (request, reply) => {
-    const a = await accessDiary(ctx.db, me(request).user.id, request.params.schoolId);
-    await ctx.db.updateTable('calendar_feeds').set({ revoked_at: new Date() }).where('person_id', '=', a.person.id).where('revoked_at', 'is', null).execute();
-    return reply.status(204).send(null);
-  });
+  r.post(
+    '/api/v1/schools/:schoolId/diary/calendar',
+    {
+      schema: {
+        tags: ['diary'],
+        summary: 'Turn on my private calendar feed (a new URL; the old one stops working)',
+        params,
+        response: { 201: CalendarFeed, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const a = await accessDiary(ctx.db, me(request).user.id, request.params.schoolId);
+      const token = crypto.randomBytes(24).toString('base64url');
+      await ctx.db.transaction().execute(async (trx) => {
+        await trx.updateTable('calendar_feeds').set({ revoked_at: new Date() }).where('person_id', '=', a.person.id).where('revoked_at', 'is', null).execute();
+        await trx
+          .insertInto('calendar_feeds')
+          .values({ school_id: a.schoolId, person_id: a.person.id, token_hash: hashToken(ctx.secret, token) })
+          .execute();
+      });
+      return reply.status(201).send({ url: `${ctx.config.publicUrl.replace(/\/$/, '')}/api/v1/calendar/${token}.ics` });
+    },
+  );
+  r.delete(
+    '/api/v1/schools/:schoolId/diary/calendar',
+    { schema: { tags: ['diary'], summary: 'Revoke my calendar feed', params, response: { 204: z.null(), ...errors } } },
+    async (request, reply) => {
+      const a = await accessDiary(ctx.db, me(request).user.id, request.params.schoolId);
+      await ctx.db.updateTable('calendar_feeds').set({ revoked_at: new Date() }).where('person_id', '=', a.person.id).where('revoked_at', 'is', null).execute();
+      return reply.status(204).send(null);
+    },
+  );
 }
 
 /** The feed itself: no session (calendar apps have none), the token is the key. */
@@ -108,6 +150,9 @@ export function calendarFeedRoute(app: FastifyInstance, ctx: AppContext): void {
           .executeTakeFirst()
       : undefined;
     if (!feed) throw new AppError('calendar_not_found', 404);
-    return reply.header('content-type', 'text/calendar; charset=utf-8').header('cache-control', 'private, max-age=300').send(await buildFeed(ctx.db, feed.person_id, feed.school_id));
+    return reply
+      .header('content-type', 'text/calendar; charset=utf-8')
+      .header('cache-control', 'private, max-age=300')
+      .send(await buildFeed(ctx.db, feed.person_id, feed.school_id));
   });
 }

@@ -14,9 +14,19 @@ const ensured = new Set<string>();
 /** Gives a school its diary settings and the usual forms of work the first time the diary is used. */
 export async function ensureDiary(db: Queryable, schoolId: string): Promise<void> {
   if (ensured.has(schoolId)) return;
-  const row = await db.insertInto('diary_settings').values({ school_id: schoolId }).onConflict((oc) => oc.doNothing()).returning('school_id').executeTakeFirst();
+  const row = await db
+    .insertInto('diary_settings')
+    .values({ school_id: schoolId })
+    .onConflict((oc) => oc.doNothing())
+    .returning('school_id')
+    .executeTakeFirst();
   if (row) {
-    const defaults: [string, number][] = [['answer', 1], ['homework', 1], ['independent', 1.5], ['test', 2]];
+    const defaults: [string, number][] = [
+      ['answer', 1],
+      ['homework', 1],
+      ['independent', 1.5],
+      ['test', 2],
+    ];
     await db
       .insertInto('work_types')
       .values(defaults.map(([key, weight], i) => ({ school_id: schoolId, name: t('ru', 'diary_work_type', { key }), weight, position: i })))
@@ -34,11 +44,25 @@ export async function schoolScale(db: Queryable, schoolId: string): Promise<Scal
 
 export async function workTypes(db: Queryable, schoolId: string) {
   await ensureDiary(db, schoolId);
-  const rows = await db.selectFrom('work_types').select(['id', 'name', 'weight']).where('school_id', '=', schoolId).where('archived_at', 'is', null).orderBy('position').execute();
+  const rows = await db
+    .selectFrom('work_types')
+    .select(['id', 'name', 'weight'])
+    .where('school_id', '=', schoolId)
+    .where('archived_at', 'is', null)
+    .orderBy('position')
+    .execute();
   return rows.map((w) => ({ id: w.id, name: w.name, weight: Number(w.weight) }));
 }
 
-export const presentPeriod = (p: PeriodRow): ReportingPeriod => ({ id: p.id, academicYearId: p.academic_year_id, kind: p.kind, number: p.number, name: p.name, startsOn: p.starts_on, endsOn: p.ends_on });
+export const presentPeriod = (p: PeriodRow): ReportingPeriod => ({
+  id: p.id,
+  academicYearId: p.academic_year_id,
+  kind: p.kind,
+  number: p.number,
+  name: p.name,
+  startsOn: p.starts_on,
+  endsOn: p.ends_on,
+});
 
 export async function currentYearId(db: Queryable, schoolId: string): Promise<string> {
   const y = await db.selectFrom('academic_years').select('id').where('school_id', '=', schoolId).where('is_current', '=', true).executeTakeFirst();
@@ -86,7 +110,14 @@ export async function loadSettings(db: Queryable, schoolId: string): Promise<Dia
     holidays: holidays.map((h) => ({ id: h.id, name: h.name, startsOn: h.starts_on, endsOn: h.ends_on })),
     subjects,
     bells: bells.map((b) => ({ shift: b.shift, lessonNo: b.lesson_no, startsAt: b.starts_at, endsAt: b.ends_at })),
-    teaching: teaching.map((r) => ({ classId: r.class_id, className: r.class_name, subjectId: r.subject_id, subjectName: r.subject_name, personId: r.person_id, isClassTeacher: r.is_class_teacher })),
+    teaching: teaching.map((r) => ({
+      classId: r.class_id,
+      className: r.class_name,
+      subjectId: r.subject_id,
+      subjectName: r.subject_name,
+      personId: r.person_id,
+      isClassTeacher: r.is_class_teacher,
+    })),
   };
 }
 
@@ -104,7 +135,11 @@ export async function presentLessons(db: Queryable, schoolId: string, lessons: L
   const classIds = [...new Set(lessons.map((l) => l.class_id))];
   const [subjects, teachers, bells, shifts, homework] = await Promise.all([
     db.selectFrom('subjects').select(['id', 'name']).where('school_id', '=', schoolId).execute(),
-    db.selectFrom('persons').select(['id', 'last_name', 'first_name', 'middle_name']).where('id', 'in', [...new Set(lessons.map((l) => l.teacher_id).filter((x): x is string => !!x)), '00000000-0000-0000-0000-000000000000']).execute(),
+    db
+      .selectFrom('persons')
+      .select(['id', 'last_name', 'first_name', 'middle_name'])
+      .where('id', 'in', [...new Set(lessons.map((l) => l.teacher_id).filter((x): x is string => !!x)), '00000000-0000-0000-0000-000000000000'])
+      .execute(),
     db.selectFrom('bells').selectAll().where('school_id', '=', schoolId).execute(),
     db.selectFrom('timetables').select(['class_id', 'valid_from', 'shift']).where('class_id', 'in', classIds).execute(),
     db.selectFrom('homework').selectAll().where('lesson_id', 'in', ids).execute(),
@@ -112,7 +147,8 @@ export async function presentLessons(db: Queryable, schoolId: string, lessons: L
   const hw = await presentHomework(db, schoolId, homework, studentId, { lessons, subjects, teachers });
   const subjectName = new Map(subjects.map((s) => [s.id, s.name]));
   const teacher = new Map(teachers.map((p) => [p.id, { id: p.id, name: shortName(p) }]));
-  const shiftOn = (classId: string, date: string) => shifts.filter((s) => s.class_id === classId && s.valid_from <= date).sort((a, b) => (a.valid_from < b.valid_from ? 1 : -1))[0]?.shift ?? 1;
+  const shiftOn = (classId: string, date: string) =>
+    shifts.filter((s) => s.class_id === classId && s.valid_from <= date).sort((a, b) => (a.valid_from < b.valid_from ? 1 : -1))[0]?.shift ?? 1;
   return lessons.map((l) => {
     const bell = bells.find((b) => b.shift === shiftOn(l.class_id, l.on_date) && b.lesson_no === l.lesson_no);
     return {
@@ -143,18 +179,36 @@ export async function presentHomework(
   schoolId: string,
   rows: HomeworkRow[],
   studentId: string | null,
-  known?: { lessons: LessonRow[]; subjects: { id: string; name: string }[]; teachers: { id: string; last_name: string; first_name: string; middle_name: string | null }[] },
+  known?: {
+    lessons: LessonRow[];
+    subjects: { id: string; name: string }[];
+    teachers: { id: string; last_name: string; first_name: string; middle_name: string | null }[];
+  },
 ): Promise<Homework[]> {
   if (rows.length === 0) return [];
   const lessonIds = rows.map((h) => h.lesson_id);
   const fileIds = [...new Set(rows.flatMap((h) => h.file_ids))];
-  const lessons = known?.lessons.some((l) => lessonIds.includes(l.id)) && lessonIds.every((id) => known.lessons.some((l) => l.id === id)) ? known.lessons : await db.selectFrom('lessons').selectAll().where('id', 'in', lessonIds).execute();
+  const lessons =
+    known?.lessons.some((l) => lessonIds.includes(l.id)) && lessonIds.every((id) => known.lessons.some((l) => l.id === id))
+      ? known.lessons
+      : await db.selectFrom('lessons').selectAll().where('id', 'in', lessonIds).execute();
   const teacherIds = [...new Set(rows.map((h) => h.set_by).filter((x): x is string => !!x)), '00000000-0000-0000-0000-000000000000'];
   const [subjects, teachers, files, done] = await Promise.all([
     known ? known.subjects : db.selectFrom('subjects').select(['id', 'name']).where('school_id', '=', schoolId).execute(),
     db.selectFrom('persons').select(['id', 'last_name', 'first_name', 'middle_name']).where('id', 'in', teacherIds).execute(),
     fileIds.length ? db.selectFrom('files').select(['id', 'name', 'size']).where('id', 'in', fileIds).execute() : Promise.resolve([]),
-    studentId ? db.selectFrom('homework_done').select('homework_id').where('student_id', '=', studentId).where('homework_id', 'in', rows.map((h) => h.id)).execute() : Promise.resolve([]),
+    studentId
+      ? db
+          .selectFrom('homework_done')
+          .select('homework_id')
+          .where('student_id', '=', studentId)
+          .where(
+            'homework_id',
+            'in',
+            rows.map((h) => h.id),
+          )
+          .execute()
+      : Promise.resolve([]),
   ]);
   return rows.map((h) => {
     const l = lessons.find((x) => x.id === h.lesson_id)!;
@@ -165,7 +219,10 @@ export async function presentHomework(
       subjectId: l.subject_id,
       subjectName: subjects.find((s) => s.id === l.subject_id)?.name ?? '',
       text: h.text,
-      files: h.file_ids.map((id) => files.find((f) => f.id === id)).filter((f) => !!f).map((f) => ({ id: f.id, name: f.name, size: Number(f.size) })),
+      files: h.file_ids
+        .map((id) => files.find((f) => f.id === id))
+        .filter((f) => !!f)
+        .map((f) => ({ id: f.id, name: f.name, size: Number(f.size) })),
       dueOn: h.due_on,
       dueLessonId: h.due_lesson_id,
       setOn: l.on_date,
@@ -202,10 +259,18 @@ export function gradesQuery(db: Queryable) {
 }
 
 export function attendanceQuery(db: Queryable) {
-  return db.selectFrom('attendance').innerJoin('lessons', 'lessons.id', 'attendance.lesson_id').select(['attendance.lesson_id', 'attendance.student_id', 'attendance.status', 'attendance.notice_id', 'lessons.on_date', 'lessons.subject_id']);
+  return db
+    .selectFrom('attendance')
+    .innerJoin('lessons', 'lessons.id', 'attendance.lesson_id')
+    .select(['attendance.lesson_id', 'attendance.student_id', 'attendance.status', 'attendance.notice_id', 'lessons.on_date', 'lessons.subject_id']);
 }
 
-export const presentAttendance = (a: { lesson_id: string; student_id: string; status: LessonAttendance['status']; notice_id: string | null }): LessonAttendance => ({
+export const presentAttendance = (a: {
+  lesson_id: string;
+  student_id: string;
+  status: LessonAttendance['status'];
+  notice_id: string | null;
+}): LessonAttendance => ({
   lessonId: a.lesson_id,
   studentId: a.student_id,
   status: a.status,
@@ -234,7 +299,11 @@ export async function classStudents(db: Queryable, classId: string, subjectId: s
     .where('e.left_at', 'is', null)
     .where('p.archived_at', 'is', null);
   if (groupNo !== null && subjectId) {
-    q = q.where('p.id', 'in', db.selectFrom('subject_groups').select('student_id').where('class_id', '=', classId).where('subject_id', '=', subjectId).where('group_no', '=', groupNo));
+    q = q.where(
+      'p.id',
+      'in',
+      db.selectFrom('subject_groups').select('student_id').where('class_id', '=', classId).where('subject_id', '=', subjectId).where('group_no', '=', groupNo),
+    );
   }
   const rows = await q.execute();
   return rows.sort((a, b) => a.last_name.localeCompare(b.last_name, 'ru') || a.first_name.localeCompare(b.first_name, 'ru'));

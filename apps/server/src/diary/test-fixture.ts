@@ -90,7 +90,21 @@ export async function diaryFixture(t: TestApp): Promise<DiaryFixture> {
     ...[2, 4].map((weekday) => ({ weekday, lessonNo: 3, subjectId: english, teacherId: ct6b.personId, room: '30' })),
   ];
   await call(t, admin, 'PUT', `${base}/classes/${c5a}/timetable`, { validFrom: `${y}-09-01`, shift: 1, slots }, 204);
-  await call(t, admin, 'PUT', `${base}/classes/${c6b}/timetable`, { validFrom: `${y}-09-01`, shift: 1, slots: [{ weekday: 1, lessonNo: 1, subjectId: subjects.history, teacherId: ct6b.personId }, { weekday: 2, lessonNo: 1, subjectId: subjects.math, teacherId: math.personId }] }, 204);
+  await call(
+    t,
+    admin,
+    'PUT',
+    `${base}/classes/${c6b}/timetable`,
+    {
+      validFrom: `${y}-09-01`,
+      shift: 1,
+      slots: [
+        { weekday: 1, lessonNo: 1, subjectId: subjects.history, teacherId: ct6b.personId },
+        { weekday: 2, lessonNo: 1, subjectId: subjects.math, teacherId: math.personId },
+      ],
+    },
+    204,
+  );
   settings = await call(t, admin, 'GET', `${base}/settings`);
   return { schoolId, yearStart, c5a, c6b, subjects, admin, ct5a, math, ct6b, guardian5a, student5a, classmate, guardian6b, outsider, settings };
 }

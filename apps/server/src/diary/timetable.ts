@@ -53,15 +53,40 @@ export function planLessons(src: TimetableSource, from: string, to: string): Pla
       if (s.weekday !== wd) continue;
       const key = slotKey(date, s.lesson_no, s.group_no);
       const c = changeAt.get(key);
-      const lesson: PlannedLesson = { date, lessonNo: s.lesson_no, groupNo: s.group_no, subjectId: s.subject_id, teacherId: s.teacher_id, room: s.room, cancelled: false, change: null };
+      const lesson: PlannedLesson = {
+        date,
+        lessonNo: s.lesson_no,
+        groupNo: s.group_no,
+        subjectId: s.subject_id,
+        teacherId: s.teacher_id,
+        room: s.room,
+        cancelled: false,
+        change: null,
+      };
       if (c?.kind === 'moved') continue;
       if (c) applyChange(lesson, c);
       out.set(key, lesson);
     }
   }
   for (const c of src.changes) {
-    if (c.kind === 'added' && c.on_date >= from && c.on_date <= to && !isHoliday(c.on_date) && c.subject_id && !out.has(slotKey(c.on_date, c.lesson_no, c.group_no))) {
-      out.set(slotKey(c.on_date, c.lesson_no, c.group_no), { date: c.on_date, lessonNo: c.lesson_no, groupNo: c.group_no, subjectId: c.subject_id, teacherId: c.teacher_id, room: c.room, cancelled: false, change: 'added' });
+    if (
+      c.kind === 'added' &&
+      c.on_date >= from &&
+      c.on_date <= to &&
+      !isHoliday(c.on_date) &&
+      c.subject_id &&
+      !out.has(slotKey(c.on_date, c.lesson_no, c.group_no))
+    ) {
+      out.set(slotKey(c.on_date, c.lesson_no, c.group_no), {
+        date: c.on_date,
+        lessonNo: c.lesson_no,
+        groupNo: c.group_no,
+        subjectId: c.subject_id,
+        teacherId: c.teacher_id,
+        room: c.room,
+        cancelled: false,
+        change: 'added',
+      });
     }
   }
   // Moved lessons arrive at their new place (which the template may not have taken).
@@ -113,7 +138,12 @@ export async function reconcileLessons(trx: Tx, classId: string, from: string, t
   if (from > to) return;
   const [templates, slots, changes, holidays, existing] = await Promise.all([
     trx.selectFrom('timetables').select(['id', 'valid_from']).where('class_id', '=', classId).where('valid_from', '<=', to).execute(),
-    trx.selectFrom('timetable_slots').innerJoin('timetables', 'timetables.id', 'timetable_slots.timetable_id').selectAll('timetable_slots').where('timetables.class_id', '=', classId).execute(),
+    trx
+      .selectFrom('timetable_slots')
+      .innerJoin('timetables', 'timetables.id', 'timetable_slots.timetable_id')
+      .selectAll('timetable_slots')
+      .where('timetables.class_id', '=', classId)
+      .execute(),
     trx
       .selectFrom('timetable_changes')
       .selectAll()
@@ -143,7 +173,11 @@ export async function reconcileLessons(trx: Tx, classId: string, from: string, t
     if (!l) {
       inserts.push({ class_id: classId, on_date: p.date, lesson_no: p.lessonNo, group_no: p.groupNo, ...row });
     } else if (l.subject_id !== p.subjectId || l.teacher_id !== p.teacherId || l.room !== p.room || l.cancelled !== p.cancelled || l.change_kind !== p.change) {
-      await trx.updateTable('lessons').set({ ...row, updated_at: new Date() }).where('id', '=', l.id).execute();
+      await trx
+        .updateTable('lessons')
+        .set({ ...row, updated_at: new Date() })
+        .where('id', '=', l.id)
+        .execute();
     }
   }
   const gone = [...have.values()];
@@ -161,7 +195,11 @@ export async function reconcileLessons(trx: Tx, classId: string, from: string, t
     if (drop.length) await trx.deleteFrom('lessons').where('id', 'in', drop).execute();
   }
   for (let i = 0; i < inserts.length; i += 500) {
-    const inserted = await trx.insertInto('lessons').values(inserts.slice(i, i + 500)).returning(['id', 'on_date', 'group_no', 'subject_id']).execute();
+    const inserted = await trx
+      .insertInto('lessons')
+      .values(inserts.slice(i, i + 500))
+      .returning(['id', 'on_date', 'group_no', 'subject_id'])
+      .execute();
     await excuseAnnounced(trx, classId, inserted);
   }
 }
@@ -179,6 +217,14 @@ async function excuseAnnounced(trx: Tx, classId: string, lessons: { id: string; 
     .where('n.from_date', '<=', dates[dates.length - 1]!)
     .execute();
   const rows = [];
-  for (const n of notices) for (const l of lessons) if (n.from_date <= l.on_date && l.on_date <= n.to_date) rows.push({ lesson_id: l.id, student_id: n.student_id, status: 'excused' as const, notice_id: n.id, set_by: null });
-  if (rows.length) await trx.insertInto('attendance').values(rows).onConflict((oc) => oc.doNothing()).execute();
+  for (const n of notices)
+    for (const l of lessons)
+      if (n.from_date <= l.on_date && l.on_date <= n.to_date)
+        rows.push({ lesson_id: l.id, student_id: n.student_id, status: 'excused' as const, notice_id: n.id, set_by: null });
+  if (rows.length)
+    await trx
+      .insertInto('attendance')
+      .values(rows)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
 }

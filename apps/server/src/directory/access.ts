@@ -48,12 +48,7 @@ export function requireStaff(access: SchoolAccess): void {
 
 /** Classes where this person is the class teacher. */
 export async function classTeacherOf(db: Queryable, personId: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom('class_teachers')
-    .select('class_id')
-    .where('person_id', '=', personId)
-    .where('is_class_teacher', '=', true)
-    .execute();
+  const rows = await db.selectFrom('class_teachers').select('class_id').where('person_id', '=', personId).where('is_class_teacher', '=', true).execute();
   return rows.map((r) => r.class_id);
 }
 

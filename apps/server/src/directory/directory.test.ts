@@ -19,7 +19,10 @@ describe('directory: the school roster, managed by its admin', () => {
 
   test('the demo school has 5А and 6Б with 25 students each, teachers and guardians', async () => {
     const classes = (await api('GET', '/classes')).json().classes;
-    assert.deepEqual(classes.map((c: { name: string }) => c.name), ['5А', '6Б']);
+    assert.deepEqual(
+      classes.map((c: { name: string }) => c.name),
+      ['5А', '6Б'],
+    );
     for (const c of classes) {
       assert.equal(c.studentCount, 25);
       assert.equal(c.teachers.filter((x: { isClassTeacher: boolean }) => x.isClassTeacher).length, 1);
@@ -27,7 +30,10 @@ describe('directory: the school roster, managed by its admin', () => {
     }
     const students = (await api('GET', `/people?classId=${classes[0].id}&role=student`)).json().people;
     assert.equal(students.length, 25);
-    assert.ok(students.some((s: { guardianIds: string[] }) => s.guardianIds.length === 2), 'some students have two guardians');
+    assert.ok(
+      students.some((s: { guardianIds: string[] }) => s.guardianIds.length === 2),
+      'some students have two guardians',
+    );
     assert.ok(students.every((s: { guardianIds: string[] }) => s.guardianIds.length >= 1));
     const admins = (await api('GET', '/people?role=admin')).json().people;
     assert.equal(admins.length, 1);
@@ -50,7 +56,9 @@ describe('directory: the school roster, managed by its admin', () => {
   test('people: a student enrols, moves class, gets a guardian, leaves', async () => {
     const classes = (await api('GET', '/classes')).json().classes;
     const [c5, c6] = classes;
-    const student = (await api('POST', '/people', { lastName: 'Переводов', firstName: 'Олег', roles: ['student'], birthDate: '2015-02-02', classId: c5.id })).json();
+    const student = (
+      await api('POST', '/people', { lastName: 'Переводов', firstName: 'Олег', roles: ['student'], birthDate: '2015-02-02', classId: c5.id })
+    ).json();
     assert.deepEqual(student.classIds, [c5.id]);
     assert.equal((await api('POST', `/classes/${c5.id}/students`, { studentId: student.id })).json().error.code, 'already_enrolled');
     assert.equal((await api('POST', `/classes/${c6.id}/students`, { studentId: student.id })).statusCode, 204);
@@ -96,7 +104,10 @@ describe('directory: the school roster, managed by its admin', () => {
     assert.equal((await api('POST', `/classes/${c5.id}/teachers`, { personId: newTeacher.id, isClassTeacher: true, subject: 'Литература' })).statusCode, 204);
     const after = (await api('GET', '/classes')).json().classes[0];
     const classTeachers = after.teachers.filter((x: { isClassTeacher: boolean }) => x.isClassTeacher);
-    assert.deepEqual(classTeachers.map((x: { personId: string }) => x.personId), [newTeacher.id]);
+    assert.deepEqual(
+      classTeachers.map((x: { personId: string }) => x.personId),
+      [newTeacher.id],
+    );
     const guardian = (await api('GET', '/people?role=guardian')).json().people[0];
     assert.equal((await api('POST', `/classes/${c5.id}/teachers`, { personId: guardian.id })).json().error.code, 'not_a_teacher');
     assert.equal((await api('DELETE', `/classes/${c5.id}/teachers/${newTeacher.id}`)).statusCode, 204);
@@ -131,7 +142,10 @@ describe('directory: the school roster, managed by its admin', () => {
     const list = await api('GET', '/people', undefined, teacher);
     assert.equal(list.statusCode, 200);
     // Only the guardians of her own class carry phones (phones.test.ts has the details).
-    assert.ok(list.json().people.every((p: { phone: string | null; roles: string[] }) => p.phone === null || p.roles.includes('guardian')), 'teachers do not see phones of the whole school');
+    assert.ok(
+      list.json().people.every((p: { phone: string | null; roles: string[] }) => p.phone === null || p.roles.includes('guardian')),
+      'teachers do not see phones of the whole school',
+    );
     assert.equal((await api('GET', '/people', undefined, guardian)).statusCode, 403);
     assert.equal((await api('GET', '/people', undefined, student)).statusCode, 403);
   });

@@ -21,7 +21,10 @@ describe('directory: who sees guardians’ phones', () => {
   const people = (token: string, query = '') => t.request('GET', `/api/v1/schools/${schoolId}/people${query}`, { token });
   const classOf = (name: string) => classes.find((c) => c.name === name)!.id;
   /** Guardians whose child is in the class. */
-  const guardiansOf = (classId: string) => new Set(all.filter((p) => p.roles.includes('guardian') && p.childIds.some((c) => all.find((x) => x.id === c)?.classIds.includes(classId))).map((p) => p.id));
+  const guardiansOf = (classId: string) =>
+    new Set(
+      all.filter((p) => p.roles.includes('guardian') && p.childIds.some((c) => all.find((x) => x.id === c)?.classIds.includes(classId))).map((p) => p.id),
+    );
   const withPhone = (list: P[]) => new Set(list.filter((p) => p.phone !== null).map((p) => p.id));
 
   before(async () => {

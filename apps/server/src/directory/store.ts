@@ -60,9 +60,21 @@ export async function presentPeople(db: Queryable, people: PersonRow[], showPhon
     for (const r of rows) m.set(key(r), [...(m.get(key(r)) ?? []), val(r)]);
     return m;
   };
-  const classes = group(enrolments, (r) => r.student_id, (r) => r.class_id);
-  const children = group(asGuardian, (r) => r.guardian_id, (r) => r.student_id);
-  const guardians = group(asChild, (r) => r.student_id, (r) => r.guardian_id);
+  const classes = group(
+    enrolments,
+    (r) => r.student_id,
+    (r) => r.class_id,
+  );
+  const children = group(
+    asGuardian,
+    (r) => r.guardian_id,
+    (r) => r.student_id,
+  );
+  const guardians = group(
+    asChild,
+    (r) => r.student_id,
+    (r) => r.guardian_id,
+  );
   return people.map((p) => ({
     id: p.id,
     schoolId: p.school_id,
@@ -99,9 +111,7 @@ export async function presentClasses(db: Queryable, rows: Selectable<ClassesTabl
     name: c.name,
     grade: c.grade,
     studentCount: Number(counts.find((n) => n.class_id === c.id)?.n ?? 0),
-    teachers: teachers
-      .filter((t) => t.class_id === c.id)
-      .map((t) => ({ personId: t.person_id, subject: t.subject, isClassTeacher: t.is_class_teacher })),
+    teachers: teachers.filter((t) => t.class_id === c.id).map((t) => ({ personId: t.person_id, subject: t.subject, isClassTeacher: t.is_class_teacher })),
   }));
 }
 

@@ -79,7 +79,17 @@ describe('files: upload, download, attachments', () => {
 
     const message = await send(t, teacher, classChat, 'Расписание во вложении', { attachments: [file.id] });
     assert.deepEqual(message.attachments, [
-      { id: file.id, kind: 'file', name: 'Расписание контрольных.pdf', contentType: 'application/pdf', size: MINIMAL_PDF.length, width: null, height: null, url: file.url, thumbnailUrl: null },
+      {
+        id: file.id,
+        kind: 'file',
+        name: 'Расписание контрольных.pdf',
+        contentType: 'application/pdf',
+        size: MINIMAL_PDF.length,
+        width: null,
+        height: null,
+        url: file.url,
+        thumbnailUrl: null,
+      },
     ]);
     const history = await t.request('GET', `/api/v1/chats/${classChat}/messages`, { token: student.token });
     const listed = history.json().messages.find((m: { id: string }) => m.id === message.id);
@@ -92,7 +102,6 @@ describe('files: upload, download, attachments', () => {
     assert.match(String(got.headers['content-disposition']), /^attachment; /);
     assert.equal(got.headers['x-content-type-options'], 'nosniff');
     assert.equal((await t.request('GET', `${file.url}/thumbnail`, { token: student.token })).statusCode, 404);
-
   });
 
   test('attachments must be my own uploads into this chat, each attached once', async () => {
@@ -105,12 +114,18 @@ describe('files: upload, download, attachments', () => {
       [[crypto.randomUUID()], 'no such file'],
       [[mine.id, studentsFile.id], 'one of two is not mine'],
     ] as const) {
-      const res = await t.request('POST', `/api/v1/chats/${classChat}/messages`, { token: teacher.token, body: { clientId: crypto.randomUUID(), text: 'x', attachments: ids } });
+      const res = await t.request('POST', `/api/v1/chats/${classChat}/messages`, {
+        token: teacher.token,
+        body: { clientId: crypto.randomUUID(), text: 'x', attachments: ids },
+      });
       assert.equal(res.statusCode, 400, why);
       assert.equal(res.json().error.code, 'attachment_invalid', why);
     }
     await send(t, teacher, classChat, '', { attachments: [mine.id] });
-    const again = await t.request('POST', `/api/v1/chats/${classChat}/messages`, { token: teacher.token, body: { clientId: crypto.randomUUID(), text: 'ещё раз', attachments: [mine.id] } });
+    const again = await t.request('POST', `/api/v1/chats/${classChat}/messages`, {
+      token: teacher.token,
+      body: { clientId: crypto.randomUUID(), text: 'ещё раз', attachments: [mine.id] },
+    });
     assert.equal(again.statusCode, 400);
     assert.equal(again.json().error.code, 'attachment_invalid');
   });
@@ -206,7 +221,14 @@ describe('files: upload, download, attachments', () => {
   });
 
   test('HTML named as a picture is plain text, downloaded as an attachment; the name is never a path', async () => {
-    const res = await upload(t, teacher.token, classChat, '../../../etc/evil<script>.jpg', Buffer.from('<html><script>alert(1)</script></html>\n'), 'image/jpeg');
+    const res = await upload(
+      t,
+      teacher.token,
+      classChat,
+      '../../../etc/evil<script>.jpg',
+      Buffer.from('<html><script>alert(1)</script></html>\n'),
+      'image/jpeg',
+    );
     assert.equal(res.statusCode, 201, res.body);
     const file = res.json();
     assert.equal(file.kind, 'file');

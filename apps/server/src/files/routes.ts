@@ -15,7 +15,10 @@ const errors = { 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody,
 
 /** Served bytes are never interpreted by the browser as anything but what we say they are. */
 function guard(reply: FastifyReply): FastifyReply {
-  return reply.header('x-content-type-options', 'nosniff').header('content-security-policy', "default-src 'none'; sandbox").header('cross-origin-resource-policy', 'same-origin');
+  return reply
+    .header('x-content-type-options', 'nosniff')
+    .header('content-security-policy', "default-src 'none'; sandbox")
+    .header('cross-origin-resource-policy', 'same-origin');
 }
 
 export function filesRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -39,7 +42,9 @@ export function filesRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (!request.isMultipart()) throw new AppError('unsupported_media_type', 415);
       // Browsers send the file name as raw UTF-8 (Cyrillic names are the rule here, not the exception).
       // (busboy's `defParamCharset`, missing from the plugin's option type).
-      const options = { defParamCharset: 'utf8', limits: { fileSize: ctx.config.limits.maxUploadBytes, files: 1, fields: 5, parts: 6 } } as Parameters<typeof request.file>[0];
+      const options = { defParamCharset: 'utf8', limits: { fileSize: ctx.config.limits.maxUploadBytes, files: 1, fields: 5, parts: 6 } } as Parameters<
+        typeof request.file
+      >[0];
       const part = await request.file(options);
       if (!part) throw new AppError('file_missing', 400);
       const file = await uploadFile(ctx, access, user.id, { filename: part.filename, stream: part.file, truncated: () => part.file.truncated });
@@ -49,7 +54,14 @@ export function filesRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   r.get(
     '/api/v1/files/:id',
-    { schema: { tags: ['files'], summary: 'Download a file (members of a chat where it is attached, at the time of the request)', params: z.object({ id: Id }), response: { 404: ErrorBody } } },
+    {
+      schema: {
+        tags: ['files'],
+        summary: 'Download a file (members of a chat where it is attached, at the time of the request)',
+        params: z.object({ id: Id }),
+        response: { 404: ErrorBody },
+      },
+    },
     async (request, reply) => {
       const row = await readableFile(ctx.db, me(request).user.id, request.params.id);
       const read = await ctx.storage.open(row.storage_key);
@@ -68,7 +80,14 @@ export function filesRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   r.get(
     '/api/v1/files/:id/thumbnail',
-    { schema: { tags: ['files'], summary: 'The WebP thumbnail of an image file (same access as the file)', params: z.object({ id: Id }), response: { 404: ErrorBody } } },
+    {
+      schema: {
+        tags: ['files'],
+        summary: 'The WebP thumbnail of an image file (same access as the file)',
+        params: z.object({ id: Id }),
+        response: { 404: ErrorBody },
+      },
+    },
     async (request, reply) => {
       const row = await readableFile(ctx.db, me(request).user.id, request.params.id);
       if (!row.thumbnail_key) throw new AppError('file_not_found', 404);
@@ -83,7 +102,11 @@ export function filesRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
   );
 
-  r.get('/api/v1/stickers', { schema: { tags: ['stickers'], summary: "The school sticker pack shipped with Parta", response: { 200: StickerPack } } }, async () => stickerPack().pack);
+  r.get(
+    '/api/v1/stickers',
+    { schema: { tags: ['stickers'], summary: 'The school sticker pack shipped with Parta', response: { 200: StickerPack } } },
+    async () => stickerPack().pack,
+  );
 
   r.get(
     '/api/v1/stickers/:file',

@@ -21,7 +21,11 @@ describe('the sticker pack as shipped', () => {
       assert.match(s.name.ru, /[а-яё]/i, s.id);
       assert.ok(s.keywords.ru.length > 0 && s.keywords.en.length > 0, s.id);
     }
-    const onDisk = fs.readdirSync(STICKERS_DIR).filter((f) => f.endsWith('.svg')).map((f) => f.replace(/\.svg$/, '')).sort();
+    const onDisk = fs
+      .readdirSync(STICKERS_DIR)
+      .filter((f) => f.endsWith('.svg'))
+      .map((f) => f.replace(/\.svg$/, ''))
+      .sort();
     assert.deepEqual(onDisk, [...pack.byId.keys()].sort());
     assert.equal(new Set(pack.pack.stickers.map((s) => s.id)).size, pack.pack.stickers.length);
   });
@@ -47,7 +51,10 @@ describe('the sticker pack as shipped', () => {
       assert.equal(meta.format, 'svg', id);
       assert.deepEqual([meta.width, meta.height], [128, 128], id);
       const { data } = await sharp(svg).resize(32, 32).raw().toBuffer({ resolveWithObject: true });
-      assert.ok(data.some((b) => b !== 0), `${id} draws something`);
+      assert.ok(
+        data.some((b) => b !== 0),
+        `${id} draws something`,
+      );
     }
   });
 
@@ -100,18 +107,37 @@ describe('stickers over the API', () => {
     assert.equal(sent.attachments.length, 1);
     assert.deepEqual(
       { ...sent.attachments[0], size: undefined },
-      { id: 'thumbs-up', kind: 'sticker', name: 'Молодец', contentType: 'image/svg+xml', size: undefined, width: 128, height: 128, url: '/api/v1/stickers/thumbs-up.svg', thumbnailUrl: null },
+      {
+        id: 'thumbs-up',
+        kind: 'sticker',
+        name: 'Молодец',
+        contentType: 'image/svg+xml',
+        size: undefined,
+        width: 128,
+        height: 128,
+        url: '/api/v1/stickers/thumbs-up.svg',
+        thumbnailUrl: null,
+      },
     );
     const history = await t.request('GET', `/api/v1/chats/${classChat}/messages`, { token: teacher.token });
     assert.equal(history.json().messages.find((m: { id: string }) => m.id === sent.id).attachments[0].id, 'thumbs-up');
 
-    const unknown = await t.request('POST', `/api/v1/chats/${classChat}/messages`, { token: student.token, body: { clientId: crypto.randomUUID(), sticker: 'unicorn' } });
+    const unknown = await t.request('POST', `/api/v1/chats/${classChat}/messages`, {
+      token: student.token,
+      body: { clientId: crypto.randomUUID(), sticker: 'unicorn' },
+    });
     assert.equal(unknown.statusCode, 400);
     assert.equal(unknown.json().error.code, 'sticker_not_found');
-    const withText = await t.request('POST', `/api/v1/chats/${classChat}/messages`, { token: student.token, body: { clientId: crypto.randomUUID(), text: 'привет', sticker: 'owl' } });
+    const withText = await t.request('POST', `/api/v1/chats/${classChat}/messages`, {
+      token: student.token,
+      body: { clientId: crypto.randomUUID(), text: 'привет', sticker: 'owl' },
+    });
     assert.equal(withText.statusCode, 400);
     assert.equal(withText.json().error.code, 'sticker_must_be_alone');
-    const badId = await t.request('POST', `/api/v1/chats/${classChat}/messages`, { token: student.token, body: { clientId: crypto.randomUUID(), sticker: '../owl' } });
+    const badId = await t.request('POST', `/api/v1/chats/${classChat}/messages`, {
+      token: student.token,
+      body: { clientId: crypto.randomUUID(), sticker: '../owl' },
+    });
     assert.equal(badId.statusCode, 400);
     assert.equal(badId.json().error.code, 'validation_failed');
   });

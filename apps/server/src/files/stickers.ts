@@ -49,5 +49,15 @@ export function stickerPack(): LoadedPack {
 export function stickerAttachment(id: string): MessageAttachment {
   const s = stickerPack().byId.get(id);
   if (!s) throw new AppError('sticker_not_found', 400, { sticker: id });
-  return { id: s.id, kind: 'sticker', name: s.name.ru, contentType: 'image/svg+xml', size: s.svg.length, width: 128, height: 128, url: s.url, thumbnailUrl: null };
+  return {
+    id: s.id,
+    kind: 'sticker',
+    name: s.name.ru,
+    contentType: 'image/svg+xml',
+    size: s.svg.length,
+    width: 128,
+    height: 128,
+    url: s.url,
+    thumbnailUrl: null,
+  };
 }

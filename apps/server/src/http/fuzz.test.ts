@@ -80,7 +80,8 @@ describe('route fuzzer', () => {
       sent++;
     }
     statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
-    if (res.statusCode >= 500) failures.push(`${op.method} ${url.slice(0, 200)} ${String(payload.body ?? '').slice(0, 120)} → ${res.statusCode} ${res.body.slice(0, 200)}`);
+    if (res.statusCode >= 500)
+      failures.push(`${op.method} ${url.slice(0, 200)} ${String(payload.body ?? '').slice(0, 120)} → ${res.statusCode} ${res.body.slice(0, 200)}`);
     return res;
   }
 
@@ -88,7 +89,9 @@ describe('route fuzzer', () => {
     const started = Date.now();
     const doc = (await t.request('GET', '/api/openapi.json')).json();
     const ops: Operation[] = [];
-    for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, { parameters?: Operation['params']; requestBody?: { content: Record<string, { schema: Schema }> } }>>)) {
+    for (const [path, methods] of Object.entries(
+      doc.paths as Record<string, Record<string, { parameters?: Operation['params']; requestBody?: { content: Record<string, { schema: Schema }> } }>>,
+    )) {
       for (const [method, o] of Object.entries(methods)) {
         const content = o.requestBody?.content ?? {};
         ops.push({
@@ -139,7 +142,10 @@ describe('route fuzzer', () => {
     }
 
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    const seen = [...statuses.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(' ');
+    const seen = [...statuses.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([s, n]) => `${s}×${n}`)
+      .join(' ');
     console.log(`route fuzzer: ${ops.length} operations, ${sent} of ${planned} planned requests sent in ${seconds} s; statuses ${seen}`);
     if (sent < planned) console.log(`route fuzzer: the time budget (${TIME_BUDGET_MS / 1000} s) ran out; the spoiled bodies of some operations were not sent`);
     assert.deepEqual(failures, [], `5xx answers:\n${failures.join('\n')}`);

@@ -19,7 +19,12 @@ describe('security headers', () => {
     const res = await t.request('GET', '/api/v1/me', { token: teacher.token, headers: { host: 'parta.school.example:8443' } });
     assert.equal(res.statusCode, 200);
     const csp = String(res.headers['content-security-policy']);
-    const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k!, v]));
+    const directives = new Map(
+      csp
+        .split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([k, ...v]) => [k!, v]),
+    );
     assert.deepEqual(directives.get('script-src'), ["'self'"]);
     assert.deepEqual(directives.get('default-src'), ["'self'"]);
     assert.deepEqual(directives.get('frame-ancestors'), ["'none'"]);
@@ -39,7 +44,11 @@ describe('security headers', () => {
   });
 
   test('API answers are Cache-Control: no-store, errors included; file downloads keep their own revalidation', async () => {
-    for (const [url, status] of [['/api/v1/me', 200], ['/api/v1/chats', 200], ['/api/v1/nope', 404]] as const) {
+    for (const [url, status] of [
+      ['/api/v1/me', 200],
+      ['/api/v1/chats', 200],
+      ['/api/v1/nope', 404],
+    ] as const) {
       const res = await t.request('GET', url, { token: teacher.token });
       assert.equal(res.statusCode, status);
       assert.equal(res.headers['cache-control'], 'no-store', url);

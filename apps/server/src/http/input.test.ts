@@ -25,7 +25,10 @@ describe('bad input is a clean 4xx', () => {
     }
     // The same in a JSON body, at any depth, and in a key; nothing is stored.
     const chat = (await chatOf(t, teacher, 'class', '5А')).id;
-    for (const body of [{ clientId: 'nul-1', text: 'до\u0000после' }, { clientId: 'nul-2', text: 'ok', mentions: ['\ud800'] }]) {
+    for (const body of [
+      { clientId: 'nul-1', text: 'до\u0000после' },
+      { clientId: 'nul-2', text: 'ok', mentions: ['\ud800'] },
+    ]) {
       const res = await t.request('POST', `/api/v1/chats/${chat}/messages`, { token: teacher.token, body });
       assert.equal(res.statusCode, 400, res.body);
       assert.equal(res.json().error.code, 'text_invalid');
@@ -37,7 +40,11 @@ describe('bad input is a clean 4xx', () => {
   test('a body nested past the limit is refused, not walked', async () => {
     const deep = `{"clientId":"deep","text":${'['.repeat(50_000)}${']'.repeat(50_000)}}`;
     const chat = (await chatOf(t, teacher, 'class', '5А')).id;
-    const res = await t.request('POST', `/api/v1/chats/${chat}/messages`, { token: teacher.token, body: deep, headers: { 'content-type': 'application/json' } });
+    const res = await t.request('POST', `/api/v1/chats/${chat}/messages`, {
+      token: teacher.token,
+      body: deep,
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(res.statusCode, 400, res.body);
   });
 

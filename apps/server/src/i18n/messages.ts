@@ -11,11 +11,28 @@ const messages = {
     en: (p: { name: string; when: string }) => `It is outside ${p.name}'s working hours. The message is delivered; notifications resume ${p.when}.`,
   },
   notify_chat: {
-    ru: (p: { kind: string; name: string }) => ({ class: p.name, parents: `${p.name} — родители`, parents_only: `${p.name} — только родители`, class_channel: `${p.name} — канал`, staff: 'Учительская', school_channel: 'Канал школы' })[p.kind] ?? p.name,
-    en: (p: { kind: string; name: string }) => ({ class: p.name, parents: `${p.name} — parents`, parents_only: `${p.name} — parents only`, class_channel: `${p.name} — channel`, staff: 'Staff room', school_channel: 'School channel' })[p.kind] ?? p.name,
+    ru: (p: { kind: string; name: string }) =>
+      ({
+        class: p.name,
+        parents: `${p.name} — родители`,
+        parents_only: `${p.name} — только родители`,
+        class_channel: `${p.name} — канал`,
+        staff: 'Учительская',
+        school_channel: 'Канал школы',
+      })[p.kind] ?? p.name,
+    en: (p: { kind: string; name: string }) =>
+      ({
+        class: p.name,
+        parents: `${p.name} — parents`,
+        parents_only: `${p.name} — parents only`,
+        class_channel: `${p.name} — channel`,
+        staff: 'Staff room',
+        school_channel: 'School channel',
+      })[p.kind] ?? p.name,
   },
   notify_summary: {
-    ru: (p: { count: number }) => `${p.count} ${({ one: 'новое сообщение', few: 'новых сообщения', many: 'новых сообщений', other: 'новых сообщения' } as Record<string, string>)[new Intl.PluralRules('ru').select(p.count)]}`,
+    ru: (p: { count: number }) =>
+      `${p.count} ${({ one: 'новое сообщение', few: 'новых сообщения', many: 'новых сообщений', other: 'новых сообщения' } as Record<string, string>)[new Intl.PluralRules('ru').select(p.count)]}`,
     en: (p: { count: number }) => `${p.count} new message${p.count === 1 ? '' : 's'}`,
   },
   notify_urgent: { ru: (p: { reason: string }) => `Срочно: ${p.reason}`, en: (p: { reason: string }) => `Urgent: ${p.reason}` },
@@ -42,33 +59,52 @@ const messages = {
           ? `Домашнее задание: ${p.subject}${p.dueOn ? `, к ${p.dueOn.slice(8, 10)}.${p.dueOn.slice(5, 7)}` : ''}`
           : `Отсутствие на уроке: ${p.subject}`,
     en: (p: { type: string; subject: string; grade: string; dueOn: string }) =>
-      p.type === 'diary.grade' ? `New grade ${p.grade}: ${p.subject}` : p.type === 'diary.homework' ? `Homework: ${p.subject}${p.dueOn ? `, due ${p.dueOn}` : ''}` : `Absent from a lesson: ${p.subject}`,
+      p.type === 'diary.grade'
+        ? `New grade ${p.grade}: ${p.subject}`
+        : p.type === 'diary.homework'
+          ? `Homework: ${p.subject}${p.dueOn ? `, due ${p.dueOn}` : ''}`
+          : `Absent from a lesson: ${p.subject}`,
   },
   notify_diary_summary: {
-    ru: (p: { count: number }) => `${p.count} ${({ one: 'новая запись', few: 'новые записи', many: 'новых записей', other: 'новые записи' } as Record<string, string>)[new Intl.PluralRules('ru').select(p.count)]} в дневнике`,
+    ru: (p: { count: number }) =>
+      `${p.count} ${({ one: 'новая запись', few: 'новые записи', many: 'новых записей', other: 'новые записи' } as Record<string, string>)[new Intl.PluralRules('ru').select(p.count)]} в дневнике`,
     en: (p: { count: number }) => `${p.count} new diary entr${p.count === 1 ? 'y' : 'ies'}`,
   },
   email_verify_subject: { ru: () => 'Parta: подтвердите адрес e-mail', en: () => 'Parta: confirm your e-mail address' },
   email_verify_text: {
-    ru: (p: { link: string }) => `Чтобы получать на этот адрес сводки непрочитанных сообщений школы, откройте ссылку (действует 48 часов):\n${p.link}\n\nЕсли вы не указывали этот адрес в Parta, просто удалите письмо.`,
-    en: (p: { link: string }) => `To get digests of the school's unread messages at this address, open this link (valid for 48 hours):\n${p.link}\n\nIf you did not give this address to Parta, just delete this e-mail.`,
+    ru: (p: { link: string }) =>
+      `Чтобы получать на этот адрес сводки непрочитанных сообщений школы, откройте ссылку (действует 48 часов):\n${p.link}\n\nЕсли вы не указывали этот адрес в Parta, просто удалите письмо.`,
+    en: (p: { link: string }) =>
+      `To get digests of the school's unread messages at this address, open this link (valid for 48 hours):\n${p.link}\n\nIf you did not give this address to Parta, just delete this e-mail.`,
   },
-  email_verified: { ru: () => 'Адрес e-mail подтверждён. Сводки будут приходить, если вы долго не открываете Parta.', en: () => 'E-mail address confirmed. Digests will come when you have not opened Parta for a while.' },
-  email_unsubscribed: { ru: () => 'Вы отписались от сводок по e-mail. Включить их снова можно в профиле Parta.', en: () => 'You are unsubscribed from e-mail digests. You can turn them on again in your Parta profile.' },
+  email_verified: {
+    ru: () => 'Адрес e-mail подтверждён. Сводки будут приходить, если вы долго не открываете Parta.',
+    en: () => 'E-mail address confirmed. Digests will come when you have not opened Parta for a while.',
+  },
+  email_unsubscribed: {
+    ru: () => 'Вы отписались от сводок по e-mail. Включить их снова можно в профиле Parta.',
+    en: () => 'You are unsubscribed from e-mail digests. You can turn them on again in your Parta profile.',
+  },
   email_link_invalid: { ru: () => 'Ссылка недействительна или устарела.', en: () => 'The link is invalid or has expired.' },
   digest_subject: {
-    ru: (p: { count: number }) => `Parta: ${p.count} ${({ one: 'непрочитанное сообщение', few: 'непрочитанных сообщения', many: 'непрочитанных сообщений', other: 'непрочитанного сообщения' } as Record<string, string>)[new Intl.PluralRules('ru').select(p.count)]} от школы`,
+    ru: (p: { count: number }) =>
+      `Parta: ${p.count} ${({ one: 'непрочитанное сообщение', few: 'непрочитанных сообщения', many: 'непрочитанных сообщений', other: 'непрочитанного сообщения' } as Record<string, string>)[new Intl.PluralRules('ru').select(p.count)]} от школы`,
     en: (p: { count: number }) => `Parta: ${p.count} unread message${p.count === 1 ? '' : 's'} from the school`,
   },
-  digest_intro: { ru: () => 'Пока вас не было в Parta, учителя и школа написали:', en: () => 'While you were away from Parta, the teachers and the school wrote:' },
+  digest_intro: {
+    ru: () => 'Пока вас не было в Parta, учителя и школа написали:',
+    en: () => 'While you were away from Parta, the teachers and the school wrote:',
+  },
   digest_private: {
-    ru: (p: { count: number; chat: string }) => `${p.count} ${({ one: 'новое сообщение', few: 'новых сообщения', many: 'новых сообщений', other: 'новых сообщения' } as Record<string, string>)[new Intl.PluralRules('ru').select(p.count)]} в «${p.chat}»`,
+    ru: (p: { count: number; chat: string }) =>
+      `${p.count} ${({ one: 'новое сообщение', few: 'новых сообщения', many: 'новых сообщений', other: 'новых сообщения' } as Record<string, string>)[new Intl.PluralRules('ru').select(p.count)]} в «${p.chat}»`,
     en: (p: { count: number; chat: string }) => `${p.count} new message${p.count === 1 ? '' : 's'} in “${p.chat}”`,
   },
   digest_more: { ru: () => '…и другие — откройте Parta.', en: () => '…and more: open Parta.' },
   digest_footer: {
     ru: (p: { url: string }) => `Это письмо пришло, потому что вы указали адрес в профиле Parta и давно не открывали приложение. Отписаться: ${p.url}`,
-    en: (p: { url: string }) => `You get this because you gave this address in your Parta profile and have not opened the app for a while. Unsubscribe: ${p.url}`,
+    en: (p: { url: string }) =>
+      `You get this because you gave this address in your Parta profile and have not opened the app for a while. Unsubscribe: ${p.url}`,
   },
   invite_sms: {
     ru: (p: { school: string; link: string }) => `${p.school} приглашает вас в Parta — школьные чаты и дневник. Войдите: ${p.link}`,
@@ -79,8 +115,10 @@ const messages = {
     en: (p: { url: string }) => `Parta: an urgent message from the school. Open ${p.url}`,
   },
   helper_invitation_sms: {
-    ru: (p: { school: string; link: string; code: string }) => `Parta: приглашение в ${p.school}. Войдите по этому номеру и введите код ${p.code} или откройте ${p.link}`,
-    en: (p: { school: string; link: string; code: string }) => `Parta: an invitation to ${p.school}. Sign in with this phone and enter the code ${p.code}, or open ${p.link}`,
+    ru: (p: { school: string; link: string; code: string }) =>
+      `Parta: приглашение в ${p.school}. Войдите по этому номеру и введите код ${p.code} или откройте ${p.link}`,
+    en: (p: { school: string; link: string; code: string }) =>
+      `Parta: an invitation to ${p.school}. Sign in with this phone and enter the code ${p.code}, or open ${p.link}`,
   },
   csv_name: { ru: () => 'ФИО', en: () => 'name' },
   csv_roles: { ru: () => 'роль', en: () => 'role' },
@@ -94,12 +132,13 @@ const messages = {
   csv_family: { ru: () => 'семья', en: () => 'family' },
   csv_family_absent: { ru: () => 'семья не была', en: () => 'family absent' },
   diary_work_type: {
-    ru: (p: { key: string }) => ({ answer: 'Ответ на уроке', homework: 'Домашняя работа', independent: 'Самостоятельная работа', test: 'Контрольная работа' })[p.key] ?? p.key,
+    ru: (p: { key: string }) =>
+      ({ answer: 'Ответ на уроке', homework: 'Домашняя работа', independent: 'Самостоятельная работа', test: 'Контрольная работа' })[p.key] ?? p.key,
     en: (p: { key: string }) => ({ answer: 'Answer in class', homework: 'Homework', independent: 'Independent work', test: 'Test' })[p.key] ?? p.key,
   },
   diary_period: {
-    ru: (p: { kind: string; n: number }) => `${p.n} ${({ quarter: 'четверть', trimester: 'триместр', semester: 'полугодие' })[p.kind] ?? p.kind}`,
-    en: (p: { kind: string; n: number }) => `${({ quarter: 'Quarter', trimester: 'Trimester', semester: 'Semester' })[p.kind] ?? p.kind} ${p.n}`,
+    ru: (p: { kind: string; n: number }) => `${p.n} ${{ quarter: 'четверть', trimester: 'триместр', semester: 'полугодие' }[p.kind] ?? p.kind}`,
+    en: (p: { kind: string; n: number }) => `${{ quarter: 'Quarter', trimester: 'Trimester', semester: 'Semester' }[p.kind] ?? p.kind} ${p.n}`,
   },
   diary_calendar_name: { ru: (p: { name: string }) => `Расписание: ${p.name}`, en: (p: { name: string }) => `Timetable: ${p.name}` },
   diary_homework_due: { ru: (p: { subject: string }) => `ДЗ: ${p.subject}`, en: (p: { subject: string }) => `Homework: ${p.subject}` },

@@ -67,7 +67,11 @@ describe('sign-in with a one-time code', () => {
     const phone = '+79000000006';
     await t.request('POST', '/api/v1/auth/code', { body: { phone } });
     const code = await t.lastCode(phone);
-    await t.runtime.ctx.db.updateTable('auth_codes').set({ expires_at: new Date(Date.now() - 1000) }).where('phone', '=', phone).execute();
+    await t.runtime.ctx.db
+      .updateTable('auth_codes')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('phone', '=', phone)
+      .execute();
     const res = await t.request('POST', '/api/v1/auth/session', { body: { phone, code } });
     assert.equal(res.statusCode, 400);
     assert.equal(res.json().error.code, 'code_expired');

@@ -15,23 +15,31 @@ const errors = { 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody,
 export function profileRoutes(app: FastifyInstance, ctx: AppContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.get('/api/v1/me', { schema: { tags, summary: 'My account, with the schools it is linked to and my roles there', response: { 200: Me } } }, async (request) => {
-    const { user } = me(request);
-    return { user: (await loadPresentedUser(ctx.db, user.id))!, schools: await schoolsOfUser(ctx.db, user.id) };
-  });
+  r.get(
+    '/api/v1/me',
+    { schema: { tags, summary: 'My account, with the schools it is linked to and my roles there', response: { 200: Me } } },
+    async (request) => {
+      const { user } = me(request);
+      return { user: (await loadPresentedUser(ctx.db, user.id))!, schools: await schoolsOfUser(ctx.db, user.id) };
+    },
+  );
 
-  r.patch('/api/v1/me', { schema: { tags, summary: 'Change my name or language', body: UpdateProfileBody, response: { 200: User, ...errors } } }, async (request) => {
-    const { user } = me(request);
-    const b = request.body;
-    const set = {
-      ...(b.lastName !== undefined ? { last_name: b.lastName } : {}),
-      ...(b.firstName !== undefined ? { first_name: b.firstName } : {}),
-      ...(b.middleName !== undefined ? { middle_name: b.middleName } : {}),
-      ...(b.locale !== undefined ? { locale: b.locale } : {}),
-    };
-    if (Object.keys(set).length) await ctx.db.updateTable('users').set(set).where('id', '=', user.id).execute();
-    return (await loadPresentedUser(ctx.db, user.id))!;
-  });
+  r.patch(
+    '/api/v1/me',
+    { schema: { tags, summary: 'Change my name or language', body: UpdateProfileBody, response: { 200: User, ...errors } } },
+    async (request) => {
+      const { user } = me(request);
+      const b = request.body;
+      const set = {
+        ...(b.lastName !== undefined ? { last_name: b.lastName } : {}),
+        ...(b.firstName !== undefined ? { first_name: b.firstName } : {}),
+        ...(b.middleName !== undefined ? { middle_name: b.middleName } : {}),
+        ...(b.locale !== undefined ? { locale: b.locale } : {}),
+      };
+      if (Object.keys(set).length) await ctx.db.updateTable('users').set(set).where('id', '=', user.id).execute();
+      return (await loadPresentedUser(ctx.db, user.id))!;
+    },
+  );
 
   r.put(
     '/api/v1/me/photo',
@@ -58,7 +66,9 @@ export function profileRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (!data) throw new AppError('validation_failed', 400, { reason: 'no file field' });
       let crop: Crop | undefined;
       if (fields.cropSize !== undefined) {
-        const parsed = z.object({ cropLeft: z.coerce.number().int().min(0), cropTop: z.coerce.number().int().min(0), cropSize: z.coerce.number().int().min(16) }).safeParse(fields);
+        const parsed = z
+          .object({ cropLeft: z.coerce.number().int().min(0), cropTop: z.coerce.number().int().min(0), cropSize: z.coerce.number().int().min(16) })
+          .safeParse(fields);
         if (!parsed.success) throw new AppError('validation_failed', 400, { reason: 'crop fields must be whole numbers' });
         crop = { left: parsed.data.cropLeft, top: parsed.data.cropTop, size: parsed.data.cropSize };
       }
@@ -78,7 +88,13 @@ export function profileRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   r.get(
     '/api/v1/photos/:id/:size',
-    { schema: { tags, summary: 'A profile photo at one size (to people who share a school with its owner)', params: z.object({ id: Id, size: z.coerce.number().int() }) } },
+    {
+      schema: {
+        tags,
+        summary: 'A profile photo at one size (to people who share a school with its owner)',
+        params: z.object({ id: Id, size: z.coerce.number().int() }),
+      },
+    },
     async (request, reply) => {
       const { id, size } = request.params;
       const photo = await ctx.db.selectFrom('photos').select(['user_id', 'sizes']).where('id', '=', id).executeTakeFirst();

@@ -44,7 +44,9 @@ describe('profile and photo', () => {
     assert.equal((await t.request('GET', photo.url.replace('{size}', '99'), { token })).statusCode, 404);
 
     // Replacing the photo removes the old one.
-    const png = await sharp({ create: { width: 300, height: 300, channels: 4, background: '#fff' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 300, height: 300, channels: 4, background: '#fff' } })
+      .png()
+      .toBuffer();
     const second = (await upload(token, png, 'image/png')).json().photo;
     assert.notEqual(second.id, photo.id);
     assert.equal((await t.request('GET', photo.url.replace('{size}', '64'), { token })).statusCode, 404);
@@ -54,7 +56,9 @@ describe('profile and photo', () => {
 
   test('non-images, oversized files and bad crops are refused, and the old photo stays', async () => {
     const { token } = await t.signIn(DEMO_PHONES.classTeacher6B);
-    const good = await sharp({ create: { width: 200, height: 200, channels: 3, background: '#00f' } }).jpeg().toBuffer();
+    const good = await sharp({ create: { width: 200, height: 200, channels: 3, background: '#00f' } })
+      .jpeg()
+      .toBuffer();
     const kept = (await upload(token, good)).json().photo;
 
     const text = await upload(token, Buffer.from('<script>alert(1)</script>'), 'image/jpeg');
@@ -65,7 +69,9 @@ describe('profile and photo', () => {
     assert.equal(svg.statusCode, 415);
     assert.equal(svg.json().error.code, 'unsupported_media_type');
 
-    const big = await sharp({ create: { width: 3000, height: 3000, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png().toBuffer();
+    const big = await sharp({ create: { width: 3000, height: 3000, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 60 } } })
+      .png()
+      .toBuffer();
     assert.ok(big.length > 2 * 1024 * 1024);
     const tooBig = await upload(token, big, 'image/png');
     assert.equal(tooBig.statusCode, 413);

@@ -71,7 +71,14 @@ export function identityPublicRoutes(app: FastifyInstance, ctx: AppContext): voi
   if (ctx.config.dev) {
     r.get(
       '/api/v1/dev/sms',
-      { schema: { tags: ['development'], summary: 'Development outbox: the texts sent to a phone (PARTA_DEV=1 only)', querystring: DevSmsQuery, response: { 200: DevSmsResponse } } },
+      {
+        schema: {
+          tags: ['development'],
+          summary: 'Development outbox: the texts sent to a phone (PARTA_DEV=1 only)',
+          querystring: DevSmsQuery,
+          response: { 200: DevSmsResponse },
+        },
+      },
       async (request) => {
         const phone = normalisePhone(request.query.phone, ctx.config.phoneCountries);
         const rows = await ctx.db.selectFrom('dev_sms_outbox').selectAll().where('phone', '=', phone).orderBy('id', 'desc').limit(20).execute();
@@ -113,7 +120,14 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext): void {
   const SchoolParams = z.object({ schoolId: Id });
   r.get(
     '/api/v1/schools/:schoolId/session-policy',
-    { schema: { tags, summary: "How long the school's sessions live (admin)", params: SchoolParams, response: { 200: SessionPolicy, 403: ErrorBody, 404: ErrorBody } } },
+    {
+      schema: {
+        tags,
+        summary: "How long the school's sessions live (admin)",
+        params: SchoolParams,
+        response: { 200: SessionPolicy, 403: ErrorBody, 404: ErrorBody },
+      },
+    },
     async (request) => {
       requireAdmin(await accessSchool(ctx.db, me(request).user.id, request.params.schoolId));
       return getSessionPolicy(ctx, request.params.schoolId);
@@ -122,20 +136,24 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   r.put(
     '/api/v1/schools/:schoolId/session-policy',
-    { schema: { tags, summary: "Set how long the school's sessions live; null: the installation's default (admin)", params: SchoolParams, body: SessionPolicyBody, response: { 200: SessionPolicy, 403: ErrorBody, 404: ErrorBody } } },
+    {
+      schema: {
+        tags,
+        summary: "Set how long the school's sessions live; null: the installation's default (admin)",
+        params: SchoolParams,
+        body: SessionPolicyBody,
+        response: { 200: SessionPolicy, 403: ErrorBody, 404: ErrorBody },
+      },
+    },
     async (request) => {
       requireAdmin(await accessSchool(ctx.db, me(request).user.id, request.params.schoolId));
       return setSessionPolicy(ctx, request.params.schoolId, request.body);
     },
   );
 
-  r.post(
-    '/api/v1/auth/logout',
-    { schema: { tags, summary: 'Sign this device out', response: { 204: z.null() } } },
-    async (request, reply) => {
-      const auth = me(request);
-      await revokeSession(ctx, auth, auth.sessionId);
-      return reply.status(204).send(null);
-    },
-  );
+  r.post('/api/v1/auth/logout', { schema: { tags, summary: 'Sign this device out', response: { 204: z.null() } } }, async (request, reply) => {
+    const auth = me(request);
+    await revokeSession(ctx, auth, auth.sessionId);
+    return reply.status(204).send(null);
+  });
 }

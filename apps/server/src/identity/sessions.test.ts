@@ -77,7 +77,10 @@ describe('sessions end', () => {
   });
 
   test('a school sets its own lifetime; it applies to its people at once, and only to them', async () => {
-    const refused = await t.request('PUT', `/api/v1/schools/${admin.schoolId}/session-policy`, { token: (await t.signIn(DEMO_PHONES.guardian5A)).token, body: { idleDays: 1, maxDays: null } });
+    const refused = await t.request('PUT', `/api/v1/schools/${admin.schoolId}/session-policy`, {
+      token: (await t.signIn(DEMO_PHONES.guardian5A)).token,
+      body: { idleDays: 1, maxDays: null },
+    });
     assert.equal(refused.statusCode, 403, refused.body);
     const outsider = await t.signIn('+79009998877');
     const foreign = await t.request('GET', `/api/v1/schools/${admin.schoolId}/session-policy`, { token: outsider.token });
@@ -121,11 +124,17 @@ describe('sessions end', () => {
     const guardian = await actor(t, DEMO_PHONES.guardian5A);
     const ws = await socket(guardian.token);
     // A change that keeps the phone keeps the session.
-    const rename = await t.request('PATCH', `/api/v1/schools/${admin.schoolId}/people/${guardian.personId}`, { token: admin.token, body: { middleName: 'Петровна' } });
+    const rename = await t.request('PATCH', `/api/v1/schools/${admin.schoolId}/people/${guardian.personId}`, {
+      token: admin.token,
+      body: { middleName: 'Петровна' },
+    });
     assert.equal(rename.statusCode, 200, rename.body);
     assert.equal((await me(guardian.token)).statusCode, 200);
 
-    const moved = await t.request('PATCH', `/api/v1/schools/${admin.schoolId}/people/${guardian.personId}`, { token: admin.token, body: { phone: '+79005554433' } });
+    const moved = await t.request('PATCH', `/api/v1/schools/${admin.schoolId}/people/${guardian.personId}`, {
+      token: admin.token,
+      body: { phone: '+79005554433' },
+    });
     assert.equal(moved.statusCode, 200, moved.body);
     assert.equal(moved.json().linked, false);
     assert.equal((await me(guardian.token)).statusCode, 401);

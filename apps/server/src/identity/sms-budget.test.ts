@@ -19,7 +19,10 @@ describe('daily SMS budget', () => {
     const outbox = await t.request('GET', '/api/v1/dev/sms?phone=%2B79001110004');
     assert.deepEqual(outbox.json().messages, []);
     // Codes older than a day no longer count.
-    await t.runtime.ctx.db.updateTable('auth_codes').set({ created_at: new Date(Date.now() - 25 * 3600_000) }).execute();
+    await t.runtime.ctx.db
+      .updateTable('auth_codes')
+      .set({ created_at: new Date(Date.now() - 25 * 3600_000) })
+      .execute();
     assert.equal((await ask('+79001110004')).statusCode, 202);
   });
 });

@@ -15,7 +15,11 @@ export async function findUserById(db: Queryable, id: string): Promise<UserRow |
 
 /** The account for a phone, created on first sign-in. Safe under concurrent sign-ins. */
 export async function upsertUserByPhone(db: Queryable, phone: string): Promise<UserRow> {
-  await db.insertInto('users').values({ phone }).onConflict((oc) => oc.column('phone').doNothing()).execute();
+  await db
+    .insertInto('users')
+    .values({ phone })
+    .onConflict((oc) => oc.column('phone').doNothing())
+    .execute();
   const user = await findUserByPhone(db, phone);
   if (!user) throw new Error('user vanished after upsert');
   return user;
@@ -86,8 +90,6 @@ export function presentUser(row: UserRow, photoSizes: number[] | null): User {
 export async function loadPresentedUser(db: Queryable, id: string): Promise<User | undefined> {
   const row = await findUserById(db, id);
   if (!row) return undefined;
-  const photo = row.photo_id
-    ? await db.selectFrom('photos').select('sizes').where('id', '=', row.photo_id).executeTakeFirst()
-    : undefined;
+  const photo = row.photo_id ? await db.selectFrom('photos').select('sizes').where('id', '=', row.photo_id).executeTakeFirst() : undefined;
   return presentUser(row, photo?.sizes ?? null);
 }

@@ -75,7 +75,13 @@ export function findJanusBinary(): string | null {
 
 /** The folder holding Janus's plugins, transports and loggers (Debian's multiarch path, or /usr/lib/janus, /usr/local/lib/janus). */
 function janusLibDir(): string {
-  for (const d of [PLUGINS_DIR, `/usr/lib/${os.arch() === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu/janus`, '/usr/lib/janus', '/usr/local/lib/janus', '/opt/janus/lib/janus']) {
+  for (const d of [
+    PLUGINS_DIR,
+    `/usr/lib/${os.arch() === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu/janus`,
+    '/usr/lib/janus',
+    '/usr/local/lib/janus',
+    '/opt/janus/lib/janus',
+  ]) {
     if (fs.existsSync(path.join(d, 'plugins'))) return d;
   }
   return PLUGINS_DIR;
@@ -117,7 +123,10 @@ function disabledModules(dir: string, keep: string[]): string {
   }
 }
 
-export function janusConfig(o: Required<Pick<JanusLaunchOptions, 'httpPort' | 'wsPort' | 'adminPort' | 'rtpPortRange' | 'iceIp' | 'debugLevel'>> & Pick<JanusLaunchOptions, 'stunServer' | 'natPublicIp'> & { dir: string; apiSecret: string; adminSecret: string; adminKey: string }): Record<string, string> {
+export function janusConfig(
+  o: Required<Pick<JanusLaunchOptions, 'httpPort' | 'wsPort' | 'adminPort' | 'rtpPortRange' | 'iceIp' | 'debugLevel'>> &
+    Pick<JanusLaunchOptions, 'stunServer' | 'natPublicIp'> & { dir: string; apiSecret: string; adminSecret: string; adminKey: string },
+): Record<string, string> {
   const lib = janusLibDir();
   const [stunHost, stunPort] = (o.stunServer ?? '').split(':');
   return {
@@ -221,10 +230,25 @@ export async function launchJanus(opts: JanusLaunchOptions): Promise<JanusInstan
   const wsPort = opts.wsPort ?? (await freePort());
   const adminPort = opts.adminPort ?? (await freePort());
   const iceIp = opts.iceIp ?? machineIPv4();
-  const secrets = opts.secrets ?? { apiSecret: crypto.randomBytes(18).toString('base64url'), adminSecret: crypto.randomBytes(18).toString('base64url'), adminKey: crypto.randomBytes(18).toString('base64url') };
+  const secrets = opts.secrets ?? {
+    apiSecret: crypto.randomBytes(18).toString('base64url'),
+    adminSecret: crypto.randomBytes(18).toString('base64url'),
+    adminKey: crypto.randomBytes(18).toString('base64url'),
+  };
   fs.mkdirSync(opts.dir, { recursive: true });
   for (const f of fs.readdirSync(opts.dir)) if (f.endsWith('.jcfg')) fs.rmSync(path.join(opts.dir, f));
-  const files = janusConfig({ dir: opts.dir, httpPort, wsPort, adminPort, rtpPortRange: opts.rtpPortRange ?? '20000-20200', iceIp, debugLevel: opts.debugLevel ?? 3, stunServer: opts.stunServer, natPublicIp: opts.natPublicIp, ...secrets });
+  const files = janusConfig({
+    dir: opts.dir,
+    httpPort,
+    wsPort,
+    adminPort,
+    rtpPortRange: opts.rtpPortRange ?? '20000-20200',
+    iceIp,
+    debugLevel: opts.debugLevel ?? 3,
+    stunServer: opts.stunServer,
+    natPublicIp: opts.natPublicIp,
+    ...secrets,
+  });
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(opts.dir, name), text, { mode: 0o600 });
 
   const child = spawn(binary, ['-C', path.join(opts.dir, 'janus.jcfg'), '-F', opts.dir, '-o', '-E', iceIp], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -53,7 +53,10 @@ describe('Janus media adapter', async () => {
     assert.ok(pub.feedId > 0);
     const listed = await media.listParticipants(room.room);
     // Listed at once; `publisher` turns true only when its media flows (no ICE in this test).
-    assert.deepEqual(listed.map((p) => [p.feedId, p.display]), [[pub.feedId, 'Teacher']]);
+    assert.deepEqual(
+      listed.map((p) => [p.feedId, p.display]),
+      [[pub.feedId, 'Teacher']],
+    );
 
     // A feed is subscribable once its media flows: this peer never connects ICE, so Janus says
     // "no such feed". Subscribing to flowing media is proven by the browser test (apps/web/e2e/meeting.e2e.ts, run by .ci/steps/30-browser.sh).

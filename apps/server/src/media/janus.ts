@@ -1,6 +1,17 @@
 import crypto from 'node:crypto';
 import WebSocket from 'ws';
-import { MediaError, type MediaAdapter, type MediaHandleEvent, type MultiSubscription, type Publication, type RoomOptions, type RoomParticipant, type StreamRef, type SubscribedStream, type Subscription } from './adapter.ts';
+import {
+  MediaError,
+  type MediaAdapter,
+  type MediaHandleEvent,
+  type MultiSubscription,
+  type Publication,
+  type RoomOptions,
+  type RoomParticipant,
+  type StreamRef,
+  type SubscribedStream,
+  type Subscription,
+} from './adapter.ts';
 
 /**
  * The media adapter over Janus's WebSocket API (VideoRoom plugin). One WebSocket, one Janus
@@ -160,10 +171,12 @@ export class JanusAdapter implements MediaAdapter {
     if (!sender) return;
     if (m.janus === 'webrtcup') this.emit({ type: 'up', handleId: sender });
     else if (m.janus === 'hangup' || m.janus === 'detached') this.emit({ type: 'hangup', handleId: sender, reason: String(m.reason ?? m.janus) });
-    else if (m.janus === 'media' && (m.type === 'audio' || m.type === 'video')) this.emit({ type: 'media', handleId: sender, kind: m.type, receiving: Boolean(m.receiving) });
+    else if (m.janus === 'media' && (m.type === 'audio' || m.type === 'video'))
+      this.emit({ type: 'media', handleId: sender, kind: m.type, receiving: Boolean(m.receiving) });
     else if (m.janus === 'event' && !p) {
       const data = (m.plugindata as { data?: Record<string, unknown> } | undefined)?.data ?? {};
-      if (data.videoroom === 'updated' && Array.isArray(data.streams)) this.emit({ type: 'streams', handleId: sender, streams: subscribedStreams(data), offer: (m.jsep as { sdp?: string } | undefined)?.sdp ?? null });
+      if (data.videoroom === 'updated' && Array.isArray(data.streams))
+        this.emit({ type: 'streams', handleId: sender, streams: subscribedStreams(data), offer: (m.jsep as { sdp?: string } | undefined)?.sdp ?? null });
     } else if (m.janus === 'slowlink') this.emit({ type: 'slowlink', handleId: sender, uplink: Boolean(m.uplink), lost: Number(m.lost ?? 0) });
   }
 
@@ -188,7 +201,10 @@ export class JanusAdapter implements MediaAdapter {
   /** A request to the plugin on a handle; returns the plugin's data (and JSEP), or throws its error. */
   private async request(handle: number, body: Record<string, unknown>, opts: { jsep?: object; async?: boolean } = {}) {
     await this.connect();
-    const m = await this.send({ janus: 'message', session_id: this.session, handle_id: handle, body, ...(opts.jsep ? { jsep: opts.jsep } : {}) }, opts.async ?? false);
+    const m = await this.send(
+      { janus: 'message', session_id: this.session, handle_id: handle, body, ...(opts.jsep ? { jsep: opts.jsep } : {}) },
+      opts.async ?? false,
+    );
     const data = ((m.plugindata as { data?: Record<string, unknown> } | undefined)?.data ?? {}) as Record<string, unknown>;
     if (data.error_code) throw new MediaError(`Janus videoroom: ${String(data.error)}`, Number(data.error_code));
     return { data, jsep: m.jsep as { type: string; sdp: string } | undefined };
@@ -287,7 +303,16 @@ export class JanusAdapter implements MediaAdapter {
     try {
       const { data, jsep } = await this.request(
         h.janus,
-        { request: 'joinandconfigure', ptype: 'publisher', room: o.room, pin: o.pin, display: o.display.slice(0, 80), audio: true, video: true, ...(o.bitrate ? { bitrate: o.bitrate } : {}) },
+        {
+          request: 'joinandconfigure',
+          ptype: 'publisher',
+          room: o.room,
+          pin: o.pin,
+          display: o.display.slice(0, 80),
+          audio: true,
+          video: true,
+          ...(o.bitrate ? { bitrate: o.bitrate } : {}),
+        },
         { jsep: { type: 'offer', sdp: o.offer }, async: true },
       );
       if (!jsep) throw new MediaError('Janus gave no SDP answer');
@@ -315,7 +340,11 @@ export class JanusAdapter implements MediaAdapter {
   async subscribeStreams(o: { room: number; pin: string; streams: StreamRef[] }): Promise<MultiSubscription> {
     const h = await this.attach();
     try {
-      const { data, jsep } = await this.request(h.janus, { request: 'join', ptype: 'subscriber', room: o.room, pin: o.pin, streams: o.streams.map(streamBody) }, { async: true });
+      const { data, jsep } = await this.request(
+        h.janus,
+        { request: 'join', ptype: 'subscriber', room: o.room, pin: o.pin, streams: o.streams.map(streamBody) },
+        { async: true },
+      );
       if (!jsep) throw new MediaError('Janus gave no SDP offer');
       return { handleId: h.id, offer: jsep.sdp, streams: subscribedStreams(data) };
     } catch (err) {

@@ -67,7 +67,14 @@ export async function startMedia(config: Config, log: Logger): Promise<MediaRunt
     log.info('video meetings are off: no PARTA_JANUS_URL and no local janus binary (apt-get install janus)');
     return disabledMedia(config, 'no Janus configured');
   }
-  const launch = { binary, dir: path.join(config.dataDir, 'janus'), rtpPortRange: m.rtpPorts, iceIp: m.iceIp, natPublicIp: m.natIp, stunServer: m.stunUrls.find((u) => u.startsWith('stun:'))?.slice(5) };
+  const launch = {
+    binary,
+    dir: path.join(config.dataDir, 'janus'),
+    rtpPortRange: m.rtpPorts,
+    iceIp: m.iceIp,
+    natPublicIp: m.natIp,
+    stunServer: m.stunUrls.find((u) => u.startsWith('stun:'))?.slice(5),
+  };
   let janus: JanusInstance;
   try {
     janus = await launchJanus(launch);
@@ -115,7 +122,13 @@ function superviseJanus(first: JanusInstance, launch: JanusLaunchOptions, log: L
         await sleep(RESTART_DELAYS_MS[Math.min(failures - 1, RESTART_DELAYS_MS.length - 1)]!);
         if (stopping) return;
         try {
-          const next = await launchJanus({ ...launch, httpPort: j.ports.http, wsPort: j.ports.ws, adminPort: j.ports.admin, secrets: { apiSecret: j.apiSecret, adminSecret: j.adminSecret, adminKey: j.adminKey } });
+          const next = await launchJanus({
+            ...launch,
+            httpPort: j.ports.http,
+            wsPort: j.ports.ws,
+            adminPort: j.ports.admin,
+            secrets: { apiSecret: j.apiSecret, adminSecret: j.adminSecret, adminKey: j.adminKey },
+          });
           if (stopping) return void (await next.stop());
           current = next;
           startedAt = Date.now();

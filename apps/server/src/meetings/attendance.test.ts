@@ -6,11 +6,38 @@ import { attendanceCsv } from './attendance.ts';
 const a: Attendance = {
   meetingId: '00000000-0000-4000-8000-000000000001',
   attended: [
-    { personId: '00000000-0000-4000-8000-000000000002', name: 'Смирнова Елена Петровна', roles: ['teacher'], firstJoinedAt: '2026-12-01T15:00:00.000Z', lastLeftAt: '2026-12-01T15:44:31.000Z', seconds: 2671, sessions: 1, removed: false },
+    {
+      personId: '00000000-0000-4000-8000-000000000002',
+      name: 'Смирнова Елена Петровна',
+      roles: ['teacher'],
+      firstJoinedAt: '2026-12-01T15:00:00.000Z',
+      lastLeftAt: '2026-12-01T15:44:31.000Z',
+      seconds: 2671,
+      sessions: 1,
+      removed: false,
+    },
     // A name that a spreadsheet would run as a formula, and one with a quote and a comma.
-    { personId: '00000000-0000-4000-8000-000000000003', name: '=HYPERLINK("x")', roles: ['guardian'], firstJoinedAt: '2026-12-01T15:02:00.000Z', lastLeftAt: null, seconds: 600, sessions: 2, removed: false },
+    {
+      personId: '00000000-0000-4000-8000-000000000003',
+      name: '=HYPERLINK("x")',
+      roles: ['guardian'],
+      firstJoinedAt: '2026-12-01T15:02:00.000Z',
+      lastLeftAt: null,
+      seconds: 600,
+      sessions: 2,
+      removed: false,
+    },
     // Removed by the host: not «был».
-    { personId: '00000000-0000-4000-8000-000000000005', name: 'Петров Олег', roles: ['guardian'], firstJoinedAt: '2026-12-01T15:03:00.000Z', lastLeftAt: '2026-12-01T15:05:00.000Z', seconds: 120, sessions: 1, removed: true },
+    {
+      personId: '00000000-0000-4000-8000-000000000005',
+      name: 'Петров Олег',
+      roles: ['guardian'],
+      firstJoinedAt: '2026-12-01T15:03:00.000Z',
+      lastLeftAt: '2026-12-01T15:05:00.000Z',
+      seconds: 120,
+      sessions: 1,
+      removed: true,
+    },
   ],
   absentFamilies: [{ studentId: '00000000-0000-4000-8000-000000000004', studentName: 'Иванов, Пётр', guardians: ['Иванова Ольга', 'Иванов Сергей'] }],
   absentMembers: [],

@@ -24,14 +24,32 @@ export async function attendanceOf(db: Queryable, meeting: MeetingRow, now = new
   const rows = await db
     .selectFrom('meeting_attendance')
     .innerJoin('persons', 'persons.id', 'meeting_attendance.person_id')
-    .select(['meeting_attendance.person_id', 'meeting_attendance.joined_at', 'meeting_attendance.left_at', 'meeting_attendance.removed', 'persons.last_name', 'persons.first_name', 'persons.middle_name', 'persons.roles'])
+    .select([
+      'meeting_attendance.person_id',
+      'meeting_attendance.joined_at',
+      'meeting_attendance.left_at',
+      'meeting_attendance.removed',
+      'persons.last_name',
+      'persons.first_name',
+      'persons.middle_name',
+      'persons.roles',
+    ])
     .where('meeting_id', '=', meeting.id)
     .orderBy('meeting_attendance.joined_at')
     .execute();
   const byPerson = new Map<string, Attendance['attended'][number]>();
   for (const r of rows) {
     const end = r.left_at ?? now;
-    const cur = byPerson.get(r.person_id) ?? { personId: r.person_id, name: fullName(r), roles: r.roles, firstJoinedAt: r.joined_at.toISOString(), lastLeftAt: null, seconds: 0, sessions: 0, removed: false };
+    const cur = byPerson.get(r.person_id) ?? {
+      personId: r.person_id,
+      name: fullName(r),
+      roles: r.roles,
+      firstJoinedAt: r.joined_at.toISOString(),
+      lastLeftAt: null,
+      seconds: 0,
+      sessions: 0,
+      removed: false,
+    };
     cur.seconds += Math.max(0, Math.round((end.getTime() - r.joined_at.getTime()) / 1000));
     cur.sessions += 1;
     cur.lastLeftAt = r.left_at ? r.left_at.toISOString() : null;
@@ -49,7 +67,11 @@ export async function attendanceOf(db: Queryable, meeting: MeetingRow, now = new
   const memberIds = members.map((m) => m.id);
   // Families: students who are members, and the children of guardians who are members.
   const links = memberIds.length
-    ? await db.selectFrom('guardianships').select(['guardian_id', 'student_id']).where((eb) => eb.or([eb('guardian_id', 'in', memberIds), eb('student_id', 'in', memberIds)])).execute()
+    ? await db
+        .selectFrom('guardianships')
+        .select(['guardian_id', 'student_id'])
+        .where((eb) => eb.or([eb('guardian_id', 'in', memberIds), eb('student_id', 'in', memberIds)]))
+        .execute()
     : [];
   const chat = await db.selectFrom('chats').select(['class_id', 'kind']).where('id', '=', meeting.chat_id).executeTakeFirstOrThrow();
   // A class's chats: every enrolled student's family counts, signed in or not.
@@ -57,16 +79,31 @@ export async function attendanceOf(db: Queryable, meeting: MeetingRow, now = new
     chat.class_id && ['class', 'parents', 'parents_only'].includes(chat.kind)
       ? await db.selectFrom('enrolments').select('student_id').where('class_id', '=', chat.class_id).where('left_at', 'is', null).execute()
       : [];
-  const classLinks = enrolled.length ? await db.selectFrom('guardianships').select(['guardian_id', 'student_id']).where('student_id', 'in', enrolled.map((e) => e.student_id)).execute() : [];
+  const classLinks = enrolled.length
+    ? await db
+        .selectFrom('guardianships')
+        .select(['guardian_id', 'student_id'])
+        .where(
+          'student_id',
+          'in',
+          enrolled.map((e) => e.student_id),
+        )
+        .execute()
+    : [];
   links.push(...classLinks.filter((l) => !links.some((x) => x.guardian_id === l.guardian_id && x.student_id === l.student_id)));
   const studentIds = new Set([
     ...enrolled.map((e) => e.student_id),
     ...members.filter((m) => m.roles.includes('student')).map((m) => m.id),
     ...links.filter((l) => memberIds.includes(l.guardian_id)).map((l) => l.student_id),
   ]);
-  const people = studentIds.size || links.length
-    ? await db.selectFrom('persons').select(['id', 'last_name', 'first_name', 'middle_name']).where('id', 'in', [...studentIds, ...links.map((l) => l.guardian_id), '00000000-0000-0000-0000-000000000000']).execute()
-    : [];
+  const people =
+    studentIds.size || links.length
+      ? await db
+          .selectFrom('persons')
+          .select(['id', 'last_name', 'first_name', 'middle_name'])
+          .where('id', 'in', [...studentIds, ...links.map((l) => l.guardian_id), '00000000-0000-0000-0000-000000000000'])
+          .execute()
+      : [];
   const nameOf = new Map(people.map((p) => [p.id, fullName(p)]));
   const absentFamilies: Attendance['absentFamilies'] = [];
   for (const s of studentIds) {
@@ -92,7 +129,15 @@ function plain(v: string | number): string {
 /** A time in the school's zone, as a spreadsheet reads it: `2026-12-01 18:05`. */
 function localTime(iso: string | null, timeZone: string): string {
   if (!iso) return '';
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(iso));
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(iso));
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
 }
@@ -108,10 +153,32 @@ export function attendanceCsv(a: Attendance, o: { locale: Locale; timeZone: stri
   const role = (r: string) => t(o.locale, 'role', { role: r });
   const rows: (string | number)[][] = [
     [L('csv_name'), L('csv_roles'), L('csv_joined'), L('csv_left'), L('csv_minutes'), L('csv_sessions'), L('csv_status')],
-    ...a.attended.map((r) => [r.name, r.roles.map(role).join(', '), localTime(r.firstJoinedAt, o.timeZone), localTime(r.lastLeftAt, o.timeZone), Math.round(r.seconds / 60), r.sessions, L(r.removed ? 'csv_removed' : 'csv_attended')]),
-    ...a.absentFamilies.map((f) => [f.guardians.length ? `${f.studentName} (${f.guardians.join('; ')})` : f.studentName, L('csv_family'), '', '', 0, 0, L('csv_family_absent')]),
+    ...a.attended.map((r) => [
+      r.name,
+      r.roles.map(role).join(', '),
+      localTime(r.firstJoinedAt, o.timeZone),
+      localTime(r.lastLeftAt, o.timeZone),
+      Math.round(r.seconds / 60),
+      r.sessions,
+      L(r.removed ? 'csv_removed' : 'csv_attended'),
+    ]),
+    ...a.absentFamilies.map((f) => [
+      f.guardians.length ? `${f.studentName} (${f.guardians.join('; ')})` : f.studentName,
+      L('csv_family'),
+      '',
+      '',
+      0,
+      0,
+      L('csv_family_absent'),
+    ]),
   ];
-  return '\uFEFF' + stringify(rows.map((r) => r.map(plain)), { record_delimiter: '\r\n', delimiter: o.locale === 'ru' ? ';' : ',' });
+  return (
+    '\uFEFF' +
+    stringify(
+      rows.map((r) => r.map(plain)),
+      { record_delimiter: '\r\n', delimiter: o.locale === 'ru' ? ';' : ',' },
+    )
+  );
 }
 
 /** The attendance CSV of a meeting, for its host or staff, with times in the school's zone. */

@@ -60,7 +60,18 @@ class LiveRegistry {
     const m = this.meeting(meetingId);
     let p = m.participants.get(personId);
     if (!p || p.participantId !== participantId) {
-      p = { participantId, name: '', isStaff: false, feeds: new Map(), subscriptions: new Set(), multistream: null, audioMutedByHost: p?.audioMutedByHost ?? false, videoStoppedByHost: p?.videoStoppedByHost ?? false, loaded: p?.loaded ?? false, mediaLostAt: null };
+      p = {
+        participantId,
+        name: '',
+        isStaff: false,
+        feeds: new Map(),
+        subscriptions: new Set(),
+        multistream: null,
+        audioMutedByHost: p?.audioMutedByHost ?? false,
+        videoStoppedByHost: p?.videoStoppedByHost ?? false,
+        loaded: p?.loaded ?? false,
+        mediaLostAt: null,
+      };
       m.participants.set(personId, p);
     }
     return p;
@@ -77,7 +88,8 @@ class LiveRegistry {
   /** Participants whose camera media is gone (see presence.ts `sweepLostMedia`). */
   lostMedia(): { meetingId: string; personId: string; since: Date }[] {
     const out: { meetingId: string; personId: string; since: Date }[] = [];
-    for (const [meetingId, m] of this.meetings) for (const [personId, p] of m.participants) if (p.mediaLostAt) out.push({ meetingId, personId, since: p.mediaLostAt });
+    for (const [meetingId, m] of this.meetings)
+      for (const [personId, p] of m.participants) if (p.mediaLostAt) out.push({ meetingId, personId, since: p.mediaLostAt });
     return out;
   }
 

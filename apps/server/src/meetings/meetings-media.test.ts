@@ -42,7 +42,13 @@ describe('meetings with a media server', async () => {
   const call = (a: Actor, method: string, path: string, body?: object) => t.request(method, path, { token: a.token, ...(body ? { body } : {}) });
 
   test('members join, publish through Parta, the host mutes and removes; attendance is recorded', async () => {
-    const m = (await call(teacher, 'POST', `/api/v1/chats/${chatId}/meetings`, { title: 'Собрание', startsAt: new Date(Date.now() + 5 * 60_000).toISOString(), durationMinutes: 30 })).json();
+    const m = (
+      await call(teacher, 'POST', `/api/v1/chats/${chatId}/meetings`, {
+        title: 'Собрание',
+        startsAt: new Date(Date.now() + 5 * 60_000).toISOString(),
+        durationMinutes: 30,
+      })
+    ).json();
     assert.equal(m.videoConfigured, true);
     assert.equal((await call(other, 'POST', `/api/v1/meetings/${m.id}/join`, {})).statusCode, 404);
     assert.equal((await call(guardian, 'POST', `/api/v1/meetings/${m.id}/publish`, { sdp: sdpOffer() })).json().error.code, 'meeting_not_joined');
@@ -50,7 +56,11 @@ describe('meetings with a media server', async () => {
     const joined = await call(teacher, 'POST', `/api/v1/meetings/${m.id}/join`, {});
     assert.equal(joined.statusCode, 200, joined.body);
     assert.equal(joined.json().meeting.status, 'live');
-    assert.ok((await media.adapter!.roomExists(Number((await t.runtime.ctx.db.selectFrom('meetings').select('room').where('id', '=', m.id).executeTakeFirstOrThrow()).room))));
+    assert.ok(
+      await media.adapter!.roomExists(
+        Number((await t.runtime.ctx.db.selectFrom('meetings').select('room').where('id', '=', m.id).executeTakeFirstOrThrow()).room),
+      ),
+    );
     for (const a of [guardian, father]) assert.equal((await call(a, 'POST', `/api/v1/meetings/${m.id}/join`, {})).statusCode, 200);
 
     const pub = await call(guardian, 'POST', `/api/v1/meetings/${m.id}/publish`, { kind: 'camera', sdp: sdpOffer() });
@@ -77,8 +87,14 @@ describe('meetings with a media server', async () => {
     await call(guardian, 'POST', `/api/v1/meetings/${m.id}/hand`, { raised: true });
     await call(father, 'POST', `/api/v1/meetings/${m.id}/reactions`, { emoji: '👍' });
     const hands = (await call(teacher, 'GET', `/api/v1/meetings/${m.id}/live`)).json();
-    assert.deepEqual(hands.hands.map((h: { personId: string }) => h.personId), [father.personId, guardian.personId]);
-    assert.deepEqual(hands.reactions.map((r: { emoji: string }) => r.emoji), ['👍']);
+    assert.deepEqual(
+      hands.hands.map((h: { personId: string }) => h.personId),
+      [father.personId, guardian.personId],
+    );
+    assert.deepEqual(
+      hands.reactions.map((r: { emoji: string }) => r.emoji),
+      ['👍'],
+    );
 
     assert.equal((await call(teacher, 'POST', `/api/v1/meetings/${m.id}/host`, { action: 'remove', personId: father.personId })).statusCode, 200);
     assert.equal((await call(father, 'GET', `/api/v1/meetings/${m.id}/live`)).json().me.removed, true);
@@ -99,7 +115,7 @@ describe('meetings with a media server', async () => {
     assert.equal(a.absentFamilies.length, 24);
     const csv = await call(teacher, 'GET', `/api/v1/meetings/${m.id}/attendance.csv`);
     assert.match(csv.body, /вошёл/);
-    assert.match(csv.body, /удалён ведущим/, "the removed father");
+    assert.match(csv.body, /удалён ведущим/, 'the removed father');
 
     assert.equal((await call(teacher, 'POST', `/api/v1/meetings/${m.id}/host`, { action: 'end' })).statusCode, 200);
     const room = Number((await t.runtime.ctx.db.selectFrom('meetings').select('room').where('id', '=', m.id).executeTakeFirstOrThrow()).room);
@@ -107,7 +123,13 @@ describe('meetings with a media server', async () => {
   });
 
   test('host decisions stick: leave and rejoin, a network drop, later joiners; removal, readmission; the meeting ends without its host', async () => {
-    const m = (await call(teacher, 'POST', `/api/v1/chats/${chatId}/meetings`, { title: 'Собрание 2', startsAt: new Date(Date.now() + 60_000).toISOString(), durationMinutes: 30 })).json();
+    const m = (
+      await call(teacher, 'POST', `/api/v1/chats/${chatId}/meetings`, {
+        title: 'Собрание 2',
+        startsAt: new Date(Date.now() + 60_000).toISOString(),
+        durationMinutes: 30,
+      })
+    ).json();
     const live = async (a: Actor) => (await call(a, 'GET', `/api/v1/meetings/${m.id}/live`)).json();
     const host = (body: object) => call(teacher, 'POST', `/api/v1/meetings/${m.id}/host`, body);
     for (const a of [teacher, guardian]) assert.equal((await call(a, 'POST', `/api/v1/meetings/${m.id}/join`, {})).statusCode, 200);
@@ -121,7 +143,10 @@ describe('meetings with a media server', async () => {
     let me = await live(guardian);
     assert.equal(me.me.audioMutedByHost, true, 'the mute survives leaving and joining again');
     assert.equal(me.me.videoStoppedByHost, true);
-    assert.deepEqual(me.hands.map((h: { personId: string }) => h.personId), [guardian.personId]);
+    assert.deepEqual(
+      me.hands.map((h: { personId: string }) => h.personId),
+      [guardian.personId],
+    );
     // Publishing again is moderated again at once.
     assert.equal((await call(guardian, 'POST', `/api/v1/meetings/${m.id}/publish`, { kind: 'camera', sdp: sdpOffer() })).statusCode, 200);
 
@@ -132,7 +157,11 @@ describe('meetings with a media server', async () => {
     for (const a of [teacher, guardian]) assert.equal((await call(a, 'POST', `/api/v1/meetings/${m.id}/join`, {})).statusCode, 200);
     me = await live(guardian);
     assert.equal(me.me.audioMutedByHost, true, 'the mute survives a network drop');
-    assert.deepEqual(me.hands.map((h: { personId: string }) => h.personId), [guardian.personId], 'so does the raised hand');
+    assert.deepEqual(
+      me.hands.map((h: { personId: string }) => h.personId),
+      [guardian.personId],
+      'so does the raised hand',
+    );
 
     // The host unmutes her; «выключить звук всем» then mutes her and whoever joins later.
     await host({ action: 'unmute', personId: guardian.personId });
@@ -147,7 +176,10 @@ describe('meetings with a media server', async () => {
     assert.equal((await host({ action: 'remove', personId: father.personId })).statusCode, 200);
     assert.equal((await host({ action: 'remove', personId: other.personId })).json().error.code, 'person_not_found');
     assert.equal((await call(father, 'POST', `/api/v1/meetings/${m.id}/join`, {})).json().error.code, 'meeting_removed');
-    assert.deepEqual((await live(teacher)).removed.map((r: { personId: string }) => r.personId), [father.personId]);
+    assert.deepEqual(
+      (await live(teacher)).removed.map((r: { personId: string }) => r.personId),
+      [father.personId],
+    );
     assert.deepEqual((await live(guardian)).removed, [], 'only the host sees whom they removed');
     const csv = (await call(teacher, 'GET', `/api/v1/meetings/${m.id}/attendance.csv`)).body;
     const fatherLine = csv.split('\r\n').find((l) => l.includes(';1;удалён ведущим'));
@@ -171,7 +203,13 @@ describe('meetings with a media server', async () => {
   });
 
   test('the waiting room: the host admits one or all; admitted people come back without waiting; lock still refuses', async () => {
-    const m = (await call(teacher, 'POST', `/api/v1/chats/${chatId}/meetings`, { title: 'Собрание 3', startsAt: new Date(Date.now() + 60_000).toISOString(), durationMinutes: 30 })).json();
+    const m = (
+      await call(teacher, 'POST', `/api/v1/chats/${chatId}/meetings`, {
+        title: 'Собрание 3',
+        startsAt: new Date(Date.now() + 60_000).toISOString(),
+        durationMinutes: 30,
+      })
+    ).json();
     const host = (body: object) => call(teacher, 'POST', `/api/v1/meetings/${m.id}/host`, body);
     const join = (a: Actor) => call(a, 'POST', `/api/v1/meetings/${m.id}/join`, {});
     assert.equal((await call(guardian, 'POST', `/api/v1/meetings/${m.id}/host`, { action: 'lobby', on: true })).statusCode, 403);
@@ -183,7 +221,11 @@ describe('meetings with a media server', async () => {
     assert.equal(waits.json().error.code, 'meeting_lobby');
     assert.equal((await join(father)).json().error.code, 'meeting_lobby');
     const live = (await call(teacher, 'GET', `/api/v1/meetings/${m.id}/live`)).json();
-    assert.deepEqual(live.waiting.map((w: { personId: string }) => w.personId), [guardian.personId, father.personId], 'in order of arrival');
+    assert.deepEqual(
+      live.waiting.map((w: { personId: string }) => w.personId),
+      [guardian.personId, father.personId],
+      'in order of arrival',
+    );
     assert.equal(live.participants.length, 1);
     assert.equal((await call(guardian, 'GET', `/api/v1/meetings/${m.id}/live`)).json().waiting.length, 0, 'only the host sees the waiting room');
     assert.equal((await call(guardian, 'POST', `/api/v1/meetings/${m.id}/host`, { action: 'admit', personId: guardian.personId })).statusCode, 403);
@@ -194,7 +236,10 @@ describe('meetings with a media server', async () => {
     assert.equal((await join(guardian)).statusCode, 200);
     await call(guardian, 'POST', `/api/v1/meetings/${m.id}/leave`);
     assert.equal((await join(guardian)).statusCode, 200);
-    assert.deepEqual((await call(teacher, 'GET', `/api/v1/meetings/${m.id}/live`)).json().waiting.map((w: { personId: string }) => w.personId), [father.personId]);
+    assert.deepEqual(
+      (await call(teacher, 'GET', `/api/v1/meetings/${m.id}/live`)).json().waiting.map((w: { personId: string }) => w.personId),
+      [father.personId],
+    );
 
     // Lock keeps working: the father is refused outright; unlocked, «впустить всех» lets him in.
     await host({ action: 'lock' });

@@ -111,10 +111,18 @@ export async function endAbandoned(ctx: AppContext, now = new Date()): Promise<n
 }
 
 export async function endMeeting(ctx: AppContext, meeting: MeetingRow, now = new Date()): Promise<void> {
-  await ctx.db.updateTable('meetings').set({ ended_at: now, started_at: meeting.started_at ?? now }).where('id', '=', meeting.id).where('ended_at', 'is', null).execute();
+  await ctx.db
+    .updateTable('meetings')
+    .set({ ended_at: now, started_at: meeting.started_at ?? now })
+    .where('id', '=', meeting.id)
+    .where('ended_at', 'is', null)
+    .execute();
   await ctx.db.updateTable('meeting_attendance').set({ left_at: now }).where('meeting_id', '=', meeting.id).where('left_at', 'is', null).execute();
   await ctx.db.deleteFrom('meeting_hands').where('meeting_id', '=', meeting.id).execute();
   for (const personId of [...live.meeting(meeting.id).participants.keys()]) await dropMedia(ctx, meeting.id, personId);
   live.forget(meeting.id);
-  if (ctx.media.adapter?.ready()) await ctx.media.adapter.destroyRoom(meeting.room, meeting.room_secret).catch((err: Error) => ctx.log.warn({ err: err.message }, 'destroying a media room failed'));
+  if (ctx.media.adapter?.ready())
+    await ctx.media.adapter
+      .destroyRoom(meeting.room, meeting.room_secret)
+      .catch((err: Error) => ctx.log.warn({ err: err.message }, 'destroying a media room failed'));
 }

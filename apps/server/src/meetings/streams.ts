@@ -87,7 +87,12 @@ export async function updateStreams(
     } catch (err) {
       // A dropped feed Janus has already removed: add alone.
       if (err instanceof MediaError && err.code === 428 && drop.length > 0 && add.length > 0) return adapter.updateStreams(current.handleId, { add, drop: [] });
-      if (err instanceof MediaError && err.code === 428 && drop.length > 0) return { handleId: current.handleId, offer: null, streams: current.streams.filter((s) => !drop.some((d) => d.feedId === s.feedId && d.feedMid === s.feedMid)) };
+      if (err instanceof MediaError && err.code === 428 && drop.length > 0)
+        return {
+          handleId: current.handleId,
+          offer: null,
+          streams: current.streams.filter((s) => !drop.some((d) => d.feedId === s.feedId && d.feedMid === s.feedMid)),
+        };
       throw err;
     }
   });

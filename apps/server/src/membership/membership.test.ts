@@ -28,10 +28,16 @@ describe('closed space', () => {
     assert.equal(me.schools.length, 1);
     assert.deepEqual(me.schools[0].roles, ['guardian']);
     assert.equal(me.schools[0].children.length, 1);
-    assert.deepEqual(me.schools[0].classes.map((c: { name: string; as: string }) => [c.name, c.as]), [['5А', 'guardian']]);
+    assert.deepEqual(
+      me.schools[0].classes.map((c: { name: string; as: string }) => [c.name, c.as]),
+      [['5А', 'guardian']],
+    );
 
     const teacher = (await t.request('GET', '/api/v1/me', { token: (await t.signIn(DEMO_PHONES.classTeacher5A)).token })).json();
-    assert.deepEqual(teacher.schools[0].classes.map((c: { name: string; as: string }) => [c.name, c.as]), [['5А', 'class_teacher']]);
+    assert.deepEqual(
+      teacher.schools[0].classes.map((c: { name: string; as: string }) => [c.name, c.as]),
+      [['5А', 'class_teacher']],
+    );
 
     const student = (await t.request('GET', '/api/v1/me', { token: (await t.signIn(DEMO_PHONES.student5A)).token })).json();
     assert.deepEqual(student.schools[0].roles, ['student']);
@@ -82,10 +88,16 @@ describe('closed space', () => {
   });
 
   test('expired, revoked and unknown invitations are refused', async () => {
-    const p = (await t.request('POST', `/api/v1/schools/${schoolId}/people`, { token: admin, body: { lastName: 'Тест', firstName: 'Срок', roles: ['teacher'] } })).json();
+    const p = (
+      await t.request('POST', `/api/v1/schools/${schoolId}/people`, { token: admin, body: { lastName: 'Тест', firstName: 'Срок', roles: ['teacher'] } })
+    ).json();
     const user = await t.signIn('+79161112240');
     const a = (await t.request('POST', `/api/v1/schools/${schoolId}/invitations`, { token: admin, body: { personId: p.id } })).json();
-    await t.runtime.ctx.db.updateTable('invitations').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', a.id).execute();
+    await t.runtime.ctx.db
+      .updateTable('invitations')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('id', '=', a.id)
+      .execute();
     const expired = await t.request('POST', '/api/v1/invitations/redeem', { token: user.token, body: { code: a.code } });
     assert.equal(expired.statusCode, 410);
     assert.equal(expired.json().error.code, 'invitation_expired');
@@ -132,7 +144,12 @@ describe('closed space', () => {
     assert.equal(newStudent.json().error.code, 'student_phone_is_adults');
 
     // By invitation: a guardian's account cannot take a student's place.
-    const kid = (await t.request('POST', `/api/v1/schools/${schoolId}/people`, { token: admin, body: { lastName: 'Без', firstName: 'Телефона', roles: ['student'], birthDate: '2014-02-02', classId: class5A } })).json();
+    const kid = (
+      await t.request('POST', `/api/v1/schools/${schoolId}/people`, {
+        token: admin,
+        body: { lastName: 'Без', firstName: 'Телефона', roles: ['student'], birthDate: '2014-02-02', classId: class5A },
+      })
+    ).json();
     const inv = (await t.request('POST', `/api/v1/schools/${schoolId}/invitations`, { token: admin, body: { personId: kid.id } })).json();
     const guardian = await t.signIn(DEMO_PHONES.guardian6B);
     const res = await t.request('POST', '/api/v1/invitations/redeem', { token: guardian.token, body: { code: inv.code } });
@@ -145,12 +162,24 @@ describe('closed space', () => {
 
   test('students younger than 6 are not registered', async () => {
     const year = new Date().getUTCFullYear() - 5;
-    const young = await t.request('POST', `/api/v1/schools/${schoolId}/people`, { token: admin, body: { lastName: 'Малыш', firstName: 'Петя', roles: ['student'], birthDate: `${year}-01-01` } });
+    const young = await t.request('POST', `/api/v1/schools/${schoolId}/people`, {
+      token: admin,
+      body: { lastName: 'Малыш', firstName: 'Петя', roles: ['student'], birthDate: `${year}-01-01` },
+    });
     assert.equal(young.statusCode, 400);
     assert.equal(young.json().error.code, 'student_too_young');
     // A roster person without a birth date that is later found too young cannot be linked.
-    const p = (await t.request('POST', `/api/v1/schools/${schoolId}/people`, { token: admin, body: { lastName: 'Малыш', firstName: 'Вася', roles: ['student'], phone: '+79161118888' } })).json();
-    await t.runtime.ctx.db.updateTable('persons').set({ birth_date: `${year}-06-01` }).where('id', '=', p.id).execute();
+    const p = (
+      await t.request('POST', `/api/v1/schools/${schoolId}/people`, {
+        token: admin,
+        body: { lastName: 'Малыш', firstName: 'Вася', roles: ['student'], phone: '+79161118888' },
+      })
+    ).json();
+    await t.runtime.ctx.db
+      .updateTable('persons')
+      .set({ birth_date: `${year}-06-01` })
+      .where('id', '=', p.id)
+      .execute();
     const kid = await t.signIn('+79161118888');
     assert.equal((await t.request('GET', '/api/v1/me', { token: kid.token })).json().schools.length, 0);
     const inv = await t.request('POST', `/api/v1/schools/${schoolId}/invitations`, { token: admin, body: { personId: p.id } });
@@ -174,7 +203,9 @@ describe('closed space', () => {
     const mine = pending.find((j: { id: string }) => j.id === jr.json().id);
     assert.equal(mine.phone, '+79161117777');
 
-    const person = (await t.request('POST', `/api/v1/schools/${schoolId}/people`, { token: admin, body: { lastName: 'Заявкина', firstName: 'Анна', roles: ['guardian'] } })).json();
+    const person = (
+      await t.request('POST', `/api/v1/schools/${schoolId}/people`, { token: admin, body: { lastName: 'Заявкина', firstName: 'Анна', roles: ['guardian'] } })
+    ).json();
     const approved = await t.request('POST', `/api/v1/schools/${schoolId}/join-requests/${mine.id}/approve`, { token: admin, body: { personId: person.id } });
     assert.equal(approved.statusCode, 200, approved.body);
     assert.equal(approved.json().status, 'approved');
@@ -186,7 +217,9 @@ describe('closed space', () => {
 
   test('a rejected join request links nothing', async () => {
     const applicant = await t.signIn('+79161116666');
-    const jr = (await t.request('POST', '/api/v1/join-requests', { token: applicant.token, body: { schoolId, lastName: 'Чужой', firstName: 'Человек', role: 'teacher' } })).json();
+    const jr = (
+      await t.request('POST', '/api/v1/join-requests', { token: applicant.token, body: { schoolId, lastName: 'Чужой', firstName: 'Человек', role: 'teacher' } })
+    ).json();
     const res = await t.request('POST', `/api/v1/schools/${schoolId}/join-requests/${jr.id}/reject`, { token: admin });
     assert.equal(res.json().status, 'rejected');
     assert.equal((await t.request('GET', '/api/v1/me', { token: applicant.token })).json().schools.length, 0);
@@ -195,7 +228,9 @@ describe('closed space', () => {
   });
 
   test('one account is one person per school; one person one account', async () => {
-    const p = (await t.request('POST', `/api/v1/schools/${schoolId}/people`, { token: admin, body: { lastName: 'Второй', firstName: 'Профиль', roles: ['guardian'] } })).json();
+    const p = (
+      await t.request('POST', `/api/v1/schools/${schoolId}/people`, { token: admin, body: { lastName: 'Второй', firstName: 'Профиль', roles: ['guardian'] } })
+    ).json();
     const inv = (await t.request('POST', `/api/v1/schools/${schoolId}/invitations`, { token: admin, body: { personId: p.id } })).json();
     const guardian = await t.signIn(DEMO_PHONES.guardian5A);
     const res = await t.request('POST', '/api/v1/invitations/redeem', { token: guardian.token, body: { code: inv.code } });

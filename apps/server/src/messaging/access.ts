@@ -73,9 +73,13 @@ const accessLoader = batcherPer(
 );
 
 // Built and compiled once (db/compiled.ts): every send and most requests run one of them.
-const accessOne = compileOnce(2, (db: Queryable, chatId: string, userId: string) => accessRows(db).where('m.chat_id', '=', chatId).where('m.user_id', '=', userId));
+const accessOne = compileOnce(2, (db: Queryable, chatId: string, userId: string) =>
+  accessRows(db).where('m.chat_id', '=', chatId).where('m.user_id', '=', userId),
+);
 const accessMany = compileOnce(2, (db: Queryable, users: string[], chats: string[]) =>
-  accessRows(db).where(sql<boolean>`m.user_id = ANY(${users}::uuid[])`).where(sql<boolean>`m.chat_id = ANY(${chats}::uuid[])`),
+  accessRows(db)
+    .where(sql<boolean>`m.user_id = ANY(${users}::uuid[])`)
+    .where(sql<boolean>`m.chat_id = ANY(${chats}::uuid[])`),
 );
 
 /**

@@ -21,7 +21,10 @@ export function registerAttachmentResolver(r: AttachmentResolver): void {
   resolver = r;
 }
 
-export async function resolveAttachments(trx: Tx, input: { userId: string; schoolId: string; chatId: string; fileIds: string[] }): Promise<MessageAttachment[]> {
+export async function resolveAttachments(
+  trx: Tx,
+  input: { userId: string; schoolId: string; chatId: string; fileIds: string[] },
+): Promise<MessageAttachment[]> {
   if (input.fileIds.length === 0) return [];
   if (!resolver) throw new AppError('attachments_unavailable', 400);
   const resolved = await resolver.resolve(trx, input);

@@ -56,7 +56,10 @@ describe('membership follows the roster', () => {
     const oldParents = await chatOf(t, guardian, 'parents', '5А');
     const classes = (await t.request('GET', `/api/v1/schools/${admin.schoolId}/classes`, { token: admin.token })).json().classes;
     const c6b = classes.find((c: { name: string }) => c.name === '6Б');
-    const moved = await t.request('POST', `/api/v1/schools/${admin.schoolId}/classes/${c6b.id}/students`, { token: admin.token, body: { studentId: student.personId } });
+    const moved = await t.request('POST', `/api/v1/schools/${admin.schoolId}/classes/${c6b.id}/students`, {
+      token: admin.token,
+      body: { studentId: student.personId },
+    });
     assert.equal(moved.statusCode, 204);
     const refused = await t.request('GET', `/api/v1/chats/${old.id}/messages`, { token: student.token });
     assert.equal(refused.statusCode, 404);
@@ -71,7 +74,10 @@ describe('membership follows the roster', () => {
   test('a person who links an account later joins their chats then', async () => {
     const admin = await actor(t, DEMO_PHONES.admin);
     const people = (await t.request('GET', `/api/v1/schools/${admin.schoolId}/people?role=guardian`, { token: admin.token })).json().people;
-    const unlinked = people.find((p: { linked: boolean; phone: string | null; classIds: string[]; childIds: string[] }) => !p.linked && p.phone && p.childIds.length > 0 && p.phone.startsWith('+790021'));
+    const unlinked = people.find(
+      (p: { linked: boolean; phone: string | null; classIds: string[]; childIds: string[] }) =>
+        !p.linked && p.phone && p.childIds.length > 0 && p.phone.startsWith('+790021'),
+    );
     assert.ok(unlinked);
     const teacher = await actor(t, DEMO_PHONES.classTeacher5A);
     const parents = await chatOf(t, teacher, 'parents', '5А');
@@ -101,8 +107,15 @@ describe('membership follows the roster', () => {
     const teacher = await actor(t, DEMO_PHONES.classTeacher6B);
     const created = await t.request('POST', `/api/v1/schools/${admin.schoolId}/classes`, { token: admin.token, body: { name: '7В' } });
     assert.equal(created.statusCode, 201);
-    await t.request('POST', `/api/v1/schools/${admin.schoolId}/classes/${created.json().id}/teachers`, { token: admin.token, body: { personId: teacher.personId, isClassTeacher: true } });
+    await t.request('POST', `/api/v1/schools/${admin.schoolId}/classes/${created.json().id}/teachers`, {
+      token: admin.token,
+      body: { personId: teacher.personId, isClassTeacher: true },
+    });
     const kinds = (await chats(t, teacher)).filter((c) => c.title === '7В').map((c) => [c.kind, c.isModerator]);
-    assert.deepEqual(kinds.sort(), [['class', true], ['class_channel', true], ['parents', true]]);
+    assert.deepEqual(kinds.sort(), [
+      ['class', true],
+      ['class_channel', true],
+      ['parents', true],
+    ]);
   });
 });

@@ -24,8 +24,7 @@ describe('concurrent roster changes', () => {
     const people = (await t.request('GET', `/api/v1/schools/${schoolId}/people?classId=${c5a}`, { token: admin })).json().people;
     const phones = people
       .filter((p: { phone: string | null; roles: string[] }) => p.phone && (p.roles.includes('guardian') || p.roles.includes('student')))
-      .map((p: { phone: string }) => p.phone)
-      ;
+      .map((p: { phone: string }) => p.phone);
     assert.ok(phones.length >= 40);
 
     const sessions = await Promise.all(phones.map((phone: string) => t.signIn(phone)));

@@ -38,9 +38,18 @@ describe('messaging hardening', () => {
     assert.equal(m.text, text);
     const links = m.entities.filter((e) => e.type === 'link').map((e) => (e as { url: string }).url);
     assert.deepEqual(links, ['https://example.org/фдп.exe', 'https://school.example/zadanie']);
-    const edited = await t.request('PATCH', `/api/v1/chats/${chat}/messages/${m.id}`, { token: teacher.token, body: { text: 'См. https://a\u200d\u200cb.example/x' } });
+    const edited = await t.request('PATCH', `/api/v1/chats/${chat}/messages/${m.id}`, {
+      token: teacher.token,
+      body: { text: 'См. https://a\u200d\u200cb.example/x' },
+    });
     assert.equal(edited.statusCode, 200, edited.body);
-    assert.deepEqual(edited.json().entities.filter((e: { type: string }) => e.type === 'link').map((e: { url: string }) => e.url), ['https://ab.example/x']);
+    assert.deepEqual(
+      edited
+        .json()
+        .entities.filter((e: { type: string }) => e.type === 'link')
+        .map((e: { url: string }) => e.url),
+      ['https://ab.example/x'],
+    );
   });
 
   test("in the school channel a parent sees the channel's staff, not every child; staff see everyone", async () => {
@@ -49,17 +58,23 @@ describe('messaging hardening', () => {
     assert.equal(asParent.statusCode, 200, asParent.body);
     const seen = asParent.json().members as { role: string; roles: string[]; isStaff: boolean }[];
     assert.ok(seen.length > 0);
-    assert.ok(seen.every((m) => m.role === 'moderator' && m.isStaff), JSON.stringify(seen.slice(0, 3)));
+    assert.ok(
+      seen.every((m) => m.role === 'moderator' && m.isStaff),
+      JSON.stringify(seen.slice(0, 3)),
+    );
     assert.ok(!seen.some((m) => m.roles.includes('student')));
     const student = await actor(t, DEMO_PHONES.student5A);
     const asStudent = (await t.request('GET', `/api/v1/chats/${channel.id}/members`, { token: student.token })).json().members as { role: string }[];
     assert.ok(asStudent.every((m) => m.role === 'moderator'));
     const asAdmin = (await t.request('GET', `/api/v1/chats/${channel.id}/members`, { token: admin.token })).json().members as { roles: string[] }[];
-    assert.ok(asAdmin.some((m) => m.roles.includes('student')), 'the staff see the readers');
+    assert.ok(
+      asAdmin.some((m) => m.roles.includes('student')),
+      'the staff see the readers',
+    );
     assert.ok(asAdmin.length > seen.length);
   });
 
-  test("a reader joining the school channel is told to its staff, not to the other readers", async () => {
+  test('a reader joining the school channel is told to its staff, not to the other readers', async () => {
     // The stream's head, through the API (a position past it answers with a resync to the head).
     const head = (await t.request('GET', '/api/v1/updates?after=999999999', { token: admin.token })).json().position as number;
     const created = await t.request('POST', `/api/v1/schools/${admin.schoolId}/people`, {

@@ -76,7 +76,10 @@ describe('messages', () => {
       { type: 'mention', offset: 0, length: 7, personId: student.personId },
       { type: 'link', offset: 17, length: 27, url: 'https://example.org/zadanie' },
     ]);
-    const bad = await t.request('POST', `/api/v1/chats/${chat.id}/messages`, { token: teacher.token, body: { clientId: 'm-bad', text, mentions: [{ offset: 0, length: 7, personId: guardian.personId }] } });
+    const bad = await t.request('POST', `/api/v1/chats/${chat.id}/messages`, {
+      token: teacher.token,
+      body: { clientId: 'm-bad', text, mentions: [{ offset: 0, length: 7, personId: guardian.personId }] },
+    });
     assert.equal(bad.json().error.code, 'mention_invalid');
   });
 
@@ -105,7 +108,10 @@ describe('messages', () => {
     assert.equal((await chatOf(t, student, 'class', '5А')).pinnedMessageId, a.id);
 
     // A student may not delete the teacher's message; the teacher (moderator) may delete the student's.
-    assert.equal((await t.request('DELETE', `/api/v1/chats/${chat.id}/messages/${a.id}`, { token: student.token })).json().error.code, 'message_delete_not_allowed');
+    assert.equal(
+      (await t.request('DELETE', `/api/v1/chats/${chat.id}/messages/${a.id}`, { token: student.token })).json().error.code,
+      'message_delete_not_allowed',
+    );
     assert.equal((await t.request('DELETE', `/api/v1/chats/${chat.id}/messages/${q.id}`, { token: teacher.token })).statusCode, 204);
     const page = await t.request('GET', `/api/v1/chats/${chat.id}/messages?after=${q.seq - 1}&limit=2`, { token: student.token });
     const gone = page.json().messages[0];
@@ -134,13 +140,19 @@ describe('messages', () => {
     assert.equal(fwd.text, 'Экскурсия в музей в среду');
     assert.equal(fwd.forwardedFrom?.messageId, original.id);
     // A guardian cannot forward from a chat they are not in.
-    const res = await t.request('POST', `/api/v1/chats/${to.id}/messages`, { token: guardian.token, body: { clientId: 'fwd-x', text: '', forwardOf: original.id } });
+    const res = await t.request('POST', `/api/v1/chats/${to.id}/messages`, {
+      token: guardian.token,
+      body: { clientId: 'fwd-x', text: '', forwardOf: original.id },
+    });
     assert.equal(res.json().error.code, 'message_not_found');
   });
 
   test('an attachment the files domain does not vouch for is refused, and nothing is stored', async () => {
     const chat = await chatOf(t, teacher, 'class', '5А');
-    const res = await t.request('POST', `/api/v1/chats/${chat.id}/messages`, { token: teacher.token, body: { clientId: 'att-1', text: 'файл', attachments: ['00000000-0000-4000-8000-000000000000'] } });
+    const res = await t.request('POST', `/api/v1/chats/${chat.id}/messages`, {
+      token: teacher.token,
+      body: { clientId: 'att-1', text: 'файл', attachments: ['00000000-0000-4000-8000-000000000000'] },
+    });
     assert.equal(res.statusCode, 400);
     // Without a resolver: attachments_unavailable; with the files domain: the id is not the sender's upload.
     assert.ok(['attachments_unavailable', 'attachment_invalid'].includes(res.json().error.code), res.body);

@@ -14,7 +14,12 @@ export async function getPolicy(db: Queryable, schoolId: string): Promise<Messag
 }
 
 export async function setPolicy(db: Queryable, schoolId: string, policy: MessagingPolicy): Promise<MessagingPolicy> {
-  const values = { student_direct: policy.studentDirect, guardian_direct: policy.guardianDirect, teacher_student_direct: policy.teacherStudentDirect, updated_at: new Date() };
+  const values = {
+    student_direct: policy.studentDirect,
+    guardian_direct: policy.guardianDirect,
+    teacher_student_direct: policy.teacherStudentDirect,
+    updated_at: new Date(),
+  };
   await db
     .insertInto('messaging_policies')
     .values({ school_id: schoolId, ...values })

@@ -60,10 +60,16 @@ export async function presentMessages(db: Queryable, rows: MessageRow[], opts: P
     ? await db.selectFrom('messages').select(['id', 'seq', 'text', 'author_person_id', 'deleted_at']).where('id', 'in', replyIds).execute()
     : [];
   const known = opts.known ?? [];
-  const personIds = [...new Set([...rows.map((r) => r.author_person_id), ...replies.map((r) => r.author_person_id)])].filter((id) => !known.some((k) => k.id === id));
+  const personIds = [...new Set([...rows.map((r) => r.author_person_id), ...replies.map((r) => r.author_person_id)])].filter(
+    (id) => !known.some((k) => k.id === id),
+  );
   const [loaded, reactions, views, urgent] = await Promise.all([
-    personIds.length ? db.selectFrom('persons').select(['id', 'user_id', 'last_name', 'first_name', 'middle_name', 'roles']).where('id', 'in', personIds).execute() : Promise.resolve([]),
-    opts.fresh ? Promise.resolve([]) : db.selectFrom('message_reactions').select(['message_id', 'emoji', 'user_id']).where('message_id', 'in', ids).orderBy('created_at').execute(),
+    personIds.length
+      ? db.selectFrom('persons').select(['id', 'user_id', 'last_name', 'first_name', 'middle_name', 'roles']).where('id', 'in', personIds).execute()
+      : Promise.resolve([]),
+    opts.fresh
+      ? Promise.resolve([])
+      : db.selectFrom('message_reactions').select(['message_id', 'emoji', 'user_id']).where('message_id', 'in', ids).orderBy('created_at').execute(),
     opts.channel && !opts.fresh
       ? db
           .selectFrom('messages')
@@ -114,7 +120,14 @@ export interface ReplyPreview {
 /** One stored message as clients see it, from its row and what was loaded around it. */
 export function messageOf(
   r: MessageRow,
-  around: { author: PresentedPerson | undefined; reply: ReplyPreview | undefined; reactions: Message['reactions']; views: number | null; keyboard?: Message['keyboard']; urgent?: Message['urgent'] },
+  around: {
+    author: PresentedPerson | undefined;
+    reply: ReplyPreview | undefined;
+    reactions: Message['reactions'];
+    views: number | null;
+    keyboard?: Message['keyboard'];
+    urgent?: Message['urgent'];
+  },
 ): Message {
   const { author, reply } = around;
   const message: Message = {

@@ -35,7 +35,11 @@ export async function setWorkingHours(db: Queryable, userId: string, wh: Working
     throw new AppError('validation_failed', 400, { issues: [{ path: 'body', message: 'start must be before end, in a known timezone' }] });
   }
   const values = { timezone: wh.timezone, start_minute: start, end_minute: end, days: [...new Set(wh.days)].sort(), updated_at: new Date() };
-  await db.insertInto('working_hours').values({ user_id: userId, ...values }).onConflict((oc) => oc.column('user_id').doUpdateSet(values)).execute();
+  await db
+    .insertInto('working_hours')
+    .values({ user_id: userId, ...values })
+    .onConflict((oc) => oc.column('user_id').doUpdateSet(values))
+    .execute();
   return presentHours(values);
 }
 
@@ -50,7 +54,16 @@ export function presentHours(r: HoursRow): WorkingHours {
 
 /** The local weekday (1 = Monday) and minute of the day of an instant in a timezone, and the zone's offset in minutes. */
 function local(at: Date, timeZone: string) {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(at);
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(at);
   const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
   const weekday = new Date(Date.UTC(get('year'), get('month') - 1, get('day'))).getUTCDay() || 7;
@@ -73,7 +86,14 @@ export function quietUntil(h: HoursRow, at: Date): Date | null {
 }
 
 export function formatResume(at: Date, timeZone: string, locale: Locale): string {
-  return new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'ru-RU', { timeZone, weekday: 'short', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit' }).format(at);
+  return new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'ru-RU', {
+    timeZone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'long',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(at);
 }
 
 /**
@@ -94,7 +114,11 @@ export function outsideHoursSql(w: string, at: string): RawBuilder<boolean> {
  * Decides, for every member but the author, whether the message raises a notification now, and
  * stores the decision, in one statement. Returns the accounts held back by working hours.
  */
-export async function decideNotifications(trx: Tx, msg: { id: string; chat_id: string; author_user_id: string }, at: Date): Promise<{ notify: string[]; quiet: string[] }> {
+export async function decideNotifications(
+  trx: Tx,
+  msg: { id: string; chat_id: string; author_user_id: string },
+  at: Date,
+): Promise<{ notify: string[]; quiet: string[] }> {
   const res = await sql<{ notify: string[]; quiet: string[] }>`
     INSERT INTO notification_decisions (message_id, chat_id, notify, quiet)
     SELECT ${msg.id}::uuid, ${msg.chat_id}::uuid,

@@ -32,7 +32,13 @@ describe('reading and finding', () => {
     const only = await chatOf(t, guardian, 'parents_only', '5А');
     const fromTeacher = await send(t, teacher, parents.id, 'Экскурсия в планетарий');
     const fromGuardian = await send(t, guardian, only.id, 'Кто поедет на экскурсию?');
-    const q = (params: string) => t.request('GET', `/api/v1/search?q=${encodeURIComponent('экскурсии')}${params}`, { token: guardian.token }).then((r) => r.json().messages.map((m: { id: string }) => m.id).sort());
+    const q = (params: string) =>
+      t.request('GET', `/api/v1/search?q=${encodeURIComponent('экскурсии')}${params}`, { token: guardian.token }).then((r) =>
+        r
+          .json()
+          .messages.map((m: { id: string }) => m.id)
+          .sort(),
+      );
     assert.deepEqual(await q(''), [fromTeacher.id, fromGuardian.id].sort());
     assert.deepEqual(await q(`&chatId=${only.id}`), [fromGuardian.id]);
     assert.deepEqual(await q(`&authorId=${guardian.personId}`), [fromGuardian.id]);
@@ -95,7 +101,7 @@ describe('quiet hours', () => {
     assert.equal(quietUntil({ ...hours, timezone: 'Asia/Yekaterinburg' }, new Date('2025-01-15T01:00:00Z'))?.toISOString(), '2025-01-15T04:00:00.000Z');
   });
 
-  test('outside a teacher\'s hours no notification is raised for them, and a guardian is told when they resume', async () => {
+  test("outside a teacher's hours no notification is raised for them, and a guardian is told when they resume", async () => {
     const teacher = await actor(t, DEMO_PHONES.classTeacher5A);
     const guardian = await actor(t, DEMO_PHONES.guardian5A);
     // Working hours that exclude the present moment: a one-minute window twelve hours away.
@@ -103,17 +109,26 @@ describe('quiet hours', () => {
     const away = (now.getUTCHours() * 60 + now.getUTCMinutes() + 720) % 1440;
     const start = Math.min(away, 1438);
     const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
-    const set = await t.request('PUT', '/api/v1/me/working-hours', { token: teacher.token, body: { timezone: 'UTC', start: hhmm(start), end: hhmm(start + 1), days: [1, 2, 3, 4, 5, 6, 7] } });
+    const set = await t.request('PUT', '/api/v1/me/working-hours', {
+      token: teacher.token,
+      body: { timezone: 'UTC', start: hhmm(start), end: hhmm(start + 1), days: [1, 2, 3, 4, 5, 6, 7] },
+    });
     assert.equal(set.statusCode, 200, set.body);
     assert.equal((await t.request('GET', '/api/v1/me/working-hours', { token: teacher.token })).json().workingHours.start, hhmm(start));
     // A zone neither the server nor the database knows is refused, and the hours stay as they were.
-    const unknown = await t.request('PUT', '/api/v1/me/working-hours', { token: teacher.token, body: { timezone: 'Mars/Olympus_Mons', start: '09:00', end: '18:00', days: [1] } });
+    const unknown = await t.request('PUT', '/api/v1/me/working-hours', {
+      token: teacher.token,
+      body: { timezone: 'Mars/Olympus_Mons', start: '09:00', end: '18:00', days: [1] },
+    });
     assert.equal(unknown.statusCode, 400);
     assert.equal(unknown.json().error.code, 'validation_failed');
     assert.equal((await t.request('GET', '/api/v1/me/working-hours', { token: teacher.token })).json().workingHours.start, hhmm(start));
 
     const dm = await t.request('POST', `/api/v1/schools/${guardian.schoolId}/directs`, { token: guardian.token, body: { personId: teacher.personId } });
-    const sent = await t.request('POST', `/api/v1/chats/${dm.json().chatId}/messages`, { token: guardian.token, body: { clientId: 'late-1', text: 'Добрый вечер! Вопрос по домашнему заданию' } });
+    const sent = await t.request('POST', `/api/v1/chats/${dm.json().chatId}/messages`, {
+      token: guardian.token,
+      body: { clientId: 'late-1', text: 'Добрый вечер! Вопрос по домашнему заданию' },
+    });
     assert.equal(sent.statusCode, 201);
     const notice = sent.json().notice;
     assert.equal(notice.code, 'recipient_quiet_hours');
@@ -125,14 +140,20 @@ describe('quiet hours', () => {
     assert.deepEqual(decision.notify, []);
 
     // The teacher's reply notifies the guardian, who has no working hours set; no notice for a teacher.
-    const reply = await t.request('POST', `/api/v1/chats/${dm.json().chatId}/messages`, { token: teacher.token, body: { clientId: 'reply-1', text: 'Ответ утром' } });
+    const reply = await t.request('POST', `/api/v1/chats/${dm.json().chatId}/messages`, {
+      token: teacher.token,
+      body: { clientId: 'reply-1', text: 'Ответ утром' },
+    });
     assert.equal(reply.json().notice, undefined);
     const d2 = await t.runtime.ctx.db.selectFrom('notification_decisions').selectAll().where('message_id', '=', reply.json().id).executeTakeFirstOrThrow();
     assert.deepEqual(d2.notify, [guardian.userId]);
 
     // Cleared hours: notified at any time.
     await t.request('DELETE', '/api/v1/me/working-hours', { token: teacher.token });
-    const again = await t.request('POST', `/api/v1/chats/${dm.json().chatId}/messages`, { token: guardian.token, body: { clientId: 'late-2', text: 'Спасибо' } });
+    const again = await t.request('POST', `/api/v1/chats/${dm.json().chatId}/messages`, {
+      token: guardian.token,
+      body: { clientId: 'late-2', text: 'Спасибо' },
+    });
     assert.equal(again.json().notice, undefined);
   });
 });

@@ -64,13 +64,30 @@ export function messagingRoutes(app: FastifyInstance, ctx: AppContext): void {
     return found;
   });
 
-  r.get('/api/v1/chats/:id/members', { schema: { tags, summary: 'Members of a chat, with their roles in the school; and the roster people it is for who are not on Parta yet (channels: to moderators only)', params: ChatParams, response: { 200: z.object({ members: z.array(ChatMember), notConnected: z.array(NotConnectedPerson) }), ...errors } } }, async (request) => {
-    const access = await chat(me(request).user.id, request.params.id);
-    const phones = await phonesVisibleTo(ctx.db, { schoolId: access.schoolId, person: access.person, roles: access.roles, isAdmin: access.roles.includes('admin'), isTeacher: access.roles.includes('teacher') });
-    // A channel's readers see only its staff, as with members.
-    const absent = isChannel(access.chat.kind) && !access.isModerator ? [] : await presentNotConnected(ctx.db, await notConnected(ctx.db, access.chat.id));
-    return { members: await chatMembers(ctx.db, access, phones), notConnected: absent };
-  });
+  r.get(
+    '/api/v1/chats/:id/members',
+    {
+      schema: {
+        tags,
+        summary: 'Members of a chat, with their roles in the school; and the roster people it is for who are not on Parta yet (channels: to moderators only)',
+        params: ChatParams,
+        response: { 200: z.object({ members: z.array(ChatMember), notConnected: z.array(NotConnectedPerson) }), ...errors },
+      },
+    },
+    async (request) => {
+      const access = await chat(me(request).user.id, request.params.id);
+      const phones = await phonesVisibleTo(ctx.db, {
+        schoolId: access.schoolId,
+        person: access.person,
+        roles: access.roles,
+        isAdmin: access.roles.includes('admin'),
+        isTeacher: access.roles.includes('teacher'),
+      });
+      // A channel's readers see only its staff, as with members.
+      const absent = isChannel(access.chat.kind) && !access.isModerator ? [] : await presentNotConnected(ctx.db, await notConnected(ctx.db, access.chat.id));
+      return { members: await chatMembers(ctx.db, access, phones), notConnected: absent };
+    },
+  );
 
   r.get(
     '/api/v1/chats/:id/messages',

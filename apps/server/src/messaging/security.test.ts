@@ -69,32 +69,33 @@ describe('authorisation matrix', () => {
     await t.close();
   });
 
-  const attempts = (chatId: string, messageId: string) => [
-    ['GET', `/api/v1/chats/${chatId}`, undefined],
-    ['GET', `/api/v1/chats/${chatId}/messages`, undefined],
-    ['GET', `/api/v1/chats/${chatId}/members`, undefined],
-    ['POST', `/api/v1/chats/${chatId}/messages`, { clientId: crypto.randomUUID(), text: 'пусти' }],
-    ['POST', `/api/v1/chats/${chatId}/messages/${messageId}/reactions`, { emoji: '👍' }],
-    ['PATCH', `/api/v1/chats/${chatId}/messages/${messageId}`, { text: 'правка' }],
-    ['DELETE', `/api/v1/chats/${chatId}/messages/${messageId}`, undefined],
-    ['GET', `/api/v1/chats/${chatId}/messages/${messageId}`, undefined],
-    ['GET', `/api/v1/chats/${chatId}/messages/${messageId}/receipts`, undefined],
-    ['POST', `/api/v1/chats/${chatId}/read`, { seq: 1 }],
-    ['PUT', `/api/v1/chats/${chatId}/pin`, { messageId }],
-    ['GET', `/api/v1/chats/${chatId}/notifications`, undefined],
-    ['GET', `/api/v1/chats/${chatId}/recipient-hours`, undefined],
-    ['PUT', `/api/v1/chats/${chatId}/notifications`, { level: 'all' }],
-    ['POST', `/api/v1/chats/${chatId}/messages/${messageId}/urgent`, { reason: 'пусти' }],
-    ['GET', `/api/v1/chats/${chatId}/acks`, undefined],
-    ['GET', `/api/v1/chats/${chatId}/messages/${messageId}/ack`, undefined],
-    ['PUT', `/api/v1/chats/${chatId}/messages/${messageId}/ack`, { required: true }],
-    ['POST', `/api/v1/chats/${chatId}/messages/${messageId}/ack`, {}],
-    ['POST', `/api/v1/chats/${chatId}/messages/${messageId}/ack/nudge`, {}],
-    ['GET', `/api/v1/chats/${chatId}/consultations`, undefined],
-    ['POST', `/api/v1/chats/${chatId}/consultations`, { date: '2099-01-10', from: '17:00', to: '18:00', slotMinutes: 10, mode: 'video' }],
-    ['GET', `/api/v1/chats/${chatId}/urgent-budget`, undefined],
-    ['POST', `/api/v1/chats/${chatId}/invite-not-connected`, undefined],
-  ] as const;
+  const attempts = (chatId: string, messageId: string) =>
+    [
+      ['GET', `/api/v1/chats/${chatId}`, undefined],
+      ['GET', `/api/v1/chats/${chatId}/messages`, undefined],
+      ['GET', `/api/v1/chats/${chatId}/members`, undefined],
+      ['POST', `/api/v1/chats/${chatId}/messages`, { clientId: crypto.randomUUID(), text: 'пусти' }],
+      ['POST', `/api/v1/chats/${chatId}/messages/${messageId}/reactions`, { emoji: '👍' }],
+      ['PATCH', `/api/v1/chats/${chatId}/messages/${messageId}`, { text: 'правка' }],
+      ['DELETE', `/api/v1/chats/${chatId}/messages/${messageId}`, undefined],
+      ['GET', `/api/v1/chats/${chatId}/messages/${messageId}`, undefined],
+      ['GET', `/api/v1/chats/${chatId}/messages/${messageId}/receipts`, undefined],
+      ['POST', `/api/v1/chats/${chatId}/read`, { seq: 1 }],
+      ['PUT', `/api/v1/chats/${chatId}/pin`, { messageId }],
+      ['GET', `/api/v1/chats/${chatId}/notifications`, undefined],
+      ['GET', `/api/v1/chats/${chatId}/recipient-hours`, undefined],
+      ['PUT', `/api/v1/chats/${chatId}/notifications`, { level: 'all' }],
+      ['POST', `/api/v1/chats/${chatId}/messages/${messageId}/urgent`, { reason: 'пусти' }],
+      ['GET', `/api/v1/chats/${chatId}/acks`, undefined],
+      ['GET', `/api/v1/chats/${chatId}/messages/${messageId}/ack`, undefined],
+      ['PUT', `/api/v1/chats/${chatId}/messages/${messageId}/ack`, { required: true }],
+      ['POST', `/api/v1/chats/${chatId}/messages/${messageId}/ack`, {}],
+      ['POST', `/api/v1/chats/${chatId}/messages/${messageId}/ack/nudge`, {}],
+      ['GET', `/api/v1/chats/${chatId}/consultations`, undefined],
+      ['POST', `/api/v1/chats/${chatId}/consultations`, { date: '2099-01-10', from: '17:00', to: '18:00', slotMinutes: 10, mode: 'video' }],
+      ['GET', `/api/v1/chats/${chatId}/urgent-budget`, undefined],
+      ['POST', `/api/v1/chats/${chatId}/invite-not-connected`, undefined],
+    ] as const;
 
   for (const who of ['outsider', 'studentOfAnotherClass', 'guardianOfAnotherClass', 'removedMember', 'forbiddenDirect']) {
     test(`${who}: every action on chats not theirs, over HTTP and the WebSocket, is refused as if the chat did not exist; search, catch-up and live stream show nothing`, async () => {

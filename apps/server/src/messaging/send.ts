@@ -205,7 +205,13 @@ export interface SendExtra {
 }
 
 /** Stores one send in a transaction of its own: sends with files, and what a batch left to it. */
-async function sendAlone(ctx: AppContext, access: ChatAccess, userId: string, body: SendMessageBody, extra?: SendExtra): Promise<{ message: SendResult; created: boolean }> {
+async function sendAlone(
+  ctx: AppContext,
+  access: ChatAccess,
+  userId: string,
+  body: SendMessageBody,
+  extra?: SendExtra,
+): Promise<{ message: SendResult; created: boolean }> {
   const earlier = await findByClientId(ctx.db, access.chat.id, userId, body.clientId);
   if (earlier) return { message: await sameOrConflict(ctx, access, earlier, body), created: false };
   const { other, source, text, fileIds, sticker, entities } = await check(ctx, access, userId, body);
@@ -264,7 +270,11 @@ async function sendAlone(ctx: AppContext, access: ChatAccess, userId: string, bo
         .where('chat_id', '=', access.chat.id)
         .where('person_id', '=', access.person.id)
         .execute();
-      if (extra?.keyboard) await trx.insertInto('bot_markup').values({ message_id: inserted.id, bot_id: extra.botId, markup: JSON.stringify(extra.keyboard) }).execute();
+      if (extra?.keyboard)
+        await trx
+          .insertInto('bot_markup')
+          .values({ message_id: inserted.id, bot_id: extra.botId, markup: JSON.stringify(extra.keyboard) })
+          .execute();
       quiet = (await decideNotifications(trx, { id: inserted.id, chat_id: access.chat.id, author_user_id: userId }, inserted.created_at)).quiet;
       createdAt = inserted.created_at;
       const presented = await presentMessage(trx, inserted, access.chat, { fresh: true, known: [access.person] });

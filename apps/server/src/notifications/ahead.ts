@@ -28,9 +28,10 @@ export async function recipientHours(db: Queryable, userId: string, locale: Loca
     .select(['schools.timezone', 'np.quiet_start_minute', 'np.quiet_end_minute'])
     .where('schools.id', '=', access.schoolId)
     .executeTakeFirstOrThrow();
-  const personal = other.timezone !== null && other.start_minute !== null && other.end_minute !== null && other.days !== null
-    ? quietUntil({ timezone: other.timezone, start_minute: other.start_minute, end_minute: other.end_minute, days: other.days }, now)
-    : null;
+  const personal =
+    other.timezone !== null && other.start_minute !== null && other.end_minute !== null && other.days !== null
+      ? quietUntil({ timezone: other.timezone, start_minute: other.start_minute, end_minute: other.end_minute, days: other.days }, now)
+      : null;
   const schoolWide = schoolQuietUntil(now, school.timezone, school.quiet_start_minute, school.quiet_end_minute);
   const until = [personal, schoolWide].filter((d): d is Date => d !== null).sort((a, b) => b.getTime() - a.getTime())[0];
   if (!until) return { notice: null };

@@ -9,7 +9,13 @@ import { actor, chatOf, send, type Actor } from '../messaging/test-helpers.ts';
 import { NotificationWorker } from './worker.ts';
 
 const moscow = (at: Date) => {
-  const p = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Moscow', hourCycle: 'h23', weekday: 'short', hour: '2-digit', minute: '2-digit' }).formatToParts(at);
+  const p = new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/Moscow',
+    hourCycle: 'h23',
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).formatToParts(at);
   const get = (k: string) => p.find((x) => x.type === k)!.value;
   return { minute: Number(get('hour')) * 60 + Number(get('minute')), weekday: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(get('weekday')) + 1 };
 };
@@ -76,11 +82,14 @@ describe('quiet hours and urgent messages', () => {
     await t.runtime.ctx.db.deleteFrom('notification_policies').execute();
   });
 
-  test('messages in a guardian\'s own quiet hours are held and arrive as one summary per chat when the hours begin', async () => {
+  test("messages in a guardian's own quiet hours are held and arrive as one summary per chat when the hours begin", async () => {
     const device = await subscribe(guardian.token);
     // Working hours only tomorrow, 09:00–18:00: now is outside them.
     const tomorrow = (moscow(new Date()).weekday % 7) + 1;
-    const hours = await t.request('PUT', '/api/v1/me/working-hours', { token: guardian.token, body: { timezone: 'Europe/Moscow', start: '09:00', end: '18:00', days: [tomorrow] } });
+    const hours = await t.request('PUT', '/api/v1/me/working-hours', {
+      token: guardian.token,
+      body: { timezone: 'Europe/Moscow', start: '09:00', end: '18:00', days: [tomorrow] },
+    });
     assert.equal(hours.statusCode, 200, hours.body);
     await send(t, teacher, parentsChat, 'Первое вечернее');
     await send(t, teacher, parentsChat, 'Второе вечернее');
@@ -88,8 +97,19 @@ describe('quiet hours and urgent messages', () => {
     await send(t, teacher, classChannel, 'В канале класса');
     await worker.drain();
     assert.equal(ps.for(device.id).length, 0, 'nothing during quiet hours');
-    const held = await t.runtime.ctx.db.selectFrom('push_deliveries').select(['kind', 'count', 'not_before', 'chat_id']).where('state', '=', 'pending').orderBy('count', 'desc').execute();
-    assert.deepEqual(held.map((h) => [h.kind, h.count, h.chat_id]), [['summary', 3, parentsChat], ['summary', 1, classChannel]]);
+    const held = await t.runtime.ctx.db
+      .selectFrom('push_deliveries')
+      .select(['kind', 'count', 'not_before', 'chat_id'])
+      .where('state', '=', 'pending')
+      .orderBy('count', 'desc')
+      .execute();
+    assert.deepEqual(
+      held.map((h) => [h.kind, h.count, h.chat_id]),
+      [
+        ['summary', 3, parentsChat],
+        ['summary', 1, classChannel],
+      ],
+    );
     const resume = held[0]!.not_before;
     assert.equal(moscow(resume).minute, 9 * 60);
     assert.equal(moscow(resume).weekday, tomorrow);
@@ -109,26 +129,43 @@ describe('quiet hours and urgent messages', () => {
     assert.equal(ps.for(device.id).length, 2);
   });
 
-  test('the school\'s quiet hours hold everyone\'s pushes; an urgent mark goes through them, with its reason, limited per day and written to the audit log', async () => {
+  test("the school's quiet hours hold everyone's pushes; an urgent mark goes through them, with its reason, limited per day and written to the audit log", async () => {
     const device = await subscribe(guardian.token);
     const now = moscow(new Date()).minute;
-    const policy = await t.request('PUT', `/api/v1/schools/${admin.schoolId}/notification-policy`, { token: admin.token, body: { quietStart: hhmm(now - 60), quietEnd: hhmm(now + 60), urgentPerDay: 1, urgentSmsPerDay: 1 } });
+    const policy = await t.request('PUT', `/api/v1/schools/${admin.schoolId}/notification-policy`, {
+      token: admin.token,
+      body: { quietStart: hhmm(now - 60), quietEnd: hhmm(now + 60), urgentPerDay: 1, urgentSmsPerDay: 1 },
+    });
     // Two more guardians of 5А on Parta, with no device for pushes: the school's cap lets one SMS go.
     const noDevice = [await actor(t, '+79002100002'), await actor(t, '+79002100003')];
     assert.equal(policy.statusCode, 200, policy.body);
-    assert.equal((await t.request('PUT', `/api/v1/schools/${admin.schoolId}/notification-policy`, { token: teacher.token, body: policy.json() })).statusCode, 403);
-    assert.equal((await t.request('PUT', `/api/v1/schools/${admin.schoolId}/notification-policy`, { token: admin.token, body: { quietStart: '22:00', quietEnd: null, urgentPerDay: 1 } })).statusCode, 400);
+    assert.equal(
+      (await t.request('PUT', `/api/v1/schools/${admin.schoolId}/notification-policy`, { token: teacher.token, body: policy.json() })).statusCode,
+      403,
+    );
+    assert.equal(
+      (
+        await t.request('PUT', `/api/v1/schools/${admin.schoolId}/notification-policy`, {
+          token: admin.token,
+          body: { quietStart: '22:00', quietEnd: null, urgentPerDay: 1 },
+        })
+      ).statusCode,
+      400,
+    );
     assert.deepEqual((await t.request('GET', `/api/v1/schools/${admin.schoolId}/notification-policy`, { token: guardian.token })).json(), policy.json());
     const m = await send(t, teacher, parentsChat, 'Завтра отменяется физкультура');
     await worker.drain();
-    assert.equal(ps.for(device.id).length, 0, 'held by the school\'s quiet hours');
+    assert.equal(ps.for(device.id).length, 0, "held by the school's quiet hours");
     // Only the author, a teacher, may mark it; a guardian may not, nor a teacher someone else's message.
     const byGuardian = await t.request('POST', `/api/v1/chats/${parentsChat}/messages/${m.id}/urgent`, { token: guardian.token, body: { reason: 'тест' } });
     assert.equal(byGuardian.statusCode, 403);
     assert.equal(byGuardian.json().error.code, 'urgent_not_allowed');
     const empty = await t.request('POST', `/api/v1/chats/${parentsChat}/messages/${m.id}/urgent`, { token: teacher.token, body: { reason: '  ' } });
     assert.equal(empty.statusCode, 400);
-    const urgent = await t.request('POST', `/api/v1/chats/${parentsChat}/messages/${m.id}/urgent`, { token: teacher.token, body: { reason: 'Изменение расписания' } });
+    const urgent = await t.request('POST', `/api/v1/chats/${parentsChat}/messages/${m.id}/urgent`, {
+      token: teacher.token,
+      body: { reason: 'Изменение расписания' },
+    });
     assert.equal(urgent.statusCode, 200, urgent.body);
     assert.deepEqual(urgent.json(), { messageId: m.id, reason: 'Изменение расписания', usedToday: 1, perDay: 1, sms: 1 });
     // (Sign-in codes go through the same gateway.)
@@ -145,7 +182,10 @@ describe('quiet hours and urgent messages', () => {
     assert.equal(shown.urgent, true);
     assert.equal(shown.body, 'Срочно: Изменение расписания\nЗавтра отменяется физкультура');
     // Marking it again changes nothing; a second message the same day is over the limit.
-    assert.equal((await t.request('POST', `/api/v1/chats/${parentsChat}/messages/${m.id}/urgent`, { token: teacher.token, body: { reason: 'ещё раз' } })).json().reason, 'Изменение расписания');
+    assert.equal(
+      (await t.request('POST', `/api/v1/chats/${parentsChat}/messages/${m.id}/urgent`, { token: teacher.token, body: { reason: 'ещё раз' } })).json().reason,
+      'Изменение расписания',
+    );
     const next = await send(t, teacher, parentsChat, 'И ещё одно');
     const over = await t.request('POST', `/api/v1/chats/${parentsChat}/messages/${next.id}/urgent`, { token: teacher.token, body: { reason: 'Снова срочно' } });
     assert.equal(over.statusCode, 429);
@@ -163,7 +203,10 @@ describe('quiet hours and urgent messages', () => {
     const chatId = dm.json().chatId as string;
     assert.deepEqual((await t.request('GET', `/api/v1/chats/${chatId}/recipient-hours`, { token: guardian.token })).json(), { notice: null });
     const tomorrow = (moscow(new Date()).weekday % 7) + 1;
-    await t.request('PUT', '/api/v1/me/working-hours', { token: teacher.token, body: { timezone: 'Europe/Moscow', start: '08:00', end: '17:00', days: [tomorrow] } });
+    await t.request('PUT', '/api/v1/me/working-hours', {
+      token: teacher.token,
+      body: { timezone: 'Europe/Moscow', start: '08:00', end: '17:00', days: [tomorrow] },
+    });
     const ahead = await t.request('GET', `/api/v1/chats/${chatId}/recipient-hours`, { token: guardian.token });
     assert.equal(ahead.statusCode, 200, ahead.body);
     const notice = ahead.json().notice;

@@ -108,7 +108,12 @@ export async function settle(db: Db, results: { d: Claimed; outcome: Outcome; er
   if (sent.length) await db.updateTable('push_deliveries').set({ state: 'sent', sent_at: now, claimed_until: null }).where('id', 'in', sent).execute();
   // Removing the subscription takes its deliveries with it.
   if (gone.length) await db.deleteFrom('push_subscriptions').where('id', 'in', gone).execute();
-  for (const r of failed) await db.updateTable('push_deliveries').set({ state: 'failed', claimed_until: null, last_error: r.error ?? null }).where('id', '=', r.d.id).execute();
+  for (const r of failed)
+    await db
+      .updateTable('push_deliveries')
+      .set({ state: 'failed', claimed_until: null, last_error: r.error ?? null })
+      .where('id', '=', r.d.id)
+      .execute();
   for (const r of retry) {
     await db
       .updateTable('push_deliveries')

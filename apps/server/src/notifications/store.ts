@@ -34,7 +34,11 @@ export async function deleteSubscriptionOfSession(db: Queryable, sessionId: stri
 }
 
 export async function setDeviceSettings(db: Queryable, sessionId: string, patch: { level?: NotifyLevel; muted_until?: Date | null }): Promise<boolean> {
-  const r = await db.updateTable('push_subscriptions').set({ ...patch, updated_at: new Date() }).where('session_id', '=', sessionId).executeTakeFirst();
+  const r = await db
+    .updateTable('push_subscriptions')
+    .set({ ...patch, updated_at: new Date() })
+    .where('session_id', '=', sessionId)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
 
@@ -48,7 +52,12 @@ export async function deleteDeadSubscriptions(db: Queryable, now: Date): Promise
 }
 
 export async function chatSettings(db: Queryable, userId: string, chatId: string) {
-  return db.selectFrom('chat_notification_settings').select(['level', 'muted_until']).where('user_id', '=', userId).where('chat_id', '=', chatId).executeTakeFirst();
+  return db
+    .selectFrom('chat_notification_settings')
+    .select(['level', 'muted_until'])
+    .where('user_id', '=', userId)
+    .where('chat_id', '=', chatId)
+    .executeTakeFirst();
 }
 
 export async function setChatSettings(db: Queryable, userId: string, chatId: string, patch: { level?: NotifyLevel; muted_until?: Date | null }): Promise<void> {

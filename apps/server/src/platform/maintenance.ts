@@ -11,7 +11,10 @@ import { pruneSignInState } from '../identity/oidc.ts';
 export async function runMaintenance(ctx: AppContext, now = new Date()): Promise<{ prunedUpTo: number; codesDeleted: number }> {
   const before = new Date(now.getTime() - ctx.config.streamRetentionDays * 86_400_000);
   const prunedUpTo = await pruneStream(ctx.db, before);
-  const codes = await ctx.db.deleteFrom('auth_codes').where('created_at', '<', new Date(now.getTime() - 86_400_000)).executeTakeFirst();
+  const codes = await ctx.db
+    .deleteFrom('auth_codes')
+    .where('created_at', '<', new Date(now.getTime() - 86_400_000))
+    .executeTakeFirst();
   await pruneSignInState(ctx, now);
   return { prunedUpTo, codesDeleted: Number(codes.numDeletedRows) };
 }

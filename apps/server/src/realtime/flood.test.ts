@@ -51,7 +51,13 @@ describe('one socket cannot stall the server', () => {
   });
 
   test("typing frames naming random chats, from a member and from an account linked to nobody, do not hold another user's requests", async () => {
-    const quiet = median([await timedChatList(t, guardian.token), await timedChatList(t, guardian.token), await timedChatList(t, guardian.token), await timedChatList(t, guardian.token), await timedChatList(t, guardian.token)]);
+    const quiet = median([
+      await timedChatList(t, guardian.token),
+      await timedChatList(t, guardian.token),
+      await timedChatList(t, guardian.token),
+      await timedChatList(t, guardian.token),
+      await timedChatList(t, guardian.token),
+    ]);
     const nobody = await t.signIn(NOBODY);
     // Count every statement the app runs from here (db/compiled.ts queries pass the plugin too).
     const ctx = t.runtime.ctx;
@@ -65,7 +71,8 @@ describe('one socket cannot stall the server', () => {
       // chat no one has: a member of the school, and an account linked to nobody.
       const floods = [runFlooder(url, student.token, 6), runFlooder(url, nobody.token, 6)];
       await new Promise((r) => setTimeout(r, 3_000));
-      for (let i = 0; i < 3; i++) during.push(await within(timedChatList(t, guardian.token), 60_000, `another user's chat list during the flood (quiet: ${quiet.toFixed(0)} ms)`));
+      for (let i = 0; i < 3; i++)
+        during.push(await within(timedChatList(t, guardian.token), 60_000, `another user's chat list during the flood (quiet: ${quiet.toFixed(0)} ms)`));
       reports = await Promise.all(floods);
     } finally {
       ctx.db = real;
@@ -75,7 +82,10 @@ describe('one socket cannot stall the server', () => {
     const frames = reports.reduce((n, r) => n + (r.errors.rate_limited ?? 0) + (r.errors.chat_not_found ?? 0), 0);
     assert.ok(statements < 60, `${statements} statements for ${frames} frames answered (sign-ins, the three chat lists, two connections' starts)`);
     const bound = Math.max(2_000, quiet * 20);
-    assert.ok(median(during) < bound, `the chat list took ${during.map((d) => d.toFixed(0)).join(', ')} ms during the flood (quiet: ${quiet.toFixed(0)} ms, bound ${bound.toFixed(0)} ms)`);
+    assert.ok(
+      median(during) < bound,
+      `the chat list took ${during.map((d) => d.toFixed(0)).join(', ')} ms during the flood (quiet: ${quiet.toFixed(0)} ms, bound ${bound.toFixed(0)} ms)`,
+    );
     // Refused first, then closed for flooding.
     for (const r of reports) {
       assert.equal(r.closes[String(WsClose.tooManyFrames)], 1, JSON.stringify(r));
@@ -98,8 +108,14 @@ describe('one socket cannot stall the server', () => {
     const opened = await t.request('POST', `/api/v1/schools/${guardian.schoolId}/directs`, { token: guardian.token, body: { personId: teacher.personId } });
     assert.equal(opened.statusCode, 200, opened.body);
     const chatId = opened.json().chatId as string;
-    await teacherWs.waitFor((f) => f.type === 'update' && (f.update as { type: string; chatId?: string }).type === 'chat.added' && (f.update as { chatId?: string }).chatId === chatId);
-    await guardianWs.waitFor((f) => f.type === 'update' && (f.update as { type: string; chatId?: string }).type === 'chat.added' && (f.update as { chatId?: string }).chatId === chatId);
+    await teacherWs.waitFor(
+      (f) =>
+        f.type === 'update' && (f.update as { type: string; chatId?: string }).type === 'chat.added' && (f.update as { chatId?: string }).chatId === chatId,
+    );
+    await guardianWs.waitFor(
+      (f) =>
+        f.type === 'update' && (f.update as { type: string; chatId?: string }).type === 'chat.added' && (f.update as { chatId?: string }).chatId === chatId,
+    );
     guardianWs.send({ type: 'typing', chatId: chatId.toUpperCase() });
     const [typing] = await teacherWs.waitFor((f) => f.type === 'typing' && f.chatId === chatId);
     assert.equal(typing!.userId, guardian.userId);

@@ -68,9 +68,7 @@ export class AccountLimits {
   private readonly accounts = new Map<string, { bucket: TokenBucket; sockets: number }>();
   private readonly sessions = new Map<string, number>();
 
-  constructor(
-    private readonly limits: FrameLimits & { maxSocketsPerSession: number; maxSocketsPerAccount: number },
-  ) {}
+  constructor(private readonly limits: FrameLimits & { maxSocketsPerSession: number; maxSocketsPerAccount: number }) {}
 
   /** Counts a new connection in, or null when its session or account already has as many as allowed. */
   open(userId: string, sessionId: string): FrameGate | null {

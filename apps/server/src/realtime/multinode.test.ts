@@ -78,13 +78,22 @@ describe('two server processes, one PostgreSQL, Redis pub/sub', { skip }, () => 
 
     // Each side saw both messages once, in position order.
     for (const c of [onA, onB]) {
-      const ids = c.updates().filter((u) => u.type === 'message.new').map((u) => u.message!.id);
+      const ids = c
+        .updates()
+        .filter((u) => u.type === 'message.new')
+        .map((u) => u.message!.id);
       await c.waitFor((f) => f.type === 'update' && (f.update as { message?: { id: string } }).message?.id === reply.id);
       const all = c.updates().filter((u) => u.type === 'message.new');
-      assert.deepEqual(all.map((u) => u.message!.id).filter((id) => id === sent.id || id === reply.id), [sent.id, reply.id]);
+      assert.deepEqual(
+        all.map((u) => u.message!.id).filter((id) => id === sent.id || id === reply.id),
+        [sent.id, reply.id],
+      );
       assert.ok(ids.length <= all.length);
       const positions = c.updates().map((u) => u.pos);
-      assert.deepEqual(positions, [...positions].sort((x, y) => x - y));
+      assert.deepEqual(
+        positions,
+        [...positions].sort((x, y) => x - y),
+      );
       assert.equal(new Set(positions).size, positions.length);
     }
   });
@@ -103,16 +112,26 @@ describe('two server processes, one PostgreSQL, Redis pub/sub', { skip }, () => 
       Array.from({ length: 30 }, (_, i) => (i % 2 ? post(a.baseUrl, student.token, chatId, `A ${i}`) : post(b.baseUrl, teacher.token, chatId, `B ${i}`))),
     );
     const ids = new Set(sent.map((m) => m.id));
-    for (const [name, c, token, base] of [['A', onA, student.token, a.baseUrl], ['B', onB, teacher.token, b.baseUrl]] as const) {
+    for (const [name, c, token, base] of [
+      ['A', onA, student.token, a.baseUrl],
+      ['B', onB, teacher.token, b.baseUrl],
+    ] as const) {
       await c.until(() => c.updates().filter((u) => u.type === 'message.new' && ids.has(u.message!.id)).length === ids.size);
       const positions = c.updates().map((u) => u.pos);
-      assert.ok(positions.every((p, i) => i === 0 || p > positions[i - 1]!), `${name}: positions in order: ${positions.join(',')}`);
+      assert.ok(
+        positions.every((p, i) => i === 0 || p > positions[i - 1]!),
+        `${name}: positions in order: ${positions.join(',')}`,
+      );
       // The same range read from the stored stream: the live sequence has no gap.
       const res = await fetch(`${base}/api/v1/updates?after=${from[name]}&limit=500`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(res.status, 200);
       const stored = ((await res.json()) as { updates: { pos: number }[] }).updates.map((u) => u.pos);
       const lastLive = positions[positions.length - 1]!;
-      assert.deepEqual(positions, stored.filter((p) => p <= lastLive), `${name}: live positions equal the stored stream`);
+      assert.deepEqual(
+        positions,
+        stored.filter((p) => p <= lastLive),
+        `${name}: live positions equal the stored stream`,
+      );
     }
   });
 

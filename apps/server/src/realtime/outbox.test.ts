@@ -49,8 +49,14 @@ describe('WebSocket frames and the outbox', () => {
     const texts = lengths.map((n, i) => (i % 2 ? 'я' : 'a').repeat(i % 2 ? Math.floor(n / 2) : n) + (i % 2 && n % 2 ? 'b' : ''));
     for (const t of texts) server.raw.write(textFrameOf(t));
     await until(texts.length);
-    assert.deepEqual(received.map((r) => r.text), texts);
-    assert.ok(received.every((r) => !r.binary), 'every frame is a text frame');
+    assert.deepEqual(
+      received.map((r) => r.text),
+      texts,
+    );
+    assert.ok(
+      received.every((r) => !r.binary),
+      'every frame is a text frame',
+    );
     assert.deepEqual(textFrame(Buffer.from('hi')), Buffer.from([0x81, 2, 0x68, 0x69]));
     client.close();
   });
@@ -65,7 +71,10 @@ describe('WebSocket frames and the outbox', () => {
     assert.equal(outbox.writes, 0, 'nothing written before the turn ends');
     await until(3);
     assert.equal(outbox.writes, 1);
-    assert.deepEqual(received.map((r) => JSON.parse(r.text).n), [1, 2, 3]);
+    assert.deepEqual(
+      received.map((r) => JSON.parse(r.text).n),
+      [1, 2, 3],
+    );
     outbox.send('{"n":4}', true);
     await until(4);
     assert.equal(outbox.writes, 2, 'a later turn is a write of its own');
@@ -83,7 +92,10 @@ describe('WebSocket frames and the outbox', () => {
     });
     await until(2);
     assert.equal(outbox.writes, 1, 'the answer and the update went out in one write');
-    assert.deepEqual(received.map((r) => JSON.parse(r.text).n), [1, 2]);
+    assert.deepEqual(
+      received.map((r) => JSON.parse(r.text).n),
+      [1, 2],
+    );
     client.close();
   });
 
@@ -98,7 +110,10 @@ describe('WebSocket frames and the outbox', () => {
     const drained = outbox.drained();
     await until(50);
     await drained;
-    assert.deepEqual(received.map((r) => JSON.parse(r.text).n), Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(
+      received.map((r) => JSON.parse(r.text).n),
+      Array.from({ length: 50 }, (_, i) => i),
+    );
     assert.equal(outbox.waiting, 0);
     client.close();
   });

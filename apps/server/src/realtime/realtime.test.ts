@@ -28,7 +28,11 @@ async function send(t: TestApp, token: string, chatId: string, text: string): Pr
   return res.json();
 }
 
-const messageTexts = (c: WsTestClient) => c.updates().filter((u) => u.type === 'message.new').map((u) => u.message!.text);
+const messageTexts = (c: WsTestClient) =>
+  c
+    .updates()
+    .filter((u) => u.type === 'message.new')
+    .map((u) => u.message!.text);
 
 describe('WebSocket gateway: authentication', () => {
   let t: TestApp;
@@ -110,7 +114,7 @@ describe('WebSocket gateway: delivery, resume and resync', () => {
     await fixture.close();
   });
 
-  test('a message sent over HTTP reaches a member\'s socket and not a non-member\'s', async () => {
+  test("a message sent over HTTP reaches a member's socket and not a non-member's", async () => {
     const member = await connect(student.token);
     const other = await connect(outsider.token);
     const sent = await send(t, teacher.token, classChatId, 'Завтра экскурсия');
@@ -147,7 +151,10 @@ describe('WebSocket gateway: delivery, resume and resync', () => {
     );
     const positions = updates.map((u) => u.pos);
     assert.ok(positions.every((p) => p > last));
-    assert.deepEqual(positions, [...positions].sort((x, y) => x - y));
+    assert.deepEqual(
+      positions,
+      [...positions].sort((x, y) => x - y),
+    );
     assert.equal(new Set(positions).size, positions.length);
     assert.equal(ready.position, positions[positions.length - 1]);
 
@@ -155,7 +162,10 @@ describe('WebSocket gateway: delivery, resume and resync', () => {
     const live = await send(t, teacher.token, classChatId, 'после возобновления');
     await resumed.waitFor((f) => f.type === 'update' && (f.update as { message?: { id: string } }).message?.id === live.id);
     const all = resumed.updates().map((u) => u.pos);
-    assert.deepEqual(all, [...all].sort((x, y) => x - y));
+    assert.deepEqual(
+      all,
+      [...all].sort((x, y) => x - y),
+    );
     assert.equal(new Set(all).size, all.length);
   });
 
@@ -178,15 +188,27 @@ describe('WebSocket gateway: delivery, resume and resync', () => {
     const sentDuring = await during;
     const expected = [...before, ...sentDuring].map((m) => m.id);
     await c.waitFor((f) => f.type === 'update' && (f.update as { message?: { id: string } }).message?.id === expected[expected.length - 1]);
-    const got = c.updates().filter((u) => u.type === 'message.new').map((u) => u.message!.id);
+    const got = c
+      .updates()
+      .filter((u) => u.type === 'message.new')
+      .map((u) => u.message!.id);
     assert.deepEqual(got, expected);
     const positions = c.updates().map((u) => u.pos);
-    assert.deepEqual(positions, [...positions].sort((x, y) => x - y));
+    assert.deepEqual(
+      positions,
+      [...positions].sort((x, y) => x - y),
+    );
     assert.equal(new Set(positions).size, positions.length);
   });
 
   test('a position the stream cannot serve is answered with resync and the stream head; live updates follow', async () => {
-    const head = Math.max(0, ...(await WsTestClient.connect(url, student.token).then((c) => { clients.push(c); return [c.of('ready')[0]!.position as number]; })));
+    const head = Math.max(
+      0,
+      ...(await WsTestClient.connect(url, student.token).then((c) => {
+        clients.push(c);
+        return [c.of('ready')[0]!.position as number];
+      })),
+    );
     const c = await WsTestClient.open(url);
     clients.push(c);
     c.send({ type: 'auth', token: student.token, after: head + 1_000_000 });
@@ -278,7 +300,10 @@ describe('WebSocket gateway: slow clients', () => {
     // The fast client has everything, in order, while the slow one has read nothing since it paused.
     await fast.waitFor((f) => f.type === 'update' && (f.update as { message?: { id: string } }).message?.id === sent[sent.length - 1]);
     assert.deepEqual(
-      fast.updates().filter((u) => u.type === 'message.new').map((u) => u.message!.id),
+      fast
+        .updates()
+        .filter((u) => u.type === 'message.new')
+        .map((u) => u.message!.id),
       sent,
     );
     assert.equal(slow.updates().length, 0);
@@ -296,7 +321,10 @@ describe('WebSocket gateway: slow clients', () => {
       assert.deepEqual(got, sent);
     } else {
       assert.deepEqual(
-        slow.updates().filter((u) => u.type === 'message.new').map((u) => u.message!.id),
+        slow
+          .updates()
+          .filter((u) => u.type === 'message.new')
+          .map((u) => u.message!.id),
         sent,
       );
     }

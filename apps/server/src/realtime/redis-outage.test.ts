@@ -96,17 +96,32 @@ describe('a Redis outage holds no command', () => {
 
     await redis.stop();
     const token = teacher.token;
-    const edit = await quickly('an edit', t.request('PATCH', `/api/v1/chats/${chatId}/messages/${before.id}`, { token, body: { text: 'до сбоя (исправлено)' } }));
+    const edit = await quickly(
+      'an edit',
+      t.request('PATCH', `/api/v1/chats/${chatId}/messages/${before.id}`, { token, body: { text: 'до сбоя (исправлено)' } }),
+    );
     assert.equal(edit.statusCode, 200, edit.body);
-    const reaction = await quickly('a reaction', t.request('POST', `/api/v1/chats/${chatId}/messages/${before.id}/reactions`, { token: student.token, body: { emoji: '👍' } }));
+    const reaction = await quickly(
+      'a reaction',
+      t.request('POST', `/api/v1/chats/${chatId}/messages/${before.id}/reactions`, { token: student.token, body: { emoji: '👍' } }),
+    );
     assert.equal(reaction.statusCode, 200, reaction.body);
     const read = await quickly('a read marker', t.request('POST', `/api/v1/chats/${chatId}/read`, { token: student.token, body: { seq: before.seq } }));
     assert.equal(read.statusCode, 200, read.body);
-    const sent = await quickly('a send', t.request('POST', `/api/v1/chats/${chatId}/messages`, { token, body: { clientId: crypto.randomUUID(), text: 'во время сбоя' } }));
+    const sent = await quickly(
+      'a send',
+      t.request('POST', `/api/v1/chats/${chatId}/messages`, { token, body: { clientId: crypto.randomUUID(), text: 'во время сбоя' } }),
+    );
     assert.equal(sent.statusCode, 201, sent.body);
     const file = await quickly('an upload', upload(t, token, chatId, 'План.pdf', MINIMAL_PDF, 'application/pdf'));
     assert.equal(file.statusCode, 201, file.body);
-    const withFile = await quickly('a send with a file', t.request('POST', `/api/v1/chats/${chatId}/messages`, { token, body: { clientId: crypto.randomUUID(), text: 'с файлом', attachments: [file.json().id] } }));
+    const withFile = await quickly(
+      'a send with a file',
+      t.request('POST', `/api/v1/chats/${chatId}/messages`, {
+        token,
+        body: { clientId: crypto.randomUUID(), text: 'с файлом', attachments: [file.json().id] },
+      }),
+    );
     assert.equal(withFile.statusCode, 201, withFile.body);
     // The rate limiter counts in memory meanwhile: a code is sent, not a 500.
     const code = await quickly('a sign-in code', t.request('POST', '/api/v1/auth/code', { body: { phone: DEMO_PHONES.guardian5A } }));
@@ -125,10 +140,16 @@ describe('a Redis outage holds no command', () => {
     const ids = [sent.json().id as string, withFile.json().id as string, afterOutage.id];
     await Promise.race([
       watcher.until(() => ids.every((id) => watcher.updates().some((u) => u.type === 'message.new' && u.message?.id === id))),
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`fan-out did not resume: ${JSON.stringify(watcher.updates().map((u) => u.type))}`)), 20_000)),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`fan-out did not resume: ${JSON.stringify(watcher.updates().map((u) => u.type))}`)), 20_000),
+      ),
     ]);
     const positions = watcher.updates().map((u) => u.pos);
-    assert.deepEqual(positions, [...positions].sort((a, b) => a - b), 'in position order');
+    assert.deepEqual(
+      positions,
+      [...positions].sort((a, b) => a - b),
+      'in position order',
+    );
     assert.ok(watcher.updates().some((u) => u.type === 'message.edited'));
     assert.ok(watcher.updates().some((u) => u.type === 'message.reactions'));
   });

@@ -105,7 +105,10 @@ export class RedisPubSub implements PubSub {
     const own = state;
     try {
       // While Redis is down the subscription waits in ioredis's queue and is made when it is back.
-      await Promise.race([own.ready, new Promise((resolve) => setTimeout(resolve, this.sub.status === 'ready' ? 10 * this.subscribeWaitMs : this.subscribeWaitMs).unref())]);
+      await Promise.race([
+        own.ready,
+        new Promise((resolve) => setTimeout(resolve, this.sub.status === 'ready' ? 10 * this.subscribeWaitMs : this.subscribeWaitMs).unref()),
+      ]);
     } catch (err) {
       own.handlers.delete(handler);
       if (own.handlers.size === 0 && this.topics.get(topic) === own) this.topics.delete(topic);

@@ -86,7 +86,11 @@ describe('WebSocket gateway: sending over the socket', () => {
     texts.forEach((text, i) => sender.send({ type: 'send', ref: refs[i], chatId: classChatId, message: { clientId: crypto.randomUUID(), text } }));
     const answers = await sender.waitFor((f) => f.type === 'sent' && refs.includes(f.ref as string), texts.length);
     const seqs = refs.map((ref) => sentMessage(answers.find((a) => a.ref === ref)!).seq);
-    assert.deepEqual([...seqs].sort((a, b) => a - b), seqs, `seqs in send order: ${seqs.join(', ')}`);
+    assert.deepEqual(
+      [...seqs].sort((a, b) => a - b),
+      seqs,
+      `seqs in send order: ${seqs.join(', ')}`,
+    );
   });
 
   test('a chat that is not yours is refused as not found, nothing is stored, and the socket stays open', async () => {
@@ -139,7 +143,7 @@ describe('WebSocket gateway: sending over the socket', () => {
     assert.equal(again.type, 'sent', JSON.stringify(again));
   });
 
-  test('a message the service refuses is answered with its code, in the account\'s language', async () => {
+  test("a message the service refuses is answered with its code, in the account's language", async () => {
     const sender = await connect(student.token);
     const empty = await sender.sendMessage(classChatId, { clientId: crypto.randomUUID(), text: '   ' });
     assert.equal(empty.code, 'message_empty');
@@ -191,7 +195,10 @@ describe('WebSocket gateway: sending over the socket', () => {
     assert.equal(new Set(answers.map((a) => a.ref)).size, refs.length);
     const limited = answers.filter((a) => a.type === 'error');
     assert.ok(limited.length > 0, 'some of 24 sends at once exceed a limit of 4');
-    assert.ok(limited.every((a) => a.code === 'rate_limited' && a.status === 429), JSON.stringify(limited[0]));
+    assert.ok(
+      limited.every((a) => a.code === 'rate_limited' && a.status === 429),
+      JSON.stringify(limited[0]),
+    );
     const stored = new Set((await history(t, teacher.token, classChatId)).map((m) => m.text));
     for (const a of answers) assert.equal(stored.has(a.ref as string), a.type === 'sent', `${a.ref as string} stored iff answered sent`);
   });
@@ -203,10 +210,10 @@ describe('WebSocket gateway: sending over the socket', () => {
     const out = await t.request('POST', '/api/v1/auth/logout', { token: session.token });
     assert.equal(out.statusCode, 204, out.body);
     assert.equal((await c.waitClosed()).code, WsClose.unauthenticated);
-    assert.ok(Date.now() - started < 5_000, 'not left to the minute\'s session check');
+    assert.ok(Date.now() - started < 5_000, "not left to the minute's session check");
   });
 
-  test('signing out every other device closes their sockets, not this one\'s', async () => {
+  test("signing out every other device closes their sockets, not this one's", async () => {
     const mine = await t.signIn(DEMO_PHONES.subjectTeacher);
     const other = await t.signIn(DEMO_PHONES.subjectTeacher);
     const keep = await connect(mine.token);

@@ -28,7 +28,11 @@ function generated(total: number, seed: string): { stream: Readable; digest: () 
       const n = Math.min(65536, total - sent);
       const block = Buffer.alloc(n);
       for (let off = 0; off < n; off += 32) {
-        crypto.createHash('sha256').update(`${seed}:${counter++}`).digest().copy(block, off, 0, Math.min(32, n - off));
+        crypto
+          .createHash('sha256')
+          .update(`${seed}:${counter++}`)
+          .digest()
+          .copy(block, off, 0, Math.min(32, n - off));
       }
       hash.update(block);
       sent += n;

@@ -62,8 +62,17 @@ async function flood(url: string, token: string, seconds: number, reconnect: boo
 }
 
 /** Runs a flooder process; resolves with its report when it is done. `onFlooding`: its first connection is ready and the flood begins. */
-export function runFlooder(url: string, token: string, seconds: number, reconnect = false, onFlooding: () => void = () => {}, signal?: AbortSignal): Promise<FloodReport> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), url, token, String(seconds), ...(reconnect ? ['reconnect'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+export function runFlooder(
+  url: string,
+  token: string,
+  seconds: number,
+  reconnect = false,
+  onFlooding: () => void = () => {},
+  signal?: AbortSignal,
+): Promise<FloodReport> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), url, token, String(seconds), ...(reconnect ? ['reconnect'] : [])], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => {
     if (!out.includes('flooding') && (out + d.toString()).includes('flooding')) onFlooding();

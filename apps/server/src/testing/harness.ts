@@ -22,7 +22,11 @@ export interface TestApp {
   runtime: Runtime;
   config: Config;
   close(): Promise<void>;
-  request(method: string, url: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string>; ip?: string }): Promise<LightMyRequestResponse>;
+  request(
+    method: string,
+    url: string,
+    opts?: { token?: string; body?: unknown; headers?: Record<string, string>; ip?: string },
+  ): Promise<LightMyRequestResponse>;
   /** Signs in through the public API, reading the code from the development outbox. */
   signIn(phone: string): Promise<{ token: string; userId: string }>;
   lastCode(phone: string): Promise<string>;

@@ -59,7 +59,16 @@ export async function startServer(env: Record<string, string>, options: { readyT
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parta-proc-'));
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', mainTs], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', PARTA_DATA_DIR: dataDir, PARTA_LOG_LEVEL: 'warn', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PARTA_DATA_DIR: dataDir,
+      PARTA_LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -102,7 +111,8 @@ export async function startServer(env: Record<string, string>, options: { readyT
 
 /** Signs in over HTTP with the development outbox (the server runs with PARTA_DEV=1). */
 export async function signInOverHttp(baseUrl: string, phone: string): Promise<{ token: string; userId: string }> {
-  const post = (p: string, body: unknown) => fetch(baseUrl + p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (p: string, body: unknown) =>
+    fetch(baseUrl + p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const sent = await post('/api/v1/auth/code', { phone });
   if (sent.status !== 202) throw new Error(`code request failed: ${sent.status} ${await sent.text()}`);
   const normalised = ((await sent.json()) as { phone: string }).phone;

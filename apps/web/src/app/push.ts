@@ -24,7 +24,10 @@ async function handToWorker(): Promise<void> {
 }
 
 function keyBytes(b64url: string): Uint8Array<ArrayBuffer> {
-  const b64 = b64url.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(b64url.length / 4) * 4, '=');
+  const b64 = b64url
+    .replace(/-/g, '+')
+    .replace(/_/g, '/')
+    .padEnd(Math.ceil(b64url.length / 4) * 4, '=');
   const raw = atob(b64);
   const out = new Uint8Array(new ArrayBuffer(raw.length));
   for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
@@ -41,7 +44,8 @@ export async function enablePush(): Promise<DevicePush> {
   if ((await Notification.requestPermission()) !== 'granted') throw new Error('denied');
   const reg = await navigator.serviceWorker.ready;
   const { publicKey } = await api.get(pushPaths.key(), VapidKey);
-  const sub = (await reg.pushManager.getSubscription()) ?? (await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(publicKey) }));
+  const sub =
+    (await reg.pushManager.getSubscription()) ?? (await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(publicKey) }));
   await handToWorker();
   return register(sub);
 }

@@ -28,17 +28,33 @@ export default function DiaryScreen() {
         <h1>{mode === 'journal' ? dt('d.journal') : dt('d.title')}</h1>
         {isStaff && family && (
           <div className="row" role="group">
-            <button type="button" className="btn btn-ghost" aria-pressed={mode === 'journal'} onClick={() => setMode('journal')}>{dt('d.journal')}</button>
-            <button type="button" className="btn btn-ghost" aria-pressed={mode === 'diary'} onClick={() => setMode('diary')}>{dt('d.title')}</button>
+            <button type="button" className="btn btn-ghost" aria-pressed={mode === 'journal'} onClick={() => setMode('journal')}>
+              {dt('d.journal')}
+            </button>
+            <button type="button" className="btn btn-ghost" aria-pressed={mode === 'diary'} onClick={() => setMode('diary')}>
+              {dt('d.title')}
+            </button>
           </div>
         )}
       </header>
-      {mode === 'journal' ? <TeacherSide schoolId={m.school.id} classTeacherOf={m.classes.filter((c) => c.as === 'class_teacher').map((c) => c.id)} /> : <FamilySide schoolId={m.school.id} selfId={isStudent ? m.personId : null} children={m.children} />}
+      {mode === 'journal' ? (
+        <TeacherSide schoolId={m.school.id} classTeacherOf={m.classes.filter((c) => c.as === 'class_teacher').map((c) => c.id)} />
+      ) : (
+        <FamilySide schoolId={m.school.id} selfId={isStudent ? m.personId : null} children={m.children} />
+      )}
     </main>
   );
 }
 
-function FamilySide({ schoolId, selfId, children }: { schoolId: string; selfId: string | null; children: { personId: string; lastName: string; firstName: string }[] }) {
+function FamilySide({
+  schoolId,
+  selfId,
+  children,
+}: {
+  schoolId: string;
+  selfId: string | null;
+  children: { personId: string; lastName: string; firstName: string }[];
+}) {
   const { dt } = useDt();
   const [child, setChild] = useState(children[0]?.personId ?? null);
   const studentId = selfId ?? child;
@@ -76,7 +92,10 @@ function TeacherSide({ schoolId, classTeacherOf }: { schoolId: string; classTeac
       if (first) setPick(`${first.classId}:${first.subjectId}`);
     }, setErr);
   }, [schoolId, classTeacherOf]);
-  const options = useMemo(() => [...(teaching ?? [])].sort((a, b) => `${a.className}${a.subjectName}`.localeCompare(`${b.className}${b.subjectName}`, 'ru')), [teaching]);
+  const options = useMemo(
+    () => [...(teaching ?? [])].sort((a, b) => `${a.className}${a.subjectName}`.localeCompare(`${b.className}${b.subjectName}`, 'ru')),
+    [teaching],
+  );
   if (err) return <ErrorNote>{error(err)}</ErrorNote>;
   if (!teaching || !settings) return <p aria-live="polite">{dt('d.loading')}</p>;
   if (teaching.length === 0) return <p>{dt('d.empty')}</p>;
@@ -91,7 +110,9 @@ function TeacherSide({ schoolId, classTeacherOf }: { schoolId: string; classTeac
         </Select>
         <Select label={dt('j.period')} value={period} onChange={(e) => setPeriod(e.target.value)}>
           {settings.periods.map((p) => (
-            <option key={p.id} value={p.id}>{p.name}</option>
+            <option key={p.id} value={p.id}>
+              {p.name}
+            </option>
           ))}
         </Select>
       </div>

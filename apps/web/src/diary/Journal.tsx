@@ -49,20 +49,23 @@ export function JournalGrid({ schoolId, classId, subjectId, periodId }: { school
   const base = `/api/v1/schools/${schoolId}/diary`;
 
   /** Loads the journal; `cellsToo: false` refreshes only the rest (averages, headers), keeping cells being typed. */
-  const load = useCallback(async (cellsToo = true) => {
-    try {
-      const j = await api.get(`${base}/journal?classId=${classId}&subjectId=${subjectId}${periodId ? `&periodId=${periodId}` : ''}`, JournalSchema);
-      setData(j);
-      if (!cellsToo) return j;
-      setGrades(Object.fromEntries(j.grades.map((g) => [cellKey(g.lessonId, g.studentId), g])));
-      setAtt(Object.fromEntries(j.attendance.map((a) => [cellKey(a.lessonId, a.studentId), a.status])));
-      setErr(null);
-      return j;
-    } catch (e) {
-      setErr(error(e));
-      return null;
-    }
-  }, [base, classId, subjectId, periodId, error]);
+  const load = useCallback(
+    async (cellsToo = true) => {
+      try {
+        const j = await api.get(`${base}/journal?classId=${classId}&subjectId=${subjectId}${periodId ? `&periodId=${periodId}` : ''}`, JournalSchema);
+        setData(j);
+        if (!cellsToo) return j;
+        setGrades(Object.fromEntries(j.grades.map((g) => [cellKey(g.lessonId, g.studentId), g])));
+        setAtt(Object.fromEntries(j.attendance.map((a) => [cellKey(a.lessonId, a.studentId), a.status])));
+        setErr(null);
+        return j;
+      } catch (e) {
+        setErr(error(e));
+        return null;
+      }
+    },
+    [base, classId, subjectId, periodId, error],
+  );
 
   useEffect(() => {
     void load().then((j) => {
@@ -118,7 +121,12 @@ export function JournalGrid({ schoolId, classId, subjectId, periodId }: { school
     if (draft === null) grid.current?.querySelector<HTMLElement>(`[data-cell="${pos.row}:${pos.col}"]`)?.focus();
   }, [pos, draft, data, narrow]);
 
-  if (err) return <p role="alert" className="error">{err}</p>;
+  if (err)
+    return (
+      <p role="alert" className="error">
+        {err}
+      </p>
+    );
   if (!data) return <p aria-live="polite">{dt('d.loading')}</p>;
   const editable = data.canEdit;
   const canMark = data.canMarkAttendance;
@@ -155,7 +163,20 @@ export function JournalGrid({ schoolId, classId, subjectId, periodId }: { school
         saves().add({ key: `grade:${k}`, method: 'DELETE', path: `${base}/lessons/${lesson.id}/grades/${studentId}` });
       } else if (typed.kind === 'grade') {
         const prev = grades[k];
-        setGrades((g) => ({ ...g, [k]: { lessonId: lesson.id, studentId, value: typed.value, workTypeId: prev?.workTypeId ?? lesson.workTypeId, weight: prev?.weight ?? 1, comment: prev?.comment ?? null, date: lesson.date, subjectId, updatedAt: new Date().toISOString() } }));
+        setGrades((g) => ({
+          ...g,
+          [k]: {
+            lessonId: lesson.id,
+            studentId,
+            value: typed.value,
+            workTypeId: prev?.workTypeId ?? lesson.workTypeId,
+            weight: prev?.weight ?? 1,
+            comment: prev?.comment ?? null,
+            date: lesson.date,
+            subjectId,
+            updatedAt: new Date().toISOString(),
+          },
+        }));
         saves().add({ key: `grade:${k}`, method: 'PUT', path: `${base}/lessons/${lesson.id}/grades/${studentId}`, body: { value: typed.value } });
       }
     }
@@ -218,32 +239,56 @@ export function JournalGrid({ schoolId, classId, subjectId, periodId }: { school
   }
 
   const visible = narrow ? (lesson ? [pos.col] : []) : lessons.map((_, i) => i);
-  const status = q.pending.length > 0 && q.inFlight === 0 ? dt('j.queued', { n: q.pending.length }) : q.inFlight ? dt('j.saving') : q.lastError ? dt('j.failed', { error: error(q.lastError.error) }) : q.savedAt ? dt('j.saved') : '';
+  const status =
+    q.pending.length > 0 && q.inFlight === 0
+      ? dt('j.queued', { n: q.pending.length })
+      : q.inFlight
+        ? dt('j.saving')
+        : q.lastError
+          ? dt('j.failed', { error: error(q.lastError.error) })
+          : q.savedAt
+            ? dt('j.saved')
+            : '';
   const letter = (s: AttendanceStatus) => ATT_LETTER[s][locale];
   const shortDate = (d: string) => new Date(`${d}T00:00:00`).toLocaleDateString(locale === 'ru' ? 'ru-RU' : 'en-GB', { day: 'numeric', month: 'numeric' });
 
   return (
     <section className="journal" aria-labelledby="journal-title">
       <h2 id="journal-title" className="sr-only">{`${data.className} · ${data.subject.name}`}</h2>
-      <p className="journal-help" id="journal-help">{editable || canMark ? dt('j.help') : dt('j.readonly')}</p>
-      <p className="journal-status" role="status" aria-live="polite">{status}</p>
+      <p className="journal-help" id="journal-help">
+        {editable || canMark ? dt('j.help') : dt('j.readonly')}
+      </p>
+      <p className="journal-status" role="status" aria-live="polite">
+        {status}
+      </p>
       {narrow && lesson && (
         <div className="journal-pager">
-          <Button variant="secondary" onClick={() => move(0, -1)} disabled={pos.col === 0} aria-label={dt('j.prevLesson')}>‹</Button>
+          <Button variant="secondary" onClick={() => move(0, -1)} disabled={pos.col === 0} aria-label={dt('j.prevLesson')}>
+            ‹
+          </Button>
           <span>{dt('j.lessonOf', { n: pos.col + 1, total: lessons.length })}</span>
-          <Button variant="secondary" onClick={() => move(0, 1)} disabled={pos.col >= lessons.length - 1} aria-label={dt('j.nextLesson')}>›</Button>
+          <Button variant="secondary" onClick={() => move(0, 1)} disabled={pos.col >= lessons.length - 1} aria-label={dt('j.nextLesson')}>
+            ›
+          </Button>
         </div>
       )}
       <div className="journal-scroll" ref={grid}>
         <table role="grid" aria-describedby="journal-help" aria-rowcount={students.length + 1} className="journal-table">
           <thead>
             <tr>
-              <th scope="col" className="journal-name">{dt('j.student')}</th>
+              <th scope="col" className="journal-name">
+                {dt('j.student')}
+              </th>
               {visible.map((c) => {
                 const l = lessons[c]!;
                 return (
                   <th scope="col" key={l.id} className={`journal-col ${c === pos.col ? 'is-current' : ''} ${l.cancelled ? 'is-cancelled' : ''}`}>
-                    <button type="button" className="journal-head" onClick={() => setEditing(l)} title={[l.topic, l.homework?.text].filter(Boolean).join(' · ')}>
+                    <button
+                      type="button"
+                      className="journal-head"
+                      onClick={() => setEditing(l)}
+                      title={[l.topic, l.homework?.text].filter(Boolean).join(' · ')}
+                    >
                       <span className="journal-date">{shortDate(l.date)}</span>
                       <span className="journal-topic">{l.topic ?? dt('j.noTopic')}</span>
                       {l.homework && <span className="journal-hw">{l.homework.text}</span>}
@@ -251,8 +296,12 @@ export function JournalGrid({ schoolId, classId, subjectId, periodId }: { school
                   </th>
                 );
               })}
-              <th scope="col" className="journal-avg">{dt('d.averageShort')}</th>
-              <th scope="col" className="journal-avg">{dt('d.final')}</th>
+              <th scope="col" className="journal-avg">
+                {dt('d.averageShort')}
+              </th>
+              <th scope="col" className="journal-avg">
+                {dt('d.final')}
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -321,7 +370,9 @@ export function JournalGrid({ schoolId, classId, subjectId, periodId }: { school
           </tbody>
         </table>
       </div>
-      {editing && <LessonEditor base={base} lesson={editing} workTypes={data.workTypes} canEdit={editable} onClose={() => setEditing(null)} onSaved={() => void load()} />}
+      {editing && (
+        <LessonEditor base={base} lesson={editing} workTypes={data.workTypes} canEdit={editable} onClose={() => setEditing(null)} onSaved={() => void load()} />
+      )}
     </section>
   );
 }

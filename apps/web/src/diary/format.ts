@@ -9,7 +9,17 @@ export const ATT_LETTER: Record<AttendanceStatus, { ru: string; en: string }> = 
   late: { ru: 'о', en: 'l' },
 };
 
-const TYPED_ATT: Record<string, AttendanceStatus> = { н: 'absent', n: 'absent', a: 'absent', б: 'ill', i: 'ill', у: 'excused', e: 'excused', о: 'late', l: 'late' };
+const TYPED_ATT: Record<string, AttendanceStatus> = {
+  н: 'absent',
+  n: 'absent',
+  a: 'absent',
+  б: 'ill',
+  i: 'ill',
+  у: 'excused',
+  e: 'excused',
+  о: 'late',
+  l: 'late',
+};
 
 export type Typed = { kind: 'grade'; value: string } | { kind: 'attendance'; status: AttendanceStatus } | { kind: 'clear' } | { kind: 'invalid' };
 

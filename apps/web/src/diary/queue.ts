@@ -63,7 +63,13 @@ export class SaveQueue {
         this.state.set((s) => ({ ...s, inFlight: 1 }));
         try {
           await this.send(next);
-          this.state.set((s) => ({ ...s, pending: s.pending.filter((p) => p !== next), inFlight: 0, savedAt: Date.now(), lastError: s.lastError?.key === next.key ? null : s.lastError }));
+          this.state.set((s) => ({
+            ...s,
+            pending: s.pending.filter((p) => p !== next),
+            inFlight: 0,
+            savedAt: Date.now(),
+            lastError: s.lastError?.key === next.key ? null : s.lastError,
+          }));
         } catch (err) {
           if (err instanceof ApiError && err.isNetwork) {
             this.state.set((s) => ({ ...s, inFlight: 0 }));

@@ -67,7 +67,8 @@ export const en: Record<MessageKey, string> = {
 
   'admin.tab.signin': 'Sign-in',
   'adminSignin.title': 'Sign-in through the e-journal',
-  'adminSignin.explain': 'People on the school roster can sign in through the school’s e-journal (OpenID Connect), with no SMS. Register Parta as a client at the e-journal and enter what it gives you here.',
+  'adminSignin.explain':
+    'People on the school roster can sign in through the school’s e-journal (OpenID Connect), with no SMS. Register Parta as a client at the e-journal and enter what it gives you here.',
   'adminSignin.redirect': 'Redirect URI to register at the e-journal: {uri}',
   'adminSignin.enabled': 'Show the e-journal sign-in button',
   'adminSignin.displayName': 'Name on the button',
@@ -197,7 +198,7 @@ export const en: Record<MessageKey, string> = {
   'audience.invited': 'Invitations sent: {n}.',
   'audience.alreadyInvited': 'Already invited in the last day: {n}.',
   'audience.withoutPhone': 'No phone on the lists: {n}.',
-  'audience.overLimit': 'Not sent, the school\'s daily limit: {n}.',
+  'audience.overLimit': "Not sent, the school's daily limit: {n}.",
   'email.title': 'E-mail digests',
   'email.explain': 'When you have not opened Parta for a while, we e-mail you the unread messages of teachers and the school.',
   'email.address': 'E-mail address',
@@ -422,7 +423,8 @@ export const en: Record<MessageKey, string> = {
   'bots.noToken': 'No token',
   'bots.webhook': 'webhook',
   'bots.privacy': 'Privacy mode',
-  'bots.privacyHint': 'On: the bot sees only commands, mentions and replies to its messages. Off: it sees every message, and the chats’ members are shown that.',
+  'bots.privacyHint':
+    'On: the bot sees only commands, mentions and replies to its messages. Off: it sees every message, and the chats’ members are shown that.',
   'bots.chats': "The bot's chats",
   'bots.photo': "The bot's picture",
   'bots.newToken': 'New token',
@@ -438,7 +440,8 @@ export const en: Record<MessageKey, string> = {
   'helper.linkedTo': 'at school: {name}',
   'helper.answer': 'Answer',
   'helper.send': 'Reply',
-  'helper.childHint': "The student moves to the child's phone (an invitation goes there), and the parent's phone to the chosen guardian; the parent's account is kept.",
+  'helper.childHint':
+    "The student moves to the child's phone (an invitation goes there), and the parent's phone to the chosen guardian; the parent's account is kept.",
   'helper.phoneHint': 'The phone at school is replaced; an invitation goes to the new one.',
   'helper.childPhone': "The child's phone",
   'helper.newPhone': 'New phone',

@@ -76,7 +76,11 @@ test('the meetings dictionaries (loaded with the meeting view) match too, and ho
   }
   const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../meetings');
   const used = new Set<string>();
-  for (const f of fs.readdirSync(dir).filter((f) => /\.tsx?$/.test(f))) for (const m of fs.readFileSync(path.join(dir, f), 'utf8').matchAll(/\bmt\(\s*'([a-zA-Z0-9_.]+)'/g)) used.add(m[1]!);
+  for (const f of fs.readdirSync(dir).filter((f) => /\.tsx?$/.test(f)))
+    for (const m of fs.readFileSync(path.join(dir, f), 'utf8').matchAll(/\bmt\(\s*'([a-zA-Z0-9_.]+)'/g)) used.add(m[1]!);
   assert.ok(used.size > 50, `keys used: ${used.size}`);
-  assert.deepEqual([...used].filter((k) => !(k in mru)), []);
+  assert.deepEqual(
+    [...used].filter((k) => !(k in mru)),
+    [],
+  );
 });

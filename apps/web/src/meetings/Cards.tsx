@@ -41,24 +41,67 @@ export function MeetingCard({ meetingId, reminder }: { meetingId: string; remind
   const open = Date.now() >= Date.parse(m.opensAt) && m.status !== 'ended';
   return (
     <section className="meeting-card" data-meeting={m.id} aria-label={m.title}>
-      {reminder && <p className="small"><strong>{mt('m.reminder')}</strong></p>}
-      <p className="muted small">{mt(`m.kind.${m.kind}` as MeetingKey)} · {mt(`m.status.${m.status}` as MeetingKey)}</p>
-      <p><strong>{m.kind === 'call' ? mt('m.kind.call') : m.title}</strong></p>
-      {m.kind !== 'call' && <p className="small">{mt('m.starts', { when: `${date(m.startsAt, { day: 'numeric', month: 'long' })} ${time(m.startsAt)}`, minutes: m.durationMinutes })}</p>}
+      {reminder && (
+        <p className="small">
+          <strong>{mt('m.reminder')}</strong>
+        </p>
+      )}
+      <p className="muted small">
+        {mt(`m.kind.${m.kind}` as MeetingKey)} · {mt(`m.status.${m.status}` as MeetingKey)}
+      </p>
+      <p>
+        <strong>{m.kind === 'call' ? mt('m.kind.call') : m.title}</strong>
+      </p>
+      {m.kind !== 'call' && (
+        <p className="small">
+          {mt('m.starts', { when: `${date(m.startsAt, { day: 'numeric', month: 'long' })} ${time(m.startsAt)}`, minutes: m.durationMinutes })}
+        </p>
+      )}
       {m.kind !== 'call' && <AgendaPanel meetingId={m.id} chatId={m.chatId} />}
       {m.status !== 'ended' && m.kind !== 'call' && (
         <div className="row">
-          <button type="button" className={`btn ${m.myRsvp === 'yes' ? 'btn-primary' : 'btn-secondary'}`} aria-pressed={m.myRsvp === 'yes'} onClick={() => void rsvp('yes')}>{mt('m.rsvp.yes')}</button>
-          <button type="button" className={`btn ${m.myRsvp === 'no' ? 'btn-primary' : 'btn-secondary'}`} aria-pressed={m.myRsvp === 'no'} onClick={() => void rsvp('no')}>{mt('m.rsvp.no')}</button>
+          <button
+            type="button"
+            className={`btn ${m.myRsvp === 'yes' ? 'btn-primary' : 'btn-secondary'}`}
+            aria-pressed={m.myRsvp === 'yes'}
+            onClick={() => void rsvp('yes')}
+          >
+            {mt('m.rsvp.yes')}
+          </button>
+          <button
+            type="button"
+            className={`btn ${m.myRsvp === 'no' ? 'btn-primary' : 'btn-secondary'}`}
+            aria-pressed={m.myRsvp === 'no'}
+            onClick={() => void rsvp('no')}
+          >
+            {mt('m.rsvp.no')}
+          </button>
         </div>
       )}
-      {(m.isHost || m.rsvp.yes + m.rsvp.no > 0) && <p className="muted small">{mt('m.rsvp.tally', { yes: m.rsvp.yes, no: m.rsvp.no })}{m.rsvp.names && m.rsvp.names.yes.length > 0 ? ` — ${m.rsvp.names.yes.join(', ')}` : ''}</p>}
-      {m.autoEndsAt && m.status === 'live' && <p className="small" role="note" data-auto-end>{mt('m.autoEndsCard', { time: time(m.autoEndsAt) })}</p>}
-      {!m.videoConfigured && m.status !== 'ended' && <p className="muted small" role="note">{mt('m.noVideo')}</p>}
+      {(m.isHost || m.rsvp.yes + m.rsvp.no > 0) && (
+        <p className="muted small">
+          {mt('m.rsvp.tally', { yes: m.rsvp.yes, no: m.rsvp.no })}
+          {m.rsvp.names && m.rsvp.names.yes.length > 0 ? ` — ${m.rsvp.names.yes.join(', ')}` : ''}
+        </p>
+      )}
+      {m.autoEndsAt && m.status === 'live' && (
+        <p className="small" role="note" data-auto-end>
+          {mt('m.autoEndsCard', { time: time(m.autoEndsAt) })}
+        </p>
+      )}
+      {!m.videoConfigured && m.status !== 'ended' && (
+        <p className="muted small" role="note">
+          {mt('m.noVideo')}
+        </p>
+      )}
       {m.videoConfigured && open && (
         <div className="row">
-          <button type="button" className="btn btn-primary" data-join={m.id} onClick={() => navigate(`/meetings/${m.id}`)}>{mt('m.join')}</button>
-          <button type="button" className="btn btn-secondary" onClick={() => navigate(`/meetings/${m.id}?audio=1`)}>{mt('m.joinAudio')}</button>
+          <button type="button" className="btn btn-primary" data-join={m.id} onClick={() => navigate(`/meetings/${m.id}`)}>
+            {mt('m.join')}
+          </button>
+          <button type="button" className="btn btn-secondary" onClick={() => navigate(`/meetings/${m.id}?audio=1`)}>
+            {mt('m.joinAudio')}
+          </button>
         </div>
       )}
     </section>

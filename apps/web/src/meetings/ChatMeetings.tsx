@@ -37,7 +37,15 @@ export default function ChatMeetings({ chatId }: { chatId: string }) {
     e.preventDefault();
     setErr(null);
     try {
-      await api.post(`/api/v1/chats/${chatId}/meetings`, Meeting, { title, agenda: agenda.split('\n').map((s) => s.trim()).filter(Boolean), startsAt: new Date(start).toISOString(), durationMinutes: duration });
+      await api.post(`/api/v1/chats/${chatId}/meetings`, Meeting, {
+        title,
+        agenda: agenda
+          .split('\n')
+          .map((s) => s.trim())
+          .filter(Boolean),
+        startsAt: new Date(start).toISOString(),
+        durationMinutes: duration,
+      });
       setTitle('');
       setAgenda('');
       load();
@@ -57,21 +65,49 @@ export default function ChatMeetings({ chatId }: { chatId: string }) {
   return (
     <main id="main" className="meetings-page">
       <header className="chat-head">
-        <a className="btn btn-ghost" href={`/chats/${chatId}`} onClick={(e) => { e.preventDefault(); navigate(`/chats/${chatId}`); }}>{t('common.back')}</a>
-        <h2>{mt('m.meetings')}{chat?.title ? ` — ${chat.title}` : ''}</h2>
+        <a
+          className="btn btn-ghost"
+          href={`/chats/${chatId}`}
+          onClick={(e) => {
+            e.preventDefault();
+            navigate(`/chats/${chatId}`);
+          }}
+        >
+          {t('common.back')}
+        </a>
+        <h2>
+          {mt('m.meetings')}
+          {chat?.title ? ` — ${chat.title}` : ''}
+        </h2>
       </header>
       {err !== null && <p role="alert">{error(err)}</p>}
       {chat && (chat.kind === 'direct' || chat.kind === 'group') && (
-        <button type="button" className="btn btn-primary" onClick={() => void call()}>{mt('m.call')}</button>
+        <button type="button" className="btn btn-primary" onClick={() => void call()}>
+          {mt('m.call')}
+        </button>
       )}
       {isStaff && chat && chat.kind !== 'direct' && (
         <form className="stack meeting-form" onSubmit={(e) => void schedule(e)}>
           <h3>{mt('m.schedule')}</h3>
-          <label>{mt('m.title')}<input name="title" value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={200} /></label>
-          <label>{mt('m.agenda')}<textarea name="agenda" value={agenda} onChange={(e) => setAgenda(e.target.value)} rows={3} /></label>
-          <label>{mt('m.start')}<input name="start" type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} required /></label>
-          <label>{mt('m.duration')}<input name="duration" type="number" min={5} max={600} value={duration} onChange={(e) => setDuration(Number(e.target.value))} /></label>
-          <button className="btn btn-primary" type="submit">{mt('m.create')}</button>
+          <label>
+            {mt('m.title')}
+            <input name="title" value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={200} />
+          </label>
+          <label>
+            {mt('m.agenda')}
+            <textarea name="agenda" value={agenda} onChange={(e) => setAgenda(e.target.value)} rows={3} />
+          </label>
+          <label>
+            {mt('m.start')}
+            <input name="start" type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} required />
+          </label>
+          <label>
+            {mt('m.duration')}
+            <input name="duration" type="number" min={5} max={600} value={duration} onChange={(e) => setDuration(Number(e.target.value))} />
+          </label>
+          <button className="btn btn-primary" type="submit">
+            {mt('m.create')}
+          </button>
         </form>
       )}
       <section aria-label={mt('m.open')} className="stack">

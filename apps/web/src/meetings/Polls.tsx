@@ -60,9 +60,18 @@ export function PollView({ pollId, initial }: { pollId: string; initial?: Poll }
   };
   return (
     <section className="poll" aria-label={poll.question} data-poll={poll.id}>
-      <p className="poll-q"><strong>{poll.question}</strong></p>
+      <p className="poll-q">
+        <strong>{poll.question}</strong>
+      </p>
       <p className="muted small">
-        {[poll.multiple && mt('m.poll.multiple'), poll.anonymous && mt('m.poll.anonymous'), poll.perFamily && mt('m.poll.perFamily'), poll.closed && mt('m.poll.closed')].filter(Boolean).join(' · ')}
+        {[
+          poll.multiple && mt('m.poll.multiple'),
+          poll.anonymous && mt('m.poll.anonymous'),
+          poll.perFamily && mt('m.poll.perFamily'),
+          poll.closed && mt('m.poll.closed'),
+        ]
+          .filter(Boolean)
+          .join(' · ')}
       </p>
       <ul className="poll-options">
         {poll.options.map((o, i) => (
@@ -76,7 +85,10 @@ export function PollView({ pollId, initial }: { pollId: string; initial?: Poll }
                   onChange={(e) => setChoice(poll.multiple ? (e.target.checked ? [...choice, i] : choice.filter((c) => c !== i)) : [i])}
                 />
               )}
-              <span>{o.text}</span> <span className="muted small" data-votes={o.votes}>{o.votes}</span>
+              <span>{o.text}</span>{' '}
+              <span className="muted small" data-votes={o.votes}>
+                {o.votes}
+              </span>
             </label>
             <meter min={0} max={max} value={o.votes} aria-hidden="true" />
             {o.voters && o.voters.length > 0 && <span className="muted small"> {o.voters.join(', ')}</span>}
@@ -108,7 +120,17 @@ export function NewPoll({ path, onCreated }: { path: string; onCreated: (p: Poll
     e.preventDefault();
     setErr(null);
     try {
-      const body = { question, options: options.split('\n').map((s) => s.trim()).filter(Boolean), multiple, anonymous, perFamily, ...(closesAt ? { closesAt: new Date(closesAt).toISOString() } : {}) };
+      const body = {
+        question,
+        options: options
+          .split('\n')
+          .map((s) => s.trim())
+          .filter(Boolean),
+        multiple,
+        anonymous,
+        perFamily,
+        ...(closesAt ? { closesAt: new Date(closesAt).toISOString() } : {}),
+      };
       onCreated(await api.post(path, Poll, body));
       setQuestion('');
       setOptions('');
@@ -127,14 +149,22 @@ export function NewPoll({ path, onCreated }: { path: string; onCreated: (p: Poll
         {mt('m.poll.options')}
         <textarea name="options" value={options} onChange={(e) => setOptions(e.target.value)} rows={3} required />
       </label>
-      <label><input type="checkbox" checked={multiple} onChange={(e) => setMultiple(e.target.checked)} /> {mt('m.poll.multiple')}</label>
-      <label><input type="checkbox" checked={anonymous} onChange={(e) => setAnonymous(e.target.checked)} /> {mt('m.poll.anonymous')}</label>
-      <label><input type="checkbox" checked={perFamily} onChange={(e) => setPerFamily(e.target.checked)} /> {mt('m.poll.perFamily')}</label>
+      <label>
+        <input type="checkbox" checked={multiple} onChange={(e) => setMultiple(e.target.checked)} /> {mt('m.poll.multiple')}
+      </label>
+      <label>
+        <input type="checkbox" checked={anonymous} onChange={(e) => setAnonymous(e.target.checked)} /> {mt('m.poll.anonymous')}
+      </label>
+      <label>
+        <input type="checkbox" checked={perFamily} onChange={(e) => setPerFamily(e.target.checked)} /> {mt('m.poll.perFamily')}
+      </label>
       <label>
         {mt('m.poll.closesAt')}
         <input type="datetime-local" value={closesAt} onChange={(e) => setClosesAt(e.target.value)} />
       </label>
-      <button className="btn btn-primary" type="submit">{mt('m.create')}</button>
+      <button className="btn btn-primary" type="submit">
+        {mt('m.create')}
+      </button>
       {err !== null && <p role="alert">{error(err)}</p>}
     </form>
   );

@@ -19,13 +19,19 @@ const clean = { received: 300, lost: 0, jitter: 0.01 };
 
 test('a clean link keeps the top layer', () => {
   const states = run(initialLayer(2), Array(10).fill(clean));
-  assert.deepEqual(states.map((s) => s.layer), Array(10).fill(2));
+  assert.deepEqual(
+    states.map((s) => s.layer),
+    Array(10).fill(2),
+  );
 });
 
 test('heavy loss steps down one layer a sample, to the lowest', () => {
   const lossy = { received: 270, lost: 30, jitter: 0.01 };
   const states = run(initialLayer(2), [clean, lossy, lossy, lossy]);
-  assert.deepEqual(states.map((s) => s.layer), [2, 1, 0, 0]);
+  assert.deepEqual(
+    states.map((s) => s.layer),
+    [2, 1, 0, 0],
+  );
 });
 
 test('high jitter alone steps down', () => {
@@ -37,7 +43,10 @@ test('after a long clean run it climbs back, one layer at a time', () => {
   const down = run(initialLayer(2), [clean, { received: 200, lost: 100, jitter: 0.1 }, { received: 200, lost: 100, jitter: 0.1 }]).at(-1)!;
   assert.equal(down.layer, 0);
   const up = run(down, Array(CLEAN_TO_RISE * 2).fill(clean));
-  assert.deepEqual(up.map((s) => s.layer), [...Array(CLEAN_TO_RISE - 1).fill(0), 1, ...Array(CLEAN_TO_RISE - 1).fill(1), 2]);
+  assert.deepEqual(
+    up.map((s) => s.layer),
+    [...Array(CLEAN_TO_RISE - 1).fill(0), 1, ...Array(CLEAN_TO_RISE - 1).fill(1), 2],
+  );
 });
 
 test('moderate loss neither drops nor climbs; silence changes nothing', () => {
@@ -48,8 +57,15 @@ test('moderate loss neither drops nor climbs; silence changes nothing', () => {
 });
 
 test('never above the ceiling ("save data", many cameras); a restarted stream starts counting again', () => {
-  assert.deepEqual(run(initialLayer(2), Array(12).fill(clean), 0).map((s) => s.layer), Array(12).fill(0));
-  const s = nextLayer({ layer: 2, clean: 3, last: { packetsReceived: 5000, packetsLost: 10, jitter: 0 } }, { packetsReceived: 20, packetsLost: 0, jitter: 0 }, 2);
+  assert.deepEqual(
+    run(initialLayer(2), Array(12).fill(clean), 0).map((s) => s.layer),
+    Array(12).fill(0),
+  );
+  const s = nextLayer(
+    { layer: 2, clean: 3, last: { packetsReceived: 5000, packetsLost: 10, jitter: 0 } },
+    { packetsReceived: 20, packetsLost: 0, jitter: 0 },
+    2,
+  );
   assert.deepEqual(s, { layer: 2, clean: 0, last: { packetsReceived: 20, packetsLost: 0, jitter: 0 } });
 });
 

@@ -6,11 +6,29 @@ const A = 'a';
 const B = 'b';
 
 test('the loudest unmuted participant speaks', () => {
-  assert.deepEqual(pickSpeaker([{ personId: A, level: 0.1, muted: false }, { personId: B, level: 0.3, muted: false }], null), { speaking: B, speaker: B });
+  assert.deepEqual(
+    pickSpeaker(
+      [
+        { personId: A, level: 0.1, muted: false },
+        { personId: B, level: 0.3, muted: false },
+      ],
+      null,
+    ),
+    { speaking: B, speaker: B },
+  );
 });
 
 test('a muted participant never shows «говорит», even with a level left over', () => {
-  assert.deepEqual(pickSpeaker([{ personId: A, level: 0.5, muted: true }, { personId: B, level: 0.05, muted: false }], A), { speaking: B, speaker: B });
+  assert.deepEqual(
+    pickSpeaker(
+      [
+        { personId: A, level: 0.5, muted: true },
+        { personId: B, level: 0.05, muted: false },
+      ],
+      A,
+    ),
+    { speaking: B, speaker: B },
+  );
   assert.deepEqual(pickSpeaker([{ personId: A, level: 0.5, muted: true }], null), { speaking: null, speaker: null });
 });
 

@@ -31,7 +31,11 @@ export function People({ sid, classes, people, reload, isAdmin }: { sid: string;
   const [page, setPage] = useState(0);
   useEffect(() => setPage(0), [role, classId, q]);
   useEffect(() => setPage((p) => Math.min(p, pages - 1)), [pages]);
-  const className = (ids: string[]) => ids.map((id) => classes.find((c) => c.id === id)?.name).filter(Boolean).join(', ');
+  const className = (ids: string[]) =>
+    ids
+      .map((id) => classes.find((c) => c.id === id)?.name)
+      .filter(Boolean)
+      .join(', ');
 
   async function add(e: FormEvent) {
     e.preventDefault();
@@ -58,14 +62,32 @@ export function People({ sid, classes, people, reload, isAdmin }: { sid: string;
         <input type="search" aria-label={t('admin.findPerson')} placeholder={t('admin.findPerson')} value={q} onChange={(e) => setQ(e.target.value)} />
         <select aria-label={t('admin.role')} value={role} onChange={(e) => setRole(e.target.value as SchoolRole | '')}>
           <option value="">{t('admin.allRoles')}</option>
-          {(['student', 'guardian', 'teacher', 'admin'] as const).map((r) => <option key={r} value={r}>{t(`role.${r}`)}</option>)}
+          {(['student', 'guardian', 'teacher', 'admin'] as const).map((r) => (
+            <option key={r} value={r}>
+              {t(`role.${r}`)}
+            </option>
+          ))}
         </select>
         <select aria-label={t('admin.class')} value={classId} onChange={(e) => setClassId(e.target.value)}>
           <option value="">{t('admin.allClasses')}</option>
-          {classes.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
+          {classes.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name}
+            </option>
+          ))}
         </select>
       </div>
-      <Pager page={page} pages={pages} onPage={setPage} label={t('admin.shownRange', { from: shown.length ? page * PAGE + 1 : 0, to: Math.min(shown.length, (page + 1) * PAGE), n: shown.length, total: people.length })} />
+      <Pager
+        page={page}
+        pages={pages}
+        onPage={setPage}
+        label={t('admin.shownRange', {
+          from: shown.length ? page * PAGE + 1 : 0,
+          to: Math.min(shown.length, (page + 1) * PAGE),
+          n: shown.length,
+          total: people.length,
+        })}
+      />
       <div className="table-wrap" tabIndex={0} role="region" aria-label={t('admin.tab.people')}>
         <table className="table">
           <caption className="sr-only">{t('admin.tab.people')}</caption>
@@ -99,19 +121,29 @@ export function People({ sid, classes, people, reload, isAdmin }: { sid: string;
             <Field label={t('person.firstName')} value={form.firstName} onChange={(e) => setForm({ ...form, firstName: e.target.value })} />
             <Field label={t('person.middleName')} value={form.middleName} onChange={(e) => setForm({ ...form, middleName: e.target.value })} />
             <Select label={t('admin.role')} value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as SchoolRole })}>
-              {(['student', 'guardian', 'teacher', 'admin'] as const).map((r) => <option key={r} value={r}>{t(`role.${r}`)}</option>)}
+              {(['student', 'guardian', 'teacher', 'admin'] as const).map((r) => (
+                <option key={r} value={r}>
+                  {t(`role.${r}`)}
+                </option>
+              ))}
             </Select>
             <Field label={t('admin.phone')} type="tel" value={form.phone} onChange={(e) => setForm({ ...form, phone: e.target.value })} />
             <Field label={t('admin.birthDate')} type="date" value={form.birthDate} onChange={(e) => setForm({ ...form, birthDate: e.target.value })} />
             {form.role === 'student' && (
               <Select label={t('admin.class')} value={form.classId} onChange={(e) => setForm({ ...form, classId: e.target.value })}>
                 <option value="">—</option>
-                {classes.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
+                {classes.map((c) => (
+                  <option key={c.id} value={c.id}>
+                    {c.name}
+                  </option>
+                ))}
               </Select>
             )}
           </div>
           <ErrorNote>{err}</ErrorNote>
-          <Button type="submit" busy={busy}>{t('admin.add')}</Button>
+          <Button type="submit" busy={busy}>
+            {t('admin.add')}
+          </Button>
         </form>
       )}
     </div>
@@ -122,12 +154,18 @@ function Pager({ page, pages, onPage, label }: { page: number; pages: number; on
   const { t } = useI18n();
   return (
     <div className="row wrap gap pager">
-      <p className="muted small" role="status">{label}</p>
+      <p className="muted small" role="status">
+        {label}
+      </p>
       {pages > 1 && (
         <nav className="row gap" aria-label={t('admin.pages')}>
-          <Button variant="secondary" disabled={page === 0} onClick={() => onPage(page - 1)}>{t('admin.prevPage')}</Button>
+          <Button variant="secondary" disabled={page === 0} onClick={() => onPage(page - 1)}>
+            {t('admin.prevPage')}
+          </Button>
           <span className="small">{t('admin.pageOf', { n: page + 1, m: pages })}</span>
-          <Button variant="secondary" disabled={page >= pages - 1} onClick={() => onPage(page + 1)}>{t('admin.nextPage')}</Button>
+          <Button variant="secondary" disabled={page >= pages - 1} onClick={() => onPage(page + 1)}>
+            {t('admin.nextPage')}
+          </Button>
         </nav>
       )}
     </div>

@@ -84,11 +84,14 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
   // Members: for mentions, names of typists and read receipts.
   useEffect(() => {
     let live = true;
-    api.get(paths.members(chatId), MemberList).then((r) => {
-      if (!live) return;
-      setMembers(r.members);
-      setNotConnected(r.notConnected);
-    }, () => undefined);
+    api.get(paths.members(chatId), MemberList).then(
+      (r) => {
+        if (!live) return;
+        setMembers(r.members);
+        setNotConnected(r.notConnected);
+      },
+      () => undefined,
+    );
     return () => {
       live = false;
     };
@@ -218,7 +221,9 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
           {direct && peer && <p className="muted small chat-peer">{peer}</p>}
           <button type="button" className="link-btn muted small" aria-expanded={showMembers} onClick={() => setShowMembers((v) => !v)}>
             {plural('chat.members', chat.memberCount)}
-            {(chat.notConnected ?? 0) > 0 && <span data-not-connected-count={chat.notConnected}>{` · ${t('audience.notConnectedShort', { n: chat.notConnected ?? 0 })}`}</span>}
+            {(chat.notConnected ?? 0) > 0 && (
+              <span data-not-connected-count={chat.notConnected}>{` · ${t('audience.notConnectedShort', { n: chat.notConnected ?? 0 })}`}</span>
+            )}
           </button>
         </div>
         {/* One-to-one: a call, not a meetings page; and no "teachers only" filter between two people. */}
@@ -254,7 +259,9 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
           }
         }}
       />
-      {showMembers && members && <MembersPanel chat={chat} members={members} notConnected={notConnected} myUserId={me!.user.id} onClose={() => setShowMembers(false)} />}
+      {showMembers && members && (
+        <MembersPanel chat={chat} members={members} notConnected={notConnected} myUserId={me!.user.id} onClose={() => setShowMembers(false)} />
+      )}
       {chatNotices.map((n) => (
         <div key={n.id} className="notice" role="status">
           <Icon name="clock" />

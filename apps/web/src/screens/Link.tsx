@@ -23,7 +23,14 @@ export function Link() {
   const [busy, setBusy] = useState(false);
   const [requests, setRequests] = useState<JR[]>([]);
   const [schools, setSchools] = useState<{ id: string; name: string }[]>([]);
-  const [form, setForm] = useState({ schoolId: '', lastName: me?.user.lastName ?? '', firstName: me?.user.firstName ?? '', middleName: '', role: 'guardian' as SchoolRole, comment: '' });
+  const [form, setForm] = useState({
+    schoolId: '',
+    lastName: me?.user.lastName ?? '',
+    firstName: me?.user.firstName ?? '',
+    middleName: '',
+    role: 'guardian' as SchoolRole,
+    comment: '',
+  });
   const [formErr, setFormErr] = useState<string | null>(null);
   const [sent, setSent] = useState(false);
   // Approved while waiting: the account's stream gets its new chats; load the account again (the app
@@ -44,11 +51,17 @@ export function Link() {
   }, []);
 
   useEffect(() => {
-    api.get('/api/v1/join-requests', JoinRequestList).then((r) => setRequests(r.joinRequests), () => undefined);
-    api.get('/api/v1/schools', PublicSchoolList).then((r) => {
-      setSchools(r.schools);
-      setForm((f) => (f.schoolId ? f : { ...f, schoolId: r.schools[0]?.id ?? '' }));
-    }, () => undefined);
+    api.get('/api/v1/join-requests', JoinRequestList).then(
+      (r) => setRequests(r.joinRequests),
+      () => undefined,
+    );
+    api.get('/api/v1/schools', PublicSchoolList).then(
+      (r) => {
+        setSchools(r.schools);
+        setForm((f) => (f.schoolId ? f : { ...f, schoolId: r.schools[0]?.id ?? '' }));
+      },
+      () => undefined,
+    );
   }, [sent, streamTick]);
 
   async function redeem(e?: FormEvent, value = code) {
@@ -110,8 +123,17 @@ export function Link() {
         <section aria-labelledby="invite-h" className="card">
           <h2 id="invite-h">{t('link.haveCode')}</h2>
           <form onSubmit={redeem} noValidate>
-            <Field label={t('link.inviteCode')} value={code} onChange={(e) => setCode(e.target.value)} error={codeErr} autoCapitalize="characters" autoComplete="off" />
-            <Button type="submit" busy={busy}>{t('link.join')}</Button>
+            <Field
+              label={t('link.inviteCode')}
+              value={code}
+              onChange={(e) => setCode(e.target.value)}
+              error={codeErr}
+              autoCapitalize="characters"
+              autoComplete="off"
+            />
+            <Button type="submit" busy={busy}>
+              {t('link.join')}
+            </Button>
           </form>
         </section>
 
@@ -134,29 +156,58 @@ export function Link() {
             <form onSubmit={requestJoin} noValidate>
               <Select label={t('link.school')} value={form.schoolId} onChange={(e) => setForm({ ...form, schoolId: e.target.value })}>
                 {schools.map((s) => (
-                  <option key={s.id} value={s.id}>{s.name}</option>
+                  <option key={s.id} value={s.id}>
+                    {s.name}
+                  </option>
                 ))}
               </Select>
               <div className="grid2">
-                <Field label={t('person.lastName')} value={form.lastName} onChange={(e) => setForm({ ...form, lastName: e.target.value })} autoComplete="family-name" />
-                <Field label={t('person.firstName')} value={form.firstName} onChange={(e) => setForm({ ...form, firstName: e.target.value })} autoComplete="given-name" />
+                <Field
+                  label={t('person.lastName')}
+                  value={form.lastName}
+                  onChange={(e) => setForm({ ...form, lastName: e.target.value })}
+                  autoComplete="family-name"
+                />
+                <Field
+                  label={t('person.firstName')}
+                  value={form.firstName}
+                  onChange={(e) => setForm({ ...form, firstName: e.target.value })}
+                  autoComplete="given-name"
+                />
               </div>
-              <Field label={t('person.middleName')} value={form.middleName} onChange={(e) => setForm({ ...form, middleName: e.target.value })} autoComplete="additional-name" />
+              <Field
+                label={t('person.middleName')}
+                value={form.middleName}
+                onChange={(e) => setForm({ ...form, middleName: e.target.value })}
+                autoComplete="additional-name"
+              />
               <Select label={t('link.iAm')} value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as SchoolRole })}>
                 <option value="guardian">{t('role.guardian')}</option>
                 <option value="student">{t('role.student')}</option>
                 <option value="teacher">{t('role.teacher')}</option>
               </Select>
-              <Field label={t('link.comment')} hint={t('link.commentHint')} value={form.comment} onChange={(e) => setForm({ ...form, comment: e.target.value })} maxLength={500} />
+              <Field
+                label={t('link.comment')}
+                hint={t('link.commentHint')}
+                value={form.comment}
+                onChange={(e) => setForm({ ...form, comment: e.target.value })}
+                maxLength={500}
+              />
               <ErrorNote>{formErr}</ErrorNote>
-              <Button type="submit" busy={busy}>{t('link.send')}</Button>
+              <Button type="submit" busy={busy}>
+                {t('link.send')}
+              </Button>
             </form>
           )}
         </section>
         {me && me.schools.length > 0 ? (
-          <Button variant="ghost" onClick={() => navigate('/chats', { replace: true })}>{t('link.backToChats')}</Button>
+          <Button variant="ghost" onClick={() => navigate('/chats', { replace: true })}>
+            {t('link.backToChats')}
+          </Button>
         ) : (
-          <Button variant="ghost" onClick={() => void api.post('/api/v1/auth/logout', null).finally(signOutLocally)}>{t('nav.signOut')}</Button>
+          <Button variant="ghost" onClick={() => void api.post('/api/v1/auth/logout', null).finally(signOutLocally)}>
+            {t('nav.signOut')}
+          </Button>
         )}
       </div>
     </main>

@@ -19,7 +19,11 @@ export function PushSettings() {
     if (supported) devicePush().then(setState, (e) => setErr(error(e)));
   }, [supported, error]);
 
-  const act = (work: Promise<DevicePush | null>) => work.then((s) => s && setState(s), (e) => setErr(error(e)));
+  const act = (work: Promise<DevicePush | null>) =>
+    work.then(
+      (s) => s && setState(s),
+      (e) => setErr(error(e)),
+    );
   const muted = state?.mutedUntil && new Date(state.mutedUntil).getTime() > Date.now() ? state.mutedUntil : null;
   return (
     <section className="card" aria-labelledby="push-h">
@@ -30,19 +34,27 @@ export function PushSettings() {
       {supported && !denied && state && !state.subscribed && <Button onClick={() => void act(enablePush())}>{t('push.enable')}</Button>}
       {state?.subscribed && (
         <>
-          <p className="ok" role="status">{t('push.on')}</p>
+          <p className="ok" role="status">
+            {t('push.on')}
+          </p>
           <Select label={t('push.level')} value={state.level} onChange={(e) => void act(setDevicePush({ level: e.target.value as NotifyLevel }))}>
             {LEVELS.map((l) => (
-              <option key={l} value={l}>{t(`push.level.${l}`)}</option>
+              <option key={l} value={l}>
+                {t(`push.level.${l}`)}
+              </option>
             ))}
           </Select>
           <Select label={t('push.mute')} value="" onChange={(e) => void act(setDevicePush({ mute: (e.target.value || null) as MuteFor }))}>
             <option value="">{muted ? t('push.mutedUntil', { when: `${date(muted)} ${time(muted)}` }) : t('push.mute.off')}</option>
             {MUTES.map((m) => (
-              <option key={m} value={m}>{t(`push.mute.${m}`)}</option>
+              <option key={m} value={m}>
+                {t(`push.mute.${m}`)}
+              </option>
             ))}
           </Select>
-          <Button variant="secondary" onClick={() => void act(disablePush().then(devicePush))}>{t('push.disable')}</Button>
+          <Button variant="secondary" onClick={() => void act(disablePush().then(devicePush))}>
+            {t('push.disable')}
+          </Button>
         </>
       )}
       <ErrorNote>{err}</ErrorNote>

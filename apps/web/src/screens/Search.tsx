@@ -60,9 +60,13 @@ export default function Search() {
     <main className="page" id="main">
       <h1>{t('search.title')}</h1>
       <form className="search-form" onSubmit={onSubmit} role="search">
-        <label className="sr-only" htmlFor="search-q">{t('search.label')}</label>
+        <label className="sr-only" htmlFor="search-q">
+          {t('search.label')}
+        </label>
         <input id="search-q" type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder={t('search.placeholder')} autoFocus />
-        <Button type="submit" busy={busy}>{t('search.go')}</Button>
+        <Button type="submit" busy={busy}>
+          {t('search.go')}
+        </Button>
       </form>
       <div className="filters">
         <label>
@@ -70,7 +74,9 @@ export default function Search() {
           <select value={chatId} onChange={(e) => setChatId(e.target.value)} aria-label={t('search.inChat')}>
             <option value="">{t('search.allChats')}</option>
             {chats?.map((c) => (
-              <option key={c.id} value={c.id}>{chatTitle(c, t)}</option>
+              <option key={c.id} value={c.id}>
+                {chatTitle(c, t)}
+              </option>
             ))}
           </select>
         </label>
@@ -81,10 +87,12 @@ export default function Search() {
           <input type="checkbox" checked={hasAttachment} onChange={(e) => setHasAttachment(e.target.checked)} /> {t('search.withFiles')}
         </label>
       </div>
-      {err && <p className="error" role="alert">{err}</p>}
-      <div aria-live="polite">
-        {results && <p className="muted">{results.length ? t('search.found', { n: results.length }) : t('search.none')}</p>}
-      </div>
+      {err && (
+        <p className="error" role="alert">
+          {err}
+        </p>
+      )}
+      <div aria-live="polite">{results && <p className="muted">{results.length ? t('search.found', { n: results.length }) : t('search.none')}</p>}</div>
       <ul className="results plain">
         {results?.map((m) => {
           const chat = chats?.find((c) => c.id === m.chatId);
@@ -92,15 +100,26 @@ export default function Search() {
           const href = `${base}/${m.chatId}?m=${m.id}&seq=${m.seq}`;
           return (
             <li key={m.id}>
-              <a className="result" href={href} onClick={(e) => { e.preventDefault(); navigate(href); }}>
+              <a
+                className="result"
+                href={href}
+                onClick={(e) => {
+                  e.preventDefault();
+                  navigate(href);
+                }}
+              >
                 <span className="result-top">
                   <span className="result-chat">{chat ? chatTitle(chat, t) : ''}</span>
-                  <time className="muted small" dateTime={m.createdAt}>{day(m.createdAt)}, {time(m.createdAt)}</time>
+                  <time className="muted small" dateTime={m.createdAt}>
+                    {day(m.createdAt)}, {time(m.createdAt)}
+                  </time>
                 </span>
                 <span className="result-author">
                   {shortName(m.author.name)} {m.author.isStaff && <TeacherBadge label={t('role.teacherBadge')} />}
                 </span>
-                <span className="result-text"><Marked text={m.text} terms={terms} /></span>
+                <span className="result-text">
+                  <Marked text={m.text} terms={terms} />
+                </span>
               </a>
             </li>
           );

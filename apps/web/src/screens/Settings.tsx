@@ -102,23 +102,51 @@ function Profile() {
             <div className="stack">
               <label className="btn btn-secondary file-label">
                 {me.user.photo ? t('settings.changePhoto') : t('settings.addPhoto')}
-                <input type="file" accept="image/jpeg,image/png,image/webp" className="sr-only" onChange={(e) => { setFile(e.target.files?.[0] ?? null); e.target.value = ''; }} />
+                <input
+                  type="file"
+                  accept="image/jpeg,image/png,image/webp"
+                  className="sr-only"
+                  onChange={(e) => {
+                    setFile(e.target.files?.[0] ?? null);
+                    e.target.value = '';
+                  }}
+                />
               </label>
-              {me.user.photo && <Button variant="ghost" onClick={() => void removePhoto()}>{t('settings.removePhoto')}</Button>}
+              {me.user.photo && (
+                <Button variant="ghost" onClick={() => void removePhoto()}>
+                  {t('settings.removePhoto')}
+                </Button>
+              )}
             </div>
           </>
         )}
       </div>
       <form onSubmit={save} noValidate>
         <div className="grid2">
-          <Field label={t('person.lastName')} value={form.lastName} onChange={(e) => setForm({ ...form, lastName: e.target.value })} autoComplete="family-name" />
-          <Field label={t('person.firstName')} value={form.firstName} onChange={(e) => setForm({ ...form, firstName: e.target.value })} autoComplete="given-name" />
+          <Field
+            label={t('person.lastName')}
+            value={form.lastName}
+            onChange={(e) => setForm({ ...form, lastName: e.target.value })}
+            autoComplete="family-name"
+          />
+          <Field
+            label={t('person.firstName')}
+            value={form.firstName}
+            onChange={(e) => setForm({ ...form, firstName: e.target.value })}
+            autoComplete="given-name"
+          />
         </div>
         <Field label={t('person.middleName')} value={form.middleName} onChange={(e) => setForm({ ...form, middleName: e.target.value })} />
         <p className="muted small">{t('settings.phone', { phone: me.user.phone })}</p>
         <ErrorNote>{err}</ErrorNote>
-        {msg && <p className="ok" role="status">{msg}</p>}
-        <Button type="submit" busy={busy}>{t('common.save')}</Button>
+        {msg && (
+          <p className="ok" role="status">
+            {msg}
+          </p>
+        )}
+        <Button type="submit" busy={busy}>
+          {t('common.save')}
+        </Button>
       </form>
     </section>
   );
@@ -134,11 +162,14 @@ function Hours() {
   const tz = Intl.DateTimeFormat().resolvedOptions().timeZone || 'Europe/Moscow';
 
   useEffect(() => {
-    api.get(paths.workingHours(), HoursResponse).then((r) => {
-      setHours(r.workingHours ?? { timezone: tz, start: '08:00', end: '18:00', days: [1, 2, 3, 4, 5] });
-      setEnabled(!!r.workingHours);
-      setLoaded(true);
-    }, (e) => setErr(error(e)));
+    api.get(paths.workingHours(), HoursResponse).then(
+      (r) => {
+        setHours(r.workingHours ?? { timezone: tz, start: '08:00', end: '18:00', days: [1, 2, 3, 4, 5] });
+        setEnabled(!!r.workingHours);
+        setLoaded(true);
+      },
+      (e) => setErr(error(e)),
+    );
   }, [tz, error]);
 
   async function save(e: FormEvent) {
@@ -189,7 +220,11 @@ function Hours() {
             <p className="muted small">{t('settings.timezone', { tz: hours.timezone })}</p>
           </fieldset>
           <ErrorNote>{err}</ErrorNote>
-          {msg && <p className="ok" role="status">{msg}</p>}
+          {msg && (
+            <p className="ok" role="status">
+              {msg}
+            </p>
+          )}
           <Button type="submit">{t('common.save')}</Button>
         </form>
       )}
@@ -227,7 +262,11 @@ function Sessions() {
   const { t, error, date, time } = useI18n();
   const [list, setList] = useState<z.infer<typeof SessionList>['sessions'] | null>(null);
   const [err, setErr] = useState<string | null>(null);
-  const load = () => api.get('/api/v1/sessions', SessionList).then((r) => setList(r.sessions), (e) => setErr(error(e)));
+  const load = () =>
+    api.get('/api/v1/sessions', SessionList).then(
+      (r) => setList(r.sessions),
+      (e) => setErr(error(e)),
+    );
   useEffect(() => {
     void load();
   }, []);
@@ -243,7 +282,10 @@ function Sessions() {
               <strong>{s.deviceName ?? s.userAgent?.slice(0, 40) ?? t('settings.unknownDevice')}</strong>
               {s.current && <span className="pill">{t('settings.thisDevice')}</span>}
               <br />
-              <span className="muted small">{t('settings.lastSeen', { when: `${date(s.lastSeenAt)} ${time(s.lastSeenAt)}` })}{s.ip ? ` · ${s.ip}` : ''}</span>
+              <span className="muted small">
+                {t('settings.lastSeen', { when: `${date(s.lastSeenAt)} ${time(s.lastSeenAt)}` })}
+                {s.ip ? ` · ${s.ip}` : ''}
+              </span>
             </span>
             {!s.current && (
               <Button variant="secondary" onClick={() => void api.delete(`/api/v1/sessions/${s.id}`).then(load, (e) => setErr(error(e)))}>
@@ -255,14 +297,22 @@ function Sessions() {
       </ul>
       <div className="row gap wrap">
         {others > 0 && (
-          <Button variant="secondary" onClick={() => void api.post('/api/v1/sessions/revoke-others', z.object({ revoked: z.number() })).then(load, (e) => setErr(error(e)))}>
+          <Button
+            variant="secondary"
+            onClick={() => void api.post('/api/v1/sessions/revoke-others', z.object({ revoked: z.number() })).then(load, (e) => setErr(error(e)))}
+          >
             {t('settings.signOutOthers')}
           </Button>
         )}
-        <Button variant="danger" onClick={() => void api.post('/api/v1/auth/logout', null).finally(signOutLocally)}>{t('nav.signOut')}</Button>
+        <Button variant="danger" onClick={() => void api.post('/api/v1/auth/logout', null).finally(signOutLocally)}>
+          {t('nav.signOut')}
+        </Button>
         <Button
           variant="danger"
-          onClick={() => window.confirm(t('settings.confirmSignOutEverywhere')) && void api.post('/api/v1/sessions/revoke-all', z.object({ revoked: z.number() })).then(signOutLocally, (e) => setErr(error(e)))}
+          onClick={() =>
+            window.confirm(t('settings.confirmSignOutEverywhere')) &&
+            void api.post('/api/v1/sessions/revoke-all', z.object({ revoked: z.number() })).then(signOutLocally, (e) => setErr(error(e)))
+          }
         >
           {t('settings.signOutEverywhere')}
         </Button>

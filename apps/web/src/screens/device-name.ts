@@ -6,17 +6,33 @@ import { localeStore } from '../app/state.ts';
  */
 export function deviceName(ua = navigator.userAgent, locale = localeStore.get()): string {
   const ru = locale === 'ru';
-  const os = /Android/.test(ua) ? 'Android' : /iPhone/.test(ua) ? 'iPhone' : /iPad/.test(ua) ? 'iPad' : /Windows/.test(ua) ? 'Windows' : /Mac OS/.test(ua) ? 'macOS' : /Linux/.test(ua) ? 'Linux' : '';
+  const os = /Android/.test(ua)
+    ? 'Android'
+    : /iPhone/.test(ua)
+      ? 'iPhone'
+      : /iPad/.test(ua)
+        ? 'iPad'
+        : /Windows/.test(ua)
+          ? 'Windows'
+          : /Mac OS/.test(ua)
+            ? 'macOS'
+            : /Linux/.test(ua)
+              ? 'Linux'
+              : '';
   const browser = /Firefox\//.test(ua)
     ? 'Firefox'
     : /Edg\//.test(ua)
       ? 'Edge'
       : /YaBrowser\//.test(ua)
-        ? ru ? 'Яндекс Браузер' : 'Yandex Browser'
+        ? ru
+          ? 'Яндекс Браузер'
+          : 'Yandex Browser'
         : /Chrome\//.test(ua)
           ? 'Chrome'
           : /Safari\//.test(ua)
             ? 'Safari'
-            : ru ? 'Браузер' : 'Browser';
+            : ru
+              ? 'Браузер'
+              : 'Browser';
   return os ? `${browser} ${ru ? 'на' : 'on'} ${os}` : browser;
 }

@@ -293,7 +293,8 @@ export class SyncEngine {
     }
     // The stream's copy of a new chat is brief (no title or member count yet): ask for the full one.
     if (u.type === 'chat.added') void this.refreshChat(u.chatId);
-    if (u.type === 'bot.callback_answer') this.botAnswers.set((a) => ({ ...a, [u.messageId]: { text: u.text, showAlert: u.showAlert, url: u.url, at: Date.now() } }));
+    if (u.type === 'bot.callback_answer')
+      this.botAnswers.set((a) => ({ ...a, [u.messageId]: { text: u.text, showAlert: u.showAlert, url: u.url, at: Date.now() } }));
     if (u.type === 'poll.updated') this.pollTicks.set((t) => ({ ...t, [u.pollId]: (t[u.pollId] ?? 0) + 1 }));
     if (u.type.startsWith('diary.')) for (const l of this.diaryListeners) l(u);
     if (u.type === 'message.new' && u.message.author.userId) this.typists.clear(u.chatId, u.message.author.userId);
@@ -333,7 +334,15 @@ export class SyncEngine {
 
   /** Loads the newest page of a chat (merged with what the stream delivered meanwhile). */
   async loadLatest(chatId: string): Promise<void> {
-    this.histories.set((all) => ({ ...all, [chatId]: { messages: all[chatId]?.messages ?? [], hasMoreBefore: all[chatId]?.hasMoreBefore ?? true, loading: true, loaded: all[chatId]?.loaded ?? false } }));
+    this.histories.set((all) => ({
+      ...all,
+      [chatId]: {
+        messages: all[chatId]?.messages ?? [],
+        hasMoreBefore: all[chatId]?.hasMoreBefore ?? true,
+        loading: true,
+        loaded: all[chatId]?.loaded ?? false,
+      },
+    }));
     try {
       const page = await this.o.api.get(`/api/v1/chats/${chatId}/messages?limit=${PAGE}`, MessagePage);
       this.histories.set((all) => {
@@ -342,7 +351,12 @@ export class SyncEngine {
         const hasMoreBefore = cur?.loaded ? cur.hasMoreBefore || page.hasMore : page.hasMore;
         return { ...all, [chatId]: { messages, hasMoreBefore, loading: false, loaded: true } };
       });
-      this.outbox.set((q) => outbox.settle(q, page.messages.filter((m) => m.author.userId === this.o.userId).map((m) => m.clientId)));
+      this.outbox.set((q) =>
+        outbox.settle(
+          q,
+          page.messages.filter((m) => m.author.userId === this.o.userId).map((m) => m.clientId),
+        ),
+      );
     } catch {
       this.histories.set((all) => ({ ...all, [chatId]: { ...all[chatId]!, loading: false } }));
     }
@@ -357,7 +371,10 @@ export class SyncEngine {
     this.histories.set((all) => ({ ...all, [chatId]: { ...all[chatId]!, loading: true } }));
     try {
       const page = await this.o.api.get(`/api/v1/chats/${chatId}/messages?before=${oldest}&limit=${OLDER_PAGE}`, MessagePage);
-      this.histories.set((all) => ({ ...all, [chatId]: { ...all[chatId]!, messages: mergeMessages(all[chatId]!.messages, page.messages), hasMoreBefore: page.hasMore, loading: false } }));
+      this.histories.set((all) => ({
+        ...all,
+        [chatId]: { ...all[chatId]!, messages: mergeMessages(all[chatId]!.messages, page.messages), hasMoreBefore: page.hasMore, loading: false },
+      }));
     } catch {
       this.histories.set((all) => ({ ...all, [chatId]: { ...all[chatId]!, loading: false } }));
     }
@@ -376,7 +393,10 @@ export class SyncEngine {
       // Keep one contiguous run: what was loaded is dropped when the new window does not touch it.
       const messages = mergeMessages(before.messages, after.messages);
       const touches = cur && cur.messages.length && after.hasMore === false;
-      return { ...all, [chatId]: { messages: touches ? mergeMessages(messages, cur.messages) : messages, hasMoreBefore: before.hasMore, loading: false, loaded: true } };
+      return {
+        ...all,
+        [chatId]: { messages: touches ? mergeMessages(messages, cur.messages) : messages, hasMoreBefore: before.hasMore, loading: false, loaded: true },
+      };
     });
   }
 

@@ -54,7 +54,10 @@ const upd = (u: NoPos<Update>) => ({ pos: 1, ...u }) as Update;
 test('merging keeps one copy per id, in seq order, the later copy winning', () => {
   const a = [msg(1), msg(3)];
   const merged = mergeMessages(a, [msg(2), msg(3, { text: 'edited', editedAt: 'now' })]);
-  assert.deepEqual(merged.map((m) => m.seq), [1, 2, 3]);
+  assert.deepEqual(
+    merged.map((m) => m.seq),
+    [1, 2, 3],
+  );
   assert.equal(merged[2]!.text, 'edited');
   assert.equal(mergeMessages(a, []), a);
 });
@@ -108,7 +111,10 @@ test('chats are added and removed by the stream', () => {
   chats = applyToChats(chats, upd({ type: 'chat.added', chatId: other.id, chat: other }), ME);
   assert.equal(chats.length, 2);
   chats = applyToChats(chats, upd({ type: 'chat.removed', chatId: CHAT }), ME);
-  assert.deepEqual(chats.map((c) => c.id), [other.id]);
+  assert.deepEqual(
+    chats.map((c) => c.id),
+    [other.id],
+  );
 });
 
 test('mentions of a person are found in the entities', () => {

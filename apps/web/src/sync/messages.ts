@@ -30,7 +30,16 @@ export function applyToHistory(h: History, u: Update): History {
     case 'message.edited':
       return { ...h, messages: mergeMessages(h.messages, [u.message]) };
     case 'message.deleted':
-      return { ...h, messages: replaceMessage(h.messages, u.messageId, (m) => ({ ...m, text: '', entities: [], attachments: [], deletedAt: m.deletedAt ?? new Date().toISOString() })) };
+      return {
+        ...h,
+        messages: replaceMessage(h.messages, u.messageId, (m) => ({
+          ...m,
+          text: '',
+          entities: [],
+          attachments: [],
+          deletedAt: m.deletedAt ?? new Date().toISOString(),
+        })),
+      };
     case 'message.reactions':
       return { ...h, messages: replaceMessage(h.messages, u.messageId, (m) => ({ ...m, reactions: u.reactions })) };
     default:

@@ -8,7 +8,13 @@ test('messages wait in order and are sent one at a time', () => {
   let q: Outgoing[] = [];
   q = enqueue(q, item('a'));
   q = enqueue(q, item('b'));
-  assert.deepEqual(q.map((x) => [x.clientId, x.status]), [['a', 'queued'], ['b', 'queued']]);
+  assert.deepEqual(
+    q.map((x) => [x.clientId, x.status]),
+    [
+      ['a', 'queued'],
+      ['b', 'queued'],
+    ],
+  );
   assert.equal(nextToSend(q)?.clientId, 'a');
   q = markSending(q, 'a');
   assert.equal(nextToSend(q), null, 'nothing else while one is in flight');
@@ -29,12 +35,18 @@ test('a network failure puts the message back; a refusal marks it failed and it 
   assert.equal(q[0]!.status, 'failed');
   assert.equal(q[0]!.error, 'forbidden');
   assert.equal(nextToSend(q)?.clientId, 'b');
-  assert.deepEqual(remove(q, 'a').map((x) => x.clientId), ['b']);
+  assert.deepEqual(
+    remove(q, 'a').map((x) => x.clientId),
+    ['b'],
+  );
 });
 
 test('settling by clientIds seen in the stream removes only those, and keeps the list when none match', () => {
   const q = enqueue(enqueue([], item('a')), item('b'));
-  assert.deepEqual(settle(q, ['b', 'zzz']).map((x) => x.clientId), ['a']);
+  assert.deepEqual(
+    settle(q, ['b', 'zzz']).map((x) => x.clientId),
+    ['a'],
+  );
   assert.equal(settle(q, ['zzz']), q);
   assert.equal(settle(q, []), q);
 });
@@ -47,7 +59,13 @@ test('after a reload, messages that were in flight are queued again; junk is dro
     null,
   ];
   const q = restore(saved);
-  assert.deepEqual(q.map((x) => [x.clientId, x.status]), [['a', 'queued'], ['b', 'failed']]);
+  assert.deepEqual(
+    q.map((x) => [x.clientId, x.status]),
+    [
+      ['a', 'queued'],
+      ['b', 'failed'],
+    ],
+  );
   assert.deepEqual(restore('not a list'), []);
 });
 

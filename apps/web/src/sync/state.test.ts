@@ -2,8 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { backoffMs, initialSyncState, nextSyncState, type SyncEvent, type SyncState } from './state.ts';
 
-const run = (events: SyncEvent['type'][], from: SyncState = initialSyncState) =>
-  events.reduce((s, type) => nextSyncState(s, { type } as SyncEvent), from);
+const run = (events: SyncEvent['type'][], from: SyncState = initialSyncState) => events.reduce((s, type) => nextSyncState(s, { type } as SyncEvent), from);
 
 test('first connection: connecting → syncing (socket open) → syncing (ready, state to load) → live (loaded)', () => {
   assert.equal(initialSyncState.status, 'connecting');
@@ -55,6 +54,12 @@ test('backoff doubles from half a second up to 8 s, with jitter of ±25%', () =>
   assert.equal(backoffMs(2, mid), 1000);
   assert.equal(backoffMs(4, mid), 4000);
   assert.equal(backoffMs(10, mid), 8000);
-  assert.equal(backoffMs(1, () => 0), 375);
-  assert.equal(backoffMs(1, () => 1), 625);
+  assert.equal(
+    backoffMs(1, () => 0),
+    375,
+  );
+  assert.equal(
+    backoffMs(1, () => 1),
+    625,
+  );
 });

@@ -16,13 +16,7 @@ export interface SyncState {
   attempts: number;
 }
 
-export type SyncEvent =
-  | { type: 'open' }
-  | { type: 'ready' }
-  | { type: 'loaded' }
-  | { type: 'closed' }
-  | { type: 'resync' }
-  | { type: 'stop' };
+export type SyncEvent = { type: 'open' } | { type: 'ready' } | { type: 'loaded' } | { type: 'closed' } | { type: 'resync' } | { type: 'stop' };
 
 export const initialSyncState: SyncState = { status: 'connecting', loaded: false, attempts: 0 };
 

@@ -7,7 +7,10 @@ test('«печатает…» goes away by itself when its time is up, with noth
   try {
     const t = new TypingTracker();
     t.seen('c1', 'u1');
-    assert.deepEqual(t.store.get().c1?.map((x) => x.userId), ['u1']);
+    assert.deepEqual(
+      t.store.get().c1?.map((x) => x.userId),
+      ['u1'],
+    );
     mock.timers.tick(TYPING_MS - 1);
     assert.equal(t.store.get().c1?.length, 1);
     mock.timers.tick(1);
@@ -26,7 +29,10 @@ test('a new frame extends the time; the typist’s message clears it at once; ot
     mock.timers.tick(TYPING_MS - 1000);
     t.seen('c1', 'u1');
     mock.timers.tick(1000);
-    assert.deepEqual(t.store.get().c1?.map((x) => x.userId), ['u1']);
+    assert.deepEqual(
+      t.store.get().c1?.map((x) => x.userId),
+      ['u1'],
+    );
     t.clear('c1', 'u1');
     assert.equal(t.store.get().c1, undefined);
     // The cleared entry's old timer does nothing later.

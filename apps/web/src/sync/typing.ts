@@ -22,7 +22,10 @@ export class TypingTracker {
     const key = `${chatId}:${userId}`;
     const old = this.timers.get(key);
     if (old) clearTimeout(old);
-    this.timers.set(key, setTimeout(() => this.clear(chatId, userId), TYPING_MS));
+    this.timers.set(
+      key,
+      setTimeout(() => this.clear(chatId, userId), TYPING_MS),
+    );
   }
 
   /** `userId` stopped typing in `chatId` (their message arrived, or the time is up). */

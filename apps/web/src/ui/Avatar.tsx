@@ -14,11 +14,14 @@ export function Avatar({ id, name, photo, size = 40 }: { id: string; name: strin
     const fit = photo.sizes.find((s) => s >= size * 2) ?? photo.sizes.at(-1) ?? size;
     let made: string | null = null;
     let live = true;
-    api.blobUrl(photo.url.replace('{size}', String(fit))).then((u) => {
-      made = u;
-      if (live) setSrc(u);
-      else URL.revokeObjectURL(u);
-    }, () => undefined);
+    api.blobUrl(photo.url.replace('{size}', String(fit))).then(
+      (u) => {
+        made = u;
+        if (live) setSrc(u);
+        else URL.revokeObjectURL(u);
+      },
+      () => undefined,
+    );
     return () => {
       live = false;
       if (made) URL.revokeObjectURL(made);

@@ -25,7 +25,19 @@ interface Upload {
   error: string | null;
 }
 
-export function Composer({ chat, members, target, onTargetDone, offline }: { chat: Chat; members: ChatMember[]; target: ComposerTarget; onTargetDone: () => void; offline: boolean }) {
+export function Composer({
+  chat,
+  members,
+  target,
+  onTargetDone,
+  offline,
+}: {
+  chat: Chat;
+  members: ChatMember[];
+  target: ComposerTarget;
+  onTargetDone: () => void;
+  offline: boolean;
+}) {
   const { t, error, locale: i18nLocale } = useI18n();
   const engine = useEngine();
   const [askAck, setAskAck] = useState(false);
@@ -45,7 +57,10 @@ export function Composer({ chat, members, target, onTargetDone, offline }: { cha
   useEffect(() => {
     setUrgent(null);
     let live = true;
-    api.get(`/api/v1/chats/${chat.id}/urgent-budget`, UrgentBudget).then((b) => live && setBudget(b), () => live && setBudget(null));
+    api.get(`/api/v1/chats/${chat.id}/urgent-budget`, UrgentBudget).then(
+      (b) => live && setBudget(b),
+      () => live && setBudget(null),
+    );
     return () => {
       live = false;
     };
@@ -60,7 +75,14 @@ export function Composer({ chat, members, target, onTargetDone, offline }: { cha
   }, [target]);
 
   const candidates = mention
-    ? members.filter((m) => m.name.toLocaleLowerCase().split(' ').some((w) => w.startsWith(mention.query.toLocaleLowerCase()))).slice(0, 6)
+    ? members
+        .filter((m) =>
+          m.name
+            .toLocaleLowerCase()
+            .split(' ')
+            .some((w) => w.startsWith(mention.query.toLocaleLowerCase())),
+        )
+        .slice(0, 6)
     : [];
 
   function change(value: string, caret: number) {
@@ -213,12 +235,22 @@ export function Composer({ chat, members, target, onTargetDone, offline }: { cha
           <Icon name={target.kind === 'reply' ? 'reply' : 'edit'} size={16} />
           <span className="small">
             {target.kind === 'reply'
-              ? t('composer.replyToMessage', { name: i18nLocale === 'ru' ? nameInCase(target.message.author.name, 'genitive') : shortName(target.message.author.name) })
+              ? t('composer.replyToMessage', {
+                  name: i18nLocale === 'ru' ? nameInCase(target.message.author.name, 'genitive') : shortName(target.message.author.name),
+                })
               : t('composer.editing')}
             {': '}
             <span className="muted">{target.message.text.slice(0, 80)}</span>
           </span>
-          <button type="button" className="btn btn-ghost icon-only" aria-label={t('common.cancel')} onClick={() => { onTargetDone(); if (target.kind === 'edit') setText(''); }}>
+          <button
+            type="button"
+            className="btn btn-ghost icon-only"
+            aria-label={t('common.cancel')}
+            onClick={() => {
+              onTargetDone();
+              if (target.kind === 'edit') setText('');
+            }}
+          >
             <Icon name="close" size={16} />
           </button>
         </div>
@@ -226,7 +258,7 @@ export function Composer({ chat, members, target, onTargetDone, offline }: { cha
       {uploads.length > 0 && (
         <ul className="uploads plain">
           {uploads.map((u) => (
-            <li key={u.key} className="upload" data-uploaded={u.id ? "yes" : "no"}>
+            <li key={u.key} className="upload" data-uploaded={u.id ? 'yes' : 'no'}>
               <span className="upload-name">{u.name}</span>
               <span className="muted small">{formatSize(u.size, i18nLocale)}</span>
               {u.error ? (
@@ -234,7 +266,12 @@ export function Composer({ chat, members, target, onTargetDone, offline }: { cha
               ) : (
                 <progress max={1} value={u.progress} aria-label={t('composer.uploading', { name: u.name })} />
               )}
-              <button type="button" className="btn btn-ghost icon-only" aria-label={t('composer.removeFile', { name: u.name })} onClick={() => setUploads((x) => x.filter((y) => y.key !== u.key))}>
+              <button
+                type="button"
+                className="btn btn-ghost icon-only"
+                aria-label={t('composer.removeFile', { name: u.name })}
+                onClick={() => setUploads((x) => x.filter((y) => y.key !== u.key))}
+              >
                 <Icon name="close" size={16} />
               </button>
             </li>
@@ -244,7 +281,16 @@ export function Composer({ chat, members, target, onTargetDone, offline }: { cha
       {mention && candidates.length > 0 && (
         <ul className="mention-list plain" role="listbox" id={listId} aria-label={t('composer.mention')}>
           {candidates.map((c, i) => (
-            <li key={c.personId} role="option" aria-selected={i === mention.active} className={i === mention.active ? 'active' : ''} onMouseDown={(e) => { e.preventDefault(); pick(c); }}>
+            <li
+              key={c.personId}
+              role="option"
+              aria-selected={i === mention.active}
+              className={i === mention.active ? 'active' : ''}
+              onMouseDown={(e) => {
+                e.preventDefault();
+                pick(c);
+              }}
+            >
               {c.name}
             </li>
           ))}
@@ -253,21 +299,60 @@ export function Composer({ chat, members, target, onTargetDone, offline }: { cha
       {stickers && <StickerPicker onPick={sendSticker} onClose={() => setStickers(false)} />}
       {urgent && budget && (
         <div className="urgent-box" data-urgent-box>
-          <label className="small" htmlFor={`urgent-${chat.id}`}>{t('urgent.reason')}</label>
-          <input id={`urgent-${chat.id}`} data-urgent-reason maxLength={200} value={urgent.reason} placeholder={t('urgent.reasonPlaceholder')} onChange={(e) => setUrgent({ reason: e.target.value })} />
+          <label className="small" htmlFor={`urgent-${chat.id}`}>
+            {t('urgent.reason')}
+          </label>
+          <input
+            id={`urgent-${chat.id}`}
+            data-urgent-reason
+            maxLength={200}
+            value={urgent.reason}
+            placeholder={t('urgent.reasonPlaceholder')}
+            onChange={(e) => setUrgent({ reason: e.target.value })}
+          />
           <span className="muted small" data-urgent-left={budget.perDay - budget.usedToday}>
             {t('urgent.left', { n: Math.max(0, budget.perDay - budget.usedToday), m: budget.perDay })}
           </span>
         </div>
       )}
-      {err && <p className="error small" role="alert">{err}</p>}
+      {err && (
+        <p className="error small" role="alert">
+          {err}
+        </p>
+      )}
       <AskAckToggle chat={chat} on={askAck} onChange={setAskAck} />
       <div className="composer-row">
-        <input ref={fileInput} type="file" multiple hidden onChange={(e) => { addFiles(e.target.files); e.target.value = ''; }} aria-hidden="true" tabIndex={-1} data-testid="file-input" />
-        <button type="button" className="btn btn-ghost icon-only" aria-label={t('composer.attach')} title={t('composer.attach')} disabled={offline} onClick={() => fileInput.current?.click()}>
+        <input
+          ref={fileInput}
+          type="file"
+          multiple
+          hidden
+          onChange={(e) => {
+            addFiles(e.target.files);
+            e.target.value = '';
+          }}
+          aria-hidden="true"
+          tabIndex={-1}
+          data-testid="file-input"
+        />
+        <button
+          type="button"
+          className="btn btn-ghost icon-only"
+          aria-label={t('composer.attach')}
+          title={t('composer.attach')}
+          disabled={offline}
+          onClick={() => fileInput.current?.click()}
+        >
           <Icon name="attach" />
         </button>
-        <button type="button" className="btn btn-ghost icon-only" aria-label={t('composer.stickers')} title={t('composer.stickers')} aria-expanded={stickers} onClick={() => setStickers((s) => !s)}>
+        <button
+          type="button"
+          className="btn btn-ghost icon-only"
+          aria-label={t('composer.stickers')}
+          title={t('composer.stickers')}
+          aria-expanded={stickers}
+          onClick={() => setStickers((s) => !s)}
+        >
           <Icon name="sticker" />
         </button>
         {budget?.allowed && target?.kind !== 'edit' && (
@@ -283,7 +368,9 @@ export function Composer({ chat, members, target, onTargetDone, offline }: { cha
             {t('urgent.toggle')}
           </button>
         )}
-        <label className="sr-only" htmlFor={`composer-${chat.id}`}>{t('composer.label')}</label>
+        <label className="sr-only" htmlFor={`composer-${chat.id}`}>
+          {t('composer.label')}
+        </label>
         <textarea
           ref={area}
           id={`composer-${chat.id}`}
@@ -297,7 +384,12 @@ export function Composer({ chat, members, target, onTargetDone, offline }: { cha
           aria-controls={mention && candidates.length ? listId : undefined}
           aria-activedescendant={undefined}
         />
-        <button type="button" className="btn btn-primary icon-only send" aria-label={target?.kind === 'edit' ? t('composer.save') : t('composer.send')} onClick={() => void submit()}>
+        <button
+          type="button"
+          className="btn btn-primary icon-only send"
+          aria-label={target?.kind === 'edit' ? t('composer.save') : t('composer.send')}
+          onClick={() => void submit()}
+        >
           <Icon name={target?.kind === 'edit' ? 'check' : 'send'} />
         </button>
       </div>

@@ -12,7 +12,19 @@ import { whoseParent } from './names.ts';
 const Opened = z.object({ chatId: z.uuid() });
 
 /** Who is in the chat; a direct chat can be opened with anyone the school's policy allows. */
-export function MembersPanel({ chat, members, notConnected = [], myUserId, onClose }: { chat: Chat; members: ChatMember[]; notConnected?: NotConnectedPerson[]; myUserId: string; onClose: () => void }) {
+export function MembersPanel({
+  chat,
+  members,
+  notConnected = [],
+  myUserId,
+  onClose,
+}: {
+  chat: Chat;
+  members: ChatMember[];
+  notConnected?: NotConnectedPerson[];
+  myUserId: string;
+  onClose: () => void;
+}) {
   const { t, error, locale } = useI18n();
   const [err, setErr] = useState<string | null>(null);
   const [invited, setInvited] = useState<InviteResult | null>(null);
@@ -48,10 +60,16 @@ export function MembersPanel({ chat, members, notConnected = [], myUserId, onClo
     <aside className="members" aria-labelledby="members-h">
       <div className="row between">
         <h3 id="members-h">{t('chat.membersTitle')}</h3>
-        <Button variant="ghost" onClick={onClose}>{t('common.close')}</Button>
+        <Button variant="ghost" onClick={onClose}>
+          {t('common.close')}
+        </Button>
       </div>
       <ChatNotify chatId={chat.id} />
-      {err && <p className="error small" role="alert">{err}</p>}
+      {err && (
+        <p className="error small" role="alert">
+          {err}
+        </p>
+      )}
       <ul className="plain">
         {sorted.map((m) => (
           <li key={m.personId} className="row between member" data-person={m.personId}>

@@ -17,7 +17,6 @@ import { AckBar } from '../meetings/AckBar.tsx';
 import { ReactionPicker } from './ReactionPicker.tsx';
 import { formatSize } from './size.ts';
 
-
 interface Props {
   chat: Chat;
   message: Message;
@@ -38,7 +37,21 @@ interface Props {
 
 const ImageViewer = lazy(() => import('./ImageViewer.tsx'));
 
-export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, highlighted, myUserId, myPersonId, photo, whose, showReceipts, tick, onReply, onEdit, onJump }: Props) {
+export const MessageRow = memo(function MessageRow({
+  chat,
+  message: m,
+  grouped,
+  highlighted,
+  myUserId,
+  myPersonId,
+  photo,
+  whose,
+  showReceipts,
+  tick,
+  onReply,
+  onEdit,
+  onJump,
+}: Props) {
   const { t, time, plural, error } = useI18n();
   const mine = m.author.userId === myUserId;
   const deleted = !!m.deletedAt;
@@ -87,18 +100,16 @@ export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, 
       data-seq={m.seq}
       tabIndex={0}
     >
-      {!grouped ? (
-        <Avatar id={m.author.personId} name={m.author.name} photo={photo ?? null} size={36} />
-      ) : (
-        <span className="avatar-space" aria-hidden="true" />
-      )}
+      {!grouped ? <Avatar id={m.author.personId} name={m.author.name} photo={photo ?? null} size={36} /> : <span className="avatar-space" aria-hidden="true" />}
       <div className="msg-body">
         {!grouped && (
           <div className="msg-meta">
             <span className="msg-author">{shortName(m.author.name)}</span>
             {whose && <span className="muted small whose">({whose})</span>}
             {m.author.isBot ? <BotBadge /> : m.author.isStaff && <TeacherBadge label={t('role.teacherBadge')} />}
-            <time dateTime={m.createdAt} className="muted small">{time(m.createdAt)}</time>
+            <time dateTime={m.createdAt} className="muted small">
+              {time(m.createdAt)}
+            </time>
           </div>
         )}
         {m.urgent && !deleted && (
@@ -114,7 +125,9 @@ export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, 
           </button>
         )}
         {deleted ? (
-          <p className="msg-text muted"><em>{t('message.deleted')}</em></p>
+          <p className="msg-text muted">
+            <em>{t('message.deleted')}</em>
+          </p>
         ) : (
           <>
             {m.text && (
@@ -123,7 +136,13 @@ export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, 
               </p>
             )}
             {m.keyboard && m.author.isBot && <InlineKeyboardView message={m} keyboard={m.keyboard} />}
-            {m.attachments.map((a) => (a.kind === 'meeting' || a.kind === 'poll' ? <CardAttachment key={a.id} a={a} /> : <AttachmentView key={a.id} a={a} onOpen={() => setViewing(images.indexOf(a))} />))}
+            {m.attachments.map((a) =>
+              a.kind === 'meeting' || a.kind === 'poll' ? (
+                <CardAttachment key={a.id} a={a} />
+              ) : (
+                <AttachmentView key={a.id} a={a} onOpen={() => setViewing(images.indexOf(a))} />
+              ),
+            )}
             {viewing !== null && (
               <Suspense fallback={null}>
                 <ImageViewer images={images} index={viewing} onClose={() => setViewing(null)} />
@@ -132,7 +151,11 @@ export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, 
           </>
         )}
         <div className="msg-foot">
-          {grouped && <time dateTime={m.createdAt} className="muted small">{time(m.createdAt)}</time>}
+          {grouped && (
+            <time dateTime={m.createdAt} className="muted small">
+              {time(m.createdAt)}
+            </time>
+          )}
           {m.editedAt && !deleted && <span className="muted small">{t('message.edited')}</span>}
           {channel && m.views !== null && <span className="muted small views">{plural('message.views', m.views)}</span>}
           {mine && showReceipts && !deleted && <ReceiptLine chat={chat} message={m} tick={tick} />}
@@ -154,7 +177,11 @@ export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, 
             ))}
           </div>
         )}
-        {err && <p className="error small" role="alert">{err}</p>}
+        {err && (
+          <p className="error small" role="alert">
+            {err}
+          </p>
+        )}
       </div>
       {!deleted && (
         <div className="msg-actions" role="toolbar" aria-label={t('message.actions')}>
@@ -163,7 +190,15 @@ export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, 
               <Icon name="reply" size={18} />
             </button>
           )}
-          <button ref={reactButton} type="button" className="btn btn-ghost icon-only" aria-label={t('message.react')} title={t('message.react')} aria-expanded={picking} onClick={() => setPicking((p) => !p)}>
+          <button
+            ref={reactButton}
+            type="button"
+            className="btn btn-ghost icon-only"
+            aria-label={t('message.react')}
+            title={t('message.react')}
+            aria-expanded={picking}
+            onClick={() => setPicking((p) => !p)}
+          >
             <Icon name="smile" size={18} />
           </button>
           {mine && m.text && (
@@ -172,12 +207,25 @@ export const MessageRow = memo(function MessageRow({ chat, message: m, grouped, 
             </button>
           )}
           {(chat.isModerator || chat.kind === 'direct') && (
-            <button type="button" className="btn btn-ghost icon-only" aria-label={pinned ? t('message.unpin') : t('message.pin')} title={pinned ? t('message.unpin') : t('message.pin')} aria-pressed={pinned} onClick={() => void pin()}>
+            <button
+              type="button"
+              className="btn btn-ghost icon-only"
+              aria-label={pinned ? t('message.unpin') : t('message.pin')}
+              title={pinned ? t('message.unpin') : t('message.pin')}
+              aria-pressed={pinned}
+              onClick={() => void pin()}
+            >
               <Icon name="pin" size={18} />
             </button>
           )}
           {(mine || chat.isModerator) && (
-            <button type="button" className="btn btn-ghost icon-only" aria-label={t('message.delete')} title={t('message.delete')} onClick={() => void remove()}>
+            <button
+              type="button"
+              className="btn btn-ghost icon-only"
+              aria-label={t('message.delete')}
+              title={t('message.delete')}
+              onClick={() => void remove()}
+            >
               <Icon name="delete" size={18} />
             </button>
           )}
@@ -195,7 +243,13 @@ function ReceiptLine({ chat, message, tick }: { chat: Chat; message: Message; ti
   if (!r || r.memberCount === 0) return null;
   return (
     <span className="receipts">
-      <button type="button" className="link-btn small" aria-expanded={open} onClick={() => setOpen((o) => !o)} data-receipts={`${r.readCount}/${r.memberCount}`}>
+      <button
+        type="button"
+        className="link-btn small"
+        aria-expanded={open}
+        onClick={() => setOpen((o) => !o)}
+        data-receipts={`${r.readCount}/${r.memberCount}`}
+      >
         <Icon name="check" size={14} /> {t('message.readBy', { n: r.readCount, m: r.memberCount })}
       </button>
       {open && (
@@ -273,13 +327,21 @@ function AttachmentView({ a, onOpen }: { a: MessageAttachment; onOpen: () => voi
   }
 
   if (a.kind === 'sticker') {
-    return src ? <img className="sticker" src={src} alt={t('message.sticker')} width={128} height={128} /> : <span className="sticker sticker-empty" aria-label={t('message.sticker')} />;
+    return src ? (
+      <img className="sticker" src={src} alt={t('message.sticker')} width={128} height={128} />
+    ) : (
+      <span className="sticker sticker-empty" aria-label={t('message.sticker')} />
+    );
   }
   if (a.kind === 'image') {
     const ratio = a.width && a.height ? a.height / a.width : 0.75;
     return (
       <button type="button" className="image-att" onClick={onOpen} aria-label={t('message.openImage', { name: a.name })}>
-        {src ? <img src={src} alt={a.name} style={{ aspectRatio: `${1 / ratio}` }} /> : <span className="image-ph" style={{ aspectRatio: `${1 / ratio}` }} aria-hidden="true" />}
+        {src ? (
+          <img src={src} alt={a.name} style={{ aspectRatio: `${1 / ratio}` }} />
+        ) : (
+          <span className="image-ph" style={{ aspectRatio: `${1 / ratio}` }} aria-hidden="true" />
+        )}
       </button>
     );
   }
@@ -309,8 +371,12 @@ export function PendingRow({ item, onRetry, onDiscard }: { item: Outgoing; onRet
           </span>
           {item.status === 'failed' && (
             <>
-              <button type="button" className="link-btn" onClick={onRetry}>{t('common.retry')}</button>
-              <button type="button" className="link-btn" onClick={onDiscard}>{t('outbox.discard')}</button>
+              <button type="button" className="link-btn" onClick={onRetry}>
+                {t('common.retry')}
+              </button>
+              <button type="button" className="link-btn" onClick={onDiscard}>
+                {t('outbox.discard')}
+              </button>
             </>
           )}
         </div>

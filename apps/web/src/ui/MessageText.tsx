@@ -2,7 +2,17 @@ import type { ReactNode } from 'react';
 import type { MessageEntity } from '@parta/protocol';
 
 /** Plain text with its mentions and links; never HTML. `highlight` marks search terms. */
-export function MessageText({ text, entities, myPersonId, highlight }: { text: string; entities: readonly MessageEntity[]; myPersonId?: string; highlight?: readonly string[] }) {
+export function MessageText({
+  text,
+  entities,
+  myPersonId,
+  highlight,
+}: {
+  text: string;
+  entities: readonly MessageEntity[];
+  myPersonId?: string;
+  highlight?: readonly string[];
+}) {
   const parts: ReactNode[] = [];
   let at = 0;
   const sorted = [...entities].sort((a, b) => a.offset - b.offset);

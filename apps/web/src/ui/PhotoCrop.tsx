@@ -89,8 +89,12 @@ export function PhotoCrop({ file, onDone, onCancel, busy }: { file: File; onDone
         <input type="range" min={1} max={4} step={0.05} value={zoom} onChange={(e) => setZoomKeep(Number(e.target.value))} />
       </label>
       <div className="row gap">
-        <Button busy={busy} disabled={!natural} onClick={() => natural && onDone(cropFor(natural, zoom, offset))}>{t('settings.savePhoto')}</Button>
-        <Button variant="secondary" onClick={onCancel}>{t('common.cancel')}</Button>
+        <Button busy={busy} disabled={!natural} onClick={() => natural && onDone(cropFor(natural, zoom, offset))}>
+          {t('settings.savePhoto')}
+        </Button>
+        <Button variant="secondary" onClick={onCancel}>
+          {t('common.cancel')}
+        </Button>
       </div>
     </div>
   );

@@ -16,7 +16,10 @@ export function PinnedBar({ chat, loaded, onOpen }: { chat: Chat; loaded: readon
     setFetched(null);
     if (!id || inHistory) return;
     let live = true;
-    api.get(paths.message(chat.id, id), Message).then((m) => live && setFetched(m), () => undefined);
+    api.get(paths.message(chat.id, id), Message).then(
+      (m) => live && setFetched(m),
+      () => undefined,
+    );
     return () => {
       live = false;
     };

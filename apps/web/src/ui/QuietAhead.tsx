@@ -12,7 +12,11 @@ export function QuietAhead({ chat }: { chat: Pick<Chat, 'id' | 'kind'> }) {
   useEffect(() => {
     if (chat.kind !== 'direct') return setText(null);
     let live = true;
-    const load = () => api.get(`/api/v1/chats/${chat.id}/recipient-hours`, RecipientHours).then((r) => live && setText(r.notice?.message ?? null), () => undefined);
+    const load = () =>
+      api.get(`/api/v1/chats/${chat.id}/recipient-hours`, RecipientHours).then(
+        (r) => live && setText(r.notice?.message ?? null),
+        () => undefined,
+      );
     void load();
     const every = setInterval(load, 5 * 60_000);
     return () => {

@@ -7,7 +7,17 @@ export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🙏', '👏', '😮'
  * it): above the button when there is room, else below, and always inside the window. It stays in
  * the DOM right after that button, so Tab reaches it; Escape or a press outside closes it.
  */
-export function ReactionPicker({ anchor, label, onPick, onClose }: { anchor: RefObject<HTMLElement | null>; label: string; onPick: (emoji: string) => void; onClose: () => void }) {
+export function ReactionPicker({
+  anchor,
+  label,
+  onPick,
+  onClose,
+}: {
+  anchor: RefObject<HTMLElement | null>;
+  label: string;
+  onPick: (emoji: string) => void;
+  onClose: () => void;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   const [pos, setPos] = useState<{ top: number; left: number } | null>(null);
 

@@ -4,7 +4,6 @@ import { api } from '../app/state.ts';
 import { useI18n } from '../i18n/index.ts';
 import { filePaths } from '../sync/paths.ts';
 
-
 /** The school's sticker pack: a grid of buttons; arrow keys move, Escape closes. */
 export function StickerPicker({ onPick, onClose }: { onPick: (id: string) => void; onClose: () => void }) {
   const { t, error, locale } = useI18n();
@@ -21,10 +20,13 @@ export function StickerPicker({ onPick, onClose }: { onPick: (id: string) => voi
         if (!live) return;
         setPack(p);
         for (const s of p.stickers) {
-          api.blobUrl(s.url).then((u) => {
-            made.push(u);
-            if (live) setUrls((x) => ({ ...x, [s.id]: u }));
-          }, () => undefined);
+          api.blobUrl(s.url).then(
+            (u) => {
+              made.push(u);
+              if (live) setUrls((x) => ({ ...x, [s.id]: u }));
+            },
+            () => undefined,
+          );
         }
       },
       (e) => live && setErr(error(e)),

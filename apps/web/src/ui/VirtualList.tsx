@@ -154,7 +154,16 @@ export function VirtualList<T extends VirtualItem>({ items, render, estimate = 7
   for (let i = first; i <= last; i++) {
     const it = items[i]!;
     rows.push(
-      <div key={it.key} data-key={it.key} ref={measure} className="vrow" role="listitem" aria-setsize={items.length} aria-posinset={i + 1} style={{ top: offsets[i] }}>
+      <div
+        key={it.key}
+        data-key={it.key}
+        ref={measure}
+        className="vrow"
+        role="listitem"
+        aria-setsize={items.length}
+        aria-posinset={i + 1}
+        style={{ top: offsets[i] }}
+      >
         {render(it, i)}
       </div>,
     );

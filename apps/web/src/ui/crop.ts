@@ -15,4 +15,3 @@ export function cropFor(natural: { w: number; h: number }, zoom: number, offset:
   const top = Math.round(Math.min(Math.max(0, -offset.y / scale), natural.h - size));
   return { cropLeft: left, cropTop: top, cropSize: size };
 }
-

@@ -6,7 +6,9 @@ import { runStatements } from '../statements.ts';
  * Plain SQL that runs on PostgreSQL 15+ and on PGlite (PostgreSQL 18).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await runStatements(db, `
+  await runStatements(
+    db,
+    `
     CREATE TABLE instance_settings (
       key text PRIMARY KEY,
       value text NOT NULL
@@ -180,5 +182,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       created_at timestamptz NOT NULL DEFAULT now()
     );
     CREATE UNIQUE INDEX join_requests_one_pending ON join_requests (school_id, user_id) WHERE status = 'pending';
-  `);
+  `,
+  );
 }

@@ -7,7 +7,9 @@ import { runStatements } from '../statements.ts';
  * the school's direct-message policy, working hours and notification decisions.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await runStatements(db, `
+  await runStatements(
+    db,
+    `
     CREATE TABLE chats (
       id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
       school_id uuid NOT NULL REFERENCES schools(id) ON DELETE CASCADE,
@@ -122,5 +124,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       quiet uuid[] NOT NULL,
       created_at timestamptz NOT NULL DEFAULT now()
     );
-  `);
+  `,
+  );
 }

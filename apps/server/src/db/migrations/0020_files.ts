@@ -3,7 +3,9 @@ import { runStatements } from '../statements.ts';
 
 /** Files uploaded into chats (the bytes are in BlobStorage; this is their metadata). */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await runStatements(db, `
+  await runStatements(
+    db,
+    `
     CREATE TABLE files (
       id uuid PRIMARY KEY,
       school_id uuid NOT NULL REFERENCES schools(id) ON DELETE CASCADE,
@@ -25,5 +27,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     CREATE INDEX files_chat_idx ON files (chat_id, created_at);
     CREATE INDEX files_uploader_idx ON files (uploader_user_id, created_at);
     CREATE INDEX files_unattached_idx ON files (created_at) WHERE attached_at IS NULL;
-  `);
+  `,
+  );
 }

@@ -3,7 +3,9 @@ import { runStatements } from '../statements.ts';
 
 /** Meetings (video lessons, parent meetings, calls), RSVPs, attendance, raised hands; polls. */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await runStatements(db, `
+  await runStatements(
+    db,
+    `
     CREATE TABLE meetings (
       id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
       school_id uuid NOT NULL REFERENCES schools(id) ON DELETE CASCADE,
@@ -83,5 +85,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       person_id uuid NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
       PRIMARY KEY (poll_id, family_key)
     );
-  `);
+  `,
+  );
 }

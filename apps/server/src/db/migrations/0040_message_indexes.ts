@@ -9,9 +9,12 @@ import { runStatements } from '../statements.ts';
  * The file lookup only needs messages with files, so its index holds only those.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await runStatements(db, `
+  await runStatements(
+    db,
+    `
     ALTER INDEX messages_search_idx SET (gin_pending_list_limit = 128);
     DROP INDEX messages_attachment_ids_idx;
     CREATE INDEX messages_attachment_ids_idx ON messages USING gin (attachment_ids) WITH (gin_pending_list_limit = 128) WHERE has_attachments;
-  `);
+  `,
+  );
 }

@@ -11,7 +11,10 @@ import { runStatements } from '../statements.ts';
  * keeps its row); the decisions still go with their chat (`chat_id` keeps its cascading key).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await runStatements(db, `
+  await runStatements(
+    db,
+    `
     ALTER TABLE notification_decisions DROP CONSTRAINT notification_decisions_message_id_fkey;
-  `);
+  `,
+  );
 }

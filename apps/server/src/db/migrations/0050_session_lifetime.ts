@@ -7,9 +7,12 @@ import { runStatements } from '../statements.ts';
  * budget of sign-in codes counts the codes of the last 24 hours, by their creation time.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await runStatements(db, `
+  await runStatements(
+    db,
+    `
     ALTER TABLE schools ADD COLUMN session_idle_days int CHECK (session_idle_days BETWEEN 1 AND 3650);
     ALTER TABLE schools ADD COLUMN session_max_days int CHECK (session_max_days BETWEEN 1 AND 3650);
     CREATE INDEX auth_codes_created_idx ON auth_codes (created_at);
-  `);
+  `,
+  );
 }

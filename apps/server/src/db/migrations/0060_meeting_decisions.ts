@@ -7,7 +7,9 @@ import { runStatements } from '../statements.ts';
  * and the meeting-wide "mute on entry" that «выключить звук всем» turns on for later joiners.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await runStatements(db, `
+  await runStatements(
+    db,
+    `
     CREATE TABLE meeting_decisions (
       meeting_id uuid NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
       person_id uuid NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
@@ -20,5 +22,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     ALTER TABLE meetings ADD COLUMN mute_on_entry boolean NOT NULL DEFAULT false;
     INSERT INTO meeting_decisions (meeting_id, person_id, removed)
       SELECT DISTINCT meeting_id, person_id, true FROM meeting_attendance WHERE removed;
-  `);
+  `,
+  );
 }

@@ -6,7 +6,9 @@ import { runStatements } from '../statements.ts';
  * `meeting_lobby` until the host admits them (`meeting_decisions.admitted`, kept for rejoins).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await runStatements(db, `
+  await runStatements(
+    db,
+    `
     ALTER TABLE meetings ADD COLUMN lobby boolean NOT NULL DEFAULT false;
     ALTER TABLE meeting_decisions ADD COLUMN admitted boolean NOT NULL DEFAULT false;
     CREATE TABLE meeting_lobby (
@@ -16,5 +18,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       seen_at timestamptz NOT NULL DEFAULT now(),
       PRIMARY KEY (meeting_id, person_id)
     );
-  `);
+  `,
+  );
 }

@@ -8,7 +8,9 @@ import { runStatements } from '../statements.ts';
  * absence notices, weekly sign-offs and calendar feeds.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await runStatements(db, `
+  await runStatements(
+    db,
+    `
     CREATE TABLE diary_settings (
       school_id uuid PRIMARY KEY REFERENCES schools(id) ON DELETE CASCADE,
       scale text NOT NULL DEFAULT '2-5' CHECK (scale IN ('2-5', '1-10', '1-100', 'pass')),
@@ -247,5 +249,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       revoked_at timestamptz
     );
     CREATE UNIQUE INDEX calendar_feeds_one_live ON calendar_feeds (person_id) WHERE revoked_at IS NULL;
-  `);
+  `,
+  );
 }

@@ -8,7 +8,9 @@ import { runStatements } from '../statements.ts';
  * the school's audit log, where urgent messages are written.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await runStatements(db, `
+  await runStatements(
+    db,
+    `
     CREATE TABLE push_subscriptions (
       id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
       user_id uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -99,5 +101,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       created_at timestamptz NOT NULL DEFAULT now()
     );
     CREATE INDEX school_audit_log_school_idx ON school_audit_log (school_id, created_at);
-  `);
+  `,
+  );
 }

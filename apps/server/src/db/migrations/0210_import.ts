@@ -8,7 +8,9 @@ import { runStatements } from '../statements.ts';
  * and the hash of the plan shown in the dry run, which Apply recomputes and compares.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await runStatements(db, `
+  await runStatements(
+    db,
+    `
     ALTER TABLE persons ADD COLUMN source_id text;
     CREATE UNIQUE INDEX persons_school_source_uniq ON persons (school_id, source_id) WHERE source_id IS NOT NULL;
     ALTER TABLE classes ADD COLUMN source_id text;
@@ -29,5 +31,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       applied_at timestamptz
     );
     CREATE INDEX import_runs_school_idx ON import_runs (school_id, created_at DESC);
-  `);
+  `,
+  );
 }
