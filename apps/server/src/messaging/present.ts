@@ -32,7 +32,7 @@ export const MESSAGE_COLUMNS = [
 
 /** A bot's roster person carries the role `bot`: clients see `isBot` (the bot badge) and the school roles only. */
 const isBotRoles = (roles: readonly string[]) => roles.includes('bot');
-const schoolRoles = (roles: readonly string[]) => roles.filter((r) => r !== 'bot') as SchoolRole[];
+export const schoolRoles = (roles: readonly string[]) => roles.filter((r) => r !== 'bot') as SchoolRole[];
 
 export function presentPerson(p: Pick<PersonRow, 'id' | 'user_id' | 'last_name' | 'first_name' | 'middle_name' | 'roles'>): ChatPerson {
   const person: ChatPerson = { personId: p.id, userId: p.user_id, name: fullName(p), roles: schoolRoles(p.roles), isStaff: isStaffRoles(p.roles) };

@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
-import type { Chat, Message, SchoolRole } from '@parta/protocol';
+import type { Chat, Message } from '@parta/protocol';
 import type { Queryable } from '../db/schema.ts';
 import { fullName } from '../directory/rules.ts';
 import { photoUrl } from '../identity/store.ts';
 import { AppError } from '../http/errors.ts';
 import { hasReceipts, isChannel, myChatIds, type ChatAccess } from './access.ts';
-import { MESSAGE_COLUMNS, presentChat, presentMessages, presentPerson } from './present.ts';
+import { MESSAGE_COLUMNS, presentChat, presentMessages, presentPerson, schoolRoles } from './present.ts';
 import { streamHead } from '../stream/read.ts';
 import { audienceCounts, notConnected, presentNotConnected } from './audience.ts';
 
@@ -74,7 +74,7 @@ export async function listChats(db: Queryable, userId: string): Promise<{ chats:
         ...(r.kind === 'direct'
           ? {
               peer: other
-                ? { personId: other.person_id, roles: other.roles as SchoolRole[], ...(peers.get(other.person_id) ?? { classes: [], children: [] }) }
+                ? { personId: other.person_id, roles: schoolRoles(other.roles), ...(peers.get(other.person_id) ?? { classes: [], children: [] }) }
                 : null,
             }
           : {}),
