@@ -143,6 +143,11 @@ export async function newContext(browser: Browser, viewport = DESKTOP): Promise<
 
 /** Signs in through the UI: phone, then the code from the development outbox (its sixth digit submits). */
 export async function signIn(page: Page, server: TestServer, phone: string): Promise<void> {
+  // After an SMS sign-in the app offers a passkey (passkey.e2e.ts tests it); elsewhere it is declined
+  // whenever it shows, as a person not interested would.
+  await page.addLocatorHandler(page.locator('.passkey-offer'), async (offer) => {
+    await offer.getByRole('button', { name: /Не сейчас|Not now/ }).click();
+  });
   await page.goto(server.url + '/');
   await page.getByLabel('Номер телефона').fill(phone);
   await page.getByRole('button', { name: 'Получить код' }).click();

