@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestApp, type TestApp } from '../testing/harness.ts';
-import { docxText, pdfText } from '../testing/documents.ts';
+import { docxText, pdfText, pdftotextMissing } from '../testing/documents.ts';
 import { DEMO_PHONES } from '../demo/seed.ts';
 import { actor, chatOf, type Actor } from '../messaging/test-helpers.ts';
 import { readStream, streamHead } from '../stream/read.ts';
@@ -162,7 +162,7 @@ describe('agenda and minutes', () => {
     assert.deepEqual(m.polls[0].families.map((f: { choices: string[] }) => f.choices[0]).sort(), ['Воздержался', 'За', 'Против']);
   });
 
-  test('PDF and DOCX carry the minutes in Russian, Cyrillic intact', async () => {
+  test('PDF and DOCX carry the minutes in Russian, Cyrillic intact', { skip: pdftotextMissing }, async () => {
     const pdf = await t.request('GET', `/api/v1/meetings/${meetingId}/minutes.pdf`, { token: teacher.token });
     assert.equal(pdf.statusCode, 200);
     assert.equal(pdf.headers['content-type'], 'application/pdf');
@@ -207,7 +207,7 @@ describe('agenda and minutes', () => {
     assert.match(message.attachments[0].name, /^Протокол 5А .+\.pdf$/);
     const file = await t.request('GET', message.attachments[0].url, { token: mother.token });
     assert.equal(file.statusCode, 200);
-    assert.ok((await pdfText(file.rawPayload)).includes('Протокол родительского собрания'));
+    if (!pdftotextMissing) assert.ok((await pdfText(file.rawPayload)).includes('Протокол родительского собрания'));
     const ack = await t.request('GET', `/api/v1/chats/${parentsChat}/messages/${message.id}/ack`, { token: mother.token });
     assert.equal(ack.json().required, true);
     assert.equal(ack.json().mine.canAck, true);

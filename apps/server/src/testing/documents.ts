@@ -3,11 +3,29 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import fsSync from 'node:fs';
 import yauzl from 'yauzl';
 
 /** Text out of generated documents, for tests that check what a file says (not how it was built). */
 
 const run = promisify(execFile);
+
+/**
+ * Whether poppler's `pdftotext` is installed. CI installs it (.ci/services.sh); on a developer's
+ * machine without it the PDF checks are skipped with this reason, and the DOCX checks still run.
+ */
+export const pdftotextMissing: string | false = (() => {
+  if (process.env.CI === 'true') return false;
+  const found = (process.env.PATH ?? '').split(path.delimiter).some((dir) => {
+    try {
+      fsSync.accessSync(path.join(dir, 'pdftotext'), fsSync.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  return found ? false : 'pdftotext is not installed (apt-get install poppler-utils): the PDF checks are skipped';
+})();
 
 /** The text of a PDF, by poppler's `pdftotext` (Debian poppler-utils), in reading order. */
 export async function pdfText(pdf: Buffer): Promise<string> {
