@@ -14,6 +14,8 @@ import { InProcessPubSub, type PubSub } from './realtime/pubsub.ts';
 import { RedisPubSub } from './realtime/redis-pubsub.ts';
 import { StreamBus } from './stream/bus.ts';
 import { disabledMedia, type MediaRuntime } from './media/runtime.ts';
+import { registerAttachmentResolver } from './messaging/attachments.ts';
+import { fileAttachmentResolver } from './files/service.ts';
 
 export function createLogger(config: Config): Logger {
   return pino({ level: config.logLevel, base: { app: 'parta' }, redact: ['req.headers.authorization'] });
@@ -77,6 +79,8 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       media: overrides.media ?? disabledMedia(config, 'not configured'),
     };
     await ctx.storage.prepare();
+    // Files resolve messages' attachments from the start, before any route exists (the demo seeds with files).
+    registerAttachmentResolver(fileAttachmentResolver);
     await registerMessaging(ctx);
     registerDiary(ctx);
     return { ctx, database };

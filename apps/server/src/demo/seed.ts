@@ -116,6 +116,7 @@ export async function seedDemo(ctx: AppContext, options: { full?: boolean; chats
     if (options.full) await seedDemoDiary(ctx, school.id);
     if (options.chats) await seedDemoChats(ctx, school.id);
   } catch (err) {
+    ctx.log.error({ err }, 'the demo school could not be created');
     await ctx.db.deleteFrom('schools').where('id', '=', school.id).execute();
     throw err;
   }

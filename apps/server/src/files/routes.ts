@@ -6,8 +6,7 @@ import type { AppContext } from '../context.ts';
 import { me } from '../http/auth.ts';
 import { AppError } from '../http/errors.ts';
 import { accessChat } from '../messaging/access.ts';
-import { registerAttachmentResolver } from '../messaging/attachments.ts';
-import { fileAttachmentResolver, readableFile, uploadFile } from './service.ts';
+import { readableFile, uploadFile } from './service.ts';
 import { stickerPack } from './stickers.ts';
 import { contentDisposition, IMAGE_TYPES } from './types.ts';
 
@@ -22,7 +21,6 @@ function guard(reply: FastifyReply): FastifyReply {
 }
 
 export function filesRoutes(app: FastifyInstance, ctx: AppContext): void {
-  registerAttachmentResolver(fileAttachmentResolver);
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.post(
