@@ -114,6 +114,17 @@ test('an attachment is sent and downloaded', async () => {
 
 test('a message written offline waits in a visible queue and is sent on reconnect', async () => {
   const ctx = parent.context();
+  // The app keeps its offline copy of the open chat current (a moment after each change), not only
+  // as it was when the chat was opened: the sticker that came over the stream is in it.
+  await parent.waitForFunction(async () => {
+    const cache = await caches.open('parta-data');
+    for (const key of await cache.keys()) {
+      if (!key.url.includes('/messages?')) continue;
+      const page = (await (await cache.match(key))!.json()) as { messages: { attachments?: { kind: string }[] }[] };
+      if (page.messages.at(-1)?.attachments?.some((a) => a.kind === 'sticker')) return true;
+    }
+    return false;
+  });
   await ctx.setOffline(true);
   await parent.locator('[data-sync="reconnecting"]').waitFor();
   await send(parent, 'Пишу без связи: завтра опоздаем на 10 минут.');
@@ -123,7 +134,8 @@ test('a message written offline waits in a visible queue and is sent on reconnec
   await parent.locator('.sync-queue', { hasText: '1 сообщение ждёт отправки' }).waitFor();
   // Reopened while offline: the service worker serves the app, the last chat list and history; the queue is still there.
   await parent.reload();
-  await parent.locator('article[data-message-id]', { hasText: 'Родительское собрание' }).waitFor();
+  // The history opens at its newest messages, those that came over the stream included.
+  await parent.locator('article[data-message-id]', { hasText: 'Фото доски' }).waitFor();
   await pending.waitFor();
   await parent.locator('[data-sync="reconnecting"]').waitFor();
   // Meanwhile the teacher writes: the parent must get it after reconnecting (resume from its position).
@@ -217,6 +229,8 @@ test('replies, reactions, edits and deletes reach the other side live; a direct 
   await on(teacher, 'Спасибо, буду обязательно.').hover();
   await on(teacher, 'Спасибо, буду обязательно.').getByRole('button', { name: 'Ответить' }).click();
   await send(teacher, 'Ждём вас!');
+  // The reply was written far up the history: sending brings the teacher's view down to it.
+  await on(teacher, 'Ждём вас!').waitFor();
   await on(parent, 'Ждём вас!').locator('.reply-quote', { hasText: 'Спасибо, буду' }).waitFor();
 
   await on(parent, 'Ждём вас!').hover();

@@ -10,7 +10,7 @@ const PRECACHE = __PARTA_PRECACHE__;
 const VERSION = __PARTA_VERSION__;
 const SHELL_PREFIX = 'parta-shell-';
 const SHELL = `${SHELL_PREFIX}${VERSION}`;
-const DATA = 'parta-data';
+const DATA = 'parta-data'; // also sync/offline-copy.ts's OFFLINE_CACHE: the page keeps it current
 /** When each replaced version's shell was replaced: `{ [cacheName]: ms }`, kept in a cache of its own. */
 const RETIRED = new Request('/__parta/retired-shells');
 const META = 'parta-meta';

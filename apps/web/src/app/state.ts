@@ -2,6 +2,7 @@ import type { Locale, Me } from '@parta/protocol';
 import { Me as MeSchema } from '@parta/protocol';
 import { Api } from '../lib/api.ts';
 import { createStore } from '../lib/store.ts';
+import { OFFLINE_CACHE } from '../sync/offline-copy.ts';
 import { initialLocale } from '../i18n/index.ts';
 
 const TOKEN_KEY = 'parta.token';
@@ -42,14 +43,16 @@ export const api = new Api({
   onUnauthenticated: () => signOutLocally(),
 });
 
-/** Asks the service worker to drop cached account data (chat list, history). */
-export function clearCachedData(): void {
-  navigator.serviceWorker?.controller?.postMessage({ type: 'clear-data' });
+/** Drops the cached account data the service worker serves offline (account, chat list, history). */
+export async function clearCachedData(): Promise<void> {
+  // Deleted from the page and awaited, so that what the next account loads is cached after it.
+  if (typeof caches !== 'undefined') await caches.delete(OFFLINE_CACHE).catch(() => false);
+  else navigator.serviceWorker?.controller?.postMessage({ type: 'clear-data' });
 }
 
 export function signOutLocally(): void {
   if (!tokenStore.get()) return;
-  clearCachedData();
+  void clearCachedData();
   for (const k of Object.keys(localStorage)) if (k.startsWith('parta.u.')) localStorage.removeItem(k);
   tokenStore.set(null);
   meStore.set(null);

@@ -61,6 +61,7 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
   const [jump, setJump] = useState<{ key: string; nonce: number } | null>(null);
   const [highlight, setHighlight] = useState<string | null>(null);
   const [atBottom, setAtBottom] = useState(true);
+  const [toBottom, setToBottom] = useState(0);
   const [showMembers, setShowMembers] = useState(false);
   const jumpedFor = useRef<string | null>(null);
   const [missing, setMissing] = useState(false);
@@ -278,6 +279,7 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
         onNearTop={onNearTop}
         jumpTo={jump}
         onAtBottom={setAtBottom}
+        toBottom={toBottom}
         className="history"
         render={(row) => {
           switch (row.kind) {
@@ -316,12 +318,7 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
         }}
       />
       {!atBottom && (
-        <button
-          type="button"
-          className="btn btn-secondary to-bottom"
-          onClick={() => setJump(rows.length ? { key: rows[rows.length - 1]!.key, nonce: Date.now() } : null)}
-          aria-label={t('chat.toNewest')}
-        >
+        <button type="button" className="btn btn-secondary to-bottom" onClick={() => setToBottom((n) => n + 1)} aria-label={t('chat.toNewest')}>
           ↓
         </button>
       )}
@@ -331,7 +328,14 @@ export function ChatView({ chatId, mode }: { chatId: string; mode: 'chats' | 'ch
       {chat.canPost ? (
         <>
           <QuietAhead chat={chat} />
-          <Composer chat={chat} members={members ?? []} target={target} onTargetDone={() => setTarget(null)} offline={sync.status !== 'live'} />
+          <Composer
+            chat={chat}
+            members={members ?? []}
+            target={target}
+            onTargetDone={() => setTarget(null)}
+            onSent={() => setToBottom((n) => n + 1)}
+            offline={sync.status !== 'live'}
+          />
         </>
       ) : (
         <p className="readonly muted small">{t('chat.readOnly')}</p>

@@ -10,7 +10,7 @@ import { OFFER_KEY, PasskeyCancelled, passkeySignIn, passkeysSupported } from '.
 
 /** Signs this browser in with a session the server has just opened. */
 async function adoptSession(res: { token: string; user: { locale: 'ru' | 'en' } }) {
-  clearCachedData();
+  await clearCachedData();
   tokenStore.set(res.token);
   if (res.user.locale !== localeStore.get()) localeStore.set(res.user.locale);
   await loadMe();

@@ -17,11 +17,14 @@ import { createStore, type Store } from '../lib/store.ts';
 import { applyToChats, applyToHistory, mergeMessages, type History } from './messages.ts';
 import * as outbox from './outbox.ts';
 import { backoffMs, initialSyncState, nextSyncState, type SyncEvent, type SyncState } from './state.ts';
+import { keepOfflineCopy } from './offline-copy.ts';
 import { TypingTracker } from './typing.ts';
 
 export interface ChatHistory extends History {
   loading: boolean;
   loaded: boolean;
+  /** The loaded messages run up to the chat's newest (false for a window opened around a found message). */
+  newest?: boolean;
 }
 
 export interface Notice {
@@ -82,6 +85,7 @@ export class SyncEngine {
   private readonly sending = new Map<string, { resolve: (m: SentMessage) => void; reject: (e: ApiError) => void }>();
   private sendRefs = 0;
   private readonly typingSentAt = new Map<string, number>();
+  private stopOfflineCopy: (() => void) | null = null;
 
   constructor(private readonly o: EngineOptions) {
     this.outbox = createStore(outbox.restore(readJson(this.key('outbox'))));
@@ -105,6 +109,7 @@ export class SyncEngine {
 
   start(): void {
     this.stopped = false;
+    this.stopOfflineCopy ??= keepOfflineCopy({ chats: this.chats, histories: this.histories, position: () => this.position }, PAGE);
     window.addEventListener('online', this.onOnline);
     window.addEventListener('offline', this.onOffline);
     this.connect();
@@ -112,6 +117,8 @@ export class SyncEngine {
 
   stop(): void {
     this.stopped = true;
+    this.stopOfflineCopy?.();
+    this.stopOfflineCopy = null;
     window.removeEventListener('online', this.onOnline);
     window.removeEventListener('offline', this.onOffline);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
@@ -349,7 +356,7 @@ export class SyncEngine {
         const cur = all[chatId];
         const messages = mergeMessages(page.messages, cur?.messages ?? []);
         const hasMoreBefore = cur?.loaded ? cur.hasMoreBefore || page.hasMore : page.hasMore;
-        return { ...all, [chatId]: { messages, hasMoreBefore, loading: false, loaded: true } };
+        return { ...all, [chatId]: { messages, hasMoreBefore, loading: false, loaded: true, newest: true } };
       });
       this.outbox.set((q) =>
         outbox.settle(
@@ -395,7 +402,13 @@ export class SyncEngine {
       const touches = cur && cur.messages.length && after.hasMore === false;
       return {
         ...all,
-        [chatId]: { messages: touches ? mergeMessages(messages, cur.messages) : messages, hasMoreBefore: before.hasMore, loading: false, loaded: true },
+        [chatId]: {
+          messages: touches ? mergeMessages(messages, cur.messages) : messages,
+          hasMoreBefore: before.hasMore,
+          loading: false,
+          loaded: true,
+          newest: touches ? cur.newest : !after.hasMore,
+        },
       };
     });
   }

@@ -30,12 +30,15 @@ export function Composer({
   members,
   target,
   onTargetDone,
+  onSent,
   offline,
 }: {
   chat: Chat;
   members: ChatMember[];
   target: ComposerTarget;
   onTargetDone: () => void;
+  /** A new message of mine went out (or into the queue): the history goes to the bottom to show it. */
+  onSent?: () => void;
   offline: boolean;
 }) {
   const { t, error, locale: i18nLocale } = useI18n();
@@ -150,6 +153,7 @@ export function Composer({
     setUploads([]);
     sessionStorage.removeItem(draftKey);
     onTargetDone();
+    onSent?.();
   }
 
   /** An urgent message is sent at once (not queued offline), then marked with its reason. */
@@ -168,6 +172,7 @@ export function Composer({
         mentions: placeMentions(body, chosen),
       });
       engine.received(sent);
+      onSent?.();
       setText('');
       setChosen([]);
       setUploads([]);

@@ -19,6 +19,8 @@ export interface VirtualListProps<T extends VirtualItem> {
   className?: string;
   /** Told whether the view sits at the bottom (newest row in view). */
   onAtBottom?: (atBottom: boolean) => void;
+  /** Go to the bottom and follow new rows from there (change it to go again), as after sending. */
+  toBottom?: number;
 }
 
 const OVERSCAN = 600;
@@ -28,7 +30,17 @@ const OVERSCAN = 600;
  * messages. Rows have any height: each is measured once shown. The view keeps its place when rows
  * are added above (older history) or change height, and follows new rows while at the bottom.
  */
-export function VirtualList<T extends VirtualItem>({ items, render, estimate = 72, onNearTop, jumpTo, label, className, onAtBottom }: VirtualListProps<T>) {
+export function VirtualList<T extends VirtualItem>({
+  items,
+  render,
+  estimate = 72,
+  onNearTop,
+  jumpTo,
+  label,
+  className,
+  onAtBottom,
+  toBottom,
+}: VirtualListProps<T>) {
   const ref = useRef<HTMLDivElement>(null);
   const heights = useRef(new Map<string, number>());
   const [version, setVersion] = useState(0);
@@ -137,6 +149,16 @@ export function VirtualList<T extends VirtualItem>({ items, render, estimate = 7
     el.scrollTop = Math.max(0, offsets[i]! + delta);
     onAtBottom?.(false);
   }, [jumpTo?.key, jumpTo?.nonce, index.has(jumpTo?.key ?? '')]);
+
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!toBottom || !el) return;
+    atBottom.current = true;
+    anchor.current = null;
+    el.scrollTop = el.scrollHeight;
+    onAtBottom?.(true);
+    setView({ top: el.scrollTop, height: el.clientHeight });
+  }, [toBottom]);
 
   useEffect(() => {
     const el = ref.current;
