@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import { assignTeacher, createClass, createPerson, createSchool } from '../directory/service.ts';
 import { seedDemoDiary } from './diary.ts';
@@ -117,10 +118,30 @@ export async function seedDemo(ctx: AppContext, options: { full?: boolean; chats
     if (options.chats) await seedDemoChats(ctx, school.id);
   } catch (err) {
     ctx.log.error({ err }, 'the demo school could not be created');
-    await ctx.db.deleteFrom('schools').where('id', '=', school.id).execute();
+    try {
+      await discardDemoSchool(ctx, school.id);
+    } catch (cleanupErr) {
+      ctx.log.error({ err: cleanupErr }, 'the half-made demo school could not be removed');
+    }
     throw err;
   }
   return true;
+}
+
+/**
+ * Removes a demo school whose seeding failed, with everything made for it, so that the next start
+ * seeds it again. The seed runs only on a database with no school, so the school's data is all the
+ * school data there is: every table that refers to schools, directly or through another, is emptied
+ * in one statement (no order of deletes to keep in step with the migrations). Should another school
+ * have appeared meanwhile (a second process seeding too), only this school's row is deleted.
+ */
+export async function discardDemoSchool(ctx: AppContext, schoolId: string): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    await sql`lock table schools in access exclusive mode`.execute(trx);
+    const others = await trx.selectFrom('schools').select('id').where('id', '<>', schoolId).limit(1).executeTakeFirst();
+    if (others) await trx.deleteFrom('schools').where('id', '=', schoolId).execute();
+    else await sql`truncate table schools cascade`.execute(trx);
+  });
 }
 
 async function seedPeople(ctx: AppContext, schoolId: string) {
