@@ -1,50 +1,24 @@
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { createTestApp, type TestApp } from '../testing/harness.ts';
-import { DEMO_PHONES } from '../demo/seed.ts';
-import { actor, chatOf, type Actor } from '../messaging/test-helpers.ts';
-import type { JanusInstance } from '../media/janus-process.ts';
-import type { MediaRuntime } from '../media/runtime.ts';
-import { sdpOffer, startTestJanus, testMediaRuntime } from '../media/testing.ts';
+import type { TestApp } from '../testing/harness.ts';
+import { type Actor } from '../messaging/test-helpers.ts';
+import { sdpOffer } from '../media/testing.ts';
+import { meetingsWithJanus } from './test-helpers.ts';
 import { sweepAbsent } from './presence.ts';
 import { PRESENCE_TIMEOUT_MS } from './service.ts';
 
 /** Co-hosts, "ask to unmute" and the spotlight, with the server's refusals, against a real Janus. */
 describe('co-hosts, ask to unmute, spotlight', async () => {
-  const started = await startTestJanus();
-  if ('skip' in started) {
-    test('co-hosts with Janus', { skip: started.skip }, () => {});
-    return;
-  }
-  const { janus, dir } = started as { janus: JanusInstance; dir: string };
-  let media: MediaRuntime;
+  const app = await meetingsWithJanus('co-hosts with Janus');
+  if (!app) return;
+  const { call, schedule } = app;
   let t: TestApp;
   let teacher: Actor, chair: Actor, father: Actor, other: Actor, student: Actor;
   let chatId: string, classChatId: string;
-  before(async () => {
-    media = testMediaRuntime(janus);
-    t = await createTestApp({ demo: true, overrides: { media } });
-    teacher = await actor(t, DEMO_PHONES.classTeacher5A);
-    chair = await actor(t, DEMO_PHONES.guardian5A);
-    father = await actor(t, '+79003100001');
-    other = await actor(t, DEMO_PHONES.guardian6B);
-    student = await actor(t, DEMO_PHONES.student5A);
-    chatId = (await chatOf(t, teacher, 'parents')).id;
-    classChatId = (await chatOf(t, teacher, 'class')).id;
+  before(() => {
+    t = app.t;
+    ({ teacher, guardian: chair, father, other, student, parentsChatId: chatId, classChatId } = app.people());
   });
-  after(async () => {
-    await t.close();
-    await media.close();
-    await janus.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  const call = (a: Actor, method: string, path: string, body?: object) => t.request(method, path, { token: a.token, ...(body ? { body } : {}) });
-  const schedule = async (chat: string, title: string) =>
-    (
-      await call(teacher, 'POST', `/api/v1/chats/${chat}/meetings`, { title, startsAt: new Date(Date.now() + 60_000).toISOString(), durationMinutes: 30 })
-    ).json() as { id: string };
 
   test('the host grants a co-host, who gets the same controls but the host-only ones; refusals are checked on the server', async () => {
     const m = await schedule(chatId, 'Собрание с соведущим');

@@ -1,54 +1,30 @@
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { createTestApp, type TestApp } from '../testing/harness.ts';
-import { DEMO_PHONES } from '../demo/seed.ts';
-import { actor, chatOf, type Actor } from '../messaging/test-helpers.ts';
-import type { JanusInstance } from '../media/janus-process.ts';
+import type { TestApp } from '../testing/harness.ts';
+import { type Actor } from '../messaging/test-helpers.ts';
 import type { MediaRuntime } from '../media/runtime.ts';
-import { sdpOffer, startTestJanus, testMediaRuntime } from '../media/testing.ts';
+import { sdpOffer } from '../media/testing.ts';
+import { meetingsWithJanus } from './test-helpers.ts';
 import { endAbandoned, sweepAbsent } from './presence.ts';
 import { PRESENCE_TIMEOUT_MS } from './service.ts';
 import { AUTO_END_MS } from './auto-end.ts';
 
 /** Joining, publishing, host controls and attendance with a real Janus behind Parta. */
 describe('meetings with a media server', async () => {
-  const started = await startTestJanus();
-  if ('skip' in started) {
-    test('meetings with Janus', { skip: started.skip }, () => {});
-    return;
-  }
-  const { janus, dir } = started as { janus: JanusInstance; dir: string };
-  let media: MediaRuntime;
+  const app = await meetingsWithJanus('meetings with Janus');
+  if (!app) return;
+  const { call } = app;
   let t: TestApp;
+  let media: MediaRuntime;
   let teacher: Actor, guardian: Actor, father: Actor, other: Actor;
   let chatId: string;
-  before(async () => {
-    media = testMediaRuntime(janus);
-    t = await createTestApp({ demo: true, overrides: { media } });
-    teacher = await actor(t, DEMO_PHONES.classTeacher5A);
-    guardian = await actor(t, DEMO_PHONES.guardian5A);
-    father = await actor(t, '+79003100001');
-    other = await actor(t, DEMO_PHONES.guardian6B);
-    chatId = (await chatOf(t, teacher, 'parents')).id;
+  before(() => {
+    ({ t, media } = app);
+    ({ teacher, guardian, father, other, parentsChatId: chatId } = app.people());
   });
-  after(async () => {
-    await t.close();
-    await media.close();
-    await janus.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  const call = (a: Actor, method: string, path: string, body?: object) => t.request(method, path, { token: a.token, ...(body ? { body } : {}) });
 
   test('members join, publish through Parta, the host mutes and removes; attendance is recorded', async () => {
-    const m = (
-      await call(teacher, 'POST', `/api/v1/chats/${chatId}/meetings`, {
-        title: 'Собрание',
-        startsAt: new Date(Date.now() + 5 * 60_000).toISOString(),
-        durationMinutes: 30,
-      })
-    ).json();
+    const m = await app.schedule(chatId, 'Собрание', 5 * 60_000);
     assert.equal(m.videoConfigured, true);
     assert.equal((await call(other, 'POST', `/api/v1/meetings/${m.id}/join`, {})).statusCode, 404);
     assert.equal((await call(guardian, 'POST', `/api/v1/meetings/${m.id}/publish`, { sdp: sdpOffer() })).json().error.code, 'meeting_not_joined');
@@ -123,13 +99,7 @@ describe('meetings with a media server', async () => {
   });
 
   test('host decisions stick: leave and rejoin, a network drop, later joiners; removal, readmission; the meeting ends without its host', async () => {
-    const m = (
-      await call(teacher, 'POST', `/api/v1/chats/${chatId}/meetings`, {
-        title: 'Собрание 2',
-        startsAt: new Date(Date.now() + 60_000).toISOString(),
-        durationMinutes: 30,
-      })
-    ).json();
+    const m = await app.schedule(chatId, 'Собрание 2');
     const live = async (a: Actor) => (await call(a, 'GET', `/api/v1/meetings/${m.id}/live`)).json();
     const host = (body: object) => call(teacher, 'POST', `/api/v1/meetings/${m.id}/host`, body);
     for (const a of [teacher, guardian]) assert.equal((await call(a, 'POST', `/api/v1/meetings/${m.id}/join`, {})).statusCode, 200);
@@ -203,13 +173,7 @@ describe('meetings with a media server', async () => {
   });
 
   test('the waiting room: the host admits one or all; admitted people come back without waiting; lock still refuses', async () => {
-    const m = (
-      await call(teacher, 'POST', `/api/v1/chats/${chatId}/meetings`, {
-        title: 'Собрание 3',
-        startsAt: new Date(Date.now() + 60_000).toISOString(),
-        durationMinutes: 30,
-      })
-    ).json();
+    const m = await app.schedule(chatId, 'Собрание 3');
     const host = (body: object) => call(teacher, 'POST', `/api/v1/meetings/${m.id}/host`, body);
     const join = (a: Actor) => call(a, 'POST', `/api/v1/meetings/${m.id}/join`, {});
     assert.equal((await call(guardian, 'POST', `/api/v1/meetings/${m.id}/host`, { action: 'lobby', on: true })).statusCode, 403);

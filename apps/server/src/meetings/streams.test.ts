@@ -1,12 +1,9 @@
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { createTestApp, type TestApp } from '../testing/harness.ts';
-import { DEMO_PHONES } from '../demo/seed.ts';
-import { actor, chatOf, type Actor } from '../messaging/test-helpers.ts';
-import type { JanusInstance } from '../media/janus-process.ts';
-import type { MediaRuntime } from '../media/runtime.ts';
-import { sdpOffer, startTestJanus, testMediaRuntime } from '../media/testing.ts';
+import type { TestApp } from '../testing/harness.ts';
+import { actor, type Actor } from '../messaging/test-helpers.ts';
+import { sdpOffer } from '../media/testing.ts';
+import { meetingsWithJanus } from './test-helpers.ts';
 import { live } from './live.ts';
 
 /**
@@ -15,42 +12,19 @@ import { live } from './live.ts';
  * real media through one subscription per browser.
  */
 describe('multistream subscriptions', async () => {
-  const started = await startTestJanus();
-  if ('skip' in started) {
-    test('multistream with Janus', { skip: started.skip }, () => {});
-    return;
-  }
-  const { janus, dir } = started as { janus: JanusInstance; dir: string };
-  let media: MediaRuntime;
+  const app = await meetingsWithJanus('multistream with Janus');
+  if (!app) return;
+  const { call } = app;
   let t: TestApp;
   let teacher: Actor, guardian: Actor, father: Actor, other: Actor;
   let chatId: string;
-  before(async () => {
-    media = testMediaRuntime(janus);
-    t = await createTestApp({ demo: true, overrides: { media } });
-    teacher = await actor(t, DEMO_PHONES.classTeacher5A);
-    guardian = await actor(t, DEMO_PHONES.guardian5A);
-    father = await actor(t, '+79003100001');
-    other = await actor(t, DEMO_PHONES.guardian6B);
-    chatId = (await chatOf(t, teacher, 'parents')).id;
+  before(() => {
+    t = app.t;
+    ({ teacher, guardian, father, other, parentsChatId: chatId } = app.people());
   });
-  after(async () => {
-    await t.close();
-    await media.close();
-    await janus.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  const call = (a: Actor, method: string, path: string, body?: object) => t.request(method, path, { token: a.token, ...(body ? { body } : {}) });
 
   test("refusals: non-members, before joining, feeds not flowing, no subscription of one's own (the browser test receives real media through it)", async () => {
-    const m = (
-      await call(teacher, 'POST', `/api/v1/chats/${chatId}/meetings`, {
-        title: 'Мультипоток',
-        startsAt: new Date(Date.now() + 60_000).toISOString(),
-        durationMinutes: 30,
-      })
-    ).json();
+    const m = await app.schedule(chatId, 'Мультипоток');
     const put = (a: Actor, feeds: object[]) => call(a, 'PUT', `/api/v1/meetings/${m.id}/streams`, { feeds });
     assert.equal((await put(other, [])).statusCode, 404, 'not a member');
     assert.equal((await put(guardian, [])).json().error.code, 'meeting_not_joined');
@@ -85,13 +59,7 @@ describe('multistream subscriptions', async () => {
   });
 
   test('a room takes a class: eight cameras and a screen publish (the room once refused the sixth)', async () => {
-    const m = (
-      await call(teacher, 'POST', `/api/v1/chats/${chatId}/meetings`, {
-        title: 'Класс',
-        startsAt: new Date(Date.now() + 60_000).toISOString(),
-        durationMinutes: 30,
-      })
-    ).json();
+    const m = await app.schedule(chatId, 'Класс');
     const parents = await Promise.all(['+79002100002', '+79002100003', '+79002100004', '+79002100005', '+79002100006'].map((p) => actor(t, p)));
     const everyone = [teacher, guardian, father, ...parents];
     for (const a of everyone) {
