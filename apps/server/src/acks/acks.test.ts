@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestApp, type TestApp } from '../testing/harness.ts';
 import { DEMO_PHONES } from '../demo/seed.ts';
-import { actor, chatOf, chats, send, type Actor } from '../messaging/test-helpers.ts';
+import { actor, chats, class5A, send, type Actor } from '../messaging/test-helpers.ts';
 import { readStream, streamHead } from '../stream/read.ts';
 
 /** «Ознакомлен(а)» for any message: asking, one tap per family, the per-family list, the reminder. */
@@ -14,14 +14,15 @@ describe('acknowledgements', () => {
 
   before(async () => {
     t = await createTestApp({ demo: true });
-    teacher = await actor(t, DEMO_PHONES.classTeacher5A);
-    mother = await actor(t, DEMO_PHONES.guardian5A);
-    father = await actor(t, '+79003100001');
-    mother2 = await actor(t, '+79002100002');
-    mother3 = await actor(t, '+79002100003');
-    other = await actor(t, DEMO_PHONES.guardian6B);
+    ({
+      teacher,
+      mother,
+      father,
+      mothers: [mother2, mother3],
+      other,
+      parentsChat,
+    } = await class5A(t));
     student = await actor(t, DEMO_PHONES.student5A);
-    parentsChat = (await chatOf(t, teacher, 'parents')).id;
     messageId = (await send(t, teacher, parentsChat, 'Экскурсия 15 декабря: сбор 500 ₽ до пятницы, согласие подписать.')).id;
   });
   after(async () => t.close());

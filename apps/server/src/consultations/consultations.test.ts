@@ -1,8 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestApp, type TestApp } from '../testing/harness.ts';
-import { DEMO_PHONES } from '../demo/seed.ts';
-import { actor, chatOf, type Actor } from '../messaging/test-helpers.ts';
+import { class5A, type Actor } from '../messaging/test-helpers.ts';
 import { readStream, streamHead } from '../stream/read.ts';
 import { classFamilies } from '../meetings/families.ts';
 
@@ -15,15 +14,14 @@ describe('consultations', () => {
 
   before(async () => {
     t = await createTestApp({ demo: true });
-    teacher = await actor(t, DEMO_PHONES.classTeacher5A);
-    mother = await actor(t, DEMO_PHONES.guardian5A);
-    father = await actor(t, '+79003100001');
-    mother2 = await actor(t, '+79002100002');
-    mother3 = await actor(t, '+79002100003');
-    mother4 = await actor(t, '+79002100004');
-    mother5 = await actor(t, '+79002100005');
-    other = await actor(t, DEMO_PHONES.guardian6B);
-    parentsChat = (await chatOf(t, teacher, 'parents')).id;
+    ({
+      teacher,
+      mother,
+      father,
+      mothers: [mother2, mother3, mother4, mother5],
+      other,
+      parentsChat,
+    } = await class5A(t, 4));
   });
   after(async () => t.close());
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createTestApp, type TestApp } from '../testing/harness.ts';
 import { docxText, pdfText, pdftotextMissing } from '../testing/documents.ts';
 import { DEMO_PHONES } from '../demo/seed.ts';
-import { actor, chatOf, type Actor } from '../messaging/test-helpers.ts';
+import { actor, class5A, type Actor } from '../messaging/test-helpers.ts';
 import { readStream, streamHead } from '../stream/read.ts';
 
 /** The agenda, the record of what was said and decided, and the minutes as PDF and DOCX, over the API. */
@@ -16,15 +16,16 @@ describe('agenda and minutes', () => {
 
   before(async () => {
     t = await createTestApp({ demo: true });
-    teacher = await actor(t, DEMO_PHONES.classTeacher5A);
-    mother = await actor(t, DEMO_PHONES.guardian5A);
-    father = await actor(t, '+79003100001');
-    mother2 = await actor(t, '+79002100002');
-    mother3 = await actor(t, '+79002100003');
-    other = await actor(t, DEMO_PHONES.guardian6B);
+    ({
+      teacher,
+      mother,
+      father,
+      mothers: [mother2, mother3],
+      other,
+      parentsChat,
+    } = await class5A(t));
     maths = await actor(t, DEMO_PHONES.subjectTeacher);
     admin = await actor(t, DEMO_PHONES.admin);
-    parentsChat = (await chatOf(t, teacher, 'parents')).id;
     const res = await t.request('POST', `/api/v1/chats/${parentsChat}/meetings`, {
       token: teacher.token,
       body: { title: 'Итоги первой четверти', agenda: ['Успеваемость', 'Экскурсия'], startsAt: inMinutes(30), durationMinutes: 45 },
