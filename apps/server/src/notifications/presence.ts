@@ -13,6 +13,8 @@ interface Announcement {
   del?: string[];
   /** The sender is shutting down: forget its accounts now. */
   gone?: true;
+  /** The sender has just started: everyone announces a full list at once rather than at their next turn. */
+  hello?: true;
 }
 
 export interface SharedPresenceOptions {
@@ -49,6 +51,9 @@ export class SharedPresence implements Presence {
   static async start(pubsub: PubSub, local: Presence, o: Partial<SharedPresenceOptions> = {}): Promise<SharedPresence> {
     const p = new SharedPresence(pubsub, local, { checkMs: 250, fullMs: 5_000, ttlMs: 15_000, ...o });
     p.off = await pubsub.subscribe(PRESENCE_TOPIC, (_topic, message) => p.receive(message));
+    // Full lists come every `fullMs`: a process started a moment ago asks for them now, or it would
+    // push to accounts connected elsewhere until the next round.
+    await pubsub.publish(PRESENCE_TOPIC, JSON.stringify({ node: p.node, hello: true } satisfies Announcement)).catch(() => {});
     p.tick();
     p.timer = setInterval(() => p.tick(), p.o.checkMs).unref();
     return p;
@@ -76,14 +81,22 @@ export class SharedPresence implements Presence {
       this.remote.delete(a.node);
       return;
     }
-    const r = this.remote.get(a.node);
-    if (a.full) this.remote.set(a.node, { users: new Set(a.full), seen: Date.now() });
-    else if (r) {
-      for (const u of a.add ?? []) r.users.add(u);
-      for (const u of a.del ?? []) r.users.delete(u);
-      r.seen = Date.now();
+    if (a.hello) {
+      this.lastFull = 0;
+      this.tick();
+      return;
     }
-    // A change from a process whose full list has not arrived yet waits for that list.
+    if (a.full) {
+      this.remote.set(a.node, { users: new Set(a.full), seen: Date.now() });
+      return;
+    }
+    // A change from a process whose full list has not come yet still counts: its adds are known to
+    // be connected now, and the full list, when it comes, replaces the rest.
+    const r = this.remote.get(a.node) ?? { users: new Set<string>(), seen: 0 };
+    for (const u of a.add ?? []) r.users.add(u);
+    for (const u of a.del ?? []) r.users.delete(u);
+    r.seen = Date.now();
+    this.remote.set(a.node, r);
   }
 
   /** Announces what changed on this process's gateway, or everything every `fullMs`. */
