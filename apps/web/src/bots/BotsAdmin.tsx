@@ -4,33 +4,11 @@ import { Bot, BotList, BotToken, BotWithToken, FaqEntry, FaqList, HelperRequestL
 import { api } from '../app/state.ts';
 import { useI18n } from '../i18n/index.ts';
 import { Button, ErrorNote, Field, Select } from '../ui/kit.tsx';
+import { useAction } from '../ui/useAction.ts';
 
 const SchoolChats = z.object({ chats: z.array(z.object({ chatId: z.string(), kind: z.string(), title: z.string().nullable() })) });
 type B = z.infer<typeof Bot>;
 type F = z.infer<typeof FaqEntry>;
-
-function useRun() {
-  const { error } = useI18n();
-  const [err, setErr] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const run = useCallback(
-    async (fn: () => Promise<unknown>) => {
-      setErr(null);
-      setBusy(true);
-      try {
-        await fn();
-        return true;
-      } catch (e) {
-        setErr(error(e));
-        return false;
-      } finally {
-        setBusy(false);
-      }
-    },
-    [error],
-  );
-  return { err, busy, run };
-}
 
 /** The school's bots: create (the token is shown once), new token, revoke, chats, privacy mode. */
 export function BotsPanel({ sid }: { sid: string }) {
@@ -39,7 +17,7 @@ export function BotsPanel({ sid }: { sid: string }) {
   const [chats, setChats] = useState<z.infer<typeof SchoolChats>['chats']>([]);
   const [form, setForm] = useState({ name: '', username: '', description: '' });
   const [shown, setShown] = useState<{ botId: string; token: string } | null>(null);
-  const { err, busy, run } = useRun();
+  const { err, busy, run } = useAction();
   const reload = useCallback(() => {
     void run(async () => {
       setBots((await api.get(`/api/v1/schools/${sid}/bots`, BotList)).bots);
@@ -203,7 +181,7 @@ function RequestCard({ sid, r, onDone }: { sid: string; r: HelperRequest; onDone
   const [guardian, setGuardian] = useState(r.guardians.find((g) => !g.linked)?.id ?? r.guardians[0]?.id ?? '');
   const [answer, setAnswer] = useState('');
   const [done, setDone] = useState<string | null>(null);
-  const { err, busy, run } = useRun();
+  const { err, busy, run } = useAction();
   const resolve = (body: unknown) =>
     run(async () => {
       const res = await api.post(`/api/v1/schools/${sid}/helper/requests/${r.id}/resolve`, ResolveRequestResult, body);
@@ -288,7 +266,7 @@ export function HelperPanel({ sid }: { sid: string }) {
   const [requests, setRequests] = useState<HelperRequest[]>([]);
   const [faq, setFaq] = useState<F[]>([]);
   const [all, setAll] = useState(false);
-  const { err, run } = useRun();
+  const { err, run } = useAction();
   const reload = useCallback(() => {
     void run(async () => {
       setRequests((await api.get(`/api/v1/schools/${sid}/helper/requests?status=${all ? 'all' : 'open'}`, HelperRequestList)).requests);
@@ -325,7 +303,7 @@ function FaqCard({ sid, f, onChange }: { sid: string; f: F | null; onChange: () 
   const { t } = useI18n();
   const empty = { topic: '', question: '', answer: '', keywords: '', position: 100 };
   const [v, setV] = useState(f ? { topic: f.topic, question: f.question, answer: f.answer, keywords: f.keywords, position: f.position } : empty);
-  const { err, busy, run } = useRun();
+  const { err, busy, run } = useAction();
   return (
     <li className="card">
       <form

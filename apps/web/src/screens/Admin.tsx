@@ -6,6 +6,7 @@ import { useI18n } from '../i18n/index.ts';
 import { useStore } from '../lib/store.ts';
 import { navigate, useLocation } from '../lib/router.ts';
 import { Button, ErrorNote, Field, Select } from '../ui/kit.tsx';
+import { useAction } from '../ui/useAction.ts';
 import { People } from './AdminPeople.tsx';
 import { AdminSignIn } from './AdminSignIn.tsx';
 
@@ -104,29 +105,6 @@ export default function Admin() {
       </section>
     </main>
   );
-}
-
-export function useAction() {
-  const { error } = useI18n();
-  const [err, setErr] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const run = useCallback(
-    async (fn: () => Promise<unknown>) => {
-      setErr(null);
-      setBusy(true);
-      try {
-        await fn();
-        return true;
-      } catch (e) {
-        setErr(error(e));
-        return false;
-      } finally {
-        setBusy(false);
-      }
-    },
-    [error],
-  );
-  return { err, busy, run };
 }
 
 function Classes({ sid, classes, people, reload }: { sid: string; classes: C[]; people: P[]; reload: () => void }) {

@@ -3,7 +3,7 @@ import { DiarySettings, ImportApplyResult, ImportReport, RolloverPreview, Rollov
 import { api } from '../app/state.ts';
 import { useI18n } from '../i18n/index.ts';
 import { Button, ErrorNote, Field, Select } from '../ui/kit.tsx';
-import { useAction } from './Admin.tsx';
+import { useAction } from '../ui/useAction.ts';
 
 type Report = ImportReport;
 

@@ -4,7 +4,8 @@ import { Person, type SchoolClass, type SchoolRole } from '@parta/protocol';
 import { api } from '../app/state.ts';
 import { useI18n } from '../i18n/index.ts';
 import { Button, ErrorNote, Field, Select } from '../ui/kit.tsx';
-import { fio, useAction } from './Admin.tsx';
+import { fio } from './Admin.tsx';
+import { useAction } from '../ui/useAction.ts';
 
 type P = z.infer<typeof Person>;
 type C = z.infer<typeof SchoolClass>;
