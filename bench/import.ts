@@ -17,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import type { ImportReport } from '@parta/protocol';
 import { createTestApp } from '../apps/server/src/testing/harness.ts';
 import { newSchool, zip } from '../apps/server/src/import/test-helpers.ts';
+import { BOYS, GIRLS, LAST } from '../apps/server/src/demo/names.ts';
 import { args, mib } from './lib.ts';
 
 const opt = args(process.argv.slice(2));
@@ -25,24 +26,7 @@ const GUARDIANS = Number(opt.guardians ?? 5000);
 const TEACHERS = Number(opt.teachers ?? 200);
 const LETTERS = ['А', 'Б', 'В', 'Г', 'Д', 'Е', 'Ж', 'И', 'К', 'Л'];
 const SUBJECTS = ['Математика', 'Русский язык', 'Литература', 'История', 'Английский язык', 'Физкультура', 'Биология', 'Информатика'];
-const LAST = [
-  'Иванов',
-  'Смирнов',
-  'Кузнецов',
-  'Попов',
-  'Васильев',
-  'Петров',
-  'Соколов',
-  'Михайлов',
-  'Новиков',
-  'Фёдоров',
-  'Морозов',
-  'Волков',
-  'Алексеев',
-  'Лебедев',
-  'Семёнов',
-];
-const FIRST = ['Артём', 'Максим', 'Анна', 'Мария', 'София', 'Иван', 'Дарья', 'Егор', 'Полина', 'Илья'];
+const FIRST = [...BOYS, ...GIRLS];
 
 function generate(): Record<string, string> {
   const classes: string[] = [];

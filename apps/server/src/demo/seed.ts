@@ -4,48 +4,10 @@ import { assignTeacher, createClass, createPerson, createSchool } from '../direc
 import { seedDemoDiary } from './diary.ts';
 import { seedDemoChats } from './chats.ts';
 import { DEMO_PHONES } from './phones.ts';
+import { BOYS, GIRLS, LAST, MEN, PATRON_F, PATRON_M, WOMEN } from './names.ts';
 
 /** The demo school's key people. Their phones are fixed: README and external checks rely on them. */
 export { DEMO_PHONES };
-
-const LAST = [
-  'Иванов',
-  'Смирнов',
-  'Кузнецов',
-  'Попов',
-  'Васильев',
-  'Петров',
-  'Соколов',
-  'Михайлов',
-  'Новиков',
-  'Фёдоров',
-  'Морозов',
-  'Волков',
-  'Алексеев',
-  'Лебедев',
-  'Семёнов',
-  'Егоров',
-  'Павлов',
-  'Козлов',
-  'Степанов',
-  'Николаев',
-  'Орлов',
-  'Андреев',
-  'Макаров',
-  'Никитин',
-  'Захаров',
-  'Зайцев',
-  'Соловьёв',
-  'Борисов',
-  'Яковлев',
-  'Григорьев',
-];
-const BOYS = ['Артём', 'Максим', 'Михаил', 'Александр', 'Иван', 'Даниил', 'Дмитрий', 'Кирилл', 'Андрей', 'Егор', 'Никита', 'Илья', 'Матвей'];
-const GIRLS = ['Анна', 'Мария', 'София', 'Алиса', 'Виктория', 'Полина', 'Елизавета', 'Ева', 'Варвара', 'Дарья', 'Ксения', 'Вероника'];
-const MEN = ['Сергей', 'Андрей', 'Алексей', 'Дмитрий', 'Владимир', 'Игорь', 'Павел', 'Олег'];
-const WOMEN = ['Елена', 'Ольга', 'Наталья', 'Татьяна', 'Ирина', 'Светлана', 'Юлия', 'Анастасия'];
-const PATRON_M = ['Сергеевич', 'Андреевич', 'Алексеевич', 'Дмитриевич', 'Владимирович', 'Игоревич', 'Павлович', 'Олегович'];
-const PATRON_F = ['Сергеевна', 'Андреевна', 'Алексеевна', 'Дмитриевна', 'Владимировна', 'Игоревна', 'Павловна', 'Олеговна'];
 
 const feminine = (last: string) => (last.endsWith('ий') ? `${last.slice(0, -2)}ая` : `${last}а`);
 const pick = <T>(list: readonly T[], i: number): T => list[i % list.length]!;
