@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { PHONES, TestServer, apiAs, axe, newContext, screenshot, signIn, useServerAndBrowser } from './harness.ts';
+import { PHONES, TestServer, apiAs, axe, newContext, screenshot, signIn, useServerAndBrowser, pageToken as token } from './harness.ts';
 
 /**
  * The roster as the audience, and «срочно», in Chromium: the class teacher sees how many of the
@@ -11,8 +11,6 @@ import { PHONES, TestServer, apiAs, axe, newContext, screenshot, signIn, useServ
  */
 const server = new TestServer();
 const suite = useServerAndBrowser(server);
-
-const token = (page: Page) => page.evaluate(() => localStorage.getItem('parta.token') ?? '');
 
 async function chatId(page: Page, kind: string): Promise<string> {
   const list = await apiAs(server, await token(page), 'GET', '/api/v1/chats');

@@ -1,7 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BrowserContext, Page } from 'playwright-core';
-import { DESKTOP, PHONE, PHONES, TestServer, newContext, screenshot, signIn, waitLive, useServerAndBrowser } from './harness.ts';
+import {
+  DESKTOP,
+  PHONE,
+  PHONES,
+  TestServer,
+  newContext,
+  screenshot,
+  signIn,
+  waitLive,
+  useServerAndBrowser,
+  messageRow as on,
+  openChatNamed as openChat,
+  sendMessage as send,
+  pageToken as token,
+} from './harness.ts';
 
 /**
  * What a parent or teacher trips over in the first week, each as it happens in the browser:
@@ -11,23 +25,6 @@ import { DESKTOP, PHONE, PHONES, TestServer, newContext, screenshot, signIn, wai
 const server = new TestServer();
 
 const suite = useServerAndBrowser(server);
-
-const on = (page: Page, text: string) => page.locator('article[data-message-id]', { hasText: text });
-
-async function openChat(page: Page, name: string) {
-  await page
-    .getByRole('link', { name: new RegExp(name) })
-    .first()
-    .click();
-  await page.getByRole('heading', { name }).waitFor();
-}
-
-async function send(page: Page, text: string) {
-  const box = page.getByLabel('Сообщение', { exact: true });
-  await box.fill(text);
-  await box.press('Enter');
-  await on(page, text).waitFor();
-}
 
 /** A touch phone: 360 px, touch events, no hover. */
 async function touchContext(): Promise<BrowserContext> {
@@ -53,10 +50,6 @@ async function noOverflow(page: Page, where: string) {
       .map((e) => `${e.tagName}.${e.className}`),
   }));
   assert.ok(scroll <= inner, `${where}: the page is ${scroll} px wide in a ${inner} px window (${wide.join(', ')})`);
-}
-
-async function token(page: Page): Promise<string> {
-  return page.evaluate(() => localStorage.getItem('parta.token') ?? '');
 }
 
 /** Opens the reaction picker of a message with the mouse and clicks an emoji (a real click: it must land on the emoji). */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { DESKTOP, PHONE, PHONES, TestServer, apiAs, axe, newContext, screenshot, signIn, useServerAndBrowser } from './harness.ts';
+import { DESKTOP, PHONE, PHONES, TestServer, apiAs, axe, newContext, screenshot, signIn, useServerAndBrowser, pageToken as token } from './harness.ts';
 
 /**
  * What a class teacher does on day one: makes a group («5А — олимпиада») from people of her class,
@@ -9,7 +9,6 @@ import { DESKTOP, PHONE, PHONES, TestServer, apiAs, axe, newContext, screenshot,
  */
 const server = new TestServer();
 const suite = useServerAndBrowser(server);
-const token = (page: Page) => page.evaluate(() => localStorage.getItem('parta.token') ?? '');
 const noOverflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
 
 for (const [label, viewport] of [

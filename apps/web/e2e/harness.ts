@@ -161,6 +161,31 @@ export async function waitLive(page: Page, timeout = 20_000): Promise<void> {
   await page.locator('[data-sync="live"]').waitFor({ timeout });
 }
 
+/** The session token the page signed in with. */
+export function pageToken(page: Page): Promise<string> {
+  return page.evaluate(() => localStorage.getItem('parta.token') ?? '');
+}
+
+/** A message of the open chat, by its text (the list is virtual: only drawn rows are found). */
+export const messageRow = (page: Page, text: string) => page.locator('article[data-message-id]', { hasText: text });
+
+/** Opens a chat from the chat list by its title. */
+export async function openChatNamed(page: Page, name: string): Promise<void> {
+  await page
+    .getByRole('link', { name: new RegExp(name) })
+    .first()
+    .click();
+  await page.getByRole('heading', { name }).waitFor();
+}
+
+/** Writes a message in the open chat, sends it with Enter, and waits for it in the history. */
+export async function sendMessage(page: Page, text: string): Promise<void> {
+  const box = page.getByLabel('Сообщение', { exact: true });
+  await box.fill(text);
+  await box.press('Enter');
+  await messageRow(page, text).waitFor();
+}
+
 /** Runs axe-core in the page; returns serious and critical violations (WCAG 2.1 A/AA and best practice). */
 export async function axe(page: Page): Promise<{ id: string; impact: string; help: string; nodes: string[] }[]> {
   const source = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');

@@ -1,8 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
-import { DESKTOP, PHONE, PHONES, TestServer, newContext, repoRoot, screenshot, signIn, useServerAndBrowser } from './harness.ts';
+import {
+  DESKTOP,
+  PHONE,
+  PHONES,
+  TestServer,
+  newContext,
+  repoRoot,
+  screenshot,
+  signIn,
+  useServerAndBrowser,
+  messageRow as on,
+  openChatNamed as openChat,
+  sendMessage as send,
+  pageToken as token,
+} from './harness.ts';
 
 /**
  * People as others see them: the whole roster for the admin (never cut), photos beside messages and
@@ -11,24 +24,6 @@ import { DESKTOP, PHONE, PHONES, TestServer, newContext, repoRoot, screenshot, s
 const server = new TestServer();
 
 const suite = useServerAndBrowser(server);
-
-const on = (page: Page, text: string) => page.locator('article[data-message-id]', { hasText: text });
-const token = (page: Page) => page.evaluate(() => localStorage.getItem('parta.token') ?? '');
-
-async function openChat(page: Page, name: string) {
-  await page
-    .getByRole('link', { name: new RegExp(name) })
-    .first()
-    .click();
-  await page.getByRole('heading', { name }).waitFor();
-}
-
-async function send(page: Page, text: string) {
-  const box = page.getByLabel('Сообщение', { exact: true });
-  await box.fill(text);
-  await box.press('Enter');
-  await on(page, text).waitFor();
-}
 
 test('defect 3: a roster of 325 people is shown in full, page by page, and says which rows are shown', async () => {
   const page = await (await newContext(suite.browser)).newPage();
