@@ -36,6 +36,7 @@ import { readableFile } from '../files/service.ts';
 import { contentDisposition } from '../files/types.ts';
 import { withOutbox } from '../stream/transaction.ts';
 import { runMethod, type CallFile } from './api.ts';
+import { endPolls } from './updates.ts';
 import { BotApiError, unauthorized } from './errors.ts';
 import { chatBots, createBot, getBot, listBots, reissueToken, revokeToken, setBotChats, setBotPhoto, updateBot } from './service.ts';
 import { botByToken, presentBot } from './store.ts';
@@ -100,8 +101,13 @@ export async function botApiRoutes(app: FastifyInstance, ctx: AppContext): Promi
     if (ctx.config.helperBot === 'inprocess') helper = await HelperRunner.start(app, ctx);
     else if (ctx.config.helperBot === 'process') await backfillHelpers(ctx);
   });
-  app.addHook('onClose', async () => {
+  // Before the server stops taking requests: the assistant's own calls still go through, and a
+  // long poll (the assistant's, or an outside bot's) must not hold the shutdown for its time-out.
+  app.addHook('preClose', async () => {
+    endPolls(ctx);
     await helper?.stop();
+  });
+  app.addHook('onClose', async () => {
     await worker?.stop();
   });
   app.decorate('botWorker', { idle: () => worker?.idle() ?? Promise.resolve() });

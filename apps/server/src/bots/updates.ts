@@ -192,7 +192,18 @@ export async function expandOnce(ctx: AppContext, limit = 200): Promise<{ events
 // ---- long polling ----
 
 const waiters = new WeakMap<PubSub, Map<string, Set<() => void>>>();
-const polls = new WeakMap<PubSub, Map<string, (err: Error) => void>>();
+const polls = new WeakMap<PubSub, Map<string, (err: Error | null) => void>>();
+
+const closing = new WeakSet<PubSub>();
+
+/**
+ * The server is shutting down: every waiting getUpdates answers now with what it has, and later
+ * ones do not wait, so no long poll holds the shutdown for its time-out.
+ */
+export function endPolls(ctx: AppContext): void {
+  closing.add(ctx.pubsub);
+  for (const end of polls.get(ctx.pubsub)?.values() ?? []) end(null);
+}
 
 /** Wakes this process's long polls of the bot (the worker calls it for every process's news). */
 export function wakeLocal(pubsub: PubSub, botId: string): void {
@@ -237,7 +248,7 @@ export async function readUpdates(ctx: AppContext, bot: BotRow, o: { offset: num
   byBot.get(bot.id)?.(conflict('terminated by other getUpdates request; make sure that only one bot instance is running'));
   let superseded: Error | null = null;
   const inner = new AbortController();
-  const mine = (err: Error) => {
+  const mine = (err: Error | null) => {
     superseded = err;
     inner.abort();
   };
@@ -259,7 +270,7 @@ export async function readUpdates(ctx: AppContext, bot: BotRow, o: { offset: num
       from = last.length ? Number(last[last.length - 1]!.update_id) : 0;
       if (from > 0) await ctx.db.deleteFrom('bot_updates').where('bot_id', '=', bot.id).where('update_id', '<', from).execute();
     }
-    const deadline = Date.now() + o.timeoutMs;
+    const deadline = closing.has(ctx.pubsub) ? 0 : Date.now() + o.timeoutMs;
     for (;;) {
       const rows = await ctx.db
         .selectFrom('bot_updates')

@@ -223,6 +223,36 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number,
 }
 
 /** Writes the config and starts Janus; resolves once its WebSocket and HTTP ports accept connections. */
+const PID_FILE = 'janus.pid';
+
+/**
+ * A server killed outright (SIGKILL, OOM) cannot stop its Janus, which would keep its ports and
+ * sit there unused. The next start with the same folder finds its pid file and stops it, if that
+ * process is still a Janus of this folder.
+ */
+async function stopStaleJanus(dir: string): Promise<void> {
+  const file = path.join(dir, PID_FILE);
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(file, 'utf8').trim());
+  } catch {
+    return;
+  }
+  fs.rmSync(file, { force: true });
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  const ours = () => {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return path.basename(cmd[0] ?? '') === 'janus' && cmd.includes(path.join(dir, 'janus.jcfg'));
+    } catch {
+      return false;
+    }
+  };
+  if (!ours()) return;
+  process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 50 && ours(); i++) await new Promise((r) => setTimeout(r, 100));
+}
+
 export async function launchJanus(opts: JanusLaunchOptions): Promise<JanusInstance> {
   const binary = opts.binary ?? findJanusBinary();
   if (!binary) throw new Error('no janus binary found');
@@ -236,6 +266,7 @@ export async function launchJanus(opts: JanusLaunchOptions): Promise<JanusInstan
     adminKey: crypto.randomBytes(18).toString('base64url'),
   };
   fs.mkdirSync(opts.dir, { recursive: true });
+  await stopStaleJanus(opts.dir);
   for (const f of fs.readdirSync(opts.dir)) if (f.endsWith('.jcfg')) fs.rmSync(path.join(opts.dir, f));
   const files = janusConfig({
     dir: opts.dir,
@@ -258,6 +289,7 @@ export async function launchJanus(opts: JanusLaunchOptions): Promise<JanusInstan
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
+  if (child.pid) fs.writeFileSync(path.join(opts.dir, PID_FILE), String(child.pid));
   // Janus never outlives the server, however the server ends (a crash included).
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../config.ts';
-import { findJanusBinary } from './janus-process.ts';
+import { findJanusBinary, launchJanus } from './janus-process.ts';
 import { startMedia } from './runtime.ts';
 
 /** The media plane as the server starts it: a local Janus that is kept running. */
@@ -42,6 +42,24 @@ describe('local Janus runtime', () => {
       assert.equal(await adapter.roomExists(room.room), true);
     } finally {
       await media.close();
+    }
+  });
+
+  test('a Janus left running by a server killed outright is stopped when the next one starts in the same folder', async () => {
+    const base = 20000 + crypto.randomInt(0, 400) * 100;
+    const own = path.join(dir, 'stale');
+    const stale = await launchJanus({ dir: own, rtpPortRange: `${base}-${base + 99}` });
+    const alive = (pid: number) => fs.existsSync(`/proc/${pid}/cmdline`) && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').length > 0;
+    assert.ok(alive(stale.pid));
+    // The server that started it is gone without a word (SIGKILL): the next start finds it.
+    const next = await launchJanus({ dir: own, rtpPortRange: `${base}-${base + 99}` });
+    try {
+      assert.equal(alive(stale.pid), false, 'the stale Janus is stopped');
+      assert.ok(alive(next.pid));
+      assert.equal(fs.readFileSync(path.join(own, 'janus.pid'), 'utf8'), String(next.pid));
+    } finally {
+      await next.stop();
+      await stale.stop();
     }
   });
 });

@@ -67,6 +67,8 @@ export async function startServer(env: Record<string, string>, options: { readyT
       HOST: '127.0.0.1',
       PARTA_DATA_DIR: dataDir,
       PARTA_LOG_LEVEL: 'warn',
+      // These tests are about messages and presence, not video: no Janus of their own (env may turn it on).
+      PARTA_JANUS: 'off',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
