@@ -268,11 +268,16 @@ async function people(): Promise<{ motherId: string; fatherId: string; names: Ma
 
 /** The teacher receives the mother's video but none of her audio over a few seconds. */
 async function motherSilentForTeacher(motherName: string) {
+  // Flowing: more frames decoded than at the last look (after she comes back, the tile of the feed
+  // she left may still show its last frames for a moment).
+  let before = -1;
   const a = await waitFor(
     "the teacher decodes the mother's camera",
     async () => {
       const t = byName(await tileStats(pages.teacher), motherName);
-      return t && t.framesDecoded > 0 ? t : null;
+      const flowing = t && before >= 0 && t.framesDecoded > before;
+      before = t?.framesDecoded ?? -1;
+      return flowing ? t : null;
     },
     60_000,
   );

@@ -23,6 +23,17 @@ describe('meetings with a media server', async () => {
     ({ teacher, guardian, father, other, parentsChatId: chatId } = app.people());
   });
 
+  test('the host and the parents join at the same moment: everyone is in (whoever makes the room second finds it made)', async () => {
+    const m = await app.schedule(chatId, 'Все сразу');
+    const joins = await Promise.all([teacher, guardian, father].map((a) => call(a, 'POST', `/api/v1/meetings/${m.id}/join`, {})));
+    assert.deepEqual(
+      joins.map((r) => r.statusCode),
+      [200, 200, 200],
+      joins.map((r) => r.body).join('\n'),
+    );
+    assert.equal((await call(teacher, 'POST', `/api/v1/meetings/${m.id}/host`, { action: 'end' })).statusCode, 200);
+  });
+
   test('members join, publish through Parta, the host mutes and removes; attendance is recorded', async () => {
     const m = await app.schedule(chatId, 'Собрание', 5 * 60_000);
     assert.equal(m.videoConfigured, true);

@@ -187,12 +187,18 @@ export async function rsvp(ctx: AppContext, meeting: MeetingRow, access: ChatAcc
     .execute();
 }
 
+/** Janus VideoRoom's answer to `create` for a room that exists. */
+const ROOM_EXISTS = 427;
+
 async function ensureRoom(ctx: AppContext, meeting: MeetingRow): Promise<void> {
   const adapter = media(ctx);
   const state = live.meeting(meeting.id);
   if (state.roomReady && adapter.ready()) return;
   await viaMedia(ctx, async () => {
-    if (!(await adapter.roomExists(meeting.room))) {
+    if (await adapter.roomExists(meeting.room)) return;
+    // Several people join at once (the host and the parents at 19:00), on this process or another:
+    // whoever creates the room second is told it exists, which is what they wanted.
+    try {
       await adapter.createRoom({
         room: meeting.room,
         secret: meeting.room_secret,
@@ -206,6 +212,8 @@ async function ensureRoom(ctx: AppContext, meeting: MeetingRow): Promise<void> {
         bitrate: 1_300_000,
         simulcast: true,
       });
+    } catch (err) {
+      if (!(err instanceof MediaError && err.code === ROOM_EXISTS)) throw err;
     }
   });
   state.roomReady = true;
