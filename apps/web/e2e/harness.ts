@@ -105,13 +105,17 @@ export class TestServer {
     fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
 
-  /** The newest sign-in code sent to a phone (development outbox). */
+  /** The newest sign-in code sent to a phone (development outbox); waits a moment for one just asked for. */
   async code(phone: string): Promise<string> {
-    const res = await fetch(`${this.url}/api/v1/dev/sms?phone=${encodeURIComponent(phone)}`);
-    const body = (await res.json()) as { messages: { code: string | null }[] };
-    const code = body.messages[0]?.code;
-    if (!code) throw new Error(`no code for ${phone}`);
-    return code;
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const res = await fetch(`${this.url}/api/v1/dev/sms?phone=${encodeURIComponent(phone)}`);
+      const body = (await res.json()) as { messages: { code: string | null }[] };
+      const code = body.messages[0]?.code;
+      if (code) return code;
+      if (Date.now() > deadline) throw new Error(`no code for ${phone}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 }
 

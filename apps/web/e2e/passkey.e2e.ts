@@ -33,6 +33,8 @@ async function smsSignIn(page: Page, phone: string) {
   await page.goto(home());
   await page.getByLabel('Номер телефона').fill(phone);
   await page.getByRole('button', { name: 'Получить код' }).click();
+  // The code field shows once the server has sent the code: only then is it in the outbox.
+  await page.getByLabel('Код из СМС').waitFor();
   await page.getByLabel('Код из СМС').fill(await server.code(phone));
   await page.locator('.shell').waitFor();
 }
