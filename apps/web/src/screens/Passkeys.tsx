@@ -60,7 +60,8 @@ export function PasskeyOffer() {
     let live = true;
     api.get('/api/v1/passkeys', PasskeyList).then(
       (r) => {
-        if (!live) return;
+        // Answered "not now" (or added one) while this was on its way: the offer stays closed.
+        if (!live || sessionStorage.getItem(OFFER_KEY) !== '1') return;
         if (r.passkeys.length === 0) setShow(true);
         else sessionStorage.removeItem(OFFER_KEY);
       },
